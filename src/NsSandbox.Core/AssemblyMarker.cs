@@ -1,0 +1,1 @@
+namespace NsSandbox.Core; internal static class AssemblyMarker { }

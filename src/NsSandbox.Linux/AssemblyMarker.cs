@@ -1,0 +1,1 @@
+namespace NsSandbox.Linux; internal static class AssemblyMarker { }

@@ -1,0 +1,1 @@
+namespace NsSandbox.Policy; internal static class AssemblyMarker { }
