@@ -1,1 +1,72 @@
-return 0;
+using NsSandbox.Cli;
+using NsSandbox.Core.Plan;
+using NsSandbox.Core.Report;
+using NsSandbox.Core.Spec;
+using NsSandbox.Core.Stage2;
+using NsSandbox.Core.Supervision;
+using NsSandbox.Linux;
+
+namespace NsSandbox;
+
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        if (args.Length == 1 && args[0] == Stage2Entry.Argument) return Stage2Entry.Run();
+        try
+        {
+            return Run(args);
+        }
+        catch (SpecException e)
+        {
+            Console.Error.WriteLine($"nssandbox: {e.Origin}: {e.Message}");
+            return ExitCodes.Usage;
+        }
+    }
+
+    private static int Run(string[] args)
+    {
+        var parsed = ArgParser.Parse(args);
+        if (parsed.Help)
+        {
+            Console.Out.Write(HelpText.Render());
+            return 0;
+        }
+        var spec = parsed.Builder.Build();
+        if (spec.Mode == RunMode.Execve)
+            throw new SpecException("--mode", "mode execve is not available yet");
+
+        RunReport report;
+        try
+        {
+            report = new OnceRunner(spec, new RealHostView(), Console.Error).Run();
+        }
+        catch (KernelException e)
+        {
+            Console.Error.WriteLine($"nssandbox: {e.Message}");
+            return ExitCodes.Setup;
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"nssandbox: {e.Message}");
+            return ExitCodes.Setup;
+        }
+        Announce(spec, report);
+        if (spec.ReportPath is { } path) ReportWriter.Write(report, path);
+        return report.LauncherExitCode;
+    }
+
+    /// <summary>One line on stderr when the run did not simply exit: the user reads why.</summary>
+    private static void Announce(SandboxSpec spec, RunReport report)
+    {
+        string? line = report.Reason switch
+        {
+            EndReason.SetupError => report.Error!.Message,
+            EndReason.Timeout when spec.Verbosity != Verbosity.Quiet =>
+                $"time limit of {spec.TimeLimit!.Value.TotalSeconds:0.###}s reached; the sandbox was killed",
+            EndReason.Signaled when spec.Verbosity == Verbosity.Verbose => $"the command was killed by {report.SignalName}",
+            _ => null,
+        };
+        if (line is not null) Console.Error.WriteLine("nssandbox: " + line);
+    }
+}

@@ -1,1 +1,0 @@
-namespace NsSandbox.Core; internal static class AssemblyMarker { }

@@ -1,0 +1,12 @@
+using System.Text.Json.Serialization;
+using NsSandbox.Core.Channel;
+using NsSandbox.Core.Report;
+
+namespace NsSandbox.Core;
+
+/// <summary>Source-generated JSON (no reflection, NativeAOT-safe) for the channel and the report.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ChannelMessage))]
+[JsonSerializable(typeof(RunReport))]
+internal sealed partial class CoreJsonContext : JsonSerializerContext;

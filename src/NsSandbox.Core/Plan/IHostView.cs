@@ -1,0 +1,22 @@
+using NsSandbox.Linux;
+
+namespace NsSandbox.Core.Plan;
+
+public enum EntryKind { Directory, File, Symlink, Other }
+
+public sealed record HostEntry(string Name, EntryKind Kind, string? LinkTarget = null);
+
+/// <summary>What the planner reads of the host: directory listings, rlimits, the environment. Behind an
+/// interface so plans can be tested without the host's actual state.</summary>
+public interface IHostView
+{
+    /// <summary>The entries of a directory (not following symlinks), sorted by name; throws when unreadable.</summary>
+    IReadOnlyList<HostEntry> ListDirectory(string path);
+    /// <summary>What a bind source is, following symlinks; null when it does not exist.</summary>
+    EntryKind? KindOf(string path);
+    (ulong Soft, ulong Hard) GetRlimit(RlimitResource resource);
+    string? GetEnvironmentVariable(string name);
+    IReadOnlyList<KeyValuePair<string, string>> Environment { get; }
+    uint EffectiveUid { get; }
+    uint EffectiveGid { get; }
+}

@@ -1,0 +1,36 @@
+using NsSandbox.Linux;
+
+namespace NsSandbox.Core.Plan;
+
+/// <summary>What the kernel is asked to do for one run, resolved in the parent from a spec. Stage 2 receives
+/// it over the channel and only executes it: no decisions are left to code running inside the sandbox.</summary>
+public sealed record Plan
+{
+    public required string RunId { get; init; }
+    public required Namespaces Namespaces { get; init; }
+    /// <summary>Host directory the skeleton root is mounted on, in the child's private mount namespace.</summary>
+    public required string RootMountPoint { get; init; }
+    public required IReadOnlyList<MountOp> MountOps { get; init; }
+    public required string? Hostname { get; init; }
+    public required IReadOnlyList<RlimitOp> Rlimits { get; init; }
+    public required uint Uid { get; init; }
+    public required uint Gid { get; init; }
+    /// <summary>Drop the launcher's supplementary groups (possible when the parent could allow setgroups).</summary>
+    public required bool ClearGroups { get; init; }
+    public required string Cwd { get; init; }
+    public required IReadOnlyList<string> Argv { get; init; }
+    /// <summary>Paths inside the sandbox to try for argv[0], in order (PATH resolved here).</summary>
+    public required IReadOnlyList<string> ExecCandidates { get; init; }
+    public required IReadOnlyList<string> Env { get; init; }
+    public byte[]? SeccompFilter { get; init; }
+    public uint SeccompFlags { get; init; }
+}
+
+/// <summary>One resolved rlimit: both values in the kernel's unit; ulong.MaxValue is RLIM_INFINITY.</summary>
+public sealed record RlimitOp(RlimitResource Resource, ulong Soft, ulong Hard);
+
+/// <summary>A uid_map/gid_map line: ids [Inside, Inside+Count) map to [Outside, Outside+Count).</summary>
+public sealed record IdMap(uint Inside, uint Outside, uint Count)
+{
+    public override string ToString() => $"{Inside} {Outside} {Count}\n";
+}

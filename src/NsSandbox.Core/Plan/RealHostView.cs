@@ -1,0 +1,52 @@
+using NsSandbox.Linux;
+
+namespace NsSandbox.Core.Plan;
+
+/// <summary>The host as it is.</summary>
+public sealed class RealHostView : IHostView
+{
+    public IReadOnlyList<HostEntry> ListDirectory(string path)
+    {
+        var entries = new List<HostEntry>();
+        foreach (var info in new DirectoryInfo(path).EnumerateFileSystemInfos())
+        {
+            EntryKind kind = FileTypes.Of(info.FullName, followSymlinks: false) switch
+            {
+                FileType.Directory => EntryKind.Directory,
+                FileType.Regular => EntryKind.File,
+                FileType.Symlink => EntryKind.Symlink,
+                _ => EntryKind.Other,
+            };
+            entries.Add(new HostEntry(info.Name, kind, kind == EntryKind.Symlink ? info.LinkTarget : null));
+        }
+        entries.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return entries;
+    }
+
+    public EntryKind? KindOf(string path) => FileTypes.Of(path, followSymlinks: true) switch
+    {
+        null => null,
+        FileType.Directory => EntryKind.Directory,
+        FileType.Regular => EntryKind.File,
+        _ => EntryKind.Other,
+    };
+
+    public (ulong Soft, ulong Hard) GetRlimit(RlimitResource resource) => LinuxKernel.Instance.GetRlimit(resource);
+
+    public string? GetEnvironmentVariable(string name) => System.Environment.GetEnvironmentVariable(name);
+
+    public IReadOnlyList<KeyValuePair<string, string>> Environment
+    {
+        get
+        {
+            var list = new List<KeyValuePair<string, string>>();
+            foreach (System.Collections.DictionaryEntry e in System.Environment.GetEnvironmentVariables())
+                list.Add(new((string)e.Key, (string?)e.Value ?? ""));
+            list.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
+            return list;
+        }
+    }
+
+    public uint EffectiveUid => Identity.EffectiveUid;
+    public uint EffectiveGid => Identity.EffectiveGid;
+}

@@ -1,0 +1,23 @@
+using System.Text.Json;
+
+namespace NsSandbox.Core.Report;
+
+/// <summary>Writes the report as one JSON object: to stderr for "-", else atomically to a file.</summary>
+public static class ReportWriter
+{
+    public static string ToJson(RunReport report) => JsonSerializer.Serialize(report, CoreJsonContext.Default.RunReport);
+
+    public static void Write(RunReport report, string destination)
+    {
+        string json = ToJson(report) + "\n";
+        if (destination == "-")
+        {
+            Console.Error.Write(json);
+            return;
+        }
+        string full = Path.GetFullPath(destination);
+        string temp = full + ".tmp-" + Environment.ProcessId;
+        File.WriteAllText(temp, json);
+        File.Move(temp, full, overwrite: true);
+    }
+}

@@ -1,0 +1,56 @@
+using NsSandbox.Core.Channel;
+
+namespace NsSandbox.Core.Report;
+
+/// <summary>Why a run ended; the report's "reason".</summary>
+public static class EndReason
+{
+    public const string Exited = "exited";
+    public const string Signaled = "signaled";
+    public const string Timeout = "timeout";
+    public const string SetupError = "setup-error";
+}
+
+/// <summary>The machine-readable result of one run (one JSON object, written with --report).</summary>
+public sealed record RunReport
+{
+    public int Version { get; init; } = 1;
+    public required string RunId { get; init; }
+    public required IReadOnlyList<string> Command { get; init; }
+    public required string Reason { get; init; }
+    public int? ExitCode { get; init; }
+    public int? Signal { get; init; }
+    public string? SignalName { get; init; }
+    /// <summary>The launcher's own exit status for this run (see README, "Exit status").</summary>
+    public required int LauncherExitCode { get; init; }
+    public double WallSeconds { get; init; }
+    public double UserSeconds { get; init; }
+    public double SysSeconds { get; init; }
+    /// <summary>The largest resident set of the sandbox's processes (getrusage ru_maxrss).</summary>
+    public long PeakRssBytes { get; init; }
+    /// <summary>A signal the supervisor forwarded to the sandbox (from its own SIGINT/SIGTERM/SIGHUP).</summary>
+    public string? ForwardedSignal { get; init; }
+    public SetupError? Error { get; init; }
+    public required ReportLimits Limits { get; init; }
+    public required ReportSandbox Sandbox { get; init; }
+}
+
+public sealed record ReportLimits
+{
+    public double? TimeLimitSeconds { get; init; }
+    public ulong TmpSizeBytes { get; init; }
+    /// <summary>Resource name (as, cpu, ...) to the value set, soft = hard; null means unlimited.</summary>
+    public required IReadOnlyDictionary<string, ulong?> Rlimits { get; init; }
+}
+
+public sealed record ReportSandbox
+{
+    public required uint Uid { get; init; }
+    public required uint Gid { get; init; }
+    public string? Hostname { get; init; }
+    public required IReadOnlyList<string> Namespaces { get; init; }
+    public required string Chroot { get; init; }
+    public required bool ReadOnlyRoot { get; init; }
+    /// <summary>The host directory behind /data, when it still exists after the run.</summary>
+    public string? DataDir { get; init; }
+}

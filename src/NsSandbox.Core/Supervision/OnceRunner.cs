@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using NsSandbox.Core.Channel;
+using NsSandbox.Core.Plan;
+using NsSandbox.Core.Report;
+using NsSandbox.Core.Spec;
+using NsSandbox.Core.Stage2;
+using NsSandbox.Linux;
+
+namespace NsSandbox.Core.Supervision;
+
+/// <summary>Mode once (-Mo): clone the sandbox, hand it the plan, wait for it within the time limit, forward
+/// signals, reap it, clean up, report. Runs on the main thread: the kernel sends the parent-death signal when
+/// the thread that cloned the child exits, so that thread must live as long as the run.</summary>
+public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
+{
+    /// <summary>How long a signal forwarded to the sandbox may take to end it before it is killed; the target
+    /// is pid 1 of its namespace and ignores signals it has no handler for.</summary>
+    public static readonly TimeSpan SignalGrace = TimeSpan.FromSeconds(2);
+
+    private int _forwardedSignal;
+    private volatile bool _reaped;
+    private readonly Lock _signalLock = new();
+
+    public RunReport Run(byte[]? seccompFilter = null)
+    {
+        var wall = Stopwatch.StartNew();
+        string runId = RunIds.New();
+        var paths = RunPaths.For(spec.StateDir, runId, spec.DataDir);
+        var mapping = spec.Namespaces.HasFlag(Namespaces.User)
+            ? UserMapping.For(spec.Uid, spec.Gid, host.EffectiveUid, host.EffectiveGid) : null;
+        using var runDir = RunDirectory.Create(paths, mapping?.Uid.Outside ?? spec.Uid, mapping?.Gid.Outside ?? spec.Gid, spec.KeepData);
+        var planned = Planner.Create(spec, paths, host, seccompFilter);
+        Verbose($"run {runId}: {planned.Plan.MountOps.Count} mount steps, namespaces {Spawner.NamespaceNames(spec.Namespaces)}");
+
+        var (parentEnd, childEnd) = SeqPacketSocket.CreatePair();
+        using var channel = new StageChannel(parentEnd);
+        Spawner.Child child;
+        using (childEnd)
+            child = Spawner.Spawn(spec.Namespaces, childEnd, -1, ["nssandbox", Stage2Entry.Argument], []);
+
+        ChildExit? exit = null;
+        SetupError? setupError = null;
+        bool timedOut = false;
+        using var signals = ForwardSignals(child.PidFd);
+        try
+        {
+            if (planned.Users is { } u)
+                UserNamespace.WriteMaps(child.Pid, u.Uid.ToString(), u.Gid.ToString(), u.AllowSetgroups);
+            channel.Send(new ChannelMessage(MessageKind.Plan) { Plan = planned.Plan });
+
+            // Stage 2 either reports a setup error or execs the target, which closes its end of the channel.
+            TimeSpan? left = Remaining(wall);
+            if (!channel.Socket.WaitReadable(left)) timedOut = true;
+            else setupError = channel.Receive()?.Error;
+
+            if (!timedOut && !ChildProcess.WaitForExit(child.PidFd, Remaining(wall))) timedOut = true;
+        }
+        catch (KernelException e)
+        {
+            setupError = new SetupError(e.Call, e.Subject, e.Errno, e.Message);
+        }
+        finally
+        {
+            // Killing pid 1 of the sandbox's pid namespace ends every process in it.
+            if (timedOut || setupError is not null) ChildProcess.Signal(child.PidFd, ChildProcess.SigKill);
+            exit = ChildProcess.Reap(child.Pid);
+            lock (_signalLock)
+            {
+                _reaped = true;
+                ChildProcess.Close(child.PidFd);
+            }
+        }
+        wall.Stop();
+        runDir.Dispose();
+        return BuildReport(runId, exit, setupError, timedOut, wall.Elapsed, runDir.DataKept ? paths.DataDir : spec.DataDir, planned.Plan.Rlimits);
+    }
+
+    private TimeSpan? Remaining(Stopwatch wall) =>
+        spec.TimeLimit is { } limit ? (limit - wall.Elapsed is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero) : null;
+
+    /// <summary>SIGINT, SIGTERM, SIGHUP and SIGQUIT to the launcher go to the sandbox; if it has not ended
+    /// after <see cref="SignalGrace"/>, it is killed.</summary>
+    private IDisposable ForwardSignals(int pidFd)
+    {
+        var registrations = new List<IDisposable>();
+        foreach (var (signal, number) in new[] { (PosixSignal.SIGINT, 2), (PosixSignal.SIGTERM, 15), (PosixSignal.SIGHUP, 1), (PosixSignal.SIGQUIT, 3) })
+        {
+            registrations.Add(PosixSignalRegistration.Create(signal, ctx =>
+            {
+                ctx.Cancel = true;
+                _forwardedSignal = number;
+                SignalUnlessReaped(pidFd, number);
+                _ = Task.Delay(SignalGrace).ContinueWith(_ => SignalUnlessReaped(pidFd, ChildProcess.SigKill));
+            }));
+        }
+        return new Disposables(registrations);
+    }
+
+    // The pidfd is closed once the child is reaped; its number may be reused by then.
+    private void SignalUnlessReaped(int pidFd, int signal)
+    {
+        lock (_signalLock)
+            if (!_reaped) ChildProcess.Signal(pidFd, signal);
+    }
+
+    private RunReport BuildReport(string runId, ChildExit? exit, SetupError? error, bool timedOut, TimeSpan wall, string? dataDir,
+        IReadOnlyList<RlimitOp> rlimits)
+    {
+        string reason;
+        int code;
+        if (error is not null)
+        {
+            reason = EndReason.SetupError;
+            code = error.Step == "execve" && error.Errno == 2 ? ExitCodes.NotFound : ExitCodes.Setup;
+        }
+        else if (timedOut)
+        {
+            reason = EndReason.Timeout;
+            code = ExitCodes.Timeout;
+        }
+        else if (exit?.Signal is { } sig)
+        {
+            reason = EndReason.Signaled;
+            code = 128 + sig;
+        }
+        else
+        {
+            reason = EndReason.Exited;
+            code = exit?.ExitCode ?? ExitCodes.Setup;
+        }
+
+        return new RunReport
+        {
+            RunId = runId,
+            Command = spec.Command,
+            Reason = reason,
+            ExitCode = error is null ? exit?.ExitCode : null,
+            Signal = error is null ? exit?.Signal : null,
+            SignalName = error is null && exit?.Signal is { } s ? Signals.Name(s) : null,
+            LauncherExitCode = code,
+            WallSeconds = Math.Round(wall.TotalSeconds, 6),
+            UserSeconds = Math.Round(exit?.User.TotalSeconds ?? 0, 6),
+            SysSeconds = Math.Round(exit?.System.TotalSeconds ?? 0, 6),
+            PeakRssBytes = exit?.MaxRssBytes ?? 0,
+            ForwardedSignal = _forwardedSignal != 0 ? Signals.Name(_forwardedSignal) : null,
+            Error = error,
+            Limits = ReportLimitsOf(spec, rlimits),
+            Sandbox = new ReportSandbox
+            {
+                Uid = spec.Uid,
+                Gid = spec.Gid,
+                Hostname = spec.Namespaces.HasFlag(Namespaces.Uts) ? spec.Hostname : null,
+                Namespaces = Spawner.NamespaceNames(spec.Namespaces).Split(','),
+                Chroot = spec.Chroot,
+                ReadOnlyRoot = !spec.ReadWrite,
+                DataDir = dataDir,
+            },
+        };
+    }
+
+    public static ReportLimits ReportLimitsOf(SandboxSpec spec, IReadOnlyList<RlimitOp> rlimits) => new()
+    {
+        TimeLimitSeconds = spec.TimeLimit?.TotalSeconds,
+        TmpSizeBytes = spec.TmpSizeBytes,
+        Rlimits = rlimits.ToDictionary(r => r.Resource.ToString().ToLowerInvariant(),
+            r => r.Hard == ulong.MaxValue ? null : (ulong?)r.Hard),
+    };
+
+    private void Verbose(string message)
+    {
+        if (spec.Verbosity == Verbosity.Verbose) log.WriteLine("nssandbox: " + message);
+    }
+
+    private sealed class Disposables(List<IDisposable> items) : IDisposable
+    {
+        public void Dispose() => items.ForEach(i => i.Dispose());
+    }
+}

@@ -1,0 +1,34 @@
+namespace NsSandbox.Core.Supervision;
+
+/// <summary>Recursive removal of a directory the sandbox wrote into: symlinks are removed, never followed, and
+/// permissions the sandbox took away are given back first.</summary>
+public static class SafeDelete
+{
+    public static void Remove(string path)
+    {
+        var info = new DirectoryInfo(path);
+        if (!info.Exists && info.LinkTarget is null) return;
+        RemoveEntry(info);
+    }
+
+    private static void RemoveEntry(FileSystemInfo entry)
+    {
+        if (entry is DirectoryInfo dir && entry.LinkTarget is null)
+        {
+            try
+            {
+                dir.UnixFileMode |= UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+            }
+            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+            {
+                // Root needs no permission bits; others get the error from the listing below.
+            }
+            foreach (var child in dir.EnumerateFileSystemInfos()) RemoveEntry(child);
+            dir.Delete();
+        }
+        else
+        {
+            entry.Delete();
+        }
+    }
+}

@@ -1,1 +1,0 @@
-namespace NsSandbox.Linux; internal static class AssemblyMarker { }

@@ -1,0 +1,56 @@
+using NsSandbox.Linux.Interop;
+
+namespace NsSandbox.Linux;
+
+/// <summary>How a waited-for child ended, with its resource usage.</summary>
+public sealed record ChildExit(int? ExitCode, int? Signal, TimeSpan User, TimeSpan System, long MaxRssBytes);
+
+/// <summary>Waiting for, signalling and reaping a child through its pidfd (no pid reuse races).</summary>
+public static unsafe class ChildProcess
+{
+    private const short PollIn = 0x1;
+    public const int SigKill = 9;
+
+    /// <summary>Waits until the child exits or the timeout passes; true when it exited.</summary>
+    public static bool WaitForExit(int pidFd, TimeSpan? timeout)
+    {
+        long deadline = timeout is { } t ? Environment.TickCount64 + (long)t.TotalMilliseconds : long.MaxValue;
+        while (true)
+        {
+            long left = deadline - Environment.TickCount64;
+            if (left <= 0) return false;
+            var pfd = new PollFd { Fd = pidFd, Events = PollIn };
+            int r = Libc.Poll(&pfd, 1, (int)Math.Min(left, int.MaxValue));
+            if (r > 0) return true;
+            if (r < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != 4)
+                KernelException.ThrowIfFailed(-1, "poll", "pidfd");
+        }
+    }
+
+    /// <summary>Sends a signal through the pidfd; a child already gone is not an error.</summary>
+    public static void Signal(int pidFd, int signal)
+    {
+        if (Libc.PidfdSendSignal(pidFd, signal, null, 0) != 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != 3)
+            KernelException.ThrowIfFailed(-1, "pidfd_send_signal", signal.ToString());
+    }
+
+    /// <summary>Reaps the child (blocking) and returns how it ended.</summary>
+    public static ChildExit Reap(int pid)
+    {
+        int status;
+        Rusage usage;
+        while (Libc.Wait4(pid, &status, 0, &usage) < 0)
+        {
+            int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            if (errno != 4) throw new KernelException("wait4", pid.ToString(), errno);
+        }
+        int termSig = status & 0x7f;
+        int? exitCode = termSig == 0 ? (status >> 8) & 0xff : null;
+        int? signal = termSig != 0 ? termSig : null;
+        return new ChildExit(exitCode, signal, ToTimeSpan(usage.Utime), ToTimeSpan(usage.Stime), usage.MaxRssKiB * 1024);
+    }
+
+    public static void Close(int fd) => Libc.Close(fd);
+
+    private static TimeSpan ToTimeSpan(Timeval tv) => TimeSpan.FromTicks(tv.Sec * TimeSpan.TicksPerSecond + tv.Usec * 10);
+}

@@ -1,0 +1,29 @@
+using NsSandbox.Linux.Interop;
+
+namespace NsSandbox.Linux;
+
+public enum FileType { Directory, Regular, Symlink, Other }
+
+/// <summary>The type of an inode, which .NET's FileSystemInfo cannot tell apart for fifos, sockets and devices.</summary>
+public static unsafe class FileTypes
+{
+    private const int AtFdCwd = -100, AtSymlinkNoFollow = 0x100;
+    private const uint StatxType = 0x1;
+    private const int ModeOffset = 0x1c; // stx_mode in struct statx
+    private const int StatxSize = 256;
+
+    /// <summary>Null when the path does not exist (or cannot be looked up).</summary>
+    public static FileType? Of(string path, bool followSymlinks)
+    {
+        byte* buffer = stackalloc byte[StatxSize];
+        if (Libc.Statx(AtFdCwd, path, followSymlinks ? 0 : AtSymlinkNoFollow, StatxType, buffer) != 0) return null;
+        int format = *(ushort*)(buffer + ModeOffset) & 0xF000;
+        return format switch
+        {
+            0x4000 => FileType.Directory,
+            0x8000 => FileType.Regular,
+            0xA000 => FileType.Symlink,
+            _ => FileType.Other,
+        };
+    }
+}

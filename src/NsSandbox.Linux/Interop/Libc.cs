@@ -1,0 +1,154 @@
+using System.Runtime.InteropServices;
+
+namespace NsSandbox.Linux.Interop;
+
+/// <summary>libc entry points used by the launcher. Linked directly into the NativeAOT binary
+/// (DirectPInvoke), so no library is loaded at run time.</summary>
+internal static unsafe partial class Libc
+{
+    private const string Lib = "libc";
+
+    [LibraryImport(Lib, EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Mount(string? source, string target, string? fsType, ulong flags, string? data);
+
+    [LibraryImport(Lib, EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Umount2(string target, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "mount_setattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int MountSetattr(int dirFd, string path, uint flags, MountAttr* attr, nuint size);
+
+    [LibraryImport(Lib, EntryPoint = "open_tree", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int OpenTree(int dirFd, string path, uint flags);
+
+    [LibraryImport(Lib, EntryPoint = "move_mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int MoveMount(int fromDirFd, string fromPath, int toDirFd, string toPath, uint flags);
+
+    [LibraryImport(Lib, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Statx(int dirFd, string path, int flags, uint mask, byte* buffer);
+
+    [LibraryImport(Lib, EntryPoint = "mkdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Mkdir(string path, uint mode);
+
+    [LibraryImport(Lib, EntryPoint = "symlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Symlink(string target, string linkPath);
+
+    [LibraryImport(Lib, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Open(string path, int flags, uint mode);
+
+    [LibraryImport(Lib, EntryPoint = "close", SetLastError = true)]
+    internal static partial int Close(int fd);
+
+    [LibraryImport(Lib, EntryPoint = "chdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Chdir(string path);
+
+    [LibraryImport(Lib, EntryPoint = "chown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Chown(string path, uint uid, uint gid);
+
+    [LibraryImport(Lib, EntryPoint = "sethostname", SetLastError = true)]
+    internal static partial int Sethostname(byte* name, nuint length);
+
+    [LibraryImport(Lib, EntryPoint = "setrlimit", SetLastError = true)]
+    internal static partial int Setrlimit(int resource, Rlimit* limit);
+
+    [LibraryImport(Lib, EntryPoint = "getrlimit", SetLastError = true)]
+    internal static partial int Getrlimit(int resource, Rlimit* limit);
+
+    [LibraryImport(Lib, EntryPoint = "setsid", SetLastError = true)]
+    internal static partial int Setsid();
+
+    // glibc's wrappers change the ids of every thread of the process, not just the caller's.
+    [LibraryImport(Lib, EntryPoint = "setresuid", SetLastError = true)]
+    internal static partial int Setresuid(uint ruid, uint euid, uint suid);
+
+    [LibraryImport(Lib, EntryPoint = "setresgid", SetLastError = true)]
+    internal static partial int Setresgid(uint rgid, uint egid, uint sgid);
+
+    [LibraryImport(Lib, EntryPoint = "setgroups", SetLastError = true)]
+    internal static partial int Setgroups(nuint size, uint* list);
+
+    [LibraryImport(Lib, EntryPoint = "prctl", SetLastError = true)]
+    internal static partial int Prctl(int option, ulong arg2, ulong arg3, ulong arg4, ulong arg5);
+
+    [LibraryImport(Lib, EntryPoint = "geteuid")]
+    internal static partial uint Geteuid();
+
+    [LibraryImport(Lib, EntryPoint = "getegid")]
+    internal static partial uint Getegid();
+
+    [LibraryImport(Lib, EntryPoint = "getpid")]
+    internal static partial int Getpid();
+
+    [LibraryImport(Lib, EntryPoint = "kill", SetLastError = true)]
+    internal static partial int Kill(int pid, int signal);
+
+    [LibraryImport(Lib, EntryPoint = "pidfd_send_signal", SetLastError = true)]
+    internal static partial int PidfdSendSignal(int pidFd, int signal, void* info, uint flags);
+
+    [LibraryImport(Lib, EntryPoint = "wait4", SetLastError = true)]
+    internal static partial int Wait4(int pid, int* status, int options, Rusage* usage);
+
+    [LibraryImport(Lib, EntryPoint = "poll", SetLastError = true)]
+    internal static partial int Poll(PollFd* fds, nuint count, int timeoutMs);
+
+    [LibraryImport(Lib, EntryPoint = "socketpair", SetLastError = true)]
+    internal static partial int Socketpair(int domain, int type, int protocol, int* fds);
+
+    [LibraryImport(Lib, EntryPoint = "send", SetLastError = true)]
+    internal static partial nint Send(int fd, byte* buffer, nuint length, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "recv", SetLastError = true)]
+    internal static partial nint Recv(int fd, byte* buffer, nuint length, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "write", SetLastError = true)]
+    internal static partial nint Write(int fd, byte* buffer, nuint length);
+
+    [LibraryImport(Lib, EntryPoint = "flock", SetLastError = true)]
+    internal static partial int Flock(int fd, int operation);
+
+    [LibraryImport(Lib, EntryPoint = "strerror")]
+    internal static partial byte* Strerror(int errno);
+
+    [LibraryImport(Lib, EntryPoint = "_exit")]
+    internal static partial void Exit(int status);
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct MountAttr
+{
+    public ulong AttrSet;
+    public ulong AttrClr;
+    public ulong Propagation;
+    public ulong UsernsFd;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct Rlimit
+{
+    public ulong Cur;
+    public ulong Max;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct PollFd
+{
+    public int Fd;
+    public short Events;
+    public short Revents;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct Timeval
+{
+    public long Sec;
+    public long Usec;
+}
+
+/// <summary>struct rusage on x86_64/aarch64: two timevals and fourteen longs.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct Rusage
+{
+    public Timeval Utime;
+    public Timeval Stime;
+    public long MaxRssKiB;
+    public fixed long Rest[13];
+}

@@ -1,0 +1,31 @@
+using NsSandbox.Linux.Interop;
+
+namespace NsSandbox.Linux;
+
+/// <summary>An exclusive flock on a file, held for as long as the object lives (or the process does).</summary>
+public sealed class LockFile : IDisposable
+{
+    private const int OCreat = 0x40, ORdwr = 2, OCloexec = 0x80000, LockEx = 2, LockNb = 4;
+    private int _fd;
+
+    private LockFile(int fd) => _fd = fd;
+
+    /// <summary>Takes the lock, or returns null when another process holds it.</summary>
+    public static LockFile? TryAcquire(string path, bool create)
+    {
+        int fd = Libc.Open(path, ORdwr | OCloexec | (create ? OCreat : 0), 0x180 /* 0600 */);
+        if (fd < 0) return null;
+        if (Libc.Flock(fd, LockEx | LockNb) != 0)
+        {
+            Libc.Close(fd);
+            return null;
+        }
+        return new LockFile(fd);
+    }
+
+    public void Dispose()
+    {
+        if (_fd >= 0) Libc.Close(_fd);
+        _fd = -1;
+    }
+}

@@ -1,0 +1,80 @@
+using NsSandbox.Linux.Interop;
+
+namespace NsSandbox.Linux;
+
+/// <summary>One end of an AF_UNIX SOCK_SEQPACKET pair: message boundaries are kept, and the peer's exit
+/// (or its successful execve, the descriptor being close-on-exec) reads as end of file.</summary>
+public sealed unsafe class SeqPacketSocket : IDisposable
+{
+    private const int AfUnix = 1, SockSeqpacket = 5, SockCloexec = 0x80000, MsgNoSignal = 0x4000;
+    private const short PollIn = 0x1, PollHup = 0x10, PollRdHup = 0x2000;
+    public const int MaxMessage = 1 << 20;
+
+    public int Fd { get; private set; }
+
+    public SeqPacketSocket(int fd) => Fd = fd;
+
+    public static (SeqPacketSocket Parent, SeqPacketSocket Child) CreatePair()
+    {
+        int* fds = stackalloc int[2];
+        KernelException.ThrowIfFailed(Libc.Socketpair(AfUnix, SockSeqpacket | SockCloexec, 0, fds), "socketpair");
+        return (new SeqPacketSocket(fds[0]), new SeqPacketSocket(fds[1]));
+    }
+
+    public void Send(ReadOnlySpan<byte> message)
+    {
+        fixed (byte* p = message)
+        {
+            nint n = Libc.Send(Fd, p, (nuint)message.Length, MsgNoSignal);
+            if (n < 0) KernelException.ThrowIfFailed(-1, "send", "sync channel");
+        }
+    }
+
+    /// <summary>The next message, or null at end of file.</summary>
+    public byte[]? Receive()
+    {
+        var buffer = new byte[MaxMessage];
+        while (true)
+        {
+            fixed (byte* p = buffer)
+            {
+                nint n = Libc.Recv(Fd, p, (nuint)buffer.Length, 0);
+                if (n > 0) return buffer.AsSpan(0, (int)n).ToArray();
+                if (n == 0) return null;
+                int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                if (errno == 4) continue; // EINTR
+                if (errno == 104) return null; // ECONNRESET: the peer is gone
+                throw new KernelException("recv", "sync channel", errno);
+            }
+        }
+    }
+
+    /// <summary>Waits until a message or end of file can be read; false when the timeout passed first.</summary>
+    public bool WaitReadable(TimeSpan? timeout)
+    {
+        long deadline = timeout is { } t ? Environment.TickCount64 + (long)t.TotalMilliseconds : long.MaxValue;
+        while (true)
+        {
+            long left = deadline - Environment.TickCount64;
+            if (left <= 0) return false;
+            var pfd = new PollFd { Fd = Fd, Events = PollIn };
+            int r = Libc.Poll(&pfd, 1, (int)Math.Min(left, int.MaxValue));
+            if (r > 0) return true;
+            if (r < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != 4)
+                KernelException.ThrowIfFailed(-1, "poll", "sync channel");
+        }
+    }
+
+    /// <summary>True when the peer has closed its end (for a child: the parent died).</summary>
+    public bool PeerClosed()
+    {
+        var pfd = new PollFd { Fd = Fd, Events = PollRdHup };
+        return Libc.Poll(&pfd, 1, 0) > 0 && (pfd.Revents & (PollRdHup | PollHup)) != 0;
+    }
+
+    public void Dispose()
+    {
+        if (Fd >= 0) Libc.Close(Fd);
+        Fd = -1;
+    }
+}
