@@ -38,3 +38,5 @@ int nss_exec_target(const struct nss_exec_req *req);
 int nss_pivot_root(const char *new_root, const char *put_old);
 // Empties the bounding and ambient sets, then permitted/effective/inheritable. Returns 0 or -errno.
 int nss_drop_capabilities(void);
+// Brings the loopback interface of the current network namespace up. Returns 0 or -errno.
+int nss_loopback_up(void);

@@ -19,6 +19,7 @@ public interface IKernel
     void PivotRoot(string newRoot, string putOld);
     void ChangeDirectory(string path);
     void SetHostname(string name);
+    void BringUpLoopback();
     void SetRlimit(RlimitResource resource, ulong soft, ulong hard);
     (ulong Soft, ulong Hard) GetRlimit(RlimitResource resource);
     void NewSession();

@@ -79,6 +79,8 @@ public sealed unsafe class LinuxKernel : IKernel
             KernelException.ThrowIfFailed(Libc.Sethostname(p, (nuint)bytes.Length), "sethostname", name);
     }
 
+    public void BringUpLoopback() => KernelException.ThrowIfNegative(Shim.LoopbackUp(), "ioctl(SIOCSIFFLAGS)", "lo");
+
     public void SetRlimit(RlimitResource resource, ulong soft, ulong hard)
     {
         var limit = new Rlimit { Cur = soft, Max = hard };

@@ -12,7 +12,7 @@ namespace NsSandbox.Core.Plan;
 public static class FilesystemPlanner
 {
     /// <summary>Top-level names the sandbox provides itself instead of taking them from the chroot.</summary>
-    public static readonly IReadOnlySet<string> Reserved = new HashSet<string> { "proc", "dev", "tmp", "data" };
+    public static readonly IReadOnlySet<string> Reserved = new HashSet<string> { "proc", "dev", "tmp", "data", "sys" };
 
     private static readonly string[] Devices = ["null", "zero", "full", "random", "urandom"];
     private static readonly (string Name, string Target)[] DevLinks =
@@ -31,6 +31,8 @@ public static class FilesystemPlanner
         foreach (var e in topLevel.Where(e => e.Kind is EntryKind.Directory or EntryKind.File))
             topHandles[e.Name] = b.Clone(Path.Combine(spec.Chroot, e.Name), e.Kind == EntryKind.Directory,
                 spec.ReadWrite ? MountAttributes.NoSuid : MountAttributes.ReadOnly | MountAttributes.NoSuid);
+        bool hostSys = !spec.Namespaces.HasFlag(Namespaces.Net) && host.KindOf(Path.Combine(spec.Chroot, "sys")) == EntryKind.Directory;
+        int sysHandle = hostSys ? b.Clone(Path.Combine(spec.Chroot, "sys"), true, MountAttributes.ReadOnly | MountAttributes.NoSuid) : -1;
         var devHandles = Devices.Select(d => b.Clone("/dev/" + d, false, MountAttributes.NoSuid)).ToList();
         int dataHandle = b.Clone(paths.DataDir, false, MountAttributes.NoSuid | MountAttributes.NoDev);
         var userHandles = spec.Mounts.Select(m => m.IsTmpfs ? -1
@@ -75,6 +77,15 @@ public static class FilesystemPlanner
         if (spec.MountProc)
             b.Add(new MountOp(MountOpKind.Proc, b.Host("/proc")) { Flags = Hardened | MountFlags.NoExec });
         b.Track("/proc", creatable: false);
+
+        // A fresh sysfs shows the sandbox's own network devices, not the host's; it can only be mounted by the
+        // owner of a new network namespace, so without one the chroot's /sys is bound instead.
+        b.MountPoint("/sys", true);
+        if (spec.Namespaces.HasFlag(Namespaces.Net))
+            b.Add(new MountOp(MountOpKind.Sysfs, b.Host("/sys")) { Flags = Hardened | MountFlags.NoExec | MountFlags.ReadOnly });
+        else if (sysHandle >= 0)
+            b.Attach(sysHandle, "/sys", creatable: false);
+        b.Track("/sys", creatable: false);
 
         b.MountPoint("/tmp", true);
         b.Tmpfs("/tmp", $"mode=1777,size={spec.TmpSizeBytes}");

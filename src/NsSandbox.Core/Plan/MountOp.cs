@@ -14,6 +14,7 @@ public enum MountOpKind
     Skeleton,
     Tmpfs,
     Proc,
+    Sysfs,
     MakeDir,
     MakeFile,
     Symlink,

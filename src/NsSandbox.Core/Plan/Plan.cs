@@ -11,7 +11,7 @@ public sealed record Plan
     /// <summary>Host directory the skeleton root is mounted on, in the child's private mount namespace.</summary>
     public required string RootMountPoint { get; init; }
     public required IReadOnlyList<MountOp> MountOps { get; init; }
-    public required string? Hostname { get; init; }
+    public string? Hostname { get; init; }
     public required IReadOnlyList<RlimitOp> Rlimits { get; init; }
     public required uint Uid { get; init; }
     public required uint Gid { get; init; }

@@ -54,6 +54,9 @@ public sealed class MountExecutor(IKernel kernel, Action onSkeleton)
             case MountOpKind.Proc:
                 kernel.Mount("proc", op.Target, "proc", op.Flags, null);
                 break;
+            case MountOpKind.Sysfs:
+                kernel.Mount("sysfs", op.Target, "sysfs", op.Flags, null);
+                break;
             case MountOpKind.MakeDir:
                 if (FileTypes.Of(op.Target, followSymlinks: false) is not FileType.Directory)
                     kernel.MakeDirectory(op.Target, op.Mode);

@@ -17,12 +17,12 @@ public static class Stage2Entry
         try
         {
             var message = channel.Receive();
-            if (message?.Plan is null) return ExitCodes.Setup; // the parent is gone or misbehaved
-            plan = message.Plan;
+            if (message is null) return ExitCodes.Setup; // the parent is gone
+            plan = message.Plan ?? throw new InvalidDataException("the first message is not a plan");
         }
-        catch (Exception)
+        catch (Exception e)
         {
-            return ExitCodes.Setup;
+            return Fail(channel, new SetupError("stage 2", null, 0, "stage 2 could not read its plan: " + e.Message), ExitCodes.Setup);
         }
 
         try

@@ -44,6 +44,9 @@ internal static unsafe partial class Shim
     [LibraryImport(Lib, EntryPoint = "nss_pivot_root", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int PivotRoot(string newRoot, string putOld);
 
+    [LibraryImport(Lib, EntryPoint = "nss_loopback_up")]
+    internal static partial int LoopbackUp();
+
     [LibraryImport(Lib, EntryPoint = "nss_drop_capabilities")]
     internal static partial int DropCapabilities();
 }

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace NsSandbox.EndToEnd.Tests;
+
+/// <summary>The result of running the published binary once.</summary>
+public sealed record LaunchResult(int ExitCode, string Stdout, string Stderr, JsonElement? Report)
+{
+    public string ReportString(string property) => Report!.Value.GetProperty(property).GetString()!;
+}
+
+/// <summary>Runs the published nssandbox (artifacts/bin/nssandbox, or $NSSANDBOX_BIN) for real. Every run gets
+/// --state_dir in the test's own temp directory, so per-run directories never land in the host's /var/lib.</summary>
+public sealed class Launcher : IDisposable
+{
+    public static string BinaryPath { get; } = FindBinary();
+
+    public string StateDir { get; } = Directory.CreateTempSubdirectory("nss-e2e-state-").FullName;
+    public string TempDir { get; } = Directory.CreateTempSubdirectory("nss-e2e-tmp-").FullName;
+
+    /// <summary>Runs nssandbox with the given flags, --report to a file, and (after --) the command.</summary>
+    public LaunchResult Run(IEnumerable<string> flags, params string[] command) => RunRaw(
+        ["--state_dir", StateDir, "--report", Path.Combine(TempDir, "report.json"), .. flags, "--", .. command],
+        readReport: true);
+
+    public LaunchResult Sh(string script, params string[] flags) => Run(flags, "/bin/sh", "-c", script);
+
+    /// <summary>Runs nssandbox with exactly these arguments (after --state_dir).</summary>
+    public LaunchResult RunRaw(IEnumerable<string> args, bool readReport = false, string? bashPrefix = null)
+    {
+        string reportPath = Path.Combine(TempDir, "report.json");
+        File.Delete(reportPath);
+        var psi = new ProcessStartInfo
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (bashPrefix is null)
+        {
+            psi.FileName = BinaryPath;
+            foreach (string a in args) psi.ArgumentList.Add(a);
+        }
+        else
+        {
+            // For descriptors the launcher must not pass on: bash opens them, then execs the launcher.
+            psi.FileName = "/bin/bash";
+            psi.ArgumentList.Add("-c");
+            psi.ArgumentList.Add(bashPrefix + " exec \"$0\" \"$@\"");
+            psi.ArgumentList.Add(BinaryPath);
+            foreach (string a in args) psi.ArgumentList.Add(a);
+        }
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException("nssandbox did not finish within 2 minutes");
+        }
+        JsonElement? report = null;
+        if (readReport && File.Exists(reportPath))
+            report = JsonDocument.Parse(File.ReadAllText(reportPath)).RootElement.Clone();
+        return new LaunchResult(p.ExitCode, stdout.Result, stderr.Result, report);
+    }
+
+    public void Dispose()
+    {
+        // A leftover per-run directory is a leak the tests must see, so the state dir is checked before removal.
+        string runs = Path.Combine(StateDir, "runs");
+        var leftovers = Directory.Exists(runs) ? Directory.GetFileSystemEntries(runs) : [];
+        Directory.Delete(StateDir, recursive: true);
+        Directory.Delete(TempDir, recursive: true);
+        if (leftovers.Length > 0) throw new InvalidOperationException("per-run directories left behind: " + string.Join(", ", leftovers));
+    }
+
+    private static string FindBinary()
+    {
+        if (Environment.GetEnvironmentVariable("NSSANDBOX_BIN") is { Length: > 0 } fromEnv) return fromEnv;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "NsSandbox.sln")))
+                return Path.Combine(dir.FullName, "artifacts", "bin", "nssandbox");
+        throw new FileNotFoundException("cannot find the repository root (NsSandbox.sln) above " + AppContext.BaseDirectory);
+    }
+}
+
+/// <summary>What the machine must offer for a test; a test that cannot run says why and is counted as skipped.</summary>
+public static class Require
+{
+    public static void Root()
+    {
+        if (!IsRoot())
+            Assert.Skip("needs root: the end-to-end tests create namespaces and mounts as the launcher's root user");
+        if (!File.Exists(Launcher.BinaryPath))
+            Assert.Fail($"{Launcher.BinaryPath} does not exist: build it first (./build.sh)");
+    }
+
+    private static bool IsRoot() => File.ReadAllLines("/proc/self/status")
+        .First(l => l.StartsWith("Uid:", StringComparison.Ordinal)).Split('\t', StringSplitOptions.RemoveEmptyEntries)[2] == "0";
+}
