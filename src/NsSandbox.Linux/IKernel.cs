@@ -13,6 +13,8 @@ public interface IKernel
     void AttachTree(int tree, string target);
     void CloseDescriptor(int fd);
     void Unmount(string target, bool detach);
+    /// <summary>The type of the inode at path, not following a final symlink; null when it does not exist.</summary>
+    FileType? TypeOf(string path);
     void MakeDirectory(string path, uint mode);
     void MakeSymlink(string target, string linkPath);
     void CreateFile(string path, uint mode);

@@ -54,6 +54,8 @@ public sealed unsafe class LinuxKernel : IKernel
     public void Unmount(string target, bool detach) =>
         KernelException.ThrowIfFailed(Libc.Umount2(target, detach ? MntDetach : 0), "umount", target);
 
+    public FileType? TypeOf(string path) => FileTypes.Of(path, followSymlinks: false);
+
     public void MakeDirectory(string path, uint mode) =>
         KernelException.ThrowIfFailed(Libc.Mkdir(path, mode), "mkdir", path);
 

@@ -1,4 +1,4 @@
-using NsSandbox.Cli;
+using NsSandbox.Core.Cli;
 using NsSandbox.Core.Plan;
 using NsSandbox.Core.Report;
 using NsSandbox.Core.Spec;

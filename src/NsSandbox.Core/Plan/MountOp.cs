@@ -46,6 +46,11 @@ public sealed record MountOp(MountOpKind Kind, string Target)
         MountOpKind.Symlink => $"symlink {Target} -> {Source}",
         MountOpKind.Tmpfs => $"tmpfs {Target} {Data}",
         MountOpKind.SetAttributes => $"set-attr {Target} {Attributes}{(Recursive ? " (recursive)" : "")}",
+        MountOpKind.Skeleton => $"skeleton {Target} {Data}",
+        MountOpKind.MakeDir => $"mkdir {Target}",
+        MountOpKind.MakeFile => $"mkfile {Target}",
+        MountOpKind.RequireExisting => $"require {Target}",
+        MountOpKind.PivotRoot => $"pivot_root {Target}",
         _ => $"{Kind.ToString().ToLowerInvariant()} {Target}",
     };
 }

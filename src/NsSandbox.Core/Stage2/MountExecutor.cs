@@ -58,18 +58,18 @@ public sealed class MountExecutor(IKernel kernel, Action onSkeleton)
                 kernel.Mount("sysfs", op.Target, "sysfs", op.Flags, null);
                 break;
             case MountOpKind.MakeDir:
-                if (FileTypes.Of(op.Target, followSymlinks: false) is not FileType.Directory)
+                if (kernel.TypeOf(op.Target) is not FileType.Directory)
                     kernel.MakeDirectory(op.Target, op.Mode);
                 break;
             case MountOpKind.MakeFile:
-                if (FileTypes.Of(op.Target, followSymlinks: false) is not FileType.Regular)
+                if (kernel.TypeOf(op.Target) is not FileType.Regular)
                     kernel.CreateFile(op.Target, op.Mode);
                 break;
             case MountOpKind.Symlink:
                 kernel.MakeSymlink(op.Source!, op.Target);
                 break;
             case MountOpKind.RequireExisting:
-                var type = FileTypes.Of(op.Target, followSymlinks: false);
+                var type = kernel.TypeOf(op.Target);
                 if (type is null || (type == FileType.Directory) != op.Directory)
                     throw new KernelException("mount point", op.Target, type is null ? 2 : op.Directory ? 20 : 21);
                 break;

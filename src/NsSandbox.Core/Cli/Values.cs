@@ -1,7 +1,7 @@
 using System.Globalization;
 using NsSandbox.Core.Spec;
 
-namespace NsSandbox.Cli;
+namespace NsSandbox.Core.Cli;
 
 /// <summary>Parsers for flag values; each throws <see cref="SpecException"/> naming the flag.</summary>
 public static class Values

@@ -1,6 +1,6 @@
 using NsSandbox.Core.Spec;
 
-namespace NsSandbox.Cli;
+namespace NsSandbox.Core.Cli;
 
 /// <summary>Parses a run's command line: long flags (--name VALUE, --name=VALUE, either spelling), short flags
 /// (-M o, -Mo, bundled switches like -qe), then the command after -- or at the first non-flag argument.</summary>
@@ -69,7 +69,7 @@ public static class ArgParser
         string bare = flag.TrimStart('-').Replace('-', '_');
         var near = FlagTable.All
             .Select(f => (f.Name, Distance: EditDistance(bare, f.Name)))
-            .Where(x => x.Distance <= Math.Max(2, bare.Length / 3)).OrderBy(x => x.Distance).Take(2)
+            .Where(x => x.Distance <= (bare.Length >= 6 ? 2 : 1)).OrderBy(x => x.Distance).Take(2)
             .Select(x => "--" + x.Name).ToList();
         return new SpecException(flag, near.Count > 0 ? $"unknown flag; did you mean {string.Join(" or ", near)}?" : "unknown flag; see --help");
     }

@@ -1,7 +1,7 @@
 using System.Text;
 using NsSandbox.Core.Report;
 
-namespace NsSandbox.Cli;
+namespace NsSandbox.Core.Cli;
 
 /// <summary>--help: every flag with its default, and the exit statuses.</summary>
 public static class HelpText

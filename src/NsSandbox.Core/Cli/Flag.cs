@@ -1,6 +1,6 @@
 using NsSandbox.Core.Spec;
 
-namespace NsSandbox.Cli;
+namespace NsSandbox.Core.Cli;
 
 /// <summary>One command-line flag. Names are nsjail's (snake_case); kebab-case spellings are accepted too.
 /// ValueName is null for a switch.</summary>

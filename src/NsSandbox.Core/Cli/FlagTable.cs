@@ -1,7 +1,7 @@
 using NsSandbox.Core.Spec;
 using NsSandbox.Linux;
 
-namespace NsSandbox.Cli;
+namespace NsSandbox.Core.Cli;
 
 /// <summary>Every flag of a run, with its default as --help shows it. The same table will drive the config
 /// file's keys, so a flag and its key cannot drift apart.</summary>

@@ -1,0 +1,69 @@
+using NsSandbox.Core.Plan;
+using NsSandbox.Linux;
+
+namespace NsSandbox.Core.Tests;
+
+/// <summary>A host with a small made-up chroot, for plans that do not depend on the machine.</summary>
+public sealed class FakeHost : IHostView
+{
+    public Dictionary<string, List<HostEntry>> Directories { get; } = new()
+    {
+        ["/"] =
+        [
+            new("bin", EntryKind.Symlink, "usr/bin"), new("data", EntryKind.Directory), new("dev", EntryKind.Directory),
+            new("etc", EntryKind.Directory), new("proc", EntryKind.Directory), new("run.sock", EntryKind.Other),
+            new("sys", EntryKind.Directory), new("tmp", EntryKind.Directory), new("usr", EntryKind.Directory),
+            new("version", EntryKind.File),
+        ],
+    };
+
+    public Dictionary<string, EntryKind> Kinds { get; } = new() { ["/srv/file"] = EntryKind.File, ["/srv/dir"] = EntryKind.Directory };
+    public Dictionary<string, string> Env { get; } = new() { ["TERM"] = "xterm", ["SECRET"] = "s" };
+    public uint EffectiveUid { get; set; }
+    public uint EffectiveGid { get; set; }
+
+    public IReadOnlyList<HostEntry> ListDirectory(string path) => Directories[path];
+    public EntryKind? KindOf(string path) => Kinds.TryGetValue(path, out var k) ? k : null;
+    public (ulong Soft, ulong Hard) GetRlimit(RlimitResource resource) => (1024, 4096);
+    public string? GetEnvironmentVariable(string name) => Env.GetValueOrDefault(name);
+    public IReadOnlyList<KeyValuePair<string, string>> Environment => Env.OrderBy(e => e.Key, StringComparer.Ordinal).ToList();
+}
+
+/// <summary>Records every kernel call as a line of text; fails a call when told to.</summary>
+public sealed class RecordingKernel : IKernel
+{
+    private int _nextFd = 10;
+    public List<string> Calls { get; } = [];
+    public Dictionary<string, FileType> Existing { get; } = new();
+    public Func<string, KernelException?> FailWhen { get; set; } = _ => null;
+
+    private void Record(string call)
+    {
+        if (FailWhen(call) is { } e) throw e;
+        Calls.Add(call);
+    }
+
+    public void Mount(string? source, string target, string? fsType, MountFlags flags, string? data) =>
+        Record($"mount {source ?? "-"} {target} {fsType ?? "-"} {flags} {data ?? "-"}");
+    public void SetMountAttributes(string path, MountAttributes set, bool recursive) => Record($"setattr {path} {set} {recursive}");
+    public int CloneTree(string source, bool recursive) { Record($"clone {source} {recursive} -> {_nextFd}"); return _nextFd++; }
+    public void SetTreeAttributes(int tree, MountAttributes set, bool recursive) => Record($"treeattr {tree} {set} {recursive}");
+    public void AttachTree(int tree, string target) => Record($"attach {tree} {target}");
+    public void CloseDescriptor(int fd) => Record($"close {fd}");
+    public void Unmount(string target, bool detach) => Record($"umount {target} {detach}");
+    public FileType? TypeOf(string path) => Existing.TryGetValue(path, out var t) ? t : null;
+    public void MakeDirectory(string path, uint mode) => Record($"mkdir {path}");
+    public void MakeSymlink(string target, string linkPath) => Record($"symlink {linkPath} -> {target}");
+    public void CreateFile(string path, uint mode) => Record($"create {path}");
+    public void PivotRoot(string newRoot, string putOld) => Record($"pivot_root {newRoot} {putOld}");
+    public void ChangeDirectory(string path) => Record($"chdir {path}");
+    public void SetHostname(string name) => Record($"sethostname {name}");
+    public void BringUpLoopback() => Record("lo up");
+    public void SetRlimit(RlimitResource resource, ulong soft, ulong hard) => Record($"setrlimit {resource} {soft} {hard}");
+    public (ulong Soft, ulong Hard) GetRlimit(RlimitResource resource) => (0, 0);
+    public void NewSession() => Record("setsid");
+    public void ClearSupplementaryGroups() => Record("setgroups 0");
+    public void SetIds(uint uid, uint gid) => Record($"setids {uid} {gid}");
+    public void DropCapabilities() => Record("drop caps");
+    public void SetParentDeathSignal(int signal) => Record($"pdeathsig {signal}");
+}
