@@ -15,6 +15,7 @@
 #   4  the VM did not boot: the guest never reached the point where it starts the script
 #   5  timeout: qemu was killed after --timeout seconds
 #   6  the guest died while the script ran (kernel panic, pid 1 killed, poweroff from the script)
+#   128+N  run.sh itself was stopped by signal N (qemu is stopped too)
 set -euo pipefail
 shopt -s lastpipe
 umask 022
@@ -34,6 +35,7 @@ MODULES=()
 TIMEOUT=300
 MEMORY=1024
 SMP=2
+CPU=max
 APPEND_EXTRA=""
 KERNEL_OVERRIDE=""
 PVH=1
@@ -59,6 +61,7 @@ Guest result lines go to stdout; progress, timings and diagnostics go to stderr.
   --timeout SECS       hard limit on the whole qemu run (default 300)
   --memory MB          guest memory (default 1024)
   --smp N              guest CPUs (default 2)
+  --cpu MODEL          qemu CPU model (default max: every feature TCG emulates, e.g. SSE4.2, AVX2)
   --append ARGS        extra kernel command-line arguments
   --kernel PATH        boot this kernel image (bzImage or an ELF vmlinux with a PVH note) instead of
                        the cached Debian one
@@ -90,6 +93,7 @@ while [[ $# -gt 0 ]]; do
     --timeout) need_arg "$@"; TIMEOUT=$2; shift 2 ;;
     --memory) need_arg "$@"; MEMORY=$2; shift 2 ;;
     --smp) need_arg "$@"; SMP=$2; shift 2 ;;
+    --cpu) need_arg "$@"; CPU=$2; shift 2 ;;
     --append) need_arg "$@"; APPEND_EXTRA=$2; shift 2 ;;
     --kernel) need_arg "$@"; KERNEL_OVERRIDE=$2; shift 2 ;;
     --no-pvh) PVH=0; shift ;;
@@ -104,9 +108,15 @@ while [[ $# -gt 0 ]]; do
 done
 
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
-is_uint "$TIMEOUT" && ((TIMEOUT > 0)) || die $EX_USAGE "--timeout must be a positive integer (seconds), got '$TIMEOUT'"
-is_uint "$MEMORY" && ((MEMORY >= 128)) || die $EX_USAGE "--memory must be an integer >= 128 (MiB), got '$MEMORY'"
-is_uint "$SMP" && ((SMP >= 1)) || die $EX_USAGE "--smp must be a positive integer, got '$SMP'"
+if ! is_uint "$TIMEOUT" || ((TIMEOUT == 0)); then
+  die $EX_USAGE "--timeout must be a positive integer (seconds), got '$TIMEOUT'"
+fi
+if ! is_uint "$MEMORY" || ((MEMORY < 128)); then
+  die $EX_USAGE "--memory must be an integer >= 128 (MiB), got '$MEMORY'"
+fi
+if ! is_uint "$SMP" || ((SMP == 0)); then
+  die $EX_USAGE "--smp must be a positive integer, got '$SMP'"
+fi
 if ((SETUP_ONLY == 0)); then
   if [[ -z $SCRIPT ]]; then
     ((SHELL_MODE)) || die $EX_USAGE "--script FILE is required (see --help)"
@@ -166,6 +176,9 @@ ensure_host_tools() {
   command -v zstd >/dev/null || missing+=(zstd)
   command -v ldd >/dev/null || missing+=(libc-bin)
   command -v dpkg-deb >/dev/null || missing+=(dpkg)
+  if ((${#MODULES[@]})); then
+    command -v depmod >/dev/null && command -v modprobe >/dev/null || missing+=(kmod)
+  fi
   ((${#missing[@]} == 0)) || apt_install "${missing[@]}"
 }
 
@@ -310,16 +323,16 @@ ensure_modules_tree() {
   local kver deb
   kver=$(<"$KDIR/kver")
   MODROOT=$KDIR/modules
-  [[ -d $MODROOT/lib/modules/$kver ]] && return 0
+  [[ -f $MODROOT/lib/modules/$kver/modules.dep ]] && return 0
   deb=$(<"$KDIR/deb")
   [[ -f $deb ]] || die $EX_SETUP "the kernel .deb $deb is gone; rerun with --refresh"
   say "extracting kernel modules from $(basename "$deb")"
   rm -rf "$MODROOT.tmp" && mkdir -p "$MODROOT.tmp"
   dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$MODROOT.tmp" ./lib/modules || die $EX_SETUP "cannot extract modules"
+  depmod -b "$MODROOT.tmp" "$kver" || die $EX_SETUP "depmod -b $MODROOT.tmp $kver failed"
   rm -rf "$MODROOT" && mv "$MODROOT.tmp" "$MODROOT"
 }
 
-T_SETUP0=$EPOCHREALTIME
 ensure_host_tools
 KERNEL_STATE=given
 if [[ -n $KERNEL_OVERRIDE ]]; then
@@ -424,30 +437,31 @@ chmod 0755 "$ROOT/init" "$ROOT/sbin/nsvm-init"
   printf 'NSVM_SHELL=%s\n' "$SHELL_MODE"
 } >"$ROOT/vm/env"
 
-# kernel modules: NAME.ko plus its dependencies (depends= in .modinfo), in load order
+# kernel modules: NAME.ko plus its dependencies and soft dependencies, in load order, as kmod's
+# modprobe resolves them against the cached module tree (depmod ran once when it was extracted)
 if ((${#MODULES[@]})); then
   KVER=$(<"$KDIR/kver")
-  MODBASE=$MODROOT/lib/modules/$KVER
   declare -A MOD_SEEN=()
   MOD_ORDER=()
-  add_module() {
-    local name=${1//-/_} path dep deps
-    [[ -n ${MOD_SEEN[$name]:-} ]] && return 0
-    MOD_SEEN[$name]=1
-    if grep -qE "/(${name}|${name//_/-})\.ko\$" "$MODBASE/modules.builtin" 2>/dev/null; then
-      say "module $name is built into the kernel; nothing to load"
-      return 0
-    fi
-    path=$(find "$MODBASE/kernel" \( -name "$name.ko" -o -name "${name//_/-}.ko" \) -print -quit)
-    [[ -n $path ]] || die $EX_USAGE "--module $1: no $name.ko in kernel $KVER"
-    deps=$(tr '\0' '\n' <"$path" | sed -n 's/^depends=//p' | head -1)
-    for dep in ${deps//,/ }; do add_module "$dep"; done
-    mkdir -p "$ROOT$(dirname "${path#"$MODROOT"}")"
-    cp "$path" "$ROOT${path#"$MODROOT"}"
-    MOD_ORDER+=("${path#"$MODROOT"}")
-  }
-  for m in "${MODULES[@]}"; do add_module "$m"; done
-  printf '%s\n' "${MOD_ORDER[@]}" >"$ROOT/vm/modules"
+  for m in "${MODULES[@]}"; do
+    out=$(modprobe -d "$MODROOT" -S "$KVER" --show-depends "$m" 2>&1) ||
+      die $EX_USAGE "--module $m: $out"
+    while read -r kind path _; do
+      case $kind in
+        builtin) say "module $path is built into the kernel; nothing to load" ;;
+        insmod)
+          rel=${path#"$MODROOT"} # "/./lib/modules/..." -> "/lib/modules/..."
+          rel=${rel#/}
+          rel=/${rel#./}
+          [[ -n ${MOD_SEEN[$rel]:-} ]] && continue
+          MOD_SEEN[$rel]=1
+          mkdir -p "$ROOT$(dirname "$rel")"
+          cp "$path" "$ROOT$rel"
+          MOD_ORDER+=("$rel") ;;
+      esac
+    done <<<"$out"
+  done
+  ((${#MOD_ORDER[@]} == 0)) || printf '%s\n' "${MOD_ORDER[@]}" >"$ROOT/vm/modules"
 fi
 
 INITRD=$RUN_DIR/initramfs.cpio.gz
@@ -475,7 +489,7 @@ CMDLINE="console=ttyS0 quiet loglevel=3 panic=-1 cryptomgr.notests"
 [[ -n $APPEND_EXTRA ]] && CMDLINE="$CMDLINE $APPEND_EXTRA"
 
 QEMU=(qemu-system-x86_64 -nographic -nodefaults -no-user-config -no-reboot
-  -m "$MEMORY" -smp "$SMP" -kernel "$KERNEL" -initrd "$INITRD" -append "$CMDLINE")
+  -cpu "$CPU" -m "$MEMORY" -smp "$SMP" -kernel "$KERNEL" -initrd "$INITRD" -append "$CMDLINE")
 
 setup_s=$(awk -v a="$T_START" -v b="$T_BUILD1" 'BEGIN{printf "%.1f", b-a}')
 build_s=$(awk -v a="$T_BUILD0" -v b="$T_BUILD1" 'BEGIN{printf "%.1f", b-a}')
@@ -515,8 +529,8 @@ handle_line() {
       return ;;
   esac
   if [[ -z $SEEN_BEGIN || -n $SEEN_END ]]; then
-    # outside the script: surface the init's own warnings
-    [[ $line == nsvm-init:* ]] && say "guest $line"
+    # outside the script: surface what the guest's init printed (kernel lines start with "[")
+    [[ -n $SEEN_INIT && -n $line && $line != \[* ]] && say "guest init: $line"
     return 0
   fi
   printf '%s\n' "$line" >>"$RESULT_FILE"
@@ -536,6 +550,21 @@ handle_line() {
     SEEN_DONE=1
   fi
 }
+
+# if run.sh itself is stopped (a test runner's timeout, Ctrl-C), stop qemu too instead of leaving it
+# running until --timeout; the read loop below runs in this shell, so the trap fires promptly
+QEMU+=(-pidfile "$RUN_DIR/qemu.pid")
+# shellcheck disable=SC2317 # invoked through trap
+on_signal() {
+  local pid
+  pid=$(cat "$RUN_DIR/qemu.pid" 2>/dev/null) && kill -TERM "$pid" 2>/dev/null
+  [[ $KEEP == 1 ]] || rm -rf "$ROOT" "$INITRD"
+  say "interrupted by SIG$1: qemu stopped; console log: $CONSOLE_LOG"
+  exit "$2"
+}
+trap 'on_signal INT 130' INT
+trap 'on_signal TERM 143' TERM
+trap 'on_signal HUP 129' HUP
 
 T_QEMU0=$EPOCHREALTIME
 set +e

@@ -48,9 +48,9 @@ mkdir $LEAF
 echo 64M > $LEAF/memory.max
 got=$(sh -c "echo \$\$ > $LEAF/cgroup.procs && cat /proc/self/cgroup && cat \$(echo $CG\$(sed -n 's/^0:://p' /proc/self/cgroup))/memory.max" 2>&1)
 if echo "$got" | grep -qx '0::/nsvm-selftest' && echo "$got" | grep -qx 67108864; then
-  vm_pass leaf-memory-max "$(echo $got)"
+  vm_pass leaf-memory-max "$got"
 else
-  vm_fail leaf-memory-max "$(echo $got)"
+  vm_fail leaf-memory-max "$got"
 fi
 
 # 6. memory.peak, memory.events (oom_kill) and cgroup.kill exist in a leaf
@@ -128,8 +128,8 @@ case $out in
 esac
 out=$(su -s /bin/sh nobody -c 'id -u; unshare -U -r id' 2>&1)
 case $out in
-  65534*uid=0*) vm_pass userns-unprivileged "as nobody: $(echo $out)" ;;
-  *) vm_fail userns-unprivileged "as nobody: $(echo $out)" ;;
+  65534*uid=0*) vm_pass userns-unprivileged "as nobody: $out" ;;
+  *) vm_fail userns-unprivileged "as nobody: $out" ;;
 esac
 
 # 11. pivot_root works in a new mount namespace (the guest root is a tmpfs, not the initial rootfs)
