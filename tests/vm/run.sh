@@ -161,7 +161,7 @@ apt_install() {
         -o DPkg::Lock::Timeout=300 "$@" >"$CACHE/apt.log" 2>&1; then
       return 0
     fi
-    ((i == 1)) && apt_update_once
+    if ((i == 1)); then apt_update_once || break; fi
   done
   tail -20 "$CACHE/apt.log" >&2
   die $EX_SETUP "apt-get install $* failed (log: $CACHE/apt.log)"
@@ -182,19 +182,28 @@ ensure_host_tools() {
   ((${#missing[@]} == 0)) || apt_install "${missing[@]}"
 }
 
-# apt_fetch PKG DIR: download the .deb of PKG (candidate version) into DIR; prints the .deb path.
+# apt_fetch PKG DIR: download the .deb of PKG (candidate version) into DIR; sets FETCHED_DEB.
 apt_fetch() {
-  local pkg=$1 dir=$2 deb
+  local pkg=$1 dir=$2 tmp deb
   mkdir -p "$dir"
   if ! apt-cache show --no-all-versions "$pkg" >/dev/null 2>&1; then
-    apt_update_once >&2 || return 1
+    apt_update_once || return 1
   fi
-  (cd "$dir" && apt-get download -qq "$pkg" >"$CACHE/apt.log" 2>&1) || {
-    apt_update_once >&2 && (cd "$dir" && apt-get download -qq "$pkg" >"$CACHE/apt.log" 2>&1)
-  } || { tail -5 "$CACHE/apt.log" >&2; return 1; }
-  deb=$(ls -t "$dir"/"${pkg}"_*.deb 2>/dev/null | head -1)
-  [[ -n $deb ]] || return 1
-  printf '%s\n' "$deb"
+  tmp=$(mktemp -d "$dir/.fetch.XXXXXX")
+  # apt-get download runs as _apt where it can; let it write here
+  chmod 0777 "$tmp"
+  if ! (cd "$tmp" && apt-get download -qq "$pkg" >"$CACHE/apt.log" 2>&1); then
+    if ! { apt_update_once && (cd "$tmp" && apt-get download -qq "$pkg" >"$CACHE/apt.log" 2>&1); }; then
+      tail -5 "$CACHE/apt.log" >&2
+      rm -rf "$tmp"
+      return 1
+    fi
+  fi
+  deb=$(find "$tmp" -maxdepth 1 -name '*.deb' -print -quit)
+  [[ -n $deb ]] || { rm -rf "$tmp"; return 1; }
+  mv -f "$deb" "$dir/"
+  rm -rf "$tmp"
+  FETCHED_DEB=$dir/$(basename "$deb")
 }
 
 # extract_vmlinux BZIMAGE OUT: decompress the ELF kernel out of a bzImage so qemu can boot it through
@@ -228,7 +237,7 @@ ensure_kernel() {
   fi
   apt-cache show --no-all-versions linux-image-amd64 >/dev/null 2>&1 || apt_update_once ||
     die $EX_SETUP "apt-get update failed"
-  ((REFRESH)) && apt_update_once
+  if ((REFRESH)); then apt_update_once || die $EX_SETUP "apt-get update failed"; fi
   # linux-image-amd64 is a metapackage; the kernel is in the linux-image-<abi>-amd64 it depends on.
   pkg=$(apt-cache show --no-all-versions linux-image-amd64 | sed -n 's/^Depends: *\(linux-image-[^ ,]*\).*/\1/p' | head -1)
   [[ -n $pkg ]] || die $EX_SETUP "cannot resolve the package behind linux-image-amd64 (apt-cache show linux-image-amd64)"
@@ -236,7 +245,8 @@ ensure_kernel() {
   dir=$kroot/${pkg}_$ver
   if [[ ! -f $dir/vmlinuz ]]; then
     say "fetching kernel $pkg $ver (apt-get download; not installed on the host)"
-    deb=$(apt_fetch "$pkg" "$CACHE/downloads") || die $EX_SETUP "apt-get download $pkg failed (log: $CACHE/apt.log)"
+    apt_fetch "$pkg" "$CACHE/downloads" || die $EX_SETUP "apt-get download $pkg failed (log: $CACHE/apt.log)"
+    deb=$FETCHED_DEB
     rm -rf "$dir.tmp" && mkdir -p "$dir.tmp/x"
     dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir.tmp/x" ./boot ||
       die $EX_SETUP "cannot extract /boot from $deb"
@@ -259,6 +269,14 @@ ensure_kernel() {
   fi
   printf '%s\n' "${pkg}_$ver" >"$kroot/current"
   KDIR=$dir
+  # drop kernels (and their .debs) that are no longer current
+  local old
+  for old in "$kroot"/*/; do
+    old=${old%/}
+    [[ $old == "$dir" ]] && continue
+    [[ -f $old/deb ]] && rm -f "$(<"$old/deb")"
+    rm -rf "$old"
+  done
 }
 
 # Busybox cache: $CACHE/busybox/<version>/busybox (from busybox-static, never installed on the host).
@@ -277,7 +295,8 @@ ensure_busybox() {
   dir=$broot/${ver//:/_}
   if [[ ! -x $dir/busybox ]]; then
     say "fetching busybox-static $ver (apt-get download)"
-    deb=$(apt_fetch busybox-static "$CACHE/downloads") || die $EX_SETUP "apt-get download busybox-static failed"
+    apt_fetch busybox-static "$CACHE/downloads" || die $EX_SETUP "apt-get download busybox-static failed"
+    deb=$FETCHED_DEB
     rm -rf "$dir.tmp" && mkdir -p "$dir.tmp/x"
     dpkg-deb -x "$deb" "$dir.tmp/x"
     mv "$dir.tmp/x/bin/busybox" "$dir.tmp/busybox" || die $EX_SETUP "$deb has no /bin/busybox"
