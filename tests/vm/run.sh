@@ -329,7 +329,7 @@ ensure_base_archive() {
     [[ $applet == bin/busybox ]] || ln -s /bin/busybox "$b/$applet"
   done <"$dir/applets"
   # a console node lets the kernel hand /init its stdio before anything is mounted (mknod needs
-  # root; without it the guest's /init mounts devtmpfs first)
+  # root; without it Debian's kernel falls back on the /dev/console of its built-in initramfs)
   mknod -m 600 "$b/dev/console" c 5 1 2>/dev/null || true
   mknod -m 666 "$b/dev/null" c 1 3 2>/dev/null || true
   (cd "$b" && find . -print0 | cpio --null -o -H newc -R 0:0 --quiet) | gzip -1 >"$BASE_ARCHIVE.tmp"
