@@ -7,6 +7,9 @@
 // trip over a filtered syscall, so everything from no_new_privs to execve happens here.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
@@ -174,4 +177,64 @@ int nss_loopback_up(void)
     int err = rc == 0 ? 0 : -errno;
     close(fd);
     return err;
+}
+
+// Mode execve (-Me): the launcher becomes the sandbox. It execs itself with
+//   argv = {exe, NSS_EXECVE_STAGE, plan-fd, clone-flags, uid_map, gid_map, setgroups}
+// and this constructor, which runs before the .NET runtime has started a single thread, enters the new
+// namespaces with unshare (impossible later: CLONE_NEWUSER refuses a multi-threaded caller). A process
+// cannot map ids other than its own into its own user namespace, so a short-lived helper, forked before
+// unshare and still privileged outside, writes the maps and exits. Then the runtime starts, inside.
+static void write_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) _exit(1);
+    size_t len = strlen(text);
+    if (write(fd, text, len) != (ssize_t)len) _exit(2);
+    close(fd);
+}
+
+static void fail(const char *what, int err)
+{
+    dprintf(2, "nssandbox: %s: %s\n", what, strerror(err));
+    _exit(NSS_SETUP_EXIT);
+}
+
+__attribute__((constructor)) static void nss_execve_stage(int argc, char **argv, char **envp)
+{
+    (void)envp;
+    if (argc < 7 || strcmp(argv[1], NSS_EXECVE_STAGE) != 0) return;
+    unsigned long flags = strtoul(argv[3], NULL, 0);
+    if (!(flags & CLONE_NEWUSER)) {
+        if (unshare((int)flags) != 0) fail("unshare", errno);
+        return;
+    }
+    int go[2];
+    if (pipe2(go, O_CLOEXEC) != 0) fail("pipe", errno);
+    pid_t helper = fork();
+    if (helper < 0) fail("fork", errno);
+    if (helper == 0) {
+        char c, path[64];
+        if (read(go[0], &c, 1) != 1) _exit(3);
+        pid_t parent = getppid();
+        snprintf(path, sizeof path, "/proc/%d/uid_map", (int)parent);
+        write_file(path, argv[4]);
+        snprintf(path, sizeof path, "/proc/%d/setgroups", (int)parent);
+        write_file(path, argv[6]);
+        snprintf(path, sizeof path, "/proc/%d/gid_map", (int)parent);
+        write_file(path, argv[5]);
+        _exit(0);
+    }
+    close(go[0]);
+    int err = unshare((int)flags) == 0 ? 0 : errno;
+    if (err == 0) {
+        char c = 'g';
+        if (write(go[1], &c, 1) != 1) err = errno;
+    }
+    close(go[1]); // without the byte, the helper exits untouched
+    int status = 0;
+    while (waitpid(helper, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (err != 0) fail("unshare", err);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) fail("write uid_map/gid_map", EPERM);
 }

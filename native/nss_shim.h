@@ -6,6 +6,10 @@
 #define NSS_SYNC_FD 3
 // The shim child's exit status when it could not start stage 2.
 #define NSS_SHIM_EXIT 127
+// Exit status of a sandbox that could not be set up (mode execve, before the runtime starts).
+#define NSS_SETUP_EXIT 126
+// argv[1] of the launcher's self-exec in mode execve; see nss_execve_stage in nss_shim.c.
+#define NSS_EXECVE_STAGE "__execve_stage"
 // Message the shim child writes on the sync socket when it fails: {NSS_MSG_SHIM_FAILED, step, errno}.
 #define NSS_MSG_SHIM_FAILED 0x5348494d
 enum nss_step { NSS_STEP_PDEATHSIG = 1, NSS_STEP_CLOSE_FDS = 2, NSS_STEP_EXEC_STAGE2 = 3 };

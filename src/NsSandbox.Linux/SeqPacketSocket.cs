@@ -9,6 +9,8 @@ public sealed unsafe class SeqPacketSocket : IDisposable
     private const int AfUnix = 1, SockSeqpacket = 5, SockCloexec = 0x80000, MsgNoSignal = 0x4000;
     private const short PollIn = 0x1, PollHup = 0x10, PollRdHup = 0x2000;
     public const int MaxMessage = 1 << 20;
+    /// <summary>Where stage 2 finds its end of the channel (the shim puts it there).</summary>
+    public const int InheritedFd = Shim.SyncFd;
 
     public int Fd { get; private set; }
 

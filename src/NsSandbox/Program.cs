@@ -1,4 +1,5 @@
 using NsSandbox.Core.Cli;
+using NsSandbox.Core.Execve;
 using NsSandbox.Core.Plan;
 using NsSandbox.Core.Report;
 using NsSandbox.Core.Spec;
@@ -13,6 +14,7 @@ public static class Program
     public static int Main(string[] args)
     {
         if (args.Length == 1 && args[0] == Stage2Entry.Argument) return Stage2Entry.Run();
+        if (args.Length == 6 && args[0] == SelfExec.StageArgument) return ExecveStageEntry.Run(args[1]);
         try
         {
             return Run(args);
@@ -34,7 +36,11 @@ public static class Program
         }
         var spec = parsed.Builder.Build();
         if (spec.Mode == RunMode.Execve)
-            throw new SpecException("--mode", "mode execve is not available yet");
+        {
+            var failure = ExecveLauncher.Exec(spec, new RealHostView());
+            Console.Error.WriteLine($"nssandbox: {failure.Message}");
+            return ExitCodes.Setup;
+        }
 
         RunReport report;
         try

@@ -34,7 +34,7 @@ public static class FilesystemPlanner
         bool hostSys = !spec.Namespaces.HasFlag(Namespaces.Net) && host.KindOf(Path.Combine(spec.Chroot, "sys")) == EntryKind.Directory;
         int sysHandle = hostSys ? b.Clone(Path.Combine(spec.Chroot, "sys"), true, MountAttributes.ReadOnly | MountAttributes.NoSuid) : -1;
         var devHandles = Devices.Select(d => b.Clone("/dev/" + d, false, MountAttributes.NoSuid)).ToList();
-        int dataHandle = b.Clone(paths.DataDir, false, MountAttributes.NoSuid | MountAttributes.NoDev);
+        int dataHandle = paths.DataDir is null ? -1 : b.Clone(paths.DataDir, false, MountAttributes.NoSuid | MountAttributes.NoDev);
         var userHandles = spec.Mounts.Select(m => m.IsTmpfs ? -1
             : b.Clone(m.Source!, true, (m.ReadOnly ? MountAttributes.ReadOnly : 0) | MountAttributes.NoSuid)).ToList();
 
@@ -91,7 +91,8 @@ public static class FilesystemPlanner
         b.Tmpfs("/tmp", $"mode=1777,size={spec.TmpSizeBytes}");
 
         b.MountPoint("/data", true);
-        b.Attach(dataHandle, "/data", creatable: false);
+        if (dataHandle >= 0) b.Attach(dataHandle, "/data", creatable: false);
+        else b.Tmpfs("/data", $"mode=0700,size={spec.TmpSizeBytes}");
 
         // Phase 4: the user's mounts, in the order given.
         for (int i = 0; i < spec.Mounts.Count; i++)

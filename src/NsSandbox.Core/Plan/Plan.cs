@@ -22,6 +22,9 @@ public sealed record Plan
     /// <summary>Paths inside the sandbox to try for argv[0], in order (PATH resolved here).</summary>
     public required IReadOnlyList<string> ExecCandidates { get; init; }
     public required IReadOnlyList<string> Env { get; init; }
+    /// <summary>Mode once: the sandbox dies with its supervisor. Mode execve has none, and its parent (a shell,
+    /// say) is no reason to die.</summary>
+    public bool DieWithParent { get; init; } = true;
     public byte[]? SeccompFilter { get; init; }
     public uint SeccompFlags { get; init; }
 }

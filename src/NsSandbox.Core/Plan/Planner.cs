@@ -29,6 +29,7 @@ public static class Planner
             Argv = spec.Command,
             ExecCandidates = EnvironmentPlanner.ExecCandidates(spec.Command[0], env),
             Env = env,
+            DieWithParent = spec.Mode == RunMode.Once,
             SeccompFilter = seccompFilter,
         };
         return new PlannedRun(plan, users, paths);

@@ -53,6 +53,18 @@ public sealed class SpecBuilder
         if (Mode == RunMode.Execve && MountProc)
             throw new SpecException(Origin("mode", "--mode"),
                 "mode execve cannot mount a fresh /proc (the launcher is not inside the new pid namespace); add --disable_proc");
+        if (Mode == RunMode.Execve)
+        {
+            if (TimeLimit is not null)
+                throw new SpecException("--time_limit", "mode execve has no supervisor to enforce a time limit; use mode once (-Mo)");
+            if (ReportPath is not null)
+                throw new SpecException("--report", "mode execve has no supervisor to write a report; use mode once (-Mo)");
+            if (KeepData)
+                throw new SpecException("--keep_data", "mode execve's /data is a tmpfs that ends with the sandbox; give a host directory with --data");
+            // A process never enters the pid namespace it creates (only its children do), and the launcher is
+            // the sandbox here: see docs/usage.md, "Modes".
+            Namespaces &= ~Namespaces.Pid;
+        }
         if (MountProc && !Namespaces.HasFlag(Namespaces.Pid))
             throw new SpecException(Origin("namespaces", "--disable_clone_newpid"),
                 "a fresh /proc needs a new pid namespace; add --disable_proc as well");

@@ -36,7 +36,7 @@ public static class ProcessSetup
             kernel.SetIds(plan.Uid, plan.Gid);
             kernel.DropCapabilities();
             // Changing credentials cleared the parent-death signal the shim set.
-            kernel.SetParentDeathSignal(SigKill);
+            if (plan.DieWithParent) kernel.SetParentDeathSignal(SigKill);
             kernel.ChangeDirectory(plan.Cwd);
         }
         catch (KernelException e)

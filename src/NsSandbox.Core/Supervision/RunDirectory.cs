@@ -24,14 +24,14 @@ public sealed class RunDirectory : IDisposable
 
     public static RunDirectory Create(RunPaths paths, uint dataUid, uint dataGid, bool keepData)
     {
-        string runs = Path.GetDirectoryName(paths.RunDir)!;
+        string runs = Path.GetDirectoryName(paths.RunDir ?? throw new ArgumentException("a run without a directory"))!;
         Directory.CreateDirectory(runs, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         // Only the launcher may enter runs/: a sandbox that can see the state directory (--chroot /) must not
         // reach another run's /data through it.
         File.SetUnixFileMode(runs, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         RemoveStale(runs);
 
-        Directory.CreateDirectory(paths.RunDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Directory.CreateDirectory(paths.RunDir!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var lockFile = LockFile.TryAcquire(Path.Combine(paths.RunDir, LockName), create: true)
             ?? throw new IOException($"cannot lock {paths.RunDir}");
         var dir = new RunDirectory(paths, keepData, lockFile);
@@ -40,8 +40,8 @@ public sealed class RunDirectory : IDisposable
             Directory.CreateDirectory(paths.RootMountPoint);
             if (paths.OwnsDataDir)
             {
-                Directory.CreateDirectory(paths.DataDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                if (Identity.EffectiveUid == 0) FileOwnership.Change(paths.DataDir, dataUid, dataGid);
+                Directory.CreateDirectory(paths.DataDir!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                if (Identity.EffectiveUid == 0) FileOwnership.Change(paths.DataDir!, dataUid, dataGid);
             }
         }
         catch
@@ -58,11 +58,11 @@ public sealed class RunDirectory : IDisposable
         if (DataKept)
         {
             SafeDelete.Remove(_paths.RootMountPoint);
-            File.Delete(Path.Combine(_paths.RunDir, LockName));
+            File.Delete(Path.Combine(_paths.RunDir!, LockName));
         }
         else
         {
-            SafeDelete.Remove(_paths.RunDir);
+            SafeDelete.Remove(_paths.RunDir!);
         }
         _lock.Dispose();
         _lock = null;

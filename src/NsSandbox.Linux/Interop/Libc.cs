@@ -105,6 +105,12 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "flock", SetLastError = true)]
     internal static partial int Flock(int fd, int operation);
 
+    [LibraryImport(Lib, EntryPoint = "memfd_create", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int MemfdCreate(string name, uint flags);
+
+    [LibraryImport(Lib, EntryPoint = "execve", SetLastError = true)]
+    internal static partial int Execve(byte* path, byte** argv, byte** envp);
+
     [LibraryImport(Lib, EntryPoint = "strerror")]
     internal static partial byte* Strerror(int errno);
 
