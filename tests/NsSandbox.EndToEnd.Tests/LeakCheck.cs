@@ -4,14 +4,17 @@ using System.Diagnostics;
 
 namespace NsSandbox.EndToEnd.Tests;
 
-/// <summary>After the whole suite: no mounts on the host mention the launcher, and no launcher process runs.
-/// (Each test's Launcher checks its own per-run directories.)</summary>
+/// <summary>After the whole suite: no mounts on the host mention the launcher, and no launcher process this
+/// suite started still runs. The suite is the subreaper of its processes, so other suites running on the same
+/// machine do not count. (Each test's Launcher checks its own per-run directories.)</summary>
 public sealed class LeakCheck : IDisposable
 {
+    public LeakCheck() => Linux.Subreaper.Become();
+
     public void Dispose()
     {
         var mounts = File.ReadAllLines("/proc/self/mountinfo").Where(l => l.Contains("nssandbox") || l.Contains("nss-e2e")).ToList();
-        var processes = Process.GetProcessesByName("nssandbox").Select(p => p.Id).ToList();
+        var processes = Linux.Subreaper.LiveChildren("nssandbox").ToList();
         if (mounts.Count > 0 || processes.Count > 0)
             throw new InvalidOperationException($"leaks after the suite: mounts [{string.Join("; ", mounts)}], processes [{string.Join(", ", processes)}]");
     }
@@ -27,13 +30,12 @@ public sealed class NothingLeaksTests : IDisposable
     public void FailedAndTimedOutRunsLeaveNoDirectoryMountOrProcess()
     {
         Require.Root();
-        var started = DateTime.Now;
         _nss.Run(["--bindmount", "/nonexistent:/x"], "/bin/true");
         _nss.Sh("sleep 20 & sleep 20", "--time_limit", "0.5");
         _nss.Run([], "/does/not/exist");
         Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_nss.StateDir, "runs")));
         Assert.DoesNotContain(File.ReadAllLines("/proc/self/mountinfo"), l => l.Contains(_nss.StateDir));
-        Assert.DoesNotContain(Process.GetProcessesByName("sleep"), p => IsSandboxed(p.Id) && p.StartTime > started);
+        Assert.DoesNotContain(Process.GetProcessesByName("sleep"), p => IsSandboxed(p.Id) && Linux.Subreaper.IsOurs(p.Id));
     }
 
     [Fact]
