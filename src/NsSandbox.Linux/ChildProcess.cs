@@ -34,6 +34,24 @@ public static unsafe class ChildProcess
             KernelException.ThrowIfFailed(-1, "pidfd_send_signal", signal.ToString());
     }
 
+    /// <summary>The signal that killed an exited child, without reaping it (waitid WNOWAIT): while it is an
+    /// unreaped zombie, its pid cannot be reused. Null when it exited normally or has not exited.</summary>
+    public static int? PeekKillSignal(int pid)
+    {
+        const int PPid = 1, WExited = 4, WNoHang = 1, WNoWait = 0x01000000, CldKilled = 2, CldDumped = 3;
+        byte* info = stackalloc byte[128];
+        new Span<byte>(info, 128).Clear();
+        while (Libc.Waitid(PPid, (uint)pid, info, WExited | WNoHang | WNoWait) < 0)
+        {
+            int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            if (errno != 4) throw new KernelException("waitid", pid.ToString(), errno);
+        }
+        // siginfo_t: si_signo, si_errno, si_code, then (at 16) si_pid, si_uid, si_status.
+        int code = *(int*)(info + 8);
+        int childPid = *(int*)(info + 16);
+        return childPid == pid && code is CldKilled or CldDumped ? *(int*)(info + 24) : null;
+    }
+
     /// <summary>Reaps the child (blocking) and returns how it ended.</summary>
     public static ChildExit Reap(int pid)
     {

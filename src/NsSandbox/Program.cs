@@ -35,9 +35,10 @@ public static class Program
             return 0;
         }
         var spec = parsed.Builder.Build();
+        byte[]? seccompFilter = SeccompPlanner.Compile(spec.Seccomp);
         if (spec.Mode == RunMode.Execve)
         {
-            var failure = ExecveLauncher.Exec(spec, new RealHostView());
+            var failure = ExecveLauncher.Exec(spec, new RealHostView(), seccompFilter);
             Console.Error.WriteLine($"nssandbox: {failure.Message}");
             return ExitCodes.Setup;
         }
@@ -45,7 +46,7 @@ public static class Program
         RunReport report;
         try
         {
-            report = new OnceRunner(spec, new RealHostView(), Console.Error).Run();
+            report = new OnceRunner(spec, new RealHostView(), Console.Error).Run(seccompFilter);
         }
         catch (KernelException e)
         {
@@ -68,6 +69,7 @@ public static class Program
         string? line = report.Reason switch
         {
             EndReason.SetupError => report.Error!.Message,
+            EndReason.Seccomp when spec.Verbosity != Verbosity.Quiet => "seccomp: " + report.Seccomp!.Describe(),
             EndReason.Timeout when spec.Verbosity != Verbosity.Quiet =>
                 $"time limit of {spec.TimeLimit!.Value.TotalSeconds:0.###}s reached; the sandbox was killed",
             EndReason.Signaled when spec.Verbosity == Verbosity.Verbose => $"the command was killed by {report.SignalName}",

@@ -9,6 +9,8 @@ public static class EndReason
     public const string Signaled = "signaled";
     public const string Timeout = "timeout";
     public const string SetupError = "setup-error";
+    /// <summary>The seccomp filter killed the command (SIGSYS from a KILL action).</summary>
+    public const string Seccomp = "seccomp";
 }
 
 /// <summary>The machine-readable result of one run (one JSON object, written with --report).</summary>
@@ -31,6 +33,8 @@ public sealed record RunReport
     /// <summary>A signal the supervisor forwarded to the sandbox (from its own SIGINT/SIGTERM/SIGHUP).</summary>
     public string? ForwardedSignal { get; init; }
     public SetupError? Error { get; init; }
+    /// <summary>The system call the seccomp filter killed the command for (reason "seccomp").</summary>
+    public SeccompViolation? Seccomp { get; init; }
     public required ReportLimits Limits { get; init; }
     public required ReportSandbox Sandbox { get; init; }
 }
@@ -53,4 +57,8 @@ public sealed record ReportSandbox
     public required bool ReadOnlyRoot { get; init; }
     /// <summary>The host directory behind /data, when it still exists after the run.</summary>
     public string? DataDir { get; init; }
+    /// <summary>The seccomp policy in force: "default", a file, "--seccomp_string", or "none".</summary>
+    public string? SeccompPolicy { get; init; }
+    /// <summary>--seccomp_log: the policy's KILL actions were LOG.</summary>
+    public bool? SeccompLog { get; init; }
 }

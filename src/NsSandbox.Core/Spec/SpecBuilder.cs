@@ -29,6 +29,10 @@ public sealed class SpecBuilder
     public TimeSpan? TimeLimit { get; set; }
     public string? ReportPath { get; set; }
     public Verbosity Verbosity { get; set; } = Verbosity.Normal;
+    public string? SeccompPolicyFile { get; set; }
+    public List<string> SeccompStrings { get; } = [];
+    public bool SeccompLog { get; set; }
+    public bool DisableSeccomp { get; set; }
 
     /// <summary>Records where a setting came from, so validation can point at it.</summary>
     public void NoteOrigin(string setting, string origin) => _origins[setting] = origin;
@@ -73,6 +77,9 @@ public sealed class SpecBuilder
         if (TimeLimit is { } t && t <= TimeSpan.Zero) TimeLimit = null;
         if (!Cwd.StartsWith('/')) throw new SpecException(Origin("cwd", "--cwd"), $"{Cwd} is not an absolute path");
 
+        if (DisableSeccomp && (SeccompPolicyFile is not null || SeccompStrings.Count > 0 || SeccompLog))
+            throw new SpecException("--disable_seccomp", "cannot be combined with --seccomp_policy, --seccomp_string or --seccomp_log");
+
         string? dataDir = DataDir is null ? null : Path.GetFullPath(DataDir);
         if (dataDir is not null && FileTypes.Of(dataDir, followSymlinks: true) != FileType.Directory)
             throw new SpecException(Origin("data", "--data"), $"{DataDir} is not a directory");
@@ -99,6 +106,13 @@ public sealed class SpecBuilder
             TimeLimit = TimeLimit,
             ReportPath = ReportPath,
             Verbosity = Verbosity,
+            Seccomp = new SeccompSpec
+            {
+                PolicyFile = SeccompPolicyFile is null ? null : Path.GetFullPath(SeccompPolicyFile),
+                PolicyStrings = SeccompStrings.ToList(),
+                Log = SeccompLog,
+                Disabled = DisableSeccomp,
+            },
         };
     }
 

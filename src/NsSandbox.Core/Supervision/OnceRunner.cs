@@ -33,15 +33,19 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
         var planned = Planner.Create(spec, paths, host, seccompFilter);
         Verbose($"run {runId}: {planned.Plan.MountOps.Count} mount steps, namespaces {Spawner.NamespaceNames(spec.Namespaces)}");
 
+        // Listening starts before the sandbox exists, so no record of its death can be missed.
+        using var audit = seccompFilter is null ? null : SeccompAudit.TryOpen();
         var (parentEnd, childEnd) = SeqPacketSocket.CreatePair();
         using var channel = new StageChannel(parentEnd);
         Spawner.Child child;
         using (childEnd)
             child = Spawner.Spawn(spec.Namespaces, childEnd, -1, ["nssandbox", Stage2Entry.Argument], []);
+        audit?.Watch(child.Pid);
 
         ChildExit? exit = null;
         SetupError? setupError = null;
         bool timedOut = false;
+        SeccompViolation? violation = null;
         using var signals = ForwardSignals(child.PidFd);
         try
         {
@@ -64,6 +68,7 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
         {
             // Killing pid 1 of the sandbox's pid namespace ends every process in it.
             if (timedOut || setupError is not null) ChildProcess.Signal(child.PidFd, ChildProcess.SigKill);
+            else if (seccompFilter is not null) violation = SeccompViolationOf(child.Pid, audit);
             exit = ChildProcess.Reap(child.Pid);
             lock (_signalLock)
             {
@@ -73,7 +78,20 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
         }
         wall.Stop();
         runDir.Dispose();
-        return BuildReport(runId, exit, setupError, timedOut, wall.Elapsed, runDir.DataKept ? paths.DataDir : spec.DataDir, planned.Plan.Rlimits);
+        return BuildReport(runId, exit, setupError, timedOut, violation, wall.Elapsed, runDir.DataKept ? paths.DataDir : spec.DataDir, planned.Plan.Rlimits);
+    }
+
+    /// <summary>How long the kernel's audit thread may take to send the record of a seccomp kill.</summary>
+    private static readonly TimeSpan AuditDelay = TimeSpan.FromSeconds(2);
+
+    /// <summary>When the command (not yet reaped, so its pid is still its own) died of SIGSYS, the audit record
+    /// naming the call. Without an audit record there is no proof the filter sent the SIGSYS, unless the audit
+    /// log could not be read at all.</summary>
+    private static SeccompViolation? SeccompViolationOf(int pid, SeccompAudit? audit)
+    {
+        if (ChildProcess.PeekKillSignal(pid) != Signals.SigSys) return null;
+        if (audit is null) return SeccompViolation.From(null);
+        return audit.WaitForKill(AuditDelay) is { } record ? SeccompViolation.From(record) : null;
     }
 
     private TimeSpan? Remaining(Stopwatch wall) =>
@@ -104,7 +122,8 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
             if (!_reaped) ChildProcess.Signal(pidFd, signal);
     }
 
-    private RunReport BuildReport(string runId, ChildExit? exit, SetupError? error, bool timedOut, TimeSpan wall, string? dataDir,
+    private RunReport BuildReport(string runId, ChildExit? exit, SetupError? error, bool timedOut, SeccompViolation? violation,
+        TimeSpan wall, string? dataDir,
         IReadOnlyList<RlimitOp> rlimits)
     {
         string reason;
@@ -121,7 +140,7 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
         }
         else if (exit?.Signal is { } sig)
         {
-            reason = EndReason.Signaled;
+            reason = violation is not null && sig == Signals.SigSys ? EndReason.Seccomp : EndReason.Signaled;
             code = 128 + sig;
         }
         else
@@ -145,6 +164,7 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
             PeakRssBytes = exit?.MaxRssBytes ?? 0,
             ForwardedSignal = _forwardedSignal != 0 ? Signals.Name(_forwardedSignal) : null,
             Error = error,
+            Seccomp = reason == EndReason.Seccomp ? violation : null,
             Limits = ReportLimitsOf(spec, rlimits),
             Sandbox = new ReportSandbox
             {
@@ -155,6 +175,8 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
                 Chroot = spec.Chroot,
                 ReadOnlyRoot = !spec.ReadWrite,
                 DataDir = dataDir,
+                SeccompPolicy = spec.Seccomp.Label,
+                SeccompLog = spec.Seccomp.Log ? true : null,
             },
         };
     }

@@ -93,6 +93,15 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "socketpair", SetLastError = true)]
     internal static partial int Socketpair(int domain, int type, int protocol, int* fds);
 
+    [LibraryImport(Lib, EntryPoint = "socket", SetLastError = true)]
+    internal static partial int Socket(int domain, int type, int protocol);
+
+    [LibraryImport(Lib, EntryPoint = "bind", SetLastError = true)]
+    internal static partial int Bind(int fd, void* address, uint length);
+
+    [LibraryImport(Lib, EntryPoint = "waitid", SetLastError = true)]
+    internal static partial int Waitid(int idType, uint id, byte* info, int options);
+
     [LibraryImport(Lib, EntryPoint = "send", SetLastError = true)]
     internal static partial nint Send(int fd, byte* buffer, nuint length, int flags);
 
