@@ -31,7 +31,7 @@ public static class SeccompPlanner
         {
             program = spec switch
             {
-                { UsesDefault: true } => PolicyCompiler.CompileText(DefaultPolicyText(), "default.policy", arch).Bytes,
+                { UsesDefault: true } => PolicyCompiler.Compile(new PolicySource("default.policy", DefaultPolicyText(), "/"), arch).Bytes,
                 { PolicyStrings.Count: 0, PolicyFile: { } file } => PolicyCompiler.CompileFile(file, arch).Bytes,
                 _ => CompileStrings(spec, arch),
             };
@@ -57,19 +57,23 @@ public static class SeccompPlanner
     private static byte[] CompileStrings(SeccompSpec spec, Arch arch)
     {
         string text = string.Join('\n', spec.PolicyStrings);
-        if (spec.PolicyFile is not { } file) return PolicyCompiler.CompileText(text, StringSource, arch).Bytes;
+        if (spec.PolicyFile is not { } file) return CompileText(text, arch);
         if (file.Contains('"') || file.Contains('\n'))
             throw new SpecException("--seccomp_policy", $"{file}: a policy path cannot contain a quote or a newline");
         if (!File.Exists(file)) throw new SpecException("--seccomp_policy", $"{file}: no such file");
         try
         {
-            return PolicyCompiler.CompileText($"#include \"{file}\"\n{text}", StringSource, arch).Bytes;
+            return CompileText($"#include \"{file}\"\n{text}", arch);
         }
         catch (PolicyException e) when (e.Location is { File: StringSource } at)
         {
             throw new PolicyException(at with { Line = at.Line - 1 }, e.Message);
         }
     }
+
+    // #include in a string is relative to the current directory, as for a path given on the command line.
+    private static byte[] CompileText(string text, Arch arch) =>
+        PolicyCompiler.Compile(new PolicySource(StringSource, text, Directory.GetCurrentDirectory()), arch).Bytes;
 
     private static string Origin(SeccompSpec spec) =>
         spec.UsesDefault ? "the built-in default policy" : spec.PolicyFile is null ? StringSource : "--seccomp_policy";
