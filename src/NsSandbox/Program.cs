@@ -28,6 +28,7 @@ public static class Program
 
     private static int Run(string[] args)
     {
+        if (args.Length > 0 && args[0] == "cleanup") return StaleCleanup.Run(args[1..], Console.Out, Console.Error);
         var parsed = ArgParser.Parse(args);
         if (parsed.Help)
         {

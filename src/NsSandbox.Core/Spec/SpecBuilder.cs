@@ -29,6 +29,13 @@ public sealed class SpecBuilder
     public TimeSpan? TimeLimit { get; set; }
     public string? ReportPath { get; set; }
     public Verbosity Verbosity { get; set; } = Verbosity.Normal;
+    public ulong? CgroupMemMax { get; set; }
+    public ulong? CgroupMemSwapMax { get; set; }
+    public ulong? CgroupPidsMax { get; set; }
+    public uint? CgroupCpuMsPerSec { get; set; }
+    public CgroupVersion CgroupVersion { get; set; } = CgroupVersion.Auto;
+    public string? CgroupParent { get; set; }
+    public string? CgroupV2Mount { get; set; }
 
     /// <summary>Records where a setting came from, so validation can point at it.</summary>
     public void NoteOrigin(string setting, string origin) => _origins[setting] = origin;
@@ -61,6 +68,9 @@ public sealed class SpecBuilder
                 throw new SpecException("--report", "mode execve has no supervisor to write a report; use mode once (-Mo)");
             if (KeepData)
                 throw new SpecException("--keep_data", "mode execve's /data is a tmpfs that ends with the sandbox; give a host directory with --data");
+            if (CgroupMemMax is not null || CgroupMemSwapMax is not null || CgroupPidsMax is not null || CgroupCpuMsPerSec is not null)
+                throw new SpecException(Origin("cgroup", "--cgroup_mem_max"),
+                    "mode execve has no supervisor to create and remove a cgroup; use mode once (-Mo)");
             // A process never enters the pid namespace it creates (only its children do), and the launcher is
             // the sandbox here: see docs/usage.md, "Modes".
             Namespaces &= ~Namespaces.Pid;
@@ -97,8 +107,24 @@ public sealed class SpecBuilder
             Env = new EnvSpec { KeepAll = KeepEnv, Entries = Env.ToList() },
             Rlimits = Rlimits.Values.OrderBy(r => r.Resource).ToList(),
             TimeLimit = TimeLimit,
+            Cgroup = BuildCgroup(),
             ReportPath = ReportPath,
             Verbosity = Verbosity,
+        };
+    }
+
+    private CgroupSpec BuildCgroup()
+    {
+        if (CgroupMemSwapMax is not null && CgroupMemMax is null)
+            throw new SpecException(Origin("cgroup_mem_swap_max", "--cgroup_mem_swap_max"), "a swap limit needs a memory limit (--cgroup_mem_max)");
+        if (CgroupParent is { } parent && (!parent.StartsWith('/') || parent.Split('/').Contains("..")))
+            throw new SpecException(Origin("cgroup_parent", "--cgroup_parent"), $"{parent} is not a cgroup path from the hierarchy's root (like /sandboxes)");
+        return new CgroupSpec
+        {
+            Limits = new Linux.Cgroups.CgroupLimits(CgroupMemMax, CgroupMemSwapMax, CgroupPidsMax, CgroupCpuMsPerSec),
+            Version = CgroupVersion,
+            Parent = CgroupParent is null ? null : "/" + CgroupParent.Trim('/'),
+            V2Mount = CgroupV2Mount is null ? null : Path.GetFullPath(CgroupV2Mount),
         };
     }
 
