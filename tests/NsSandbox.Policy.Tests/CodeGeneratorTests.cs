@@ -34,3 +34,25 @@ public class CodeGeneratorTests(ITestOutputHelper output)
         }
     }
 }
+
+public class RandomPolicyTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void RandomPoliciesAgreeWithTheReferenceEvaluator()
+    {
+        int probes = 0;
+        for (int seed = 0; seed < 60; seed++)
+        {
+            string text = new RandomPolicy(seed).Next();
+            foreach (var arch in Arches.All)
+            {
+                CompiledPolicy compiled;
+                try { compiled = PolicyCompiler.CompileText(text, arch); }
+                catch (PolicyException e) { throw new Xunit.Sdk.XunitException($"seed {seed} ({arch}): {e.Diagnostic}\n{text}"); }
+                probes += Probes.Check(compiled, seed, count: 2000).Values.Sum();
+            }
+        }
+        output.WriteLine($"{probes} probes agreed");
+        output.WriteLine(new RandomPolicy(3).Next());
+    }
+}
