@@ -35,11 +35,12 @@ public sealed class SpecBuilder
 
     private string Origin(string setting, string fallback) => _origins.GetValueOrDefault(setting, fallback);
 
-    public SandboxSpec Build()
+    /// <param name="commandOptional">for checking a configuration on its own, which need not name a command.</param>
+    public SandboxSpec Build(bool commandOptional = false)
     {
-        if (Command.Count == 0)
+        if (Command.Count == 0 && !commandOptional)
             throw new SpecException("command", "no command to run; give it after -- (e.g. nssandbox -- /bin/echo hi)");
-        if (Command[0].Length == 0) throw new SpecException("command", "the command's path is empty");
+        if (Command.Count > 0 && Command[0].Length == 0) throw new SpecException("command", "the command's path is empty");
 
         string chroot = Path.GetFullPath(Chroot);
         if (FileTypes.Of(chroot, followSymlinks: true) != FileType.Directory)
@@ -110,7 +111,12 @@ public sealed class SpecBuilder
         target = Path.GetFullPath(target);
         if (target == "/" || IsProvided(target))
             throw new SpecException(origin, $"cannot mount over {target}: the sandbox provides it");
-        return m with { Source = m.Source is null ? null : Path.GetFullPath(m.Source), Target = target };
+        return m with
+        {
+            Source = m.Source is null ? null : Path.GetFullPath(m.Source),
+            Target = target,
+            TmpfsSizeBytes = m.IsTmpfs && m.TmpfsSizeBytes == 0 ? TmpSizeBytes : m.TmpfsSizeBytes,
+        };
     }
 
     private static bool IsProvided(string target) => target is "/proc" or "/dev";
