@@ -10,7 +10,7 @@ public static class FlagTable
     // Declared before All: static initializers run in textual order.
     private const ulong MiB = 1024 * 1024;
 
-    internal static readonly (string Name, RlimitResource Resource, ulong Unit, string Help)[] Rlimits =
+    public static readonly (string Name, RlimitResource Resource, ulong Unit, string Help)[] Rlimits =
     [
         ("as", RlimitResource.As, MiB, "address space in MiB (or 1G, 512M), or inf, soft, hard"),
         ("core", RlimitResource.Core, MiB, "core file size in MiB"),
@@ -22,7 +22,7 @@ public static class FlagTable
         ("data", RlimitResource.Data, MiB, "data segment in MiB"),
     ];
 
-    internal static readonly (string Name, Namespaces Ns)[] NamespaceFlags =
+    public static readonly (string Name, Namespaces Ns)[] NamespaceFlags =
     [
         ("user", Namespaces.User), ("ns", Namespaces.Mount), ("pid", Namespaces.Pid), ("ipc", Namespaces.Ipc),
         ("uts", Namespaces.Uts), ("net", Namespaces.Net), ("cgroup", Namespaces.Cgroup),

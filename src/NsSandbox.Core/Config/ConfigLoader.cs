@@ -97,7 +97,7 @@ public static class ConfigLoader
                 {
                     IntegerValueSyntax n => InRange(n.Value, key.Max, origin).ToString(CultureInfo.InvariantCulture),
                     FloatValueSyntax f when double.IsFinite(f.Value) && f.Value >= 0 => f.Value.ToString("R", CultureInfo.InvariantCulture),
-                    FloatValueSyntax f => throw OutOfRange(origin, f.Value.ToString(CultureInfo.InvariantCulture), key.Max),
+                    FloatValueSyntax f => throw OutOfRange(origin, f.Token!.Text!, key.Max),
                     StringValueSyntax s => s.Value!,
                     _ => throw WrongType(origin, "a number of seconds or a string such as \"30s\"", value),
                 }, origin);

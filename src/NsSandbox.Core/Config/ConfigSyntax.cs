@@ -45,7 +45,7 @@ public sealed class ConfigSyntax
             }
             if (name == MountPath)
                 throw new SpecException($"{Where(file, table.Span.Start)}: {name}", "expected [[fs.mount]] (an array of tables), found [fs.mount]");
-            if (!ConfigKeys.Sections.Contains(name)) throw Unknown(file, table.Span.Start, name, null);
+            if (!ConfigKeys.Sections.Contains(name)) throw Unknown(file, table.Span.Start, name, null, section: true);
             foreach (var kv in table.Items) reader.KeyValue(name, kv);
         }
         return reader._items;
@@ -93,9 +93,8 @@ public sealed class ConfigSyntax
     };
 
     /// <summary>An unknown key or section, with the nearest valid one.</summary>
-    public static SpecException Unknown(string file, TextPosition at, string path, string? hint)
+    public static SpecException Unknown(string file, TextPosition at, string path, string? hint, bool section = false)
     {
-        bool section = !path.Contains('.');
         var candidates = section
             ? ConfigKeys.Sections
             : ConfigKeys.All.Select(k => k.Path).Concat(ConfigLoader.ExecPaths).Append(MountPath);

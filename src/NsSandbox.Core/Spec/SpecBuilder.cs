@@ -51,6 +51,7 @@ public sealed class SpecBuilder
         if (!Namespaces.HasFlag(Namespaces.User) && Identity.EffectiveUid != 0)
             throw new SpecException(Origin("namespaces", "--disable_clone_newuser"),
                 "only root can run without a user namespace");
+        if (TimeLimit is { } t && t <= TimeSpan.Zero) TimeLimit = null; // 0 is none (as in default.toml)
         if (Mode == RunMode.Execve && MountProc)
             throw new SpecException(Origin("mode", "--mode"),
                 "mode execve cannot mount a fresh /proc (the launcher is not inside the new pid namespace); add --disable_proc");
@@ -71,7 +72,6 @@ public sealed class SpecBuilder
                 "a fresh /proc needs a new pid namespace; add --disable_proc as well");
         if (Hostname.Length is 0 or > 64)
             throw new SpecException(Origin("hostname", "--hostname"), "a hostname has 1 to 64 characters");
-        if (TimeLimit is { } t && t <= TimeSpan.Zero) TimeLimit = null;
         if (!Cwd.StartsWith('/')) throw new SpecException(Origin("cwd", "--cwd"), $"{Cwd} is not an absolute path");
 
         string? dataDir = DataDir is null ? null : Path.GetFullPath(DataDir);
