@@ -10,9 +10,9 @@ public static class FlagTable
     // Declared before All: static initializers run in textual order.
     private const ulong MiB = 1024 * 1024;
 
-    private static readonly (string Name, RlimitResource Resource, ulong Unit, string Help)[] Rlimits =
+    public static readonly (string Name, RlimitResource Resource, ulong Unit, string Help)[] Rlimits =
     [
-        ("as", RlimitResource.As, MiB, "address space in MiB, or inf, soft, hard"),
+        ("as", RlimitResource.As, MiB, "address space in MiB (or 1G, 512M), or inf, soft, hard"),
         ("core", RlimitResource.Core, MiB, "core file size in MiB"),
         ("cpu", RlimitResource.Cpu, 1, "CPU time in seconds"),
         ("fsize", RlimitResource.Fsize, MiB, "largest file in MiB"),
@@ -22,7 +22,7 @@ public static class FlagTable
         ("data", RlimitResource.Data, MiB, "data segment in MiB"),
     ];
 
-    private static readonly (string Name, Namespaces Ns)[] NamespaceFlags =
+    public static readonly (string Name, Namespaces Ns)[] NamespaceFlags =
     [
         ("user", Namespaces.User), ("ns", Namespaces.Mount), ("pid", Namespaces.Pid), ("ipc", Namespaces.Ipc),
         ("uts", Namespaces.Uts), ("net", Namespaces.Net), ("cgroup", Namespaces.Cgroup),
@@ -34,6 +34,8 @@ public static class FlagTable
     {
         var flags = new List<Flag>
         {
+            new("config", 'C', "FILE", "none", "load settings from a TOML file (docs/config.md); flags given here override it",
+                (b, v, o) => Config.ConfigLoader.Apply(b, v, o)),
             new("mode", 'M', "MODE", "o", "o (once): supervise the sandbox and report; e (execve): the launcher becomes the sandbox",
                 (b, v, o) =>
                 {
@@ -79,7 +81,7 @@ public static class FlagTable
                 (b, v, o) =>
                 {
                     b.NoteOrigin($"mount{b.Mounts.Count}", o);
-                    b.Mounts.Add(new MountSpec(null, v, false, b.TmpSizeBytes));
+                    b.Mounts.Add(new MountSpec(null, v, false)); // sized by tmp_size when the spec is built
                 }),
             new("tmp_size", null, "SIZE", "256M", "size of /tmp, /dev/shm and --tmpfsmount mounts",
                 (b, v, o) => b.TmpSizeBytes = Values.Size(o, v)),

@@ -42,11 +42,12 @@ public sealed class SpecBuilder
 
     private string Origin(string setting, string fallback) => _origins.GetValueOrDefault(setting, fallback);
 
-    public SandboxSpec Build()
+    /// <param name="commandOptional">for checking a configuration on its own, which need not name a command.</param>
+    public SandboxSpec Build(bool commandOptional = false)
     {
-        if (Command.Count == 0)
+        if (Command.Count == 0 && !commandOptional)
             throw new SpecException("command", "no command to run; give it after -- (e.g. nssandbox -- /bin/echo hi)");
-        if (Command[0].Length == 0) throw new SpecException("command", "the command's path is empty");
+        if (Command.Count > 0 && Command[0].Length == 0) throw new SpecException("command", "the command's path is empty");
 
         string chroot = Path.GetFullPath(Chroot);
         if (FileTypes.Of(chroot, followSymlinks: true) != FileType.Directory)
@@ -57,6 +58,7 @@ public sealed class SpecBuilder
         if (!Namespaces.HasFlag(Namespaces.User) && Identity.EffectiveUid != 0)
             throw new SpecException(Origin("namespaces", "--disable_clone_newuser"),
                 "only root can run without a user namespace");
+        if (TimeLimit is { } t && t <= TimeSpan.Zero) TimeLimit = null; // 0 is none (as in default.toml)
         if (Mode == RunMode.Execve && MountProc)
             throw new SpecException(Origin("mode", "--mode"),
                 "mode execve cannot mount a fresh /proc (the launcher is not inside the new pid namespace); add --disable_proc");
@@ -80,7 +82,6 @@ public sealed class SpecBuilder
                 "a fresh /proc needs a new pid namespace; add --disable_proc as well");
         if (Hostname.Length is 0 or > 64)
             throw new SpecException(Origin("hostname", "--hostname"), "a hostname has 1 to 64 characters");
-        if (TimeLimit is { } t && t <= TimeSpan.Zero) TimeLimit = null;
         if (!Cwd.StartsWith('/')) throw new SpecException(Origin("cwd", "--cwd"), $"{Cwd} is not an absolute path");
 
         string? dataDir = DataDir is null ? null : Path.GetFullPath(DataDir);
@@ -136,7 +137,12 @@ public sealed class SpecBuilder
         target = Path.GetFullPath(target);
         if (target == "/" || IsProvided(target))
             throw new SpecException(origin, $"cannot mount over {target}: the sandbox provides it");
-        return m with { Source = m.Source is null ? null : Path.GetFullPath(m.Source), Target = target };
+        return m with
+        {
+            Source = m.Source is null ? null : Path.GetFullPath(m.Source),
+            Target = target,
+            TmpfsSizeBytes = m.IsTmpfs && m.TmpfsSizeBytes == 0 ? TmpSizeBytes : m.TmpfsSizeBytes,
+        };
     }
 
     private static bool IsProvided(string target) => target is "/proc" or "/dev";
