@@ -10,6 +10,8 @@ Inputs, all from one kernel source tree (Debian: `apt-get install linux-source-6
   - SYSCALL_DEFINEn(...) in the tree's .c files  argument names and types (arch/x86 or arch/arm64 first,
                                                   then generic code; other architectures are ignored)
   - include/linux/syscalls.h                     prototypes, where no SYSCALL_DEFINEn names the arguments
+  - arch/*/Kconfig "select"s, asm/unistd.h        to pick among #if'd alternative definitions (clone's
+    __ARCH_WANT_* defines                         argument order follows CONFIG_CLONE_BACKWARDS*)
   - Makefile                                     the kernel version recorded in the output
 
 Names: a syscall's canonical name is its entry point without "sys_" (newuname, newfstat, umount), as kafel
@@ -32,8 +34,10 @@ DEFAULT_SOURCE = "/usr/src/linux-source-6.1.tar.xz"
 DEFAULT_OUT = os.path.join(ROOT, "src/NsSandbox.Policy/Syscalls/Generated")
 
 ARCH_DIRS = {"x86_64": "arch/x86/", "aarch64": "arch/arm64/"}
+ARCH_CONFIG = {"x86_64": ("arch/x86/Kconfig", "arch/x86/include/asm/unistd.h"),
+               "aarch64": ("arch/arm64/Kconfig", "arch/arm64/include/asm/unistd.h")}
 HEADERS = ("include/uapi/", "arch/arm64/include/uapi/", "arch/x86/entry/syscalls/syscall_64.tbl",
-           "include/linux/syscalls.h", "Makefile")
+           "include/linux/syscalls.h", "Makefile") + sum(ARCH_CONFIG.values(), ())
 
 DEFINE_RE = re.compile(r"(?<![A-Za-z0-9_])SYSCALL_DEFINE([0-6])\(\s*(\w+)\s*((?:,[^)]*)?)\)", re.S)
 PROTO_RE = re.compile(r"asmlinkage\s+long\s+sys_(\w+)\s*\(([^;]*?)\)\s*;", re.S)
@@ -110,26 +114,109 @@ def arg_size(t, where):
     sys.exit(f"gen_syscalls: unknown argument type '{t}' in {where}: add it to TYPES_32 or TYPES_64")
 
 
-def parse_defines(defines, arch):
-    """{name: [(type, argname)]} from SYSCALL_DEFINEn, the architecture's own directory winning."""
+DIRECTIVE_RE = re.compile(r"^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b(.*)$", re.M)
+
+
+ARCH_BASE = {"x86_64": {"X86", "X86_64", "64BIT"}, "aarch64": {"ARM64", "64BIT"}}
+
+
+def arch_symbols(headers, arch):
+    """Macros every kernel of the architecture defines: the Kconfig options its base options select
+    unconditionally (config X86_64 selects ..., not config X86_32), and the __ARCH_WANT_* macros its
+    asm/unistd.h defines under those options."""
+    kconfig, unistd = (headers.get(path, "") for path in ARCH_CONFIG[arch])
+    symbols = {"CONFIG_" + name for name in ARCH_BASE[arch]}
+    current = None
+    for line in kconfig.splitlines():
+        block = re.match(r"^(?:menu)?config\s+(\w+)", line)
+        if block or re.match(r"^\S", line):
+            current = block.group(1) if block else None
+            continue
+        select = re.match(r"^\s+select\s+(\w+)\s*$", line)
+        if select and current in ARCH_BASE[arch]:
+            symbols.add("CONFIG_" + select.group(1))
+    branches = list(conditions_at(unistd))
+    for m in re.finditer(r"^[ \t]*#[ \t]*define[ \t]+(__ARCH_WANT_\w+)", unistd, re.M):
+        active = [c for pos, c in branches if pos < m.start()]
+        if all(holds(c, symbols) for c in (active[-1] if active else [])):
+            symbols.add(m.group(1))
+    return symbols
+
+
+def conditions_at(text):
+    """Yields (position, [conditions]) for each preprocessor branch change, in text order."""
+    stack = []  # per #if: (conditions of earlier branches, condition of the current branch)
+    for m in DIRECTIVE_RE.finditer(text):
+        kind, arg = m.group(1), m.group(2).strip()
+        if kind in ("if", "ifdef", "ifndef"):
+            cond = arg if kind == "if" else ("defined(%s)" % arg if kind == "ifdef" else "!defined(%s)" % arg)
+            stack.append(([], cond))
+        elif not stack:
+            continue
+        elif kind == "elif":
+            earlier, current = stack.pop()
+            stack.append((earlier + [current], arg))
+        elif kind == "else":
+            earlier, current = stack.pop()
+            stack.append((earlier + [current], "1"))
+        else:
+            stack.pop()
+        yield m.start(), [c for earlier, current in stack for c in ["!(%s)" % e for e in earlier] + [current]]
+
+
+def holds(condition, symbols):
+    """Evaluates a simple #if expression; None when it is too complex to tell."""
+    expr = re.sub(r"defined\s*\(?\s*(\w+)\s*\)?", lambda m: " 1 " if m.group(1) in symbols else " 0 ", condition)
+    expr = re.sub(r"IS_ENABLED\(\s*(\w+)\s*\)", lambda m: " 1 " if m.group(1) in symbols else " 0 ", expr)
+    expr = re.sub(r"[A-Za-z_]\w*", lambda m: " 1 " if m.group(0) in symbols else " 0 ", expr)
+    expr = expr.replace("&&", " and ").replace("||", " or ")
+    expr = re.sub(r"!(?!=)", " not ", expr)
+    if not re.fullmatch(r"[\s()0-9a-z<>=!]*", expr):
+        return None
+    try:
+        return bool(eval(expr))  # only digits, parentheses, comparisons and and/or/not reach here
+    except SyntaxError:
+        return None
+
+
+def parse_defines(defines, arch, symbols):
+    """{name: (args, path)} from SYSCALL_DEFINEn, the architecture's own directory winning over generic code.
+    Where generic code has #if'd alternatives (clone), the one whose conditions hold for the arch is taken."""
     own, generic = {}, {}
     for path, text in sorted(defines):
-        if path.startswith("include/linux/syscalls.h"):
-            continue
         if path.startswith("arch/"):
-            if not path.startswith(ARCH_DIRS[arch]):
-                continue
+            if not path.startswith(ARCH_DIRS[arch]) or path.startswith("arch/x86/um/"):
+                continue  # arch/x86/um is User-mode Linux, not x86_64
             target = own
         else:
             target = generic
-        for m in DEFINE_RE.finditer(strip_comments(text)):
+        text = strip_comments(text)
+        branches = list(conditions_at(text))
+        for m in DEFINE_RE.finditer(text):
             count, name, rest = int(m.group(1)), m.group(2), m.group(3)
             parts = [p.strip() for p in rest.split(",")[1:]] if rest else []
             if len(parts) != 2 * count:
                 continue  # a macro building SYSCALL_DEFINE from its own parameters: not a declaration
             args = [(" ".join(parts[2 * i].split()), parts[2 * i + 1]) for i in range(count)]
-            target.setdefault(name, (args, path))
-    return own, generic
+            active = [c for pos, c in branches if pos < m.start()]
+            conds = active[-1] if active else []
+            target.setdefault(name, []).append((args, path, conds))
+    return choose(own, symbols, arch), choose(generic, symbols, arch)
+
+
+def choose(found, symbols, arch):
+    chosen = {}
+    for name, candidates in found.items():
+        distinct = {tuple((normalize_type(t), a) for t, a in args): (args, path, conds)
+                    for args, path, conds in candidates}
+        if len(distinct) > 1:
+            distinct = {k: v for k, v in distinct.items() if all(holds(c, symbols) is not False for c in v[2])}
+        if len(distinct) != 1:
+            chosen[name] = f"{arch}: cannot choose among definitions of {name}: {candidates}"
+            continue  # an error only if the table needs this syscall
+        args, path, _ = next(iter(distinct.values()))
+        chosen[name] = (args, path)
+    return chosen
 
 
 def parse_prototypes(syscalls_h):
@@ -180,8 +267,8 @@ def aarch64_entries(headers, workdir):
     expanded = subprocess.run(cpp + ["-P", probe], check=True, capture_output=True, text=True).stdout
     macros = subprocess.run(cpp + ["-dM", probe], check=True, capture_output=True, text=True).stdout
     numbers = {}
-    for m in re.finditer(r"^#define __NR_(\w+) (.+)$", macros, re.M):
-        numbers[m.group(1)] = m.group(2).strip()
+    for m in re.finditer(r"^#define __NR(3264)?_(\w+) (.+)$", macros, re.M):
+        numbers[("3264_" if m.group(1) else "") + m.group(2)] = m.group(3).strip()
     entries = {}
     for m in re.finditer(r"NSS_SYSCALL\s+(.+?)\s+(\w+)\s+NSS_END", expanded):
         entries[evaluate(m.group(1))] = m.group(2)
@@ -221,6 +308,8 @@ def build(arch, rows, own, generic, protos):
     for number, table_name, entry in rows:
         canonical = entry[4:] if entry.startswith("sys_") and entry != "sys_ni_syscall" else table_name
         where = own.get(canonical) or generic.get(canonical)
+        if isinstance(where, str):
+            sys.exit("gen_syscalls: " + where)
         if where:
             args, origin = where
         elif canonical in protos:
@@ -284,7 +373,7 @@ def main():
     x86_rows = x86_64_entries(headers["arch/x86/entry/syscalls/syscall_64.tbl"])
     for arch, rows, cls, fname in (("x86_64", x86_rows, "X86_64Syscalls", "X86_64Syscalls.g.cs"),
                                    ("aarch64", arm_rows, "Aarch64Syscalls", "Aarch64Syscalls.g.cs")):
-        own, generic = parse_defines(defines, arch)
+        own, generic = parse_defines(defines, arch, arch_symbols(headers, arch))
         syscalls, aliases = build(arch, rows, own, generic, protos)
         emit(os.path.join(opts.out, fname), cls, arch, version, syscalls, aliases)
         missing = [name for _, name, args, _ in syscalls if not args]

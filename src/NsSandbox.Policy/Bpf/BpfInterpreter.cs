@@ -71,7 +71,7 @@ public static class BpfInterpreter
         Or => a | operand,
         And => a & operand,
         Xor => a ^ operand,
-        // Shifts by X of 32 or more are masked to 5 bits, as the x86 and arm64 JITs do.
+        // Shifts by X use its low five bits, as the kernel's BPF interpreter and JITs do.
         Lsh => a << (int)(operand & 31),
         Rsh => a >> (int)(operand & 31),
         Neg => unchecked(0 - a),

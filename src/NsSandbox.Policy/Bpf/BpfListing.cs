@@ -22,7 +22,7 @@ public static class BpfListing
         {
             var (mnemonic, operand, jumps) = Decode(p[i], i);
             var comment = Comment(p[i], loadedFrom[i], table);
-            var line = $"{i.ToString(CultureInfo.InvariantCulture).PadLeft(width)}: {mnemonic,-5}{operand,-14}{jumps,-16}";
+            var line = $"{i.ToString(CultureInfo.InvariantCulture).PadLeft(width)}: {mnemonic,-4} {operand,-14}{jumps,-16}";
             line = comment is null ? line.TrimEnd() : $"{line}; {comment}";
             text.Append(line).Append('\n');
         }
@@ -64,8 +64,10 @@ public static class BpfListing
                 break;
             case Ret when RetSrc(code) is K or A:
                 return ("ret", RetSrc(code) == A ? "a" : Number(insn.K), "");
-            case Misc:
-                return (MiscOp(code) == Txa ? "txa" : "tax", "", "");
+            case Misc when code == (Misc | Tax):
+                return ("tax", "", "");
+            case Misc when code == (Misc | Txa):
+                return ("txa", "", "");
         }
         return (".insn", $"0x{code:x4} {insn.Jt} {insn.Jf} 0x{insn.K:x8}", "");
     }

@@ -49,11 +49,11 @@ public sealed partial class Parser
     {
         var left = ParseBits(BitOperator.Or, "|", () => ParseBits(BitOperator.And, "&", ParsePrimary));
         if (ComparisonFor(_current) is not { } op) return left;
-        var at = Advance().Location;
+        Advance();
         var right = ParseBits(BitOperator.Or, "|", () => ParseBits(BitOperator.And, "&", ParsePrimary));
         if (ComparisonFor(_current) is not null)
             throw new PolicyException(_current.Location, $"comparisons cannot be chained: found a second '{_current.Text}'; use && between comparisons");
-        return new ComparisonExpression(left, op, right, at);
+        return new ComparisonExpression(left, op, right, left.Location);
     }
 
     private ExpressionSyntax ParseBits(BitOperator op, string symbol, Func<ExpressionSyntax> operand)

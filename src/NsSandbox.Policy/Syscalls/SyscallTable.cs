@@ -71,7 +71,7 @@ public sealed class SyscallTable
         Array.Sort(entries, (a, b) => a.Number.CompareTo(b.Number));
         var names = new Dictionary<string, Syscall>(StringComparer.Ordinal);
         foreach (var s in entries) names.Add(s.Name, s);
-        foreach (var (alias, canonical) in aliases.Concat(SyscallAliases.Extra(arch)))
+        foreach (var (alias, canonical) in aliases.Concat(SyscallAliases.All))
         {
             // An alias never shadows a real name, and one whose target is absent on this arch is simply unknown.
             if (!names.ContainsKey(alias) && names.TryGetValue(canonical, out var target)) names.Add(alias, target);

@@ -66,7 +66,7 @@ internal static class X86_64Syscalls
         new("socketpair", 53, ["family", "type", "protocol", "usockvec"]) { ArgumentSizes = [4, 4, 4, 8] },
         new("setsockopt", 54, ["fd", "level", "optname", "optval", "optlen"]) { ArgumentSizes = [4, 4, 4, 8, 4] },
         new("getsockopt", 55, ["fd", "level", "optname", "optval", "optlen"]) { ArgumentSizes = [4, 4, 4, 8, 8] },
-        new("clone", 56, ["clone_flags", "newsp", "parent_tidptr", "tls", "child_tidptr"]) { ArgumentSizes = [8, 8, 8, 8, 8] },
+        new("clone", 56, ["clone_flags", "newsp", "parent_tidptr", "child_tidptr", "tls"]) { ArgumentSizes = [8, 8, 8, 8, 8] },
         new("fork", 57, []) { ArgumentSizes = [] },
         new("vfork", 58, []) { ArgumentSizes = [] },
         new("execve", 59, ["filename", "argv", "envp"]) { ArgumentSizes = [8, 8, 8] },
