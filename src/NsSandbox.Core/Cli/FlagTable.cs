@@ -99,7 +99,8 @@ public static class FlagTable
                 (b, v, _) => b.SeccompStrings.Add(v)),
             new("seccomp_log", null, null, "off", "the policy's KILL actions only log the call (to build a policy)",
                 (b, _, _) => b.SeccompLog = true),
-            new("disable_seccomp", null, null, "off", "run without any system call filter", (b, _, _) => b.DisableSeccomp = true),
+            new("disable_seccomp", null, null, "off", "run without any system call filter",
+                (b, _, o) => { b.DisableSeccomp = true; b.NoteOrigin("disable_seccomp", o); }),
         };
 
         flags.AddRange(CgroupFlags());

@@ -89,7 +89,7 @@ public sealed class SpecBuilder
         if (!Cwd.StartsWith('/')) throw new SpecException(Origin("cwd", "--cwd"), $"{Cwd} is not an absolute path");
 
         if (DisableSeccomp && (SeccompPolicyFile is not null || SeccompStrings.Count > 0 || SeccompLog))
-            throw new SpecException("--disable_seccomp", "cannot be combined with --seccomp_policy, --seccomp_string or --seccomp_log");
+            throw new SpecException(Origin("disable_seccomp", "--disable_seccomp"), "cannot be combined with --seccomp_policy, --seccomp_string or --seccomp_log");
 
         string? dataDir = DataDir is null ? null : Path.GetFullPath(DataDir);
         if (dataDir is not null && FileTypes.Of(dataDir, followSymlinks: true) != FileType.Directory)

@@ -2,6 +2,9 @@
 // "NAME: errno N". The seccomp tests compile it with gcc and run it in real sandboxes.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdlib.h>
 #include <linux/filter.h>
 #include <linux/keyctl.h>
 #include <linux/seccomp.h>
@@ -60,6 +63,20 @@ static long run(const char *name)
     if (!strcmp(name, "personality_query")) return personality(0xffffffff) < 0 ? -1 : 0;
     if (!strcmp(name, "personality_bsd")) return personality(0x0006) < 0 ? -1 : 0;
     if (!strcmp(name, "socket_unix")) { int fd = socket(AF_UNIX, SOCK_STREAM, 0); if (fd >= 0) close(fd); return fd < 0 ? -1 : 0; }
+    if (!strcmp(name, "socket_inet")) { int fd = socket(AF_INET, SOCK_STREAM, 0); if (fd >= 0) close(fd); return fd < 0 ? -1 : 0; }
+    if (!strcmp(name, "open_read")) { int fd = open("/etc/passwd", O_RDONLY); if (fd >= 0) close(fd); return fd < 0 ? -1 : 0; }
+    // Memory, arithmetic and output only: what a compute job does. Prints "checksum: N" before its own line.
+    if (!strcmp(name, "compute")) {
+        size_t n = 8u << 20;
+        unsigned *v = malloc(n * sizeof *v);
+        if (v == NULL) return -1;
+        unsigned long long sum = 0;
+        for (size_t i = 0; i < n; i++) v[i] = (unsigned)(i * 2654435761u);
+        for (size_t i = 0; i < n; i++) sum += v[i] % 1000;
+        free(v);
+        printf("checksum: %llu\n", sum);
+        return 0;
+    }
     if (!strcmp(name, "socket_vsock")) { int fd = socket(AF_VSOCK, SOCK_STREAM, 0); if (fd >= 0) close(fd); return fd < 0 ? -1 : 0; }
     if (!strcmp(name, "x32_getpid")) return syscall(X32_SYSCALL_BIT | SYS_getpid) < 0 ? -1 : 0;
     if (!strcmp(name, "raise_sigsys")) return raise(SIGSYS);
