@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using NsSandbox.Core.Cli;
 using NsSandbox.Core.Config;
 using NsSandbox.Core.Execve;
@@ -38,7 +39,11 @@ public static class Program
             return 0;
         }
         var spec = parsed.Builder.Build();
+        long compileStart = Stopwatch.GetTimestamp();
         byte[]? seccompFilter = SeccompPlanner.Compile(spec.Seccomp);
+        if (seccompFilter is not null && spec.Verbosity == Verbosity.Verbose)
+            Console.Error.WriteLine($"nssandbox: seccomp: {spec.Seccomp.Label}: {seccompFilter.Length / 8} instructions, " +
+                $"compiled in {Stopwatch.GetElapsedTime(compileStart).TotalMilliseconds:0.0} ms");
         if (spec.Mode == RunMode.Execve)
         {
             var failure = ExecveLauncher.Exec(spec, new RealHostView(), seccompFilter);

@@ -180,6 +180,30 @@ public sealed class SeccompTests(SyscallProbe probe) : IClassFixture<SyscallProb
     }
 
     [Fact]
+    public void X32SyscallsAreKilledEvenWhenThePolicyAllowsEverything()
+    {
+        probe.Require();
+        var r = Probe(["--seccomp_string", "POLICY p { ALLOW { getpid } } USE p DEFAULT ALLOW"], "getpid_native", "x32_getpid", "uname");
+        Assert.Equal(128 + 31, r.ExitCode);
+        Assert.Equal("getpid_native: ok\n", r.Stdout);
+        Assert.Equal("x32:getpid", r.Report!.Value.GetProperty("seccomp").GetProperty("syscall").GetString());
+        // The same call without a filter is the kernel's to answer (ENOSYS without x32 support): never a kill.
+        var unfiltered = Probe(["--disable_seccomp"], "x32_getpid", "uname");
+        Assert.Equal(0, unfiltered.ExitCode);
+        Assert.Equal("ok", SyscallProbe.Results(unfiltered.Stdout)["uname"]);
+    }
+
+    [Fact]
+    public void VerboseRunsSayThePolicySizeAndCompileTime()
+    {
+        Require.Root();
+        var r = _nss.Run(["-v"], "/bin/true");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Matches(@"(?m)^nssandbox: seccomp: default: [1-9][0-9]* instructions, compiled in [0-9.]+ ms$", r.Stderr);
+        Assert.DoesNotContain("seccomp:", _nss.Run(["-v", "--disable_seccomp"], "/bin/true").Stderr);
+    }
+
+    [Fact]
     public void ASigsysNotSentByTheFilterIsNotASeccompViolation()
     {
         probe.Require();

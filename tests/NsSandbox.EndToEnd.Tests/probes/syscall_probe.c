@@ -78,6 +78,7 @@ static long run(const char *name)
         return 0;
     }
     if (!strcmp(name, "socket_vsock")) { int fd = socket(AF_VSOCK, SOCK_STREAM, 0); if (fd >= 0) close(fd); return fd < 0 ? -1 : 0; }
+    if (!strcmp(name, "getpid_native")) return syscall(SYS_getpid) < 0 ? -1 : 0;
     if (!strcmp(name, "x32_getpid")) return syscall(X32_SYSCALL_BIT | SYS_getpid) < 0 ? -1 : 0;
     if (!strcmp(name, "raise_sigsys")) return raise(SIGSYS);
     // A process that is not in any sandbox, killed by its own filter for getppid.
