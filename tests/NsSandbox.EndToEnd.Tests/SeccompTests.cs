@@ -47,6 +47,27 @@ public sealed class SeccompTests(SyscallProbe probe) : IClassFixture<SyscallProb
     }
 
     [Fact]
+    public void KillProcessFromAThreadEndsTheProgramAndIsReported()
+    {
+        probe.Require();
+        var r = Probe(["--seccomp_string", "POLICY p { KILL_PROCESS { ptrace } } USE p DEFAULT ALLOW"], "uname", "thread_ptrace", "getppid");
+        Assert.Equal(128 + 31, r.ExitCode);
+        Assert.Equal("uname: ok\n", r.Stdout);
+        Assert.Equal("seccomp", r.ReportString("reason"));
+        Assert.Equal("ptrace", r.Report!.Value.GetProperty("seccomp").GetProperty("syscall").GetString());
+    }
+
+    [Fact]
+    public void KillFromAThreadEndsOnlyThatThread()
+    {
+        probe.Require();
+        // KILL is SECCOMP_RET_KILL_THREAD, as in nsjail: the kernel ends the calling thread, the program goes on.
+        var r = Probe(["--seccomp_string", KillPtrace], "thread_ptrace", "getppid");
+        Assert.Equal((0, "thread_ptrace: ok\ngetppid: ok\n"), (r.ExitCode, r.Stdout));
+        Assert.Equal("exited", r.ReportString("reason"));
+    }
+
+    [Fact]
     public void SeccompLogLetsAKilledCallThrough()
     {
         probe.Require();

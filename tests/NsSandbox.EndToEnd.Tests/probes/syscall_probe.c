@@ -30,6 +30,7 @@
 #define X32_SYSCALL_BIT 0x40000000
 
 static void *thread_main(void *arg) { return arg; }
+static void *thread_ptrace(void *arg) { ptrace(PTRACE_TRACEME, 0, NULL, NULL); return arg; }
 
 static long run(const char *name)
 {
@@ -51,6 +52,13 @@ static long run(const char *name)
     if (!strcmp(name, "thread")) {
         pthread_t t;
         int err = pthread_create(&t, NULL, thread_main, NULL);
+        if (err != 0) { errno = err; return -1; }
+        return pthread_join(t, NULL);
+    }
+    // ptrace from a second thread: whether the filter ends the thread or the whole process is the action's.
+    if (!strcmp(name, "thread_ptrace")) {
+        pthread_t t;
+        int err = pthread_create(&t, NULL, thread_ptrace, NULL);
         if (err != 0) { errno = err; return -1; }
         return pthread_join(t, NULL);
     }
