@@ -1,4 +1,4 @@
-using System.Buffers.Binary;
+using NsSandbox.Policy.Bpf;
 using NsSandbox.Policy.Syscalls;
 
 namespace NsSandbox.Core.Plan;
@@ -11,48 +11,30 @@ namespace NsSandbox.Core.Plan;
 /// only, so prepending leaves every jump of the program valid.</summary>
 public static class SeccompLogMode
 {
-    private const int InstructionSize = 8;
-    private const ushort LdWAbs = 0x20, JeqK = 0x15, JsetK = 0x45, RetK = 0x06;
-    private const uint RetKillProcess = 0x80000000, RetKillThread = 0, RetLog = 0x7ffc0000, ActionMask = 0xffff0000;
-    private const uint OffsetNr = 0, OffsetArch = 4, X32Bit = 0x40000000;
+    private const uint X32Bit = 0x40000000;
+    private const int MaxInstructions = 4096; // the kernel's BPF_MAXINSNS
 
     public static byte[] Apply(ReadOnlySpan<byte> program, Arch arch)
     {
-        var prologue = new List<(ushort Code, byte Jt, byte Jf, uint K)>
+        var result = new List<BpfInstruction>
         {
-            (LdWAbs, 0, 0, OffsetArch),
-            (JeqK, 1, 0, Arches.AuditArch(arch)),
-            (RetK, 0, 0, RetKillProcess),
+            new(BpfOp.LdAbsW, 0, 0, SeccompData.ArchOffset),
+            new(BpfOp.JeqK, 1, 0, Arches.AuditArch(arch)),
+            new(BpfOp.RetK, 0, 0, SeccompRet.KillProcess),
         };
         if (arch == Arch.X86_64)
         {
-            prologue.Add((LdWAbs, 0, 0, OffsetNr));
-            prologue.Add((JsetK, 0, 1, X32Bit));
-            prologue.Add((RetK, 0, 0, RetKillProcess));
+            result.Add(new(BpfOp.LdAbsW, 0, 0, SeccompData.NrOffset));
+            result.Add(new(BpfOp.JsetK, 0, 1, X32Bit));
+            result.Add(new(BpfOp.RetK, 0, 0, SeccompRet.KillProcess));
         }
-        var result = new byte[prologue.Count * InstructionSize + program.Length];
-        for (int i = 0; i < prologue.Count; i++)
-            Write(result.AsSpan(i * InstructionSize), prologue[i]);
-        var body = result.AsSpan(prologue.Count * InstructionSize);
-        program.CopyTo(body);
-        for (int at = 0; at + InstructionSize <= body.Length; at += InstructionSize)
-        {
-            var insn = body.Slice(at, InstructionSize);
-            uint k = BinaryPrimitives.ReadUInt32LittleEndian(insn[4..]);
-            if (BinaryPrimitives.ReadUInt16LittleEndian(insn) == RetK && (k & ActionMask) is RetKillThread or RetKillProcess)
-                BinaryPrimitives.WriteUInt32LittleEndian(insn[4..], RetLog);
-        }
-        return result;
-    }
-
-    /// <summary>How many instructions Apply adds in front of the program.</summary>
-    public static int PrologueLength(Arch arch) => arch == Arch.X86_64 ? 6 : 3;
-
-    private static void Write(Span<byte> to, (ushort Code, byte Jt, byte Jf, uint K) insn)
-    {
-        BinaryPrimitives.WriteUInt16LittleEndian(to, insn.Code);
-        to[2] = insn.Jt;
-        to[3] = insn.Jf;
-        BinaryPrimitives.WriteUInt32LittleEndian(to[4..], insn.K);
+        foreach (var insn in BpfCodec.FromBytes(program))
+            result.Add(insn.Code == BpfOp.RetK && SeccompRet.Action(insn.K) is SeccompRet.KillThread or SeccompRet.KillProcess
+                ? insn with { K = SeccompRet.Log }
+                : insn);
+        if (result.Count > MaxInstructions)
+            throw new Spec.SpecException("--seccomp_log", $"the policy with --seccomp_log's checks is {result.Count} instructions; " +
+                $"the kernel takes at most {MaxInstructions}");
+        return BpfCodec.ToBytes(result);
     }
 }
