@@ -14,6 +14,9 @@ public sealed record SeccompRecord(int Pid, uint Arch, int Syscall, uint Code)
     /// <summary>SECCOMP_RET_KILL_THREAD or SECCOMP_RET_KILL_PROCESS.</summary>
     public bool IsKill => (Code & ActionMask) is 0 or 0x80000000;
 
+    /// <summary>SECCOMP_RET_LOG: the call ran and was logged (--seccomp_log turns kills into this).</summary>
+    public bool IsLog => (Code & ActionMask) == 0x7ffc0000;
+
     /// <summary>Parses the record's text, "audit(...): auid=... pid=N comm=... sig=31 arch=c000003e syscall=101 ...
     /// code=0x80000000". Untrusted strings (comm, exe) are quoted or hex-encoded and never contain a space, so
     /// splitting on spaces is safe; the first occurrence of a key wins.</summary>
@@ -52,6 +55,7 @@ public sealed unsafe class SeccompAudit : IDisposable
     private readonly Lock _lock = new();
     private readonly List<SeccompRecord> _records = [];
     private volatile int _pid;
+    private volatile string? _sandboxPidNs;
     private volatile bool _stopping;
 
     private SeccompAudit(int fd)
@@ -78,8 +82,52 @@ public sealed unsafe class SeccompAudit : IDisposable
         return new SeccompAudit(fd);
     }
 
-    /// <summary>Keep only records of this process (its pid in the launcher's pid namespace).</summary>
-    public void Watch(int pid) => _pid = pid;
+    /// <summary>Keep only records of this process (its pid in the launcher's pid namespace), and LOG records of
+    /// the other processes of its pid namespace when that is not the launcher's own.</summary>
+    public void Watch(int pid)
+    {
+        string? ns = PidNamespace(pid);
+        _sandboxPidNs = ns is not null && ns != PidNamespace(Environment.ProcessId) ? ns : null;
+        _pid = pid;
+    }
+
+    /// <summary>The LOG records collected so far, in the order the kernel sent them.</summary>
+    public IReadOnlyList<SeccompRecord> Logged()
+    {
+        lock (_lock) return _records.Where(r => r.IsLog).ToList();
+    }
+
+    /// <summary>Waits until no record has arrived for <paramref name="quiet"/>: the kernel's audit thread sends
+    /// records shortly after the calls, so the last ones of a run may still be on their way when it ends.</summary>
+    public void Settle(TimeSpan quiet)
+    {
+        int seen = -1;
+        while (true)
+        {
+            int count;
+            lock (_lock) count = _records.Count;
+            if (count == seen || !_reader.IsAlive) return;
+            seen = count;
+            Thread.Sleep(quiet);
+        }
+    }
+
+    // "pid:[4026531836]", or null once the process is gone (reaped).
+    private static string? PidNamespace(int pid)
+    {
+        try
+        {
+            return new FileInfo($"/proc/{pid}/ns/pid").LinkTarget;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>The first KILL record of the watched process, waiting up to <paramref name="timeout"/> for it:
     /// the kernel's audit thread sends it shortly after the process died. The caller must not have reaped the
@@ -129,7 +177,7 @@ public sealed unsafe class SeccompAudit : IDisposable
             int pid = _pid;
             if (type == AuditSeccomp && pid != 0
                 && SeccompRecord.Parse(Encoding.UTF8.GetString(data[16..length]).TrimEnd('\0')) is { } record
-                && record.Pid == pid)
+                && (record.Pid == pid || (record.IsLog && _sandboxPidNs is { } ns && PidNamespace(record.Pid) == ns)))
             {
                 lock (_lock) _records.Add(record);
             }

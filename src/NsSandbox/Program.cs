@@ -84,5 +84,7 @@ public static class Program
             _ => null,
         };
         if (line is not null) Console.Error.WriteLine("nssandbox: " + line);
+        if (report.SeccompLogged is { Count: > 0 } logged && spec.Verbosity != Verbosity.Quiet)
+            Console.Error.WriteLine("nssandbox: seccomp_log: the policy would have killed: " + string.Join(", ", logged));
     }
 }

@@ -37,6 +37,8 @@ public sealed record RunReport
     public SetupError? Error { get; init; }
     /// <summary>The system call the seccomp filter killed the command for (reason "seccomp").</summary>
     public SeccompViolation? Seccomp { get; init; }
+    /// <summary>--seccomp_log: the calls the policy would have killed, as the kernel logged them.</summary>
+    public List<SeccompLoggedCall>? SeccompLogged { get; init; }
     /// <summary>The cgroup's figures (null when the run had no cgroup): whether the OOM killer killed a
     /// process, the memory high-water mark, whether a fork was refused by pids_max, CPU time used.</summary>
     public bool? OomKilled { get; init; }

@@ -63,6 +63,7 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
         CgroupStats? stats = null;
         bool timedOut = false;
         SeccompViolation? violation = null;
+        List<SeccompLoggedCall>? logged = null;
         using var signals = ForwardSignals(child.PidFd);
         try
         {
@@ -89,6 +90,11 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
             if (timedOut || setupError is not null) ChildProcess.Signal(child.PidFd, ChildProcess.SigKill);
             else if (seccompFilter is not null) violation = SeccompViolationOf(child.Pid, audit);
             exit = ChildProcess.Reap(child.Pid);
+            if (spec.Seccomp.Log && audit is not null)
+            {
+                audit.Settle(LogSettle);
+                logged = SeccompLoggedCall.From(audit.Logged());
+            }
             lock (_signalLock)
             {
                 _reaped = true;
@@ -100,8 +106,11 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
         wall.Stop();
         runDir.Dispose();
         return BuildReport(runId, exit, setupError, timedOut, violation, wall.Elapsed, runDir.DataKept ? paths.DataDir : spec.DataDir,
-            planned.Plan.Rlimits, cgroup, stats);
+            planned.Plan.Rlimits, cgroup, stats) with { SeccompLogged = logged };
     }
+
+    /// <summary>With --seccomp_log, how long the audit socket must stay quiet before the run's records are counted.</summary>
+    private static readonly TimeSpan LogSettle = TimeSpan.FromMilliseconds(100);
 
     /// <summary>How long the kernel's audit thread may take to send the record of a seccomp kill.</summary>
     private static readonly TimeSpan AuditDelay = TimeSpan.FromSeconds(2);

@@ -47,6 +47,17 @@ public sealed class SeccompViolationTests
     }
 
     [Fact]
+    public void LoggedCallsAreCountedPerCallInNumberOrder()
+    {
+        const uint x86_64 = 0xc000003e, log = 0x7ffc0000;
+        var calls = SeccompLoggedCall.From([
+            new SeccompRecord(5, x86_64, 165, log), new SeccompRecord(6, x86_64, 101, log), new SeccompRecord(5, x86_64, 165, log)]);
+        Assert.Equal([new SeccompLoggedCall("ptrace", 101, "x86_64", 1), new SeccompLoggedCall("mount", 165, "x86_64", 2)], calls);
+        Assert.Equal("ptrace (101), mount (165) x2", string.Join(", ", calls));
+        Assert.True(calls.Count == 2 && new SeccompRecord(5, x86_64, 165, log).IsLog && !new SeccompRecord(5, x86_64, 165, 0).IsLog);
+    }
+
+    [Fact]
     public void WithoutARecordNothingIsKnown()
     {
         var v = SeccompViolation.From(null);
