@@ -11,8 +11,12 @@ public static unsafe class ChildProcess
     private const short PollIn = 0x1;
     public const int SigKill = 9;
 
-    /// <summary>Waits until the child exits or the timeout passes; true when it exited.</summary>
-    public static bool WaitForExit(int pidFd, TimeSpan? timeout)
+    /// <summary>How often the wait looks for a ptrace stop to detach (a pidfd does not wake on stops).</summary>
+    private const int TraceCheckMs = 250;
+
+    /// <summary>Waits until the child exits or the timeout passes; true when it exited. Runs on the thread that
+    /// cloned the child, which detaches the child should it have made this thread its tracer.</summary>
+    public static bool WaitForExit(int pidFd, int pid, TimeSpan? timeout)
     {
         long deadline = timeout is { } t ? Environment.TickCount64 + (long)t.TotalMilliseconds : long.MaxValue;
         while (true)
@@ -20,8 +24,9 @@ public static unsafe class ChildProcess
             long left = deadline - Environment.TickCount64;
             if (left <= 0) return false;
             var pfd = new PollFd { Fd = pidFd, Events = PollIn };
-            int r = Libc.Poll(&pfd, 1, (int)Math.Min(left, int.MaxValue));
+            int r = Libc.Poll(&pfd, 1, (int)Math.Min(left, TraceCheckMs));
             if (r > 0) return true;
+            if (r == 0) TraceStops.DetachIfStopped(pid);
             if (r < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != 4)
                 KernelException.ThrowIfFailed(-1, "poll", "pidfd");
         }

@@ -20,6 +20,21 @@ public sealed class PrivilegeTests : IDisposable
     }
 
     [Fact]
+    public void PtraceTracemeCannotMakeTheSupervisorATracerThatHoldsTheTarget()
+    {
+        Require.Root();
+        Require.FileExists("/usr/bin/python3");
+        // Without the filter PTRACE_TRACEME succeeds and names the supervisor as tracer; the exec then stops for
+        // it. The supervisor must detach, not leave the target stopped until the time limit.
+        var r = _nss.Run(["--disable_seccomp", "-t", "30"], "/usr/bin/python3", "-c",
+            "import ctypes, os; print(ctypes.CDLL(None).ptrace(0, 0, 0, 0), flush=True); " +
+            "os.execv('/bin/sh', ['sh', '-c', 'echo ran; grep TracerPid /proc/self/status'])");
+        Assert.Equal(["0", "ran", "TracerPid:\t0"], r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("exited", r.ReportString("reason"));
+        Assert.Equal(0, r.ExitCode);
+    }
+
+    [Fact]
     public void InheritedDescriptorsAreClosed()
     {
         Require.Root();

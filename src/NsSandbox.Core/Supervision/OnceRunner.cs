@@ -78,7 +78,7 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
             if (!channel.Socket.WaitReadable(left)) timedOut = true;
             else setupError = channel.Receive()?.Error;
 
-            if (!timedOut && !ChildProcess.WaitForExit(child.PidFd, Remaining(wall))) timedOut = true;
+            if (!timedOut && !ChildProcess.WaitForExit(child.PidFd, child.Pid, Remaining(wall))) timedOut = true;
         }
         catch (KernelException e)
         {

@@ -99,6 +99,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "bind", SetLastError = true)]
     internal static partial int Bind(int fd, void* address, uint length);
 
+    [LibraryImport(Lib, EntryPoint = "ptrace", SetLastError = true)]
+    internal static partial nint Ptrace(int request, int pid, nint address, nint data);
+
     [LibraryImport(Lib, EntryPoint = "waitid", SetLastError = true)]
     internal static partial int Waitid(int idType, uint id, byte* info, int options);
 
