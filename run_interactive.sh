@@ -5,6 +5,8 @@
 # PLAYGROUND_IMAGE names the image (default playground: docker build -f Dockerfile.playground . -t playground).
 # It prefers --privileged; where the engine refuses that (it cannot grant a capability the host itself lacks), it
 # adds every capability the host has and unconfines seccomp, AppArmor and the masked /proc and /sys paths.
+# Either way the container gets a cgroup namespace of its own, and the image's entrypoint (writable-cgroups) makes
+# its cgroup mounts writable, so that the profile's cgroup memory limit works.
 set -euo pipefail
 
 # Docker's names for capability numbers 0-40 (linux/capability.h).
@@ -22,17 +24,18 @@ host_missing_caps() {
   done
 }
 
-# Sets PRIVILEGES to the docker run options for IMAGE, saying why on stderr when it cannot be --privileged.
+# Sets PRIVILEGES to the docker run options for IMAGE, saying why on stderr when it cannot be --privileged. A
+# private cgroup namespace shows the container's cgroup as / (the default on v1 engines is the host's namespace).
 playground_privileges() {
   local image=$1 probe=(docker run --rm --privileged --entrypoint /bin/true "$1")
   echo "+ ${probe[*]}" >&2
   if "${probe[@]}" >/dev/null 2>&1; then
-    PRIVILEGES=(--privileged)
+    PRIVILEGES=(--privileged --cgroupns=private)
     return 0
   fi
   local missing cap
   missing=$(host_missing_caps)
-  PRIVILEGES=(--cap-add ALL)
+  PRIVILEGES=(--cgroupns=private --cap-add ALL)
   for cap in $missing; do PRIVILEGES+=(--cap-drop "$cap"); done
   PRIVILEGES+=(--security-opt seccomp=unconfined --security-opt apparmor=unconfined
     --security-opt systempaths=unconfined)

@@ -62,5 +62,8 @@ sdk_base_image() {
     return 1
   fi
   rm -rf "$ctx" "$src"
+  # Stand-ins made for older project files are never used again.
+  docker images --format '{{.Repository}}:{{.Tag}}' nssandbox-local/dotnet-sdk | grep -v -x -F "$local_name" |
+    xargs -r docker rmi >/dev/null 2>&1
   echo "$local_name"
 }

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The container suite: builds the nssandbox and playground images (Dockerfile, Dockerfile.playground) on a real
 # Docker engine and runs end-to-end cases in them. Ends with "playground: N passed, N failed, N skipped" and exits
-# non-zero on any failure. A case that needs what the launcher or the tree lacks (--config, configs/python.toml,
-# examples/) is skipped with its reason, never passed. No engine running: it starts dockerd and stops it after.
-# Base images that cannot be pulled are made locally (base-images.sh); docs/containers.md has the details.
+# non-zero on any failure. No engine running: it starts dockerd and stops it after. It removes its containers and
+# image tags; it keeps the local base images (base-images.sh) and the engine's build cache for the next run.
+# docs/containers.md has the details.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
@@ -57,10 +57,10 @@ build() { # NAME LOG docker-build-args...
 }
 build "docker build . (nssandbox image)" "$work/build-nssandbox.log" \
   --build-arg SDK_IMAGE="$sdk_base" --build-arg RUNTIME_IMAGE="$runtime_base" \
-  -t "$nss_image:latest" -t "$nss_image:$run_tag" .
+  -t "$nss_image:$run_tag" .
 build "docker build -f Dockerfile.playground . (playground image)" "$work/build-playground.log" \
   -f Dockerfile.playground --build-arg NSSANDBOX_IMAGE="$nss_image:$run_tag" \
-  -t "$pg_image:latest" -t "$pg_image:$run_tag" .
+  -t "$pg_image:$run_tag" .
 echo "image sizes: nssandbox $(docker image inspect -f '{{.Size}}' "$nss_image:$run_tag" | numfmt --to=iec)," \
   "playground $(docker image inspect -f '{{.Size}}' "$pg_image:$run_tag" | numfmt --to=iec)"
 
