@@ -120,7 +120,7 @@ run_case "sandbox: /data is private to each run (two at once, then a third)" cas
 
 # Evaluates a python expression over the report at PATH in the container (r is the report); prints true/false.
 report_check() { # PATH EXPRESSION
-  in_pg python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(bool(eval(sys.argv[2])))' "$1" "$2"
+  in_pg python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(bool(eval("(" + sys.argv[2] + ")")))' "$1" "$2"
   [ "$out" = True ]
 }
 
@@ -173,7 +173,7 @@ run_case "example: net_probe.py sees only lo and no route out" case_example net_
 case_no_leaks() {
   in_pg sh -c 'ls -A /var/lib/nssandbox/runs; grep -c " /var/lib/nssandbox" /proc/mounts;
     find /sys/fs/cgroup -name "nssandbox-*" 2>/dev/null;
-    for p in /proc/[0-9]*; do cat $p/comm 2>/dev/null; done | grep -v -x -e sleep -e sh -e cat -e grep -e find | sort | uniq -c'
+    for p in /proc/[0-9]*; do cat $p/comm 2>/dev/null; done | grep -v -x -e sleep -e sh -e cat -e grep -e find -e sort -e uniq | sort | uniq -c'
   [ "$out" = 0 ] || { got "expected no run directories, mounts, cgroup leaves or processes left in the container"; return; }
 }
 run_case "nothing left: no run directories, mounts, cgroup leaves or sandbox processes in the container" case_no_leaks
