@@ -7,7 +7,6 @@
 # adds every capability the host has and unconfines seccomp, AppArmor and the masked /proc and /sys paths.
 # Either way the container gets a cgroup namespace of its own, and the image's entrypoint (writable-cgroups) makes
 # its cgroup mounts writable, so that the profile's cgroup memory limit works.
-set -euo pipefail
 
 # Docker's names for capability numbers 0-40 (linux/capability.h).
 CAP_NAMES=(CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP LINUX_IMMUTABLE
@@ -59,4 +58,8 @@ main() {
   exec "${cmd[@]}"
 }
 
-if [ "${BASH_SOURCE[0]}" = "$0" ]; then main "$@"; fi
+# Strict mode only when run: tests/playground/run.sh sources this file for playground_privileges.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  set -euo pipefail
+  main "$@"
+fi
