@@ -35,6 +35,20 @@ public sealed class PrivilegeTests : IDisposable
     }
 
     [Fact]
+    public void ARootWithoutDacOverrideStillRemovesTheRunsFiles()
+    {
+        Require.Root();
+        Require.FileExists("/usr/bin/setpriv");
+        // As in a container without CAP_DAC_OVERRIDE: the launcher cannot enter nobody's 0700 directories and
+        // takes them over with CAP_CHOWN. Dispose fails the test if the per-run directory is left.
+        var r = _nss.RunRaw(["--state_dir", _nss.StateDir, "--", "/bin/sh", "-c", "mkdir -m 700 d && echo x > d/f && chmod 500 d && echo done"],
+            bashPrefix: "exec setpriv --bounding-set -dac_override,-dac_read_search -- \"$0\" \"$@\";");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal("done", r.Stdout.Trim());
+        Assert.DoesNotContain("could not remove", r.Stderr);
+    }
+
+    [Fact]
     public void InheritedDescriptorsAreClosed()
     {
         Require.Root();

@@ -44,6 +44,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "chown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Chown(string path, uint uid, uint gid);
 
+    [LibraryImport(Lib, EntryPoint = "lchown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Lchown(string path, uint uid, uint gid);
+
     [LibraryImport(Lib, EntryPoint = "sethostname", SetLastError = true)]
     internal static partial int Sethostname(byte* name, nuint length);
 
