@@ -32,16 +32,17 @@ public static class PolicyCompiler
     public static Explanation Explain(CompiledPolicy compiled, int number, IReadOnlyList<ulong> arguments)
     {
         var call = SeccompInput.Call(Arches.AuditArch(compiled.Arch), number, [.. arguments]);
-        var returned = BpfInterpreter.Run(compiled.Program, call);
+        var returned = BpfInterpreter.RunValidated(compiled.Program, call, out int executed);
         var decision = ReferenceEvaluator.Decide(compiled.Policy, call);
         if (returned != decision.Action.SeccompReturn)
             throw new InvalidOperationException(
                 $"compiler defect: the program returns {SeccompRet.Describe(returned)} but the policy says {decision.Action}");
-        return new Explanation(decision.Action, decision);
+        return new Explanation(decision.Action, decision, executed);
     }
 
     private static SourceLocation Start(PolicySource source) => new(source.Name, 1, 1);
 }
 
-/// <summary>The result of <see cref="PolicyCompiler.Explain"/>.</summary>
-public sealed record Explanation(PolicyAction Action, Decision Decision);
+/// <summary>The result of <see cref="PolicyCompiler.Explain"/>: the action, what decided it, and how many BPF
+/// instructions the filter ran for the call.</summary>
+public sealed record Explanation(PolicyAction Action, Decision Decision, int InstructionsExecuted);
