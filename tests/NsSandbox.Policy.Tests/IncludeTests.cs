@@ -21,7 +21,9 @@ public sealed class IncludeTests : IDisposable
     private static string Decide(string path, string syscall, PolicyOptions? options = null)
     {
         var compiled = PolicyCompiler.CompileFile(path, Arch.X86_64, options);
-        return PolicyCompiler.Explain(compiled, Policies.Number(Arch.X86_64, syscall), []).Action.ToString();
+        var explanation = PolicyCompiler.Explain(compiled, (uint)Policies.Number(Arch.X86_64, syscall), []);
+        Assert.True(explanation.Agrees);
+        return explanation.Action.ToString();
     }
 
     [Fact]

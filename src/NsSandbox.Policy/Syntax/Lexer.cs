@@ -100,6 +100,20 @@ public sealed class Lexer(string text, string file)
         return new Token(TokenKind.Number, spelling, negative ? unchecked(0 - magnitude) : magnitude, at);
     }
 
+    /// <summary>A number as the language spells it (decimal, 0x, 0 octal, 0b, optional '-', 64-bit two's
+    /// complement), for tools that take numbers on the command line.</summary>
+    public static bool TryParseNumber(string spelling, out ulong value)
+    {
+        bool negative = spelling.StartsWith('-');
+        if (!TryParseMagnitude(negative ? spelling[1..] : spelling, out ulong magnitude) || (negative && magnitude > 1UL << 63))
+        {
+            value = 0;
+            return false;
+        }
+        value = negative ? unchecked(0 - magnitude) : magnitude;
+        return true;
+    }
+
     private static bool TryParseMagnitude(string s, out ulong value)
     {
         value = 0;
