@@ -20,4 +20,21 @@ public class PolicyFuzzRegressions
         Assert.Equal("ERRNO(1)", Policies.Decide(text, "write", 2));
         Assert.Equal("ALLOW", Policies.Decide(text, "write", 1));
     }
+
+    /// <summary>Slow: a megabyte-long unknown name took seconds of edit distances for "did you mean", and the
+    /// message quoted all of it. Names are now at most 128 characters and messages quote 40 at most.</summary>
+    [Fact]
+    public void HugeNamesAndNumbersAreRefusedQuicklyWithAShortMessage()
+    {
+        using var fuzzer = new PolicyFuzzer();
+        string name = new('a', 1_000_000), digits = new('9', 1_000_000);
+        foreach (string text in new[] { $"ALLOW {{ {name} }}", $"ALLOW {{ write {{ fd == {digits} }} }}", $"#{name}" })
+            Assert.Equal((false, 0, null), fuzzer.CheckWithin(TimeSpan.FromSeconds(60), text, Arch.X86_64, 10, 1));
+        Assert.Equal($"<string>:1:9: name '{new string('a', 37)}...' is 1000000 characters long (at most 128)",
+            Policies.Error($"ALLOW {{ {name} }}"));
+        Assert.Equal($"<string>:1:23: invalid number '{new string('9', 37)}...' (expected decimal, 0x hex, 0 octal or 0b binary, at most 64 bits)",
+            Policies.Error($"ALLOW {{ write {{ fd == {digits} }} }}"));
+        Assert.StartsWith("<string>:1:9: unknown syscall 'aaaaa' on x86_64", Policies.Error("ALLOW { aaaaa }"));
+        Assert.StartsWith("<string>:1:9: name", Policies.Error($"ALLOW {{ {new string('b', 129)} }}"));
+    }
 }

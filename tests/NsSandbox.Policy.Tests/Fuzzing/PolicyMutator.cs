@@ -19,6 +19,7 @@ public static partial class PolicyMutator
         "a", "b", "INC", "0", "-", "0x", "0b", "09", "-0", "99999999999999999999", "0xffffffffffffffff", "18446744073709551616",
         "-9223372036854775808", "-9223372036854775809", "$", "\0", "\t", "\r\n", "é", "(((((((((((", "!!!!!!!!!!",
         "fd == 1", "(fd & 0x7) | 8 > 2", "&& &&", ",,", "{}", "()", "KILL_PROCESS", "LOG",
+        new string('a', 100_000), new string('9', 100_000), "#" + new string('d', 100_000),
     ];
 
     private static readonly string[] Numbers =
