@@ -37,4 +37,15 @@ public class PolicyFuzzRegressions
         Assert.StartsWith("<string>:1:9: unknown syscall 'aaaaa' on x86_64", Policies.Error("ALLOW { aaaaa }"));
         Assert.StartsWith("<string>:1:9: name", Policies.Error($"ALLOW {{ {new string('b', 129)} }}"));
     }
+
+    /// <summary>Found by review while fuzzing: an endless file (a device) was read into memory without bound.</summary>
+    [Fact]
+    public void AnEndlessFileIsRefusedNotReadForever()
+    {
+        using var fuzzer = new PolicyFuzzer();
+        Assert.Equal((false, 0, null), fuzzer.CheckWithin(TimeSpan.FromSeconds(120), "#include \"/dev/zero\"\nALLOW { read }", Arch.X86_64, 10, 1));
+        Assert.Equal("<string>:1:10: policy file '/dev/zero' is longer than 16 Mi characters", Policies.Error("#include \"/dev/zero\"\nALLOW { read }"));
+        var error = Assert.Throws<PolicyException>(() => PolicyCompiler.CompileFile("/dev/zero", Arch.X86_64));
+        Assert.Equal("policy file '/dev/zero' is longer than 16 Mi characters", error.Diagnostic);
+    }
 }
