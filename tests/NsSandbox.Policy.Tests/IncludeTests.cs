@@ -69,13 +69,21 @@ public sealed class IncludeTests : IDisposable
     }
 
     [Fact]
-    public void ADiamondIsNotACycle()
+    public void ADiamondIsNotACycleButSplicesTheSharedFileTwice()
     {
-        Write("base.policy", "#define X 3\n");
-        Write("left.policy", "#include \"base.policy\"\n");
-        Write("right.policy", "POLICY r { ALLOW { read } }\n");
-        string main = Write("main.policy", "#include \"left.policy\" \"right.policy\"\nUSE r DEFAULT ERRNO(X)");
+        // Both sides include rules.policy: its top-level rules come twice, which is harmless...
+        Write("rules.policy", "ERRNO(3) { write }\n");
+        Write("left.policy", "#include \"rules.policy\"\n");
+        Write("right.policy", "#include \"rules.policy\"\nALLOW { read }\n");
+        string main = Write("main.policy", "#include \"left.policy\" \"right.policy\"\nDEFAULT KILL");
         Assert.Equal("ERRNO(3)", Decide(main, "write"));
+        Assert.Equal("ALLOW", Decide(main, "read"));
+        Assert.Equal(3, PolicyCompiler.CompileFile(main, Arch.X86_64).Policy.Rules.Count);
+        // ...but a definition included twice is defined twice, as in kafel.
+        Write("defs.policy", "#define X 3\n");
+        string twice = Write("twice.policy", "#include \"defs.policy\" \"defs.policy\"\nDEFAULT ERRNO(X)");
+        Assert.Matches(@"/defs\.policy:1:1: 'X' is already defined at \S*/defs\.policy:1:1$",
+            Assert.Throws<PolicyException>(() => PolicyCompiler.CompileFile(twice, Arch.X86_64)).Diagnostic);
     }
 
     [Fact]
