@@ -115,7 +115,7 @@ public sealed class PolicyToolTests : IDisposable
         Assert.StartsWith($"write(2) on x86_64: KILL\ndecided by: DEFAULT at {file}:7:1\n    DEFAULT KILL\nfilter: KILL_THREAD after", byDefault.Stdout);
         var x32 = Tool("explain", file, "0x40000001");
         Assert.StartsWith("SYSCALL[1073741825]() on x86_64: KILL_PROCESS\ndecided by: an x32 syscall (bit 30 of the number) on x86_64\nfilter: KILL_PROCESS after 5 instructions", x32.Stdout);
-        var arm = Tool("explain", file, "64", "1", "--arch", "aarch64"); // write is 64 on aarch64
+        var arm = Tool("explain", file, "64", "1", "--arch=aarch64"); // write is 64 on aarch64
         Assert.StartsWith("write(1) on aarch64: ALLOW\n", arm.Stdout);
     }
 
@@ -128,6 +128,8 @@ public sealed class PolicyToolTests : IDisposable
     [InlineData(new[] { "compile", "{file}", "--arch", "sparc" }, "nssandbox: policy: unknown architecture 'sparc' (expected x86_64 or aarch64)")]
     [InlineData(new[] { "check", "{file}", "--format", "bpf" }, "nssandbox: policy: unknown option --format for policy check; " + Usage)]
     [InlineData(new[] { "check", "{file}", "--arch" }, "nssandbox: policy: --arch needs a value")]
+    [InlineData(new[] { "check", "{file}", "--verbose" }, "nssandbox: policy: unknown option --verbose for policy check; " + Usage)]
+    [InlineData(new[] { "compile", "{file}", "--format=elf" }, "nssandbox: policy: unknown format 'elf' (expected text or bpf)")]
     [InlineData(new[] { "lint", "{file}" }, "nssandbox: policy: " + Usage)]
     public void BadCommandLinesAreUsageErrors(string[] args, string line)
     {

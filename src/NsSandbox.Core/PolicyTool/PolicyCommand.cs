@@ -69,20 +69,18 @@ public sealed record PolicyArgs(string Verb, string File, Arch Arch, string Form
                 positional.Add(args[i]);
                 continue;
             }
-            if (i + 1 >= args.Count) throw Bad($"{args[i]} needs a value");
-            string value = args[++i];
-            switch (args[i - 1])
-            {
-                case "--arch":
-                    if (!Arches.TryParse(value, out arch)) throw Bad($"unknown architecture '{value}' (expected x86_64 or aarch64)");
-                    break;
-                case "--format" when verb == "compile":
-                    if (value is not ("text" or "bpf")) throw Bad($"unknown format '{value}' (expected text or bpf)");
-                    format = value;
-                    break;
-                default:
-                    throw Bad($"unknown option {args[i - 1]} for policy {verb}; {PolicyCommand.Usage}");
-            }
+            // --name value or --name=value, as the run flags take them.
+            string[] parts = args[i].Split('=', 2);
+            string name = parts[0];
+            if (name is not "--arch" && !(name == "--format" && verb == "compile"))
+                throw Bad($"unknown option {name} for policy {verb}; {PolicyCommand.Usage}");
+            if (parts.Length == 1 && i + 1 >= args.Count) throw Bad($"{name} needs a value");
+            string value = parts.Length == 2 ? parts[1] : args[++i];
+            if (name == "--arch" && !Arches.TryParse(value, out arch))
+                throw Bad($"unknown architecture '{value}' (expected x86_64 or aarch64)");
+            if (name == "--format" && value is not ("text" or "bpf"))
+                throw Bad($"unknown format '{value}' (expected text or bpf)");
+            if (name == "--format") format = value;
         }
         int wanted = verb == "explain" ? 2 : 1;
         if (positional.Count < wanted || (verb != "explain" && positional.Count > 1) || positional.Count > 2 + SeccompData.ArgCount)
