@@ -31,6 +31,24 @@ public class CodeShapeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void NeighboursWithTheSameConditionsShareOneRange()
+    {
+        // read (0) and write (1): the same tests on fd, so one range [0, 2) and one copy of them.
+        var merged = PolicyCompiler.CompileText("ALLOW { read { fd == 1 || (fd > 7 && fd != 9) }, write { fd == 1 || (fd > 7 && fd != 9) } } DEFAULT KILL", Arch.X86_64);
+        Assert.Single(merged.Program, i => i.Code == BpfOp.JgeK);
+        Probes.Check(merged, seed: 4);
+        // Tests that differ in a constant, or in an argument's width, keep their own ranges.
+        var apart = PolicyCompiler.CompileText("ALLOW { read { fd == 1 || (fd > 7 && fd != 9) }, write { fd == 1 || (fd > 7 && fd != 8) } } DEFAULT KILL", Arch.X86_64);
+        Assert.Equal(2, apart.Program.Count(i => i.Code == BpfOp.JgeK));
+        Probes.Check(apart, seed: 4);
+        var widths = PolicyCompiler.CompileText("ALLOW { read(a) { a == 1 }, write(a) { a == 1 } } DEFAULT KILL", Arch.X86_64);
+        Assert.Single(widths.Program, i => i.Code == BpfOp.JgeK);
+        var differentWidths = PolicyCompiler.CompileText("ALLOW { close(a) { a == 1 }, newstat(a) { a == 1 } } DEFAULT KILL", Arch.X86_64);
+        Assert.Equal(3, differentWidths.Program.Count(i => i.Code == BpfOp.JgeK)); // close's fd is 32 bits, stat's filename 64: [3,4) and [4,5) stay apart
+        Probes.Check(differentWidths, seed: 4);
+    }
+
+    [Fact]
     public void DifferentActionsAndConditionsAreNeverMerged()
     {
         var compiled = PolicyCompiler.CompileText("ALLOW { read, close } ERRNO(1) { write } LOG { open { flags == 0 } } DEFAULT KILL", Arch.X86_64);
