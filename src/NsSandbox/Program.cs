@@ -3,6 +3,7 @@ using NsSandbox.Core.Cli;
 using NsSandbox.Core.Config;
 using NsSandbox.Core.Execve;
 using NsSandbox.Core.Plan;
+using NsSandbox.Core.PolicyTool;
 using NsSandbox.Core.Report;
 using NsSandbox.Core.Spec;
 using NsSandbox.Core.Stage2;
@@ -32,6 +33,7 @@ public static class Program
     {
         if (args.Length > 0 && args[0] == "cleanup") return StaleCleanup.Run(args[1..], Console.Out, Console.Error);
         if (args.Length > 0 && args[0] == "config") return ConfigCommand.Run(args[1..], Console.Out);
+        if (args.Length > 0 && args[0] == "policy") return PolicyCommand.Run(args[1..], Console.Out, Console.Error);
         var parsed = ArgParser.Parse(args);
         if (parsed.Help)
         {
