@@ -16,6 +16,8 @@ WORKDIR /src
 COPY global.json Directory.Build.props build.sh ./
 COPY native/ native/
 COPY src/ src/
+# The launcher embeds the default seccomp policy from configs/policies/.
+COPY configs/policies/ configs/policies/
 RUN ./build.sh
 
 FROM ${RUNTIME_IMAGE}
