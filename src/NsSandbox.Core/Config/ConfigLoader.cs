@@ -84,7 +84,7 @@ public static class ConfigLoader
             case ConfigType.Text:
                 string str = Text(value, origin, "a string");
                 if (ConfigKeys.RelativeToFile.Contains(key.Flag.Name) && str.Length > 0 && !Path.IsPathRooted(str))
-                    str = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, str);
+                    str = Path.Combine(Path.GetDirectoryName(RealPath(file))!, str);
                 key.Flag.Apply(b, str, origin);
                 break;
             case ConfigType.Number:
@@ -183,4 +183,12 @@ public static class ConfigLoader
         DateTimeValueSyntax => "a date-time",
         _ => "a value",
     };
+
+    /// <summary>The file's path with symlinks resolved: a profile linked elsewhere (the playground's
+    /// /sandbox.toml) still finds the files beside it.</summary>
+    private static string RealPath(string file)
+    {
+        var info = new FileInfo(Path.GetFullPath(file));
+        return info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? info.FullName;
+    }
 }
