@@ -17,6 +17,8 @@ public sealed class Launcher : IDisposable
 
     public string StateDir { get; } = Directory.CreateTempSubdirectory("nss-e2e-state-").FullName;
     public string TempDir { get; } = Directory.CreateTempSubdirectory("nss-e2e-tmp-").FullName;
+    /// <summary>A command the launcher runs under, e.g. ["ip", "netns", "exec", NAME].</summary>
+    public IReadOnlyList<string> Wrapper { get; init; } = [];
 
     /// <summary>Runs nssandbox with the given flags, --report to a file, and (after --) the command.</summary>
     public LaunchResult Run(IEnumerable<string> flags, params string[] command) => RunRaw(
@@ -38,7 +40,10 @@ public sealed class Launcher : IDisposable
         };
         if (bashPrefix is null)
         {
-            psi.FileName = BinaryPath;
+            // A Wrapper (such as "ip netns exec NAME") runs the launcher inside a test's own namespaces.
+            psi.FileName = Wrapper.Count > 0 ? Wrapper[0] : BinaryPath;
+            foreach (string a in Wrapper.Skip(1)) psi.ArgumentList.Add(a);
+            if (Wrapper.Count > 0) psi.ArgumentList.Add(BinaryPath);
             foreach (string a in args) psi.ArgumentList.Add(a);
         }
         else

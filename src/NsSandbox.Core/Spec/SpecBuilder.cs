@@ -29,6 +29,7 @@ public sealed class SpecBuilder
     public TimeSpan? TimeLimit { get; set; }
     public string? ReportPath { get; set; }
     public Verbosity Verbosity { get; set; } = Verbosity.Normal;
+    public Network.NetSettings Net { get; } = new();
 
     /// <summary>Records where a setting came from, so validation can point at it.</summary>
     public void NoteOrigin(string setting, string origin) => _origins[setting] = origin;
@@ -41,6 +42,8 @@ public sealed class SpecBuilder
             throw new SpecException("command", "no command to run; give it after -- (e.g. nssandbox -- /bin/echo hi)");
         if (Command[0].Length == 0) throw new SpecException("command", "the command's path is empty");
 
+        var net = Net.Build(Mode);
+        Namespaces = net.Mode == Network.NetMode.Host ? Namespaces & ~Namespaces.Net : Namespaces | Namespaces.Net;
         string chroot = Path.GetFullPath(Chroot);
         if (FileTypes.Of(chroot, followSymlinks: true) != FileType.Directory)
             throw new SpecException(Origin("chroot", "--chroot"), $"{Chroot} is not a directory");
@@ -99,6 +102,7 @@ public sealed class SpecBuilder
             TimeLimit = TimeLimit,
             ReportPath = ReportPath,
             Verbosity = Verbosity,
+            Net = net,
         };
     }
 

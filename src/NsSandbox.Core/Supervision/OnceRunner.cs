@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using NsSandbox.Core.Channel;
+using NsSandbox.Core.Network;
 using NsSandbox.Core.Plan;
 using NsSandbox.Core.Report;
 using NsSandbox.Core.Spec;
 using NsSandbox.Core.Stage2;
 using NsSandbox.Linux;
+using NsSandbox.Linux.Net;
 
 namespace NsSandbox.Core.Supervision;
 
@@ -42,11 +44,13 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
         ChildExit? exit = null;
         SetupError? setupError = null;
         bool timedOut = false;
+        NetworkSetup? network = null;
         using var signals = ForwardSignals(child.PidFd);
         try
         {
             if (planned.Users is { } u)
                 UserNamespace.WriteMaps(child.Pid, u.Uid.ToString(), u.Gid.ToString(), u.AllowSetgroups);
+            network = NetworkSetup.Start(spec.Net, child.Pid, paths.RunDir, Verbose);
             channel.Send(new ChannelMessage(MessageKind.Plan) { Plan = planned.Plan });
 
             // Stage 2 either reports a setup error or execs the target, which closes its end of the channel.
@@ -60,6 +64,10 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
         {
             setupError = new SetupError(e.Call, e.Subject, e.Errno, e.Message);
         }
+        catch (NetworkException e)
+        {
+            setupError = new SetupError("network", null, 0, e.Message);
+        }
         finally
         {
             // Killing pid 1 of the sandbox's pid namespace ends every process in it.
@@ -70,6 +78,7 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
                 _reaped = true;
                 ChildProcess.Close(child.PidFd);
             }
+            network?.Dispose(); // the helpers end with the sandbox
         }
         wall.Stop();
         runDir.Dispose();
@@ -155,6 +164,7 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
                 Chroot = spec.Chroot,
                 ReadOnlyRoot = !spec.ReadWrite,
                 DataDir = dataDir,
+                Network = spec.Net.ModeName,
             },
         };
     }
