@@ -44,8 +44,8 @@ public sealed unsafe class SeqPacketSocket : IDisposable
                 if (n > 0) return buffer.AsSpan(0, (int)n).ToArray();
                 if (n == 0) return null;
                 int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-                if (errno == 4) continue; // EINTR
-                if (errno == 104) return null; // ECONNRESET: the peer is gone
+                if (errno == Errno.Interrupted) continue;
+                if (errno == Errno.ConnectionReset) return null; // the peer is gone
                 throw new KernelException("recv", "sync channel", errno);
             }
         }

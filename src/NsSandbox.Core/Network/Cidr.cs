@@ -3,10 +3,11 @@ using System.Net.Sockets;
 
 namespace NsSandbox.Core.Network;
 
-/// <summary>An IPv4 or IPv6 network in CIDR form, normalized (host bits cleared).</summary>
-public sealed record Cidr(IPAddress Network, int PrefixLength)
+/// <summary>An IPv4 or IPv6 network in CIDR form, normalized (host bits cleared). The network is kept as text,
+/// so a spec holding it serializes plainly.</summary>
+public sealed record Cidr(string Network, int PrefixLength)
 {
-    public bool IsV6 => Network.AddressFamily == AddressFamily.InterNetworkV6;
+    public bool IsV6 => Network.Contains(':');
 
     public override string ToString() => $"{Network}/{PrefixLength}";
 
@@ -22,11 +23,11 @@ public sealed record Cidr(IPAddress Network, int PrefixLength)
         if (slash >= 0 && (!int.TryParse(text[(slash + 1)..], System.Globalization.NumberStyles.None,
                 System.Globalization.CultureInfo.InvariantCulture, out prefix) || prefix > max))
             return false;
-        cidr = new Cidr(Mask(ip, prefix), prefix);
+        cidr = new Cidr(Mask(ip, prefix).ToString(), prefix);
         return true;
     }
 
-    public static Cidr Host(IPAddress ip) => new(ip, ip.AddressFamily == AddressFamily.InterNetworkV6 ? 128 : 32);
+    public static Cidr Host(IPAddress ip) => new(ip.ToString(), ip.AddressFamily == AddressFamily.InterNetworkV6 ? 128 : 32);
 
     private static IPAddress Mask(IPAddress ip, int prefix)
     {
