@@ -30,6 +30,9 @@ public static class EgressFilter
         s.Append($"    meta l4proto {{ tcp, udp }} th dport 53 ip daddr != {{ 127.0.0.0/8, {dns} }} dnat ip to {dns}\n  }}\n");
         s.Append("  chain out {\n    type filter hook output priority 0; policy accept;\n");
         s.Append("    oifname \"lo\" accept\n");
+        // Replies on connections that came in through a forward (from slirp4netns' gateway, a denied range).
+        // Only a connection the other side opened has a reply direction: nothing the sandbox starts passes here.
+        s.Append("    ct direction reply ct state established accept\n");
         s.Append($"    ip daddr {dns} meta l4proto {{ tcp, udp }} th dport 53 accept\n");
         Rules(s, host, "reject");
         Rules(s, allow, "accept");

@@ -47,6 +47,7 @@ public sealed class NetworkLab : IDisposable
             // The macvlan's lower device: one end of a veth pair (this kernel has no dummy driver).
             Ip("-n", Host, "link", "add", MacvlanLower, "type", "veth", "peer", "name", "mvpeer");
             Ip("-n", Host, "link", "set", MacvlanLower, "up");
+            Ip("-n", Host, "link", "set", "mvpeer", "up");
             Ip("-n", World, "addr", "add", Outside + "/24", "dev", "veth1");
             Ip("-n", World, "link", "set", "veth1", "up");
             Ip("-n", World, "link", "set", "lo", "up");
