@@ -10,7 +10,7 @@ public static class NetFlags
 {
     public static IEnumerable<Flag> All() =>
     [
-        new("net", null, "MODE", "none", "none: only lo; host: the host's network; egress: outbound to public addresses only; macvlan: an interface on a host NIC",
+        new("net", null, "MODE", "none", "none: only lo; host: the host's network; egress: outbound to public addresses only; macvlan (docs/network.md)",
             (b, v, o) =>
             {
                 b.Net.Mode = v switch
@@ -24,7 +24,7 @@ public static class NetFlags
                 b.Net.Note("mode", o);
             }),
         new("iface_no_lo", null, null, "off", "leave lo down in --net none", (b, _, o) => { b.Net.LoopbackDown = true; b.Net.Note("iface_no_lo", o); }),
-        new("net_deny", null, "CIDR", "private, loopback, link-local, CGNAT", "egress: also refuse this range (repeatable)",
+        new("net_deny", null, "CIDR", "private, loopback, link-local, CGNAT, ULA", "egress: also refuse this range (repeatable)",
             (b, v, o) => { b.Net.Deny.Add(Range(o, v)); b.Net.Note("deny", o); }),
         new("net_allow", null, "CIDR", "none", "egress: exempt this range from the deny list (repeatable)",
             (b, v, o) => { b.Net.Allow.Add(Range(o, v)); b.Net.Note("allow", o); }),

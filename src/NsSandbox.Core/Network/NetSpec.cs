@@ -37,4 +37,14 @@ public sealed record PortForward(int HostPort, int SandboxPort);
 public sealed record MacvlanSpec(string Interface, string Address, int PrefixLength, string? Gateway, string? Mac)
 {
     public const string InsideName = "vs";
+
+    /// <summary>The prefix length as a dotted netmask (24: 255.255.255.0), as nsjail's flag takes it.</summary>
+    public string Netmask
+    {
+        get
+        {
+            uint bits = PrefixLength == 0 ? 0 : uint.MaxValue << (32 - PrefixLength);
+            return $"{bits >> 24}.{(bits >> 16) & 255}.{(bits >> 8) & 255}.{bits & 255}";
+        }
+    }
 }
