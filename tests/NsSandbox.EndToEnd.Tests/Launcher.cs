@@ -111,6 +111,19 @@ public static class Require
         if (!System.IO.File.Exists(path)) Assert.Skip($"needs {path}, which this machine lacks");
     }
 
+    /// <summary>Skips unless the host programs --net egress runs are installed (.ci/run installs them).</summary>
+    public static void Egress()
+    {
+        if (MissingEgressProgram() is { } why) Assert.Skip(why);
+    }
+
+    /// <summary>Why --net egress cannot run here (a program it needs is missing), or null.</summary>
+    public static string? MissingEgressProgram() =>
+        new[] { ("slirp4netns", "slirp4netns"), ("nft", "nftables"), ("nsenter", "util-linux"), ("ip", "iproute2") }
+            .Where(p => !new[] { "/usr/sbin", "/usr/bin", "/sbin", "/bin" }.Any(d => System.IO.File.Exists(Path.Combine(d, p.Item1))))
+            .Select(p => $"needs {p.Item1} (Debian package {p.Item2}) for --net egress, which this machine lacks")
+            .FirstOrDefault();
+
     /// <summary>Skips unless this host has the controller through v2 or a mounted v1 hierarchy.</summary>
     public static void Cgroup(string controller)
     {

@@ -10,10 +10,12 @@ public sealed class NetworkSetup : IDisposable
 {
     private Slirp? _slirp;
 
+    private const int MaxSocketPath = 107; // sun_path holds 108 bytes with the terminating NUL
+
     private NetworkSetup() { }
 
     /// <summary>Null for none and host (nothing to do outside stage 2). Throws <see cref="NetworkException"/>.</summary>
-    public static NetworkSetup? Start(NetSpec net, int childPid, string? runDir, Action<string> verbose)
+    public static NetworkSetup? Start(NetSpec net, int childPid, string runDir, Action<string> verbose)
     {
         if (net.Mode is NetMode.None or NetMode.Host) return null;
         var setup = new NetworkSetup();
@@ -30,7 +32,7 @@ public sealed class NetworkSetup : IDisposable
         }
     }
 
-    private void StartEgress(NetSpec net, int childPid, string? runDir, Action<string> verbose)
+    private void StartEgress(NetSpec net, int childPid, string runDir, Action<string> verbose)
     {
         const string why = "--net egress";
         string slirp = Programs.Require("slirp4netns", "slirp4netns", why);
@@ -45,11 +47,14 @@ public sealed class NetworkSetup : IDisposable
         if (net.Forwards.Count > 0)
         {
             // Ports are the sandbox's own: let its unprivileged user bind below 1024 (a forward to port 80).
-            string sysctl = Programs.Require("sysctl", "procps", "--net_forward");
-            HelperCommand.Run("allow low ports in the sandbox", nsenter, [netns, "--", sysctl, "-q", "-w", "net.ipv4.ip_unprivileged_port_start=0"]);
+            // /proc/sys/net shows the network namespace of the process that opens it, hence the shell under nsenter.
+            HelperCommand.Run("allow low ports in the sandbox", nsenter,
+                [netns, "--", "/bin/sh", "-c", "echo 0 > /proc/sys/net/ipv4/ip_unprivileged_port_start"]);
         }
 
-        string? api = net.Forwards.Count > 0 && runDir is not null ? Path.Combine(runDir, "slirp.sock") : null;
+        string? api = net.Forwards.Count > 0 ? Path.Combine(runDir, "slirp.sock") : null;
+        if (api is not null && System.Text.Encoding.UTF8.GetByteCount(api) > MaxSocketPath)
+            throw new NetworkException($"--net_forward: slirp4netns' control socket {api} is longer than a socket path may be ({MaxSocketPath} bytes); use a shorter --state_dir");
         _slirp = Slirp.Start(slirp, childPid, api);
         verbose($"slirp4netns (pid {_slirp.Pid}) connects {Slirp.TapName} {Slirp.Address} to the host's sockets");
         foreach (var f in net.Forwards)

@@ -69,7 +69,7 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
             cgroup?.Attach(child.Pid);
             if (planned.Users is { } u)
                 UserNamespace.WriteMaps(child.Pid, u.Uid.ToString(), u.Gid.ToString(), u.AllowSetgroups);
-            network = NetworkSetup.Start(spec.Net, child.Pid, paths.RunDir, Verbose);
+            network = NetworkSetup.Start(spec.Net, child.Pid, paths.RunDir!, Verbose);
             channel.Send(new ChannelMessage(MessageKind.Plan) { Plan = planned.Plan });
 
             // Stage 2 either reports a setup error or execs the target, which closes its end of the channel.

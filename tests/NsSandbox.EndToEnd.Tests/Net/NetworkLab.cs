@@ -31,9 +31,8 @@ public sealed class NetworkLab : IDisposable
 
     public NetworkLab()
     {
-        if (!IsRoot() || Which("ip") is null) { Unavailable = "needs root and iproute2 to build the test network"; return; }
-        foreach (string tool in new[] { "slirp4netns", "nft", "nsenter" })
-            if (Which(tool) is null) { Unavailable = $"needs {tool} (see .ci/run)"; return; }
+        if (!IsRoot()) { Unavailable = "needs root to build the test network"; return; }
+        if (Require.MissingEgressProgram() is { } why) { Unavailable = why; return; }
         _createdEtcNetns = !Directory.Exists("/etc/netns");
         try
         {
@@ -149,9 +148,6 @@ public sealed class NetworkLab : IDisposable
         p.WaitForExit();
         if (p.ExitCode != 0) throw new InvalidOperationException($"ip {string.Join(' ', args)}: {err.Trim()}");
     }
-
-    private static string? Which(string name) =>
-        new[] { "/usr/sbin", "/usr/bin", "/sbin", "/bin" }.Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
 
     private static bool IsRoot() => File.ReadAllLines("/proc/self/status")
         .First(l => l.StartsWith("Uid:", StringComparison.Ordinal)).Split('\t', StringSplitOptions.RemoveEmptyEntries)[2] == "0";

@@ -101,12 +101,13 @@ public sealed class NetworkTests : IClassFixture<NetworkLab>, IDisposable
             // Each attempt must fail for want of permission (not for a missing program), and change nothing.
             Refused("nft flush ruleset", "flush") +
             Refused("nft delete table inet nssandbox", "delete") +
+            Refused("unshare -r nft flush ruleset", "userns-flush") + // root of a new user namespace: not the net's owner
             Refused("ip addr add 192.0.2.99/32 dev tap0", "addr") +
             Refused("ip route add 192.0.2.2/32 dev tap0", "route") +
             "ip -o addr show dev tap0 | grep -c 192.0.2.99; " +
             Get(NetworkLab.HostAddress, 8082),
             "--net", "egress");
-        Assert.Equal("flush-refused\ndelete-refused\naddr-refused\nroute-refused\n0\nConnection refused\n", r.Stdout);
+        Assert.Equal("flush-refused\ndelete-refused\nuserns-flush-refused\naddr-refused\nroute-refused\n0\nConnection refused\n", r.Stdout);
     }
 
     private static string Refused(string command, string what) =>
