@@ -4,7 +4,7 @@ using NsSandbox.Linux.Net;
 
 namespace NsSandbox.Core.Network;
 
-/// <summary>The nftables ruleset installed in the sandbox's network namespace in egress mode (ADR 7). Traffic on
+/// <summary>The nftables ruleset installed in the sandbox's network namespace in egress mode (docs/network.md). Traffic on
 /// lo stays inside the sandbox; DNS goes to slirp4netns' forwarder (which asks the host's resolver); the host's
 /// own addresses are always refused; then allowed ranges pass and denied ranges are refused.</summary>
 public static class EgressFilter

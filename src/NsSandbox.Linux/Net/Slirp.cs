@@ -5,7 +5,7 @@ using NsSandbox.Linux.Interop;
 
 namespace NsSandbox.Linux.Net;
 
-/// <summary>slirp4netns connected to a sandbox's network namespace (ADR 7). It holds the read end of a pipe whose
+/// <summary>slirp4netns connected to a sandbox's network namespace (docs/network.md). It holds the read end of a pipe whose
 /// only write end is the supervisor's: when the supervisor closes it, or dies however it dies, slirp4netns
 /// exits, so it cannot outlive the run.</summary>
 public sealed unsafe class Slirp : IDisposable
