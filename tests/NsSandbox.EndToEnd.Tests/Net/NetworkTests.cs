@@ -158,6 +158,28 @@ public sealed class NetworkTests : IClassFixture<NetworkLab>, IDisposable
     }
 
     [Fact]
+    public void AFailedForwardIsASetupErrorAndEndsSlirp()
+    {
+        Require();
+        // The lab's host already serves 127.0.0.1:8081, so slirp4netns (already running) cannot listen there.
+        var r = _nss.Sh("echo ran", "--net", "egress", "--net_forward", "8081:80");
+        Assert.Equal(126, r.ExitCode);
+        Assert.Equal("", r.Stdout);
+        Assert.Contains("forward 127.0.0.1:8081 to the sandbox's port 80", r.Stderr);
+        Assert.Equal("setup-error", r.ReportString("reason"));
+        Assert.Equal("egress", r.Report!.Value.GetProperty("sandbox").GetProperty("network").GetString());
+    } // Dispose: no slirp4netns left
+
+    [Fact]
+    public void ATimedOutRunEndsSlirp()
+    {
+        Require();
+        var r = _nss.Sh("echo started; sleep 30", "--net", "egress", "--time_limit", "1");
+        Assert.Equal(124, r.ExitCode);
+        Assert.Equal("started\n", r.Stdout);
+    } // Dispose: no slirp4netns left
+
+    [Fact]
     public void SlirpEndsWhenTheSupervisorIsKilled()
     {
         Require();
