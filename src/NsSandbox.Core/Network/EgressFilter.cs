@@ -26,8 +26,13 @@ public static class EgressFilter
         string dns = Slirp.DnsAddress;
         var s = new StringBuilder();
         s.Append($"table inet {Table} {{\n");
+        // Every DNS query goes to slirp4netns' forwarder, which asks the host's resolver. That includes one on
+        // loopback (the host's resolv.conf naming 127.0.0.53, which the sandbox shares): the query leaves with a
+        // 127/8 source (allowed by route_localnet, set with the ruleset) and is given the sandbox's address.
         s.Append("  chain dns {\n    type nat hook output priority -100; policy accept;\n");
-        s.Append($"    meta l4proto {{ tcp, udp }} th dport 53 ip daddr != {{ 127.0.0.0/8, {dns} }} dnat ip to {dns}\n  }}\n");
+        s.Append($"    meta l4proto {{ tcp, udp }} th dport 53 ip daddr != {dns} dnat ip to {dns}\n  }}\n");
+        s.Append("  chain dns_source {\n    type nat hook postrouting priority 100; policy accept;\n");
+        s.Append($"    oifname \"{Slirp.TapName}\" ip saddr 127.0.0.0/8 snat ip to {Slirp.Address}\n  }}\n");
         s.Append("  chain out {\n    type filter hook output priority 0; policy accept;\n");
         s.Append("    oifname \"lo\" accept\n");
         // Replies on connections that came in through a forward (from slirp4netns' gateway, a denied range).

@@ -40,17 +40,15 @@ public sealed class NetworkSetup : IDisposable
         string nft = Programs.Require("nft", "nftables", why);
         string netns = $"--net=/proc/{childPid}/ns/net";
 
-        // The filter goes in before the interface exists: no packet ever leaves unfiltered.
+        // The filter goes in before the interface exists: no packet ever leaves unfiltered. /proc/sys/net shows the
+        // network namespace of the process that opens it, so the sysctls are written by a shell under nsenter.
+        // route_localnet: DNS to a loopback resolver is redirected out of tap0 (EgressFilter). With forwards, the
+        // sandbox's unprivileged user may bind below 1024 (a forward to port 80); the ports are its own.
+        string sysctls = "echo 1 > /proc/sys/net/ipv4/conf/all/route_localnet"
+                         + (net.Forwards.Count > 0 ? " && echo 0 > /proc/sys/net/ipv4/ip_unprivileged_port_start" : "");
         string rules = EgressFilter.Ruleset(net.Deny, net.Allow, HostAddresses.Local());
-        HelperCommand.Run("install the egress filter", nsenter, [netns, "--", nft, "-f", "-"], rules);
+        HelperCommand.Run("install the egress filter", nsenter, [netns, "--", "/bin/sh", "-c", $"{sysctls} && exec \"$0\" -f -", nft], rules);
         verbose($"egress filter installed in the sandbox's network namespace (table inet {EgressFilter.Table})");
-        if (net.Forwards.Count > 0)
-        {
-            // Ports are the sandbox's own: let its unprivileged user bind below 1024 (a forward to port 80).
-            // /proc/sys/net shows the network namespace of the process that opens it, hence the shell under nsenter.
-            HelperCommand.Run("allow low ports in the sandbox", nsenter,
-                [netns, "--", "/bin/sh", "-c", "echo 0 > /proc/sys/net/ipv4/ip_unprivileged_port_start"]);
-        }
 
         string? api = net.Forwards.Count > 0 ? Path.Combine(runDir, "slirp.sock") : null;
         if (api is not null && System.Text.Encoding.UTF8.GetByteCount(api) > MaxSocketPath)

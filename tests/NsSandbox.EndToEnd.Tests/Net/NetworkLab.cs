@@ -10,14 +10,15 @@ namespace NsSandbox.EndToEnd.Tests.Net;
 /// nssandbox runs (through ip netns exec), and "world", its only neighbour, on documentation addresses. Nothing
 /// leaves them: the host namespace's only route is the veth to the world, and the world has no other link.
 ///
-///   host (192.0.2.2; veth mvlow for macvlan)  --veth--  world (192.0.2.1; on lo 198.51.100.53 DNS, 203.0.113.10, 10.99.0.1)
+///   host (192.0.2.2; DNS on 127.0.0.53; veth mvlow for macvlan)  --veth--  world (192.0.2.1; on lo 203.0.113.10, 10.99.0.1)
 ///
 /// Servers answer one line and close: world 192.0.2.1:8080 "outside", 203.0.113.10:8080 "deniable",
 /// 10.99.0.1:8080 "private"; host 127.0.0.1:8081 "host-loopback", 192.0.2.2:8082 "host-itself". The DNS server
-/// answers every A query with 192.0.2.1; the host namespace's resolv.conf names it.</summary>
+/// answers every A query with 192.0.2.1; the host namespace's resolv.conf names it, a resolver on the host's
+/// loopback as systemd-resolved's 127.0.0.53 is.</summary>
 public sealed class NetworkLab : IDisposable
 {
-    public const string Outside = "192.0.2.1", HostAddress = "192.0.2.2", Dns = "198.51.100.53",
+    public const string Outside = "192.0.2.1", HostAddress = "192.0.2.2", Dns = "127.0.0.53",
         Deniable = "203.0.113.10", Private = "10.99.0.1", MacvlanLower = "mvlow";
 
     private static readonly string Prefix = $"nsst{Environment.ProcessId % 100000}x{Random.Shared.Next(1000):000}";
@@ -50,7 +51,7 @@ public sealed class NetworkLab : IDisposable
             Ip("-n", World, "addr", "add", Outside + "/24", "dev", "veth1");
             Ip("-n", World, "link", "set", "veth1", "up");
             Ip("-n", World, "link", "set", "lo", "up");
-            foreach (string a in new[] { Dns, Deniable, Private }) Ip("-n", World, "addr", "add", a + "/32", "dev", "lo");
+            foreach (string a in new[] { Deniable, Private }) Ip("-n", World, "addr", "add", a + "/32", "dev", "lo");
             // ip netns exec bind-mounts this over /etc/resolv.conf for what runs in the host namespace.
             Directory.CreateDirectory($"/etc/netns/{Host}");
             File.WriteAllText($"/etc/netns/{Host}/resolv.conf", $"nameserver {Dns}\n");
@@ -98,7 +99,7 @@ public sealed class NetworkLab : IDisposable
     /// <summary>Answers each query with one A record, 192.0.2.1 (RFC 1035 layout: header, question, answer).</summary>
     private void ServeDns()
     {
-        var udp = NetNs.Listen(World, new IPEndPoint(IPAddress.Parse(Dns), 53), SocketType.Dgram);
+        var udp = NetNs.Listen(Host, new IPEndPoint(IPAddress.Parse(Dns), 53), SocketType.Dgram);
         _servers.Add(udp);
         _ = Task.Run(async () =>
         {
