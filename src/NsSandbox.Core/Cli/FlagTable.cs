@@ -93,6 +93,14 @@ public static class FlagTable
                 (b, v, _) => b.StateDir = v),
             new("report", null, "FILE", "none", "write the run's JSON report to FILE, or - for stderr",
                 (b, v, _) => b.ReportPath = v),
+            new("seccomp_policy", null, "FILE", "the built-in default.policy", "filter system calls with the policy in FILE (nsjail's policy language)",
+                (b, v, _) => b.SeccompPolicyFile = v),
+            new("seccomp_string", null, "POLICY", "none", "policy text, appended after --seccomp_policy's file (repeatable)",
+                (b, v, _) => b.SeccompStrings.Add(v)),
+            new("seccomp_log", null, null, "off", "the policy's KILL actions only log the call (to build a policy)",
+                (b, _, _) => b.SeccompLog = true),
+            new("disable_seccomp", null, null, "off", "run without any system call filter",
+                (b, _, o) => { b.DisableSeccomp = true; b.NoteOrigin("disable_seccomp", o); }),
         };
 
         flags.AddRange(CgroupFlags());

@@ -44,6 +44,9 @@ public static class ConfigKeys
     {
         ["net"] = "mode", ["net_deny"] = "deny", ["net_allow"] = "allow", ["net_forward"] = "forward",
     };
+    /// <summary>Keys whose relative paths are taken from the configuration file's directory, so that a profile
+    /// can name a file that sits next to it (configs/python.toml's policy).</summary>
+    public static readonly IReadOnlySet<string> RelativeToFile = new HashSet<string> { "seccomp_policy" };
 
     /// <summary>Sections in the order show prints them; a section not listed comes after these.</summary>
     public static readonly IReadOnlyList<string> SectionOrder =
@@ -90,6 +93,10 @@ public static class ConfigKeys
         ["macvlan_vs_nm"] = ("net", ConfigType.Text, s => s.Net.Macvlan?.Netmask),
         ["macvlan_vs_gw"] = ("net", ConfigType.Text, s => s.Net.Macvlan is { } m ? m.Gateway ?? "0.0.0.0" : null),
         ["macvlan_vs_ma"] = ("net", ConfigType.Text, s => s.Net.Macvlan?.Mac),
+        ["seccomp_policy"] = ("seccomp", ConfigType.Text, s => s.Seccomp.PolicyFile),
+        ["seccomp_string"] = ("seccomp", ConfigType.List, s => s.Seccomp.PolicyStrings.ToList()),
+        ["seccomp_log"] = ("seccomp", ConfigType.Switch, s => s.Seccomp.Log),
+        ["disable_seccomp"] = ("seccomp", ConfigType.Switch, s => s.Seccomp.Disabled),
     };
 
     public static readonly IReadOnlyList<ConfigKey> All = Build();

@@ -82,7 +82,10 @@ public static class ConfigLoader
                 if (flag.Value) key.Flag.Apply(b, "", origin);
                 break;
             case ConfigType.Text:
-                key.Flag.Apply(b, Text(value, origin, "a string"), origin);
+                string str = Text(value, origin, "a string");
+                if (ConfigKeys.RelativeToFile.Contains(key.Flag.Name) && str.Length > 0 && !Path.IsPathRooted(str))
+                    str = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, str);
+                key.Flag.Apply(b, str, origin);
                 break;
             case ConfigType.Number:
                 key.Flag.Apply(b, value switch

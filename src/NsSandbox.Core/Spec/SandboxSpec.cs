@@ -39,6 +39,7 @@ public sealed record SandboxSpec
     public string? ReportPath { get; init; }
     public Verbosity Verbosity { get; init; } = Verbosity.Normal;
     public Network.NetSpec Net { get; init; } = new();
+    public SeccompSpec Seccomp { get; init; } = new();
 }
 
 public enum Verbosity { Quiet, Normal, Verbose }

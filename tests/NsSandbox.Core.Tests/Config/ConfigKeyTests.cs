@@ -96,6 +96,12 @@ public sealed class ConfigKeyTests
                 ["--net", "macvlan", "--macvlan_iface", "eth0", "--macvlan_vs_nm", "255.255.0.0"] },
             { "net.macvlan-vs-gw", "[net]\nmacvlan-iface = \"eth0\"\nmacvlan-vs-gw = \"0.0.0.0\"", ["--macvlan_iface", "eth0", "--macvlan_vs_gw", "0.0.0.0"] },
             { "net.macvlan-vs-ma", "[net]\nmacvlan-iface = \"eth0\"\nmacvlan-vs-ma = \"02:00:00:00:00:01\"", ["--macvlan_iface", "eth0", "--macvlan_vs_ma", "02:00:00:00:00:01"] },
+            { "seccomp.seccomp-policy", "[seccomp]\nseccomp-policy = \"/srv/job.policy\"", ["--seccomp_policy", "/srv/job.policy"] },
+            { "seccomp.seccomp-string", "[seccomp]\nseccomp-string = [\"POLICY p { ALLOW { read } }\", \"USE p DEFAULT KILL\"]",
+                ["--seccomp_string", "POLICY p { ALLOW { read } }", "--seccomp_string", "USE p DEFAULT KILL"] },
+            { "seccomp.seccomp-log", "[seccomp]\nseccomp-log = true", ["--seccomp_log"] },
+            { "seccomp.disable-seccomp", "[seccomp]\ndisable-seccomp = true", ["--disable_seccomp"] },
+            { "seccomp.disable-seccomp", "[seccomp]\ndisable-seccomp = true\nseccomp-log = true", ["--disable_seccomp", "--seccomp_log"] },
         };
         foreach (var (name, _, unit, _) in FlagTable.Rlimits)
         {
