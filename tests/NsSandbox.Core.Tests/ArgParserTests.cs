@@ -58,9 +58,11 @@ public sealed class ArgParserTests
     [Fact]
     public void NamespaceFlagsClearTheirBit()
     {
+        // The net namespace follows the network mode: nsjail's flags for it select --net host.
         var b = Parse("--disable_clone_newnet", "--disable-clone-newipc", "x");
-        Assert.Equal(Defaults.Namespaces & ~(Namespaces.Net | Namespaces.Ipc), b.Namespaces);
-        Assert.Equal(Defaults.Namespaces & ~Namespaces.Net, Parse("-N", "x").Namespaces);
+        Assert.Equal(Defaults.Namespaces & ~Namespaces.Ipc, b.Namespaces);
+        Assert.Equal(NsSandbox.Core.Network.NetMode.Host, b.Net.Mode);
+        Assert.Equal(NsSandbox.Core.Network.NetMode.Host, Parse("-N", "x").Net.Mode);
     }
 
     [Fact]

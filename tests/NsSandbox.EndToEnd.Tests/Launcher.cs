@@ -21,6 +21,8 @@ public sealed class Launcher : IDisposable
 
     public string StateDir { get; } = Directory.CreateTempSubdirectory("nss-e2e-state-").FullName;
     public string TempDir { get; } = Directory.CreateTempSubdirectory("nss-e2e-tmp-").FullName;
+    /// <summary>A command the launcher runs under, e.g. ["ip", "netns", "exec", NAME].</summary>
+    public IReadOnlyList<string> Wrapper { get; init; } = [];
 
     /// <summary>Runs nssandbox with the given flags, --report to a file, and (after --) the command.</summary>
     public LaunchResult Run(IEnumerable<string> flags, params string[] command) => RunRaw(
@@ -42,7 +44,10 @@ public sealed class Launcher : IDisposable
         };
         if (bashPrefix is null)
         {
-            psi.FileName = BinaryPath;
+            // A Wrapper (such as "ip netns exec NAME") runs the launcher inside a test's own namespaces.
+            psi.FileName = Wrapper.Count > 0 ? Wrapper[0] : BinaryPath;
+            foreach (string a in Wrapper.Skip(1)) psi.ArgumentList.Add(a);
+            if (Wrapper.Count > 0) psi.ArgumentList.Add(BinaryPath);
             foreach (string a in args) psi.ArgumentList.Add(a);
         }
         else
@@ -105,6 +110,19 @@ public static class Require
     {
         if (!System.IO.File.Exists(path)) Assert.Skip($"needs {path}, which this machine lacks");
     }
+
+    /// <summary>Skips unless the host programs --net egress runs are installed (.ci/run installs them).</summary>
+    public static void Egress()
+    {
+        if (MissingEgressProgram() is { } why) Assert.Skip(why);
+    }
+
+    /// <summary>Why --net egress cannot run here (a program it needs is missing), or null.</summary>
+    public static string? MissingEgressProgram() =>
+        new[] { ("slirp4netns", "slirp4netns"), ("nft", "nftables"), ("nsenter", "util-linux"), ("ip", "iproute2") }
+            .Where(p => !new[] { "/usr/sbin", "/usr/bin", "/sbin", "/bin" }.Any(d => System.IO.File.Exists(Path.Combine(d, p.Item1))))
+            .Select(p => $"needs {p.Item1} (Debian package {p.Item2}) for --net egress, which this machine lacks")
+            .FirstOrDefault();
 
     /// <summary>Skips unless this host has the controller through v2 or a mounted v1 hierarchy.</summary>
     public static void Cgroup(string controller)

@@ -16,7 +16,11 @@ public sealed class ProfileTests : IDisposable
     public void EveryProfileRunsAsNobodyInAPrivateData(string profile)
     {
         Require.Root();
-        if (profile == "python.toml") Require.Cgroup("memory");
+        if (profile == "python.toml")
+        {
+            Require.Cgroup("memory");
+            Require.Egress();
+        }
         var r = _nss.Sh("id -u; id -g; pwd; echo $HOME; hostname; touch /data/f && echo data-writable; touch /etc/x 2>/dev/null || echo root-read-only",
             "--config", Profile(profile));
         Assert.True(r.ExitCode == 0, r.Stderr);
@@ -28,6 +32,7 @@ public sealed class ProfileTests : IDisposable
     {
         Require.Cgroup("memory");
         Require.FileExists("/usr/bin/python3");
+        Require.Egress(); // the profile's [net] mode
         var r = _nss.Run(["--config", Profile("python.toml"), "-R", Examples + ":/examples"], "python3", "/examples/hello.py");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal("hello from uid 65534 gid 65534 in /data, HOME=/data, host nssandbox", r.Stdout.Trim());
@@ -39,6 +44,7 @@ public sealed class ProfileTests : IDisposable
     public void ThePythonProfilePassesOnlyItsNamedHostVariables()
     {
         Require.Cgroup("memory");
+        Require.Egress();
         var r = _nss.RunRaw(["--state_dir", _nss.StateDir, "--config", Profile("python.toml"), "--", "/usr/bin/env"],
             bashPrefix: "export HF_TOKEN=tok HF_HOME=/hf NOT_PASSED=secret; unset WANDB_API_KEY HF_DATASETS_CACHE;");
         Assert.True(r.ExitCode == 0, r.Stderr);
@@ -54,6 +60,7 @@ public sealed class ProfileTests : IDisposable
     {
         Require.Cgroup("memory");
         Require.FileExists("/usr/bin/python3");
+        Require.Egress(); // the profile's [net] mode
         var r = _nss.Run(["--config", Profile("python.toml"), "-R", Examples + ":/examples", "--cgroup_mem_max", "256M"],
             "python3", "/examples/memory_hog.py");
         Assert.Equal(137, r.ExitCode);

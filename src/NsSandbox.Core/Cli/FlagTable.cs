@@ -111,8 +111,11 @@ public static class FlagTable
 
         foreach (var (name, ns) in NamespaceFlags)
             flags.Add(new Flag("disable_clone_new" + name, name == "net" ? 'N' : null, null, "off",
-                name == "net" ? "share the host's network (no new net namespace)" : $"do not create a new {name} namespace",
-                (b, _, o) => { b.Namespaces &= ~ns; b.NoteOrigin("namespaces", o); }));
+                name == "net" ? "share the host's network (the same as --net host)" : $"do not create a new {name} namespace",
+                name == "net"
+                    ? (b, _, o) => { b.Net.Mode = Network.NetMode.Host; b.Net.Note("mode", o); }
+                    : (b, _, o) => { b.Namespaces &= ~ns; b.NoteOrigin("namespaces", o); }));
+        flags.AddRange(NetFlags.All());
         return flags;
     }
 

@@ -1,4 +1,5 @@
 using NsSandbox.Core.Cli;
+using NsSandbox.Core.Network;
 using NsSandbox.Core.Spec;
 using NsSandbox.Linux;
 
@@ -23,8 +24,8 @@ public enum ConfigType
 /// how the effective value is read back from a spec for <c>config show</c> (null: not set).</summary>
 public sealed record ConfigKey(Flag Flag, string Section, ConfigType Type, Func<SandboxSpec, object?> Show, long Max = long.MaxValue)
 {
-    /// <summary>The flag's name in kebab-case.</summary>
-    public string Name { get; } = Flag.Name.Replace('_', '-');
+    /// <summary>The flag's name in kebab-case, or its short name in <see cref="ConfigKeys.ShortNames"/>.</summary>
+    public string Name { get; } = ConfigKeys.ShortNames.GetValueOrDefault(Flag.Name) ?? Flag.Name.Replace('_', '-');
     public string Path => Section + "." + Name;
 }
 
@@ -38,6 +39,11 @@ public static class ConfigKeys
     /// <summary>The three mount flags are also written as [[fs.mount]] tables, which is how show prints them.</summary>
     public static readonly IReadOnlySet<string> MountFlags = new HashSet<string> { "bindmount", "bindmount_ro", "tmpfsmount" };
 
+    /// <summary>Keys not named after their flag: the flag's name repeats the section ([net] mode, not net-net).</summary>
+    public static readonly IReadOnlyDictionary<string, string> ShortNames = new Dictionary<string, string>
+    {
+        ["net"] = "mode", ["net_deny"] = "deny", ["net_allow"] = "allow", ["net_forward"] = "forward",
+    };
     /// <summary>Keys whose relative paths are taken from the configuration file's directory, so that a profile
     /// can name a file that sits next to it (configs/python.toml's policy).</summary>
     public static readonly IReadOnlySet<string> RelativeToFile = new HashSet<string> { "seccomp_policy" };
@@ -77,6 +83,16 @@ public static class ConfigKeys
         ["state_dir"] = ("launcher", ConfigType.Text, s => s.StateDir),
         ["report"] = ("report", ConfigType.Text, s => s.ReportPath),
         ["disable_clone_newnet"] = ("net", ConfigType.Switch, s => !s.Namespaces.HasFlag(Namespaces.Net)),
+        ["net"] = ("net", ConfigType.Text, s => s.Net.ModeName),
+        ["iface_no_lo"] = ("net", ConfigType.Switch, s => !s.Net.LoopbackUp),
+        ["net_deny"] = ("net", ConfigType.List, s => s.Net.Mode == NetMode.Egress ? s.Net.Deny.Select(c => c.ToString()).ToList() : null),
+        ["net_allow"] = ("net", ConfigType.List, s => s.Net.Mode == NetMode.Egress ? s.Net.Allow.Select(c => c.ToString()).ToList() : null),
+        ["net_forward"] = ("net", ConfigType.List, s => s.Net.Mode == NetMode.Egress ? s.Net.Forwards.Select(f => $"{f.HostPort}:{f.SandboxPort}").ToList() : null),
+        ["macvlan_iface"] = ("net", ConfigType.Text, s => s.Net.Macvlan?.Interface),
+        ["macvlan_vs_ip"] = ("net", ConfigType.Text, s => s.Net.Macvlan?.Address),
+        ["macvlan_vs_nm"] = ("net", ConfigType.Text, s => s.Net.Macvlan?.Netmask),
+        ["macvlan_vs_gw"] = ("net", ConfigType.Text, s => s.Net.Macvlan is { } m ? m.Gateway ?? "0.0.0.0" : null),
+        ["macvlan_vs_ma"] = ("net", ConfigType.Text, s => s.Net.Macvlan?.Mac),
         ["seccomp_policy"] = ("seccomp", ConfigType.Text, s => s.Seccomp.PolicyFile),
         ["seccomp_string"] = ("seccomp", ConfigType.List, s => s.Seccomp.PolicyStrings.ToList()),
         ["seccomp_log"] = ("seccomp", ConfigType.Switch, s => s.Seccomp.Log),

@@ -25,6 +25,8 @@ public sealed record Plan
     /// <summary>Mode once: the sandbox dies with its supervisor. Mode execve has none, and its parent (a shell,
     /// say) is no reason to die.</summary>
     public bool DieWithParent { get; init; } = true;
+    /// <summary>Bring lo up in a new network namespace (not with --iface_no_lo).</summary>
+    public bool LoopbackUp { get; init; } = true;
     public byte[]? SeccompFilter { get; init; }
     public uint SeccompFlags { get; init; }
 }

@@ -31,6 +31,7 @@ public static class Planner
             Env = env,
             DieWithParent = spec.Mode == RunMode.Once,
             SeccompFilter = seccompFilter,
+            LoopbackUp = spec.Net.LoopbackUp,
         };
         return new PlannedRun(plan, users, paths);
     }

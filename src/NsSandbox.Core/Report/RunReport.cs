@@ -73,6 +73,8 @@ public sealed record ReportSandbox
     public required IReadOnlyList<string> Namespaces { get; init; }
     public required string Chroot { get; init; }
     public required bool ReadOnlyRoot { get; init; }
+    /// <summary>The network mode: none, host, egress or macvlan.</summary>
+    public required string Network { get; init; }
     /// <summary>The host directory behind /data, when it still exists after the run.</summary>
     public string? DataDir { get; init; }
     /// <summary>The seccomp policy in force: "default", a file, "--seccomp_string", or "none".</summary>

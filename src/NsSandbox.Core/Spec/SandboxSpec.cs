@@ -38,6 +38,7 @@ public sealed record SandboxSpec
     /// <summary>Where the JSON report goes: a file, "-" for stderr, or nowhere.</summary>
     public string? ReportPath { get; init; }
     public Verbosity Verbosity { get; init; } = Verbosity.Normal;
+    public Network.NetSpec Net { get; init; } = new();
     public SeccompSpec Seccomp { get; init; } = new();
 }
 

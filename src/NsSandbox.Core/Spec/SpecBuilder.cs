@@ -40,6 +40,7 @@ public sealed class SpecBuilder
     public CgroupVersion CgroupVersion { get; set; } = CgroupVersion.Auto;
     public string? CgroupParent { get; set; }
     public string? CgroupV2Mount { get; set; }
+    public Network.NetSettings Net { get; } = new();
 
     /// <summary>Records where a setting came from, so validation can point at it.</summary>
     public void NoteOrigin(string setting, string origin) => _origins[setting] = origin;
@@ -53,6 +54,8 @@ public sealed class SpecBuilder
             throw new SpecException("command", "no command to run; give it after -- (e.g. nssandbox -- /bin/echo hi)");
         if (Command.Count > 0 && Command[0].Length == 0) throw new SpecException("command", "the command's path is empty");
 
+        var net = Net.Build(Mode);
+        Namespaces = net.Mode == Network.NetMode.Host ? Namespaces & ~Namespaces.Net : Namespaces | Namespaces.Net;
         string chroot = Path.GetFullPath(Chroot);
         if (FileTypes.Of(chroot, followSymlinks: true) != FileType.Directory)
             throw new SpecException(Origin("chroot", "--chroot"), $"{Chroot} is not a directory");
@@ -118,6 +121,7 @@ public sealed class SpecBuilder
             Cgroup = BuildCgroup(),
             ReportPath = ReportPath,
             Verbosity = Verbosity,
+            Net = net,
             Seccomp = new SeccompSpec
             {
                 PolicyFile = SeccompPolicyFile is null ? null : Path.GetFullPath(SeccompPolicyFile),

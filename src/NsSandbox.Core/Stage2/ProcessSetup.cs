@@ -28,7 +28,7 @@ public static class ProcessSetup
         try
         {
             if (plan.Hostname is not null) kernel.SetHostname(plan.Hostname);
-            if (plan.Namespaces.HasFlag(Namespaces.Net)) kernel.BringUpLoopback();
+            if (plan.Namespaces.HasFlag(Namespaces.Net) && plan.LoopbackUp) kernel.BringUpLoopback();
             foreach (var r in plan.Rlimits) kernel.SetRlimit(r.Resource, r.Soft, r.Hard);
             // A new session: no controlling terminal, so no TIOCSTI into the launcher's terminal.
             kernel.NewSession();

@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using NsSandbox.Core.Channel;
+using NsSandbox.Core.Network;
 using NsSandbox.Core.Plan;
 using NsSandbox.Core.Report;
 using NsSandbox.Core.Spec;
 using NsSandbox.Core.Stage2;
 using NsSandbox.Linux;
 using NsSandbox.Linux.Cgroups;
+using NsSandbox.Linux.Net;
 
 namespace NsSandbox.Core.Supervision;
 
@@ -62,6 +64,7 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
         SetupError? setupError = null;
         CgroupStats? stats = null;
         bool timedOut = false;
+        NetworkSetup? network = null;
         SeccompViolation? violation = null;
         List<SeccompLoggedCall>? logged = null;
         using var signals = ForwardSignals(child.PidFd);
@@ -71,6 +74,7 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
             cgroup?.Attach(child.Pid);
             if (planned.Users is { } u)
                 UserNamespace.WriteMaps(child.Pid, u.Uid.ToString(), u.Gid.ToString(), u.AllowSetgroups);
+            network = NetworkSetup.Start(spec.Net, child.Pid, paths.RunDir!, Verbose);
             channel.Send(new ChannelMessage(MessageKind.Plan) { Plan = planned.Plan });
 
             // Stage 2 either reports a setup error or execs the target, which closes its end of the channel.
@@ -83,6 +87,10 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
         catch (KernelException e)
         {
             setupError = new SetupError(e.Call, e.Subject, e.Errno, e.Message);
+        }
+        catch (NetworkException e)
+        {
+            setupError = new SetupError("network", null, 0, e.Message);
         }
         finally
         {
@@ -100,6 +108,7 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
                 _reaped = true;
                 ChildProcess.Close(child.PidFd);
             }
+            network?.Dispose(); // the helpers end with the sandbox
             stats = cgroup?.ReadStats();
             cgroup?.Dispose();
         }
@@ -216,6 +225,7 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
                 Chroot = spec.Chroot,
                 ReadOnlyRoot = !spec.ReadWrite,
                 DataDir = dataDir,
+                Network = spec.Net.ModeName,
                 SeccompPolicy = spec.Seccomp.Label,
                 SeccompLog = spec.Seccomp.Log ? true : null,
             },

@@ -16,7 +16,17 @@ public sealed class ConfigKeyTests
 
     [Fact]
     public void KeysAreTheFlagsNamesInKebabCase() =>
-        Assert.All(ConfigKeys.All, k => Assert.Equal(k.Flag.Name, k.Name.Replace('-', '_')));
+        Assert.All(ConfigKeys.All.Where(k => !ConfigKeys.ShortNames.ContainsKey(k.Flag.Name)),
+            k => Assert.Equal(k.Flag.Name, k.Name.Replace('-', '_')));
+
+    [Fact]
+    public void ShortNamesDropTheSectionFromTheFlagsName() =>
+        Assert.All(ConfigKeys.All.Where(k => ConfigKeys.ShortNames.ContainsKey(k.Flag.Name)), k =>
+            Assert.Equal(k.Flag.Name, k.Name == "mode" ? k.Section : k.Section + "_" + k.Name.Replace('-', '_')));
+
+    [Fact]
+    public void NoTwoKeysShareAPath() =>
+        Assert.Equal(ConfigKeys.All.Count, ConfigKeys.All.Select(k => k.Path).Distinct().Count());
 
     [Fact]
     public void SwitchesAreBooleansAndRepeatableFlagsAreArrays() =>
@@ -70,6 +80,22 @@ public sealed class ConfigKeyTests
             { "launcher.verbose", "[launcher]\nverbose = true", ["-v"] },
             { "launcher.state-dir", "[launcher]\nstate-dir = \"/srv/state\"", ["--state_dir", "/srv/state"] },
             { "report.report", "[report]\nreport = \"run.json\"", ["--report", "run.json"] },
+            { "net.mode", "[net]\nmode = \"host\"", ["--net", "host"] },
+            { "net.mode", "[net]\nmode = \"egress\"", ["--net=egress"] },
+            { "net.mode", "[net]\nmode = \"wifi\"", ["--net=wifi"] },
+            { "net.iface-no-lo", "[net]\niface-no-lo = true", ["--iface_no_lo"] },
+            { "net.deny", "[net]\nmode = \"egress\"\ndeny = [\"203.0.113.0/24\", \"2001:db8::1\"]",
+                ["--net", "egress", "--net_deny", "203.0.113.0/24", "--net_deny", "2001:db8::1"] },
+            { "net.deny", "[net]\ndeny = [\"203.0.113.0/24\"]", ["--net_deny", "203.0.113.0/24"] },
+            { "net.allow", "[net]\nmode = \"egress\"\nallow = [\"10.1.0.0/16\"]", ["--net", "egress", "--net_allow", "10.1.0.0/16"] },
+            { "net.forward", "[net]\nmode = \"egress\"\nforward = [\"8080:80\", \"8443:443\"]",
+                ["--net", "egress", "--net_forward", "8080:80", "--net_forward", "8443:443"] },
+            { "net.macvlan-iface", "[net]\nmacvlan-iface = \"eth0\"", ["--macvlan_iface", "eth0"] },
+            { "net.macvlan-vs-ip", "[net]\nmacvlan-iface = \"eth0\"\nmacvlan-vs-ip = \"198.51.100.7\"", ["--macvlan_iface", "eth0", "--macvlan_vs_ip", "198.51.100.7"] },
+            { "net.macvlan-vs-nm", "[net]\nmode = \"macvlan\"\nmacvlan-iface = \"eth0\"\nmacvlan-vs-nm = \"255.255.0.0\"",
+                ["--net", "macvlan", "--macvlan_iface", "eth0", "--macvlan_vs_nm", "255.255.0.0"] },
+            { "net.macvlan-vs-gw", "[net]\nmacvlan-iface = \"eth0\"\nmacvlan-vs-gw = \"0.0.0.0\"", ["--macvlan_iface", "eth0", "--macvlan_vs_gw", "0.0.0.0"] },
+            { "net.macvlan-vs-ma", "[net]\nmacvlan-iface = \"eth0\"\nmacvlan-vs-ma = \"02:00:00:00:00:01\"", ["--macvlan_iface", "eth0", "--macvlan_vs_ma", "02:00:00:00:00:01"] },
             { "seccomp.seccomp-policy", "[seccomp]\nseccomp-policy = \"/srv/job.policy\"", ["--seccomp_policy", "/srv/job.policy"] },
             { "seccomp.seccomp-string", "[seccomp]\nseccomp-string = [\"POLICY p { ALLOW { read } }\", \"USE p DEFAULT KILL\"]",
                 ["--seccomp_string", "POLICY p { ALLOW { read } }", "--seccomp_string", "USE p DEFAULT KILL"] },

@@ -39,6 +39,15 @@ public static partial class Subreaper
         }
     }
 
+    /// <summary>Whether <paramref name="pid"/> is running (not gone, not a zombie).</summary>
+    public static bool IsLive(int pid)
+    {
+        string stat;
+        try { stat = File.ReadAllText($"/proc/{pid}/stat"); }
+        catch (IOException) { return false; }
+        return stat[stat.LastIndexOf(')') + 2] != 'Z';
+    }
+
     /// <summary>Whether <paramref name="pid"/> descends from this test process (orphans are reparented to us).</summary>
     public static bool IsOurs(int pid)
     {

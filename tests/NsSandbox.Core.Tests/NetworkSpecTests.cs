@@ -1,0 +1,43 @@
+using System.Net;
+using NsSandbox.Core.Network;
+
+namespace NsSandbox.Core.Tests;
+
+/// <summary>The pure parts of the network modes: CIDR ranges and the egress ruleset's order.</summary>
+public sealed class NetworkSpecTests
+{
+    [Theory]
+    [InlineData("10.1.2.3/8", "10.0.0.0/8")]
+    [InlineData("203.0.113.7", "203.0.113.7/32")]
+    [InlineData("2001:db8::1/32", "2001:db8::/32")]
+    [InlineData("fe80::1", "fe80::1/128")]
+    [InlineData("0.0.0.0/0", "0.0.0.0/0")]
+    public void RangesAreNormalized(string text, string expected)
+    {
+        Assert.True(Cidr.TryParse(text, out var c));
+        Assert.Equal(expected, c!.ToString());
+    }
+
+    [Theory]
+    [InlineData("10.0.0.0/33")]
+    [InlineData("::/129")]
+    [InlineData("10.0.0.0/-1")]
+    [InlineData("example.org")]
+    [InlineData("fe80::1%eth0")]
+    [InlineData("")]
+    public void BadRangesAreRefused(string text) => Assert.False(Cidr.TryParse(text, out _));
+
+    [Fact]
+    public void TheHostIsRefusedBeforeAllowedRangesAndAllowedRangesBeforeDenied()
+    {
+        Assert.True(Cidr.TryParse("10.99.0.0/16", out var allow));
+        Assert.True(Cidr.TryParse("203.0.113.0/24", out var deny));
+        string rules = EgressFilter.Ruleset([deny!], [allow!], [IPAddress.Parse("10.99.0.5"), IPAddress.Parse("2001:db8::2")]);
+        int host = rules.IndexOf("ip daddr { 10.99.0.5/32 } reject", StringComparison.Ordinal);
+        int host6 = rules.IndexOf("ip6 daddr { 2001:db8::2/128 } reject", StringComparison.Ordinal);
+        int allowed = rules.IndexOf("ip daddr { 10.99.0.0/16 } accept", StringComparison.Ordinal);
+        int denied = rules.IndexOf("203.0.113.0/24", StringComparison.Ordinal);
+        Assert.True(host > 0 && host6 > 0 && host < allowed && allowed < denied, rules);
+        Assert.All(EgressFilter.DefaultDeny, d => Assert.Contains(d, rules));
+    }
+}
