@@ -36,8 +36,9 @@ playground_privileges() {
   missing=$(host_missing_caps)
   PRIVILEGES=(--cgroupns=private --cap-add ALL)
   for cap in $missing; do PRIVILEGES+=(--cap-drop "$cap"); done
+  # /dev/net/tun: the egress network's user-mode stack (slirp4netns) needs it; --privileged has every device.
   PRIVILEGES+=(--security-opt seccomp=unconfined --security-opt apparmor=unconfined
-    --security-opt systempaths=unconfined)
+    --security-opt systempaths=unconfined --device /dev/net/tun)
   echo "note: the engine refused --privileged (capabilities this host lacks: ${missing:-none found});" \
     "using every capability the host has, with seccomp, AppArmor and the /proc and /sys masks unconfined" >&2
 }

@@ -166,8 +166,10 @@ run_case "example: cpu_spinner.py --rlimit_cpu 2 is killed" case_example cpu_spi
   "" "r['reason'] == 'signaled' and r['signal_name'] == 'SIGKILL' and r['user_seconds'] >= 1.5" --rlimit_cpu 2
 run_case "example: cpu_spinner.py -t 2 reaches the time limit (124)" case_example cpu_spinner.py 124 \
   "" "r['reason'] == 'timeout'" -t 2
-run_case "example: net_probe.py sees only lo and no route out" case_example net_probe.py 0 \
-  $'interfaces: lo\nno route out: Network is unreachable' "r['exit_code'] == 0"
+run_case "example: net_probe.py under the profile's egress network has tap0 and a route out" case_example net_probe.py 0 \
+  $'interfaces: lo tap0\na route out exists' "r['sandbox']['network'] == 'egress'"
+run_case "example: net_probe.py --net none sees only lo and no route out" case_example net_probe.py 0 \
+  $'interfaces: lo\nno route out: Network is unreachable' "r['exit_code'] == 0" --net none
 
 # --- nothing left behind --------------------------------------------------------------------------------------------
 case_no_leaks() {
