@@ -5,6 +5,7 @@ using NsSandbox.Core.Report;
 using NsSandbox.Core.Spec;
 using NsSandbox.Core.Stage2;
 using NsSandbox.Core.Supervision;
+using NsSandbox.Core.Timing;
 using NsSandbox.Linux;
 
 namespace NsSandbox;
@@ -28,6 +29,7 @@ public static class Program
 
     private static int Run(string[] args)
     {
+        long mainNs = MonotonicClock.NowNs;
         var parsed = ArgParser.Parse(args);
         if (parsed.Help)
         {
@@ -35,6 +37,11 @@ public static class Program
             return 0;
         }
         var spec = parsed.Builder.Build();
+        if (spec.TraceTiming)
+        {
+            LaunchTrace.Enable(LaunchTrace.Supervisor, mainNs);
+            LaunchTrace.Mark("spec");
+        }
         if (spec.Mode == RunMode.Execve)
         {
             var failure = ExecveLauncher.Exec(spec, new RealHostView());
@@ -59,6 +66,8 @@ public static class Program
         }
         Announce(spec, report);
         if (spec.ReportPath is { } path) ReportWriter.Write(report, path);
+        LaunchTrace.Mark("report");
+        if (spec.TraceTiming) LaunchTrace.Print(Console.Error);
         return report.LauncherExitCode;
     }
 

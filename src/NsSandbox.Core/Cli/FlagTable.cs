@@ -91,6 +91,8 @@ public static class FlagTable
                 (b, v, _) => b.StateDir = v),
             new("report", null, "FILE", "none", "write the run's JSON report to FILE, or - for stderr",
                 (b, v, _) => b.ReportPath = v),
+            new("trace_timing", null, null, "off", "print on stderr how long each step of the launch took (mode once)",
+                (b, _, _) => b.TraceTiming = true),
         };
 
         foreach (var (name, resource, unit, help) in Rlimits)

@@ -31,6 +31,7 @@ public static class Planner
             Env = env,
             DieWithParent = spec.Mode == RunMode.Once,
             SeccompFilter = seccompFilter,
+            TraceTiming = spec.TraceTiming,
         };
         return new PlannedRun(plan, users, paths);
     }

@@ -37,6 +37,8 @@ public sealed record SandboxSpec
     /// <summary>Where the JSON report goes: a file, "-" for stderr, or nowhere.</summary>
     public string? ReportPath { get; init; }
     public Verbosity Verbosity { get; init; } = Verbosity.Normal;
+    /// <summary>Print where the launch's time went (docs/benchmarks.md).</summary>
+    public bool TraceTiming { get; init; }
 }
 
 public enum Verbosity { Quiet, Normal, Verbose }

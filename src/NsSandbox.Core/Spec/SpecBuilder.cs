@@ -29,6 +29,7 @@ public sealed class SpecBuilder
     public TimeSpan? TimeLimit { get; set; }
     public string? ReportPath { get; set; }
     public Verbosity Verbosity { get; set; } = Verbosity.Normal;
+    public bool TraceTiming { get; set; }
 
     /// <summary>Records where a setting came from, so validation can point at it.</summary>
     public void NoteOrigin(string setting, string origin) => _origins[setting] = origin;
@@ -59,6 +60,8 @@ public sealed class SpecBuilder
                 throw new SpecException("--time_limit", "mode execve has no supervisor to enforce a time limit; use mode once (-Mo)");
             if (ReportPath is not null)
                 throw new SpecException("--report", "mode execve has no supervisor to write a report; use mode once (-Mo)");
+            if (TraceTiming)
+                throw new SpecException("--trace_timing", "mode execve has no supervisor to collect the timing; use mode once (-Mo)");
             if (KeepData)
                 throw new SpecException("--keep_data", "mode execve's /data is a tmpfs that ends with the sandbox; give a host directory with --data");
             // A process never enters the pid namespace it creates (only its children do), and the launcher is
@@ -99,6 +102,7 @@ public sealed class SpecBuilder
             TimeLimit = TimeLimit,
             ReportPath = ReportPath,
             Verbosity = Verbosity,
+            TraceTiming = TraceTiming,
         };
     }
 

@@ -5,6 +5,7 @@ using NsSandbox.Core.Plan;
 using NsSandbox.Core.Report;
 using NsSandbox.Core.Spec;
 using NsSandbox.Core.Stage2;
+using NsSandbox.Core.Timing;
 using NsSandbox.Linux;
 
 namespace NsSandbox.Core.Supervision;
@@ -31,6 +32,7 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
             ? UserMapping.For(spec.Uid, spec.Gid, host.EffectiveUid, host.EffectiveGid) : null;
         using var runDir = RunDirectory.Create(paths, mapping?.Uid.Outside ?? spec.Uid, mapping?.Gid.Outside ?? spec.Gid, spec.KeepData);
         var planned = Planner.Create(spec, paths, host, seccompFilter);
+        LaunchTrace.Mark("run dir and plan");
         Verbose($"run {runId}: {planned.Plan.MountOps.Count} mount steps, namespaces {Spawner.NamespaceNames(spec.Namespaces)}");
 
         var (parentEnd, childEnd) = SeqPacketSocket.CreatePair();
@@ -38,6 +40,7 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
         Spawner.Child child;
         using (childEnd)
             child = Spawner.Spawn(spec.Namespaces, childEnd, -1, ["nssandbox", Stage2Entry.Argument], []);
+        LaunchTrace.Mark("clone");
 
         ChildExit? exit = null;
         SetupError? setupError = null;
@@ -47,14 +50,24 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
         {
             if (planned.Users is { } u)
                 UserNamespace.WriteMaps(child.Pid, u.Uid.ToString(), u.Gid.ToString(), u.AllowSetgroups);
+            LaunchTrace.Mark("id maps");
             channel.Send(new ChannelMessage(MessageKind.Plan) { Plan = planned.Plan });
+            LaunchTrace.Mark("plan sent");
 
-            // Stage 2 either reports a setup error or execs the target, which closes its end of the channel.
-            TimeSpan? left = Remaining(wall);
-            if (!channel.Socket.WaitReadable(left)) timedOut = true;
-            else setupError = channel.Receive()?.Error;
+            // Stage 2 either reports a setup error or execs the target, which closes its end of the channel
+            // (with --trace_timing it sends its timestamps first).
+            while (true)
+            {
+                if (!channel.Socket.WaitReadable(Remaining(wall))) { timedOut = true; break; }
+                var message = channel.Receive();
+                if (message?.Timing is { } stamps) { LaunchTrace.Merge(stamps); continue; }
+                setupError = message?.Error;
+                break;
+            }
+            LaunchTrace.Mark("channel closed (exec)");
 
             if (!timedOut && !ChildProcess.WaitForExit(child.PidFd, Remaining(wall))) timedOut = true;
+            LaunchTrace.Mark("target exited");
         }
         catch (KernelException e)
         {
@@ -65,6 +78,7 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
             // Killing pid 1 of the sandbox's pid namespace ends every process in it.
             if (timedOut || setupError is not null) ChildProcess.Signal(child.PidFd, ChildProcess.SigKill);
             exit = ChildProcess.Reap(child.Pid);
+            LaunchTrace.Mark("reaped");
             lock (_signalLock)
             {
                 _reaped = true;
@@ -73,6 +87,7 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
         }
         wall.Stop();
         runDir.Dispose();
+        LaunchTrace.Mark("cleaned up");
         return BuildReport(runId, exit, setupError, timedOut, wall.Elapsed, runDir.DataKept ? paths.DataDir : spec.DataDir, planned.Plan.Rlimits);
     }
 
