@@ -55,8 +55,8 @@ public sealed unsafe class SeqPacketSocket : IDisposable
             nint n = Libc.Recv(Fd, buffer, length, flags);
             if (n >= 0) return n;
             int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-            if (errno == 4) continue; // EINTR
-            if (errno == 104) return 0; // ECONNRESET: the peer is gone
+            if (errno == Errno.Interrupted) continue;
+            if (errno == Errno.ConnectionReset) return 0; // the peer is gone
             throw new KernelException("recv", "sync channel", errno);
         }
     }

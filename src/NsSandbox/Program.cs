@@ -1,4 +1,5 @@
 using NsSandbox.Core.Cli;
+using NsSandbox.Core.Config;
 using NsSandbox.Core.Execve;
 using NsSandbox.Core.Plan;
 using NsSandbox.Core.Report;
@@ -30,6 +31,8 @@ public static class Program
     private static int Run(string[] args)
     {
         long mainNs = MonotonicClock.NowNs;
+        if (args.Length > 0 && args[0] == "cleanup") return StaleCleanup.Run(args[1..], Console.Out, Console.Error);
+        if (args.Length > 0 && args[0] == "config") return ConfigCommand.Run(args[1..], Console.Out);
         var parsed = ArgParser.Parse(args);
         if (parsed.Help)
         {

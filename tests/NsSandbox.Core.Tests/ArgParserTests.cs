@@ -51,8 +51,10 @@ public sealed class ArgParserTests
     [Fact]
     public void RepeatableFlagsAccumulateInOrder()
     {
-        var b = Parse("-R", "/a", "-B", "/b:/c", "-T", "/t", "-E", "X=1", "--env", "Y", "x");
-        Assert.Equal([new MountSpec("/a", "/a", true), new MountSpec("/b", "/c", false), new MountSpec(null, "/t", false, Defaults.TmpSizeBytes)], b.Mounts);
+        var b = Parse("-R", "/a", "-B", "/b:/c", "-T", "/t", "-E", "X=1", "--env", "Y", "--tmp_size", "1M", "x");
+        Assert.Equal([new MountSpec("/a", "/a", true), new MountSpec("/b", "/c", false), new MountSpec(null, "/t", false)], b.Mounts);
+        // A tmpfs mount is sized by --tmp_size wherever that stands.
+        Assert.Equal(1UL << 20, b.Build().Mounts[2].TmpfsSizeBytes);
         Assert.Equal([new EnvEntry("X", "1"), new EnvEntry("Y", null)], b.Env);
     }
 

@@ -13,6 +13,10 @@ public sealed record LaunchResult(int ExitCode, string Stdout, string Stderr, Js
 /// --state_dir in the test's own temp directory, so per-run directories never land in the host's /var/lib.</summary>
 public sealed class Launcher : IDisposable
 {
+    /// <summary>The checkout the tests run from (the directory holding NsSandbox.sln). Declared before
+    /// BinaryPath: static initializers run in textual order.</summary>
+    public static string RepositoryRoot { get; } = FindRoot();
+
     public static string BinaryPath { get; } = FindBinary();
 
     public string StateDir { get; } = Directory.CreateTempSubdirectory("nss-e2e-state-").FullName;
@@ -74,12 +78,14 @@ public sealed class Launcher : IDisposable
         if (leftovers.Length > 0) throw new InvalidOperationException("per-run directories left behind: " + string.Join(", ", leftovers));
     }
 
-    private static string FindBinary()
+    private static string FindBinary() =>
+        Environment.GetEnvironmentVariable("NSSANDBOX_BIN") is { Length: > 0 } fromEnv ? fromEnv
+            : Path.Combine(RepositoryRoot, "artifacts", "bin", "nssandbox");
+
+    private static string FindRoot()
     {
-        if (Environment.GetEnvironmentVariable("NSSANDBOX_BIN") is { Length: > 0 } fromEnv) return fromEnv;
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "NsSandbox.sln")))
-                return Path.Combine(dir.FullName, "artifacts", "bin", "nssandbox");
+            if (File.Exists(Path.Combine(dir.FullName, "NsSandbox.sln"))) return dir.FullName;
         throw new FileNotFoundException("cannot find the repository root (NsSandbox.sln) above " + AppContext.BaseDirectory);
     }
 }
@@ -91,10 +97,15 @@ public static class Require
     {
         if (!IsRoot())
             Assert.Skip("needs root: the end-to-end tests create namespaces and mounts as the launcher's root user");
-        if (!File.Exists(Launcher.BinaryPath))
+        if (!System.IO.File.Exists(Launcher.BinaryPath))
             Assert.Fail($"{Launcher.BinaryPath} does not exist: build it first (./build.sh)");
     }
 
-    private static bool IsRoot() => File.ReadAllLines("/proc/self/status")
+    public static void FileExists(string path)
+    {
+        if (!System.IO.File.Exists(path)) Assert.Skip($"needs {path}, which this machine lacks");
+    }
+
+    private static bool IsRoot() => System.IO.File.ReadAllLines("/proc/self/status")
         .First(l => l.StartsWith("Uid:", StringComparison.Ordinal)).Split('\t', StringSplitOptions.RemoveEmptyEntries)[2] == "0";
 }

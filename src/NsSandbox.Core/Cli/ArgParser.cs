@@ -3,7 +3,9 @@ using NsSandbox.Core.Spec;
 namespace NsSandbox.Core.Cli;
 
 /// <summary>Parses a run's command line: long flags (--name VALUE, --name=VALUE, either spelling), short flags
-/// (-M o, -Mo, bundled switches like -qe), then the command after -- or at the first non-flag argument.</summary>
+/// (-M o, -Mo, bundled switches like -qe), then the command after -- or at the first non-flag argument.
+/// A --config file is applied first wherever it stands, so every other flag overrides it; a command given
+/// here replaces the file's.</summary>
 public static class ArgParser
 {
     public sealed record Result(SpecBuilder Builder, bool Help);
@@ -11,6 +13,7 @@ public static class ArgParser
     public static Result Parse(IReadOnlyList<string> args)
     {
         var b = new SpecBuilder();
+        var given = new List<(Flag Flag, string Value, string Origin)>();
         bool help = false;
         int i = 0;
         for (; i < args.Count; i++)
@@ -27,11 +30,11 @@ public static class ArgParser
                 if (!flag.TakesValue)
                 {
                     if (eq >= 0) throw new SpecException(origin, "takes no value");
-                    flag.Apply(b, "", origin);
+                    given.Add((flag, "", origin));
                     continue;
                 }
                 string value = eq >= 0 ? a[(eq + 1)..] : NextValue(args, ref i, origin, flag);
-                flag.Apply(b, value, origin);
+                given.Add((flag, value, origin));
                 continue;
             }
             if (a.StartsWith('-') && a.Length > 1)
@@ -43,17 +46,22 @@ public static class ArgParser
                     string origin = "-" + a[j];
                     if (!flag.TakesValue)
                     {
-                        flag.Apply(b, "", origin);
+                        given.Add((flag, "", origin));
                         continue;
                     }
                     string value = j + 1 < a.Length ? a[(j + 1)..] : NextValue(args, ref i, origin, flag);
-                    flag.Apply(b, value, origin);
+                    given.Add((flag, value, origin));
                     break;
                 }
                 continue;
             }
             break; // the command starts here
         }
+        var configs = given.Where(g => g.Flag.Name == "config").ToList();
+        if (configs.Count > 1) throw new SpecException(configs[1].Origin, "given twice; a run takes one configuration file");
+        foreach (var (flag, value, origin) in configs.Concat(given.Where(g => g.Flag.Name != "config")))
+            flag.Apply(b, value, origin);
+        if (i < args.Count) b.Command.Clear();
         for (; i < args.Count; i++) b.Command.Add(args[i]);
         return new Result(b, help);
     }
@@ -74,7 +82,7 @@ public static class ArgParser
         return new SpecException(flag, near.Count > 0 ? $"unknown flag; did you mean {string.Join(" or ", near)}?" : "unknown flag; see --help");
     }
 
-    private static int EditDistance(string a, string b)
+    internal static int EditDistance(string a, string b)
     {
         var d = new int[a.Length + 1, b.Length + 1];
         for (int x = 0; x <= a.Length; x++) d[x, 0] = x;

@@ -10,9 +10,9 @@ public static class FlagTable
     // Declared before All: static initializers run in textual order.
     private const ulong MiB = 1024 * 1024;
 
-    private static readonly (string Name, RlimitResource Resource, ulong Unit, string Help)[] Rlimits =
+    public static readonly (string Name, RlimitResource Resource, ulong Unit, string Help)[] Rlimits =
     [
-        ("as", RlimitResource.As, MiB, "address space in MiB, or inf, soft, hard"),
+        ("as", RlimitResource.As, MiB, "address space in MiB (or 1G, 512M), or inf, soft, hard"),
         ("core", RlimitResource.Core, MiB, "core file size in MiB"),
         ("cpu", RlimitResource.Cpu, 1, "CPU time in seconds"),
         ("fsize", RlimitResource.Fsize, MiB, "largest file in MiB"),
@@ -22,7 +22,7 @@ public static class FlagTable
         ("data", RlimitResource.Data, MiB, "data segment in MiB"),
     ];
 
-    private static readonly (string Name, Namespaces Ns)[] NamespaceFlags =
+    public static readonly (string Name, Namespaces Ns)[] NamespaceFlags =
     [
         ("user", Namespaces.User), ("ns", Namespaces.Mount), ("pid", Namespaces.Pid), ("ipc", Namespaces.Ipc),
         ("uts", Namespaces.Uts), ("net", Namespaces.Net), ("cgroup", Namespaces.Cgroup),
@@ -34,6 +34,8 @@ public static class FlagTable
     {
         var flags = new List<Flag>
         {
+            new("config", 'C', "FILE", "none", "load settings from a TOML file (docs/config.md); flags given here override it",
+                (b, v, o) => Config.ConfigLoader.Apply(b, v, o)),
             new("mode", 'M', "MODE", "o", "o (once): supervise the sandbox and report; e (execve): the launcher becomes the sandbox",
                 (b, v, o) =>
                 {
@@ -79,7 +81,7 @@ public static class FlagTable
                 (b, v, o) =>
                 {
                     b.NoteOrigin($"mount{b.Mounts.Count}", o);
-                    b.Mounts.Add(new MountSpec(null, v, false, b.TmpSizeBytes));
+                    b.Mounts.Add(new MountSpec(null, v, false)); // sized by tmp_size when the spec is built
                 }),
             new("tmp_size", null, "SIZE", "256M", "size of /tmp, /dev/shm and --tmpfsmount mounts",
                 (b, v, o) => b.TmpSizeBytes = Values.Size(o, v)),
@@ -95,6 +97,8 @@ public static class FlagTable
                 (b, _, _) => b.TraceTiming = true),
         };
 
+        flags.AddRange(CgroupFlags());
+
         foreach (var (name, resource, unit, help) in Rlimits)
             flags.Add(new Flag("rlimit_" + name, null, "VALUE", name == "core" ? "0" : "soft", help,
                 (b, v, o) => b.Rlimits[resource] = Values.Rlimit(o, resource, v, unit)));
@@ -105,6 +109,39 @@ public static class FlagTable
                 (b, _, o) => { b.Namespaces &= ~ns; b.NoteOrigin("namespaces", o); }));
         return flags;
     }
+
+    private static IEnumerable<Flag> CgroupFlags() =>
+    [
+        new("cgroup_mem_max", null, "SIZE", "none", "memory limit of the run's cgroup (512M, 1G); the OOM killer ends the run",
+            (b, v, o) => { b.CgroupMemMax = AtLeast(o, Values.Size(o, v), MiB, "1M"); b.NoteOrigin("cgroup", o); }),
+        new("cgroup_mem_swap_max", null, "SIZE", "0 with a memory limit", "swap the run's cgroup may use besides its memory",
+            (b, v, o) => { b.CgroupMemSwapMax = Values.Size(o, v); b.NoteOrigin("cgroup_mem_swap_max", o); b.NoteOrigin("cgroup", o); }),
+        new("cgroup_pids_max", null, "N", "none", "processes and threads the run's cgroup may hold at once",
+            (b, v, o) => { b.CgroupPidsMax = AtLeast(o, Values.Count(o, v), 1, "1"); b.NoteOrigin("cgroup", o); }),
+        new("cgroup_cpu_ms_per_sec", null, "MS", "none", "CPU time per second of wall time (200 = 20% of one CPU)",
+            (b, v, o) =>
+            {
+                ulong ms = AtLeast(o, Values.Count(o, v), 1, "1");
+                if (ms > 1_000_000) throw new SpecException(o, $"'{v}' is more CPU than any machine has (at most 1000000)");
+                b.CgroupCpuMsPerSec = (uint)ms;
+                b.NoteOrigin("cgroup", o);
+            }),
+        new("cgroup_version", null, "auto|1|2", "auto", "the cgroup interface for limits: auto prefers v2, else v1",
+            (b, v, o) => b.CgroupVersion = v switch
+            {
+                "auto" => CgroupVersion.Auto,
+                "1" or "v1" => CgroupVersion.V1,
+                "2" or "v2" => CgroupVersion.V2,
+                _ => throw new SpecException(o, $"unknown cgroup version '{v}'; use auto, 1 or 2"),
+            }),
+        new("cgroup_parent", null, "PATH", "own cgroup", "cgroup path (from each hierarchy's root) to create run cgroups under",
+            (b, v, o) => { b.CgroupParent = v; b.NoteOrigin("cgroup_parent", o); }),
+        new("cgroupv2_mount", null, "DIR", "from mountinfo", "where the cgroup v2 hierarchy is mounted",
+            (b, v, _) => b.CgroupV2Mount = v),
+    ];
+
+    private static ulong AtLeast(string origin, ulong value, ulong minimum, string shown) =>
+        value >= minimum ? value : throw new SpecException(origin, $"{value} is below the smallest limit, {shown}");
 
     private static void AddBind(SpecBuilder b, string value, string origin, bool readOnly)
     {

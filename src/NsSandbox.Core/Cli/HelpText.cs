@@ -10,6 +10,8 @@ public static class HelpText
     {
         var s = new StringBuilder();
         s.AppendLine("Usage: nssandbox [flags] -- COMMAND [ARGS...]");
+        s.AppendLine("       nssandbox --config FILE [flags] [-- COMMAND [ARGS...]]");
+        s.AppendLine("       nssandbox config check FILE | config show FILE [flags]");
         s.AppendLine("       nssandbox policy check|compile|explain ...");
         s.AppendLine();
         s.AppendLine("Runs COMMAND in new namespaces as nobody, with a read-only root, a private writable /data");

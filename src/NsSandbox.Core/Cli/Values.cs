@@ -43,13 +43,14 @@ public static class Values
     }
 
     /// <summary>An rlimit as nsjail takes it: a number in <paramref name="unit"/> (MiB for sizes, 1 for counts
-    /// and seconds), or inf, soft/def (the launcher's soft limit) or hard.</summary>
+    /// and seconds), or inf, soft/def (the launcher's soft limit) or hard. Sizes also take a unit (8G, 512M).</summary>
     public static RlimitSpec Rlimit(string flag, Linux.RlimitResource resource, string value, ulong unit) =>
         value.Trim().ToLowerInvariant() switch
         {
             "inf" or "unlimited" => new RlimitSpec(resource, RlimitKind.Infinity),
             "soft" or "def" => new RlimitSpec(resource, RlimitKind.Soft),
             "hard" => new RlimitSpec(resource, RlimitKind.Hard),
+            var v when unit > 1 && v.Length > 0 && char.IsAsciiLetter(v[^1]) => new RlimitSpec(resource, RlimitKind.Value, Size(flag, value)),
             _ => Count(flag, value) is var n && n <= ulong.MaxValue / unit
                 ? new RlimitSpec(resource, RlimitKind.Value, n * unit)
                 : throw new SpecException(flag, $"'{value}' is too large"),

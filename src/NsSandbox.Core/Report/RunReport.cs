@@ -9,6 +9,8 @@ public static class EndReason
     public const string Signaled = "signaled";
     public const string Timeout = "timeout";
     public const string SetupError = "setup-error";
+    /// <summary>The cgroup's memory limit made the OOM killer end the command.</summary>
+    public const string Oom = "oom";
 }
 
 /// <summary>The machine-readable result of one run (one JSON object, written with --report).</summary>
@@ -31,6 +33,13 @@ public sealed record RunReport
     /// <summary>A signal the supervisor forwarded to the sandbox (from its own SIGINT/SIGTERM/SIGHUP).</summary>
     public string? ForwardedSignal { get; init; }
     public SetupError? Error { get; init; }
+    /// <summary>The cgroup's figures (null when the run had no cgroup): whether the OOM killer killed a
+    /// process, the memory high-water mark, whether a fork was refused by pids_max, CPU time used.</summary>
+    public bool? OomKilled { get; init; }
+    public ulong? MemoryPeakBytes { get; init; }
+    public bool? PidsLimitHit { get; init; }
+    public ulong? CpuUsageUsec { get; init; }
+    public ReportCgroup? Cgroup { get; init; }
     public required ReportLimits Limits { get; init; }
     public required ReportSandbox Sandbox { get; init; }
 }
@@ -41,7 +50,14 @@ public sealed record ReportLimits
     public ulong TmpSizeBytes { get; init; }
     /// <summary>Resource name (as, cpu, ...) to the value set, soft = hard; null means unlimited.</summary>
     public required IReadOnlyDictionary<string, ulong?> Rlimits { get; init; }
+    public ulong? CgroupMemMaxBytes { get; init; }
+    public ulong? CgroupMemSwapMaxBytes { get; init; }
+    public ulong? CgroupPidsMax { get; init; }
+    public uint? CgroupCpuMsPerSec { get; init; }
 }
+
+/// <summary>The run's cgroup: the interface used (1 or 2) and its leaf (v1: the memory or first hierarchy's).</summary>
+public sealed record ReportCgroup(int Version, string Path);
 
 public sealed record ReportSandbox
 {

@@ -34,6 +34,7 @@ public sealed record SandboxSpec
     public EnvSpec Env { get; init; } = new();
     public IReadOnlyList<RlimitSpec> Rlimits { get; init; } = Defaults.Rlimits;
     public TimeSpan? TimeLimit { get; init; }
+    public CgroupSpec Cgroup { get; init; } = new();
     /// <summary>Where the JSON report goes: a file, "-" for stderr, or nowhere.</summary>
     public string? ReportPath { get; init; }
     public Verbosity Verbosity { get; init; } = Verbosity.Normal;

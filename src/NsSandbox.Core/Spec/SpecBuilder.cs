@@ -30,17 +30,25 @@ public sealed class SpecBuilder
     public string? ReportPath { get; set; }
     public Verbosity Verbosity { get; set; } = Verbosity.Normal;
     public bool TraceTiming { get; set; }
+    public ulong? CgroupMemMax { get; set; }
+    public ulong? CgroupMemSwapMax { get; set; }
+    public ulong? CgroupPidsMax { get; set; }
+    public uint? CgroupCpuMsPerSec { get; set; }
+    public CgroupVersion CgroupVersion { get; set; } = CgroupVersion.Auto;
+    public string? CgroupParent { get; set; }
+    public string? CgroupV2Mount { get; set; }
 
     /// <summary>Records where a setting came from, so validation can point at it.</summary>
     public void NoteOrigin(string setting, string origin) => _origins[setting] = origin;
 
     private string Origin(string setting, string fallback) => _origins.GetValueOrDefault(setting, fallback);
 
-    public SandboxSpec Build()
+    /// <param name="commandOptional">for checking a configuration on its own, which need not name a command.</param>
+    public SandboxSpec Build(bool commandOptional = false)
     {
-        if (Command.Count == 0)
+        if (Command.Count == 0 && !commandOptional)
             throw new SpecException("command", "no command to run; give it after -- (e.g. nssandbox -- /bin/echo hi)");
-        if (Command[0].Length == 0) throw new SpecException("command", "the command's path is empty");
+        if (Command.Count > 0 && Command[0].Length == 0) throw new SpecException("command", "the command's path is empty");
 
         string chroot = Path.GetFullPath(Chroot);
         if (FileTypes.Of(chroot, followSymlinks: true) != FileType.Directory)
@@ -51,6 +59,7 @@ public sealed class SpecBuilder
         if (!Namespaces.HasFlag(Namespaces.User) && Identity.EffectiveUid != 0)
             throw new SpecException(Origin("namespaces", "--disable_clone_newuser"),
                 "only root can run without a user namespace");
+        if (TimeLimit is { } t && t <= TimeSpan.Zero) TimeLimit = null; // 0 is none (as in default.toml)
         if (Mode == RunMode.Execve && MountProc)
             throw new SpecException(Origin("mode", "--mode"),
                 "mode execve cannot mount a fresh /proc (the launcher is not inside the new pid namespace); add --disable_proc");
@@ -64,6 +73,9 @@ public sealed class SpecBuilder
                 throw new SpecException("--trace_timing", "mode execve has no supervisor to collect the timing; use mode once (-Mo)");
             if (KeepData)
                 throw new SpecException("--keep_data", "mode execve's /data is a tmpfs that ends with the sandbox; give a host directory with --data");
+            if (CgroupMemMax is not null || CgroupMemSwapMax is not null || CgroupPidsMax is not null || CgroupCpuMsPerSec is not null)
+                throw new SpecException(Origin("cgroup", "--cgroup_mem_max"),
+                    "mode execve has no supervisor to create and remove a cgroup; use mode once (-Mo)");
             // A process never enters the pid namespace it creates (only its children do), and the launcher is
             // the sandbox here: see docs/usage.md, "Modes".
             Namespaces &= ~Namespaces.Pid;
@@ -73,7 +85,6 @@ public sealed class SpecBuilder
                 "a fresh /proc needs a new pid namespace; add --disable_proc as well");
         if (Hostname.Length is 0 or > 64)
             throw new SpecException(Origin("hostname", "--hostname"), "a hostname has 1 to 64 characters");
-        if (TimeLimit is { } t && t <= TimeSpan.Zero) TimeLimit = null;
         if (!Cwd.StartsWith('/')) throw new SpecException(Origin("cwd", "--cwd"), $"{Cwd} is not an absolute path");
 
         string? dataDir = DataDir is null ? null : Path.GetFullPath(DataDir);
@@ -100,9 +111,25 @@ public sealed class SpecBuilder
             Env = new EnvSpec { KeepAll = KeepEnv, Entries = Env.ToList() },
             Rlimits = Rlimits.Values.OrderBy(r => r.Resource).ToList(),
             TimeLimit = TimeLimit,
+            Cgroup = BuildCgroup(),
             ReportPath = ReportPath,
             Verbosity = Verbosity,
             TraceTiming = TraceTiming,
+        };
+    }
+
+    private CgroupSpec BuildCgroup()
+    {
+        if (CgroupMemSwapMax is not null && CgroupMemMax is null)
+            throw new SpecException(Origin("cgroup_mem_swap_max", "--cgroup_mem_swap_max"), "a swap limit needs a memory limit (--cgroup_mem_max)");
+        if (CgroupParent is { } parent && (!parent.StartsWith('/') || parent.Split('/').Contains("..")))
+            throw new SpecException(Origin("cgroup_parent", "--cgroup_parent"), $"{parent} is not a cgroup path from the hierarchy's root (like /sandboxes)");
+        return new CgroupSpec
+        {
+            Limits = new Linux.Cgroups.CgroupLimits(CgroupMemMax, CgroupMemSwapMax, CgroupPidsMax, CgroupCpuMsPerSec),
+            Version = CgroupVersion,
+            Parent = CgroupParent is null ? null : "/" + CgroupParent.Trim('/'),
+            V2Mount = CgroupV2Mount is null ? null : Path.GetFullPath(CgroupV2Mount),
         };
     }
 
@@ -114,7 +141,12 @@ public sealed class SpecBuilder
         target = Path.GetFullPath(target);
         if (target == "/" || IsProvided(target))
             throw new SpecException(origin, $"cannot mount over {target}: the sandbox provides it");
-        return m with { Source = m.Source is null ? null : Path.GetFullPath(m.Source), Target = target };
+        return m with
+        {
+            Source = m.Source is null ? null : Path.GetFullPath(m.Source),
+            Target = target,
+            TmpfsSizeBytes = m.IsTmpfs && m.TmpfsSizeBytes == 0 ? TmpSizeBytes : m.TmpfsSizeBytes,
+        };
     }
 
     private static bool IsProvided(string target) => target is "/proc" or "/dev";

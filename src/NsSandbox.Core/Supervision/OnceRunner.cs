@@ -7,6 +7,7 @@ using NsSandbox.Core.Spec;
 using NsSandbox.Core.Stage2;
 using NsSandbox.Core.Timing;
 using NsSandbox.Linux;
+using NsSandbox.Linux.Cgroups;
 
 namespace NsSandbox.Core.Supervision;
 
@@ -35,19 +36,37 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
         LaunchTrace.Mark("run dir and plan");
         Verbose($"run {runId}: {planned.Plan.MountOps.Count} mount steps, namespaces {Spawner.NamespaceNames(spec.Namespaces)}");
 
+        IRunCgroup? cgroup;
+        try
+        {
+            cgroup = RunCgroups.Create(spec.Cgroup, "nssandbox-" + runId, runDir.RecordCgroupLeaf, Say);
+        }
+        catch (Exception e) when (e is CgroupUnavailableException or KernelException or IOException or UnauthorizedAccessException)
+        {
+            runDir.Dispose();
+            var error = new SetupError("cgroup", null, (e as KernelException)?.Errno ?? 0,
+                e is CgroupUnavailableException ? e.Message : "cgroup: " + e.Message);
+            return BuildReport(runId, null, error, false, wall.Elapsed, spec.DataDir, planned.Plan.Rlimits, null, null);
+        }
+        using var cgroupScope = cgroup;
+        if (cgroup is not null) Verbose($"cgroup v{cgroup.Version}: {cgroup.Path}");
+
         var (parentEnd, childEnd) = SeqPacketSocket.CreatePair();
         using var channel = new StageChannel(parentEnd);
         Spawner.Child child;
         using (childEnd)
-            child = Spawner.Spawn(spec.Namespaces, childEnd, -1, ["nssandbox", Stage2Entry.Argument], []);
+            child = Spawner.Spawn(spec.Namespaces, childEnd, cgroup?.CloneIntoFd ?? -1, ["nssandbox", Stage2Entry.Argument], []);
         LaunchTrace.Mark("clone");
 
         ChildExit? exit = null;
         SetupError? setupError = null;
+        CgroupStats? stats = null;
         bool timedOut = false;
         using var signals = ForwardSignals(child.PidFd);
         try
         {
+            // v1: into the cgroup before the plan is sent, so the target never runs outside it.
+            cgroup?.Attach(child.Pid);
             if (planned.Users is { } u)
                 UserNamespace.WriteMaps(child.Pid, u.Uid.ToString(), u.Gid.ToString(), u.AllowSetgroups);
             LaunchTrace.Mark("id maps");
@@ -84,11 +103,14 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
                 _reaped = true;
                 ChildProcess.Close(child.PidFd);
             }
+            stats = cgroup?.ReadStats();
+            cgroup?.Dispose();
         }
         wall.Stop();
         runDir.Dispose();
         LaunchTrace.Mark("cleaned up");
-        return BuildReport(runId, exit, setupError, timedOut, wall.Elapsed, runDir.DataKept ? paths.DataDir : spec.DataDir, planned.Plan.Rlimits);
+        return BuildReport(runId, exit, setupError, timedOut, wall.Elapsed, runDir.DataKept ? paths.DataDir : spec.DataDir,
+            planned.Plan.Rlimits, cgroup, stats);
     }
 
     private TimeSpan? Remaining(Stopwatch wall) =>
@@ -120,7 +142,7 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
     }
 
     private RunReport BuildReport(string runId, ChildExit? exit, SetupError? error, bool timedOut, TimeSpan wall, string? dataDir,
-        IReadOnlyList<RlimitOp> rlimits)
+        IReadOnlyList<RlimitOp> rlimits, IRunCgroup? cgroup, CgroupStats? stats)
     {
         string reason;
         int code;
@@ -133,6 +155,12 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
         {
             reason = EndReason.Timeout;
             code = ExitCodes.Timeout;
+        }
+        else if (stats?.OomKilled == true && (exit?.Signal == ChildProcess.SigKill || exit?.ExitCode == 128 + ChildProcess.SigKill))
+        {
+            // The command, or the process whose death it passed on (a shell's 137), was the OOM killer's.
+            reason = EndReason.Oom;
+            code = exit.Signal is { } killed ? 128 + killed : exit.ExitCode!.Value;
         }
         else if (exit?.Signal is { } sig)
         {
@@ -160,6 +188,11 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
             PeakRssBytes = exit?.MaxRssBytes ?? 0,
             ForwardedSignal = _forwardedSignal != 0 ? Signals.Name(_forwardedSignal) : null,
             Error = error,
+            OomKilled = stats?.OomKilled,
+            MemoryPeakBytes = stats?.MemoryPeakBytes,
+            PidsLimitHit = stats?.PidsLimitHit,
+            CpuUsageUsec = stats?.CpuUsageUsec,
+            Cgroup = cgroup is null ? null : new ReportCgroup(cgroup.Version, cgroup.Path),
             Limits = ReportLimitsOf(spec, rlimits),
             Sandbox = new ReportSandbox
             {
@@ -180,7 +213,17 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
         TmpSizeBytes = spec.TmpSizeBytes,
         Rlimits = rlimits.ToDictionary(r => r.Resource.ToString().ToLowerInvariant(),
             r => r.Hard == ulong.MaxValue ? null : (ulong?)r.Hard),
+        CgroupMemMaxBytes = spec.Cgroup.Limits.MemoryMax,
+        CgroupMemSwapMaxBytes = spec.Cgroup.Limits.MemoryMax is null ? null : spec.Cgroup.Limits.MemorySwapMax ?? 0,
+        CgroupPidsMax = spec.Cgroup.Limits.PidsMax,
+        CgroupCpuMsPerSec = spec.Cgroup.Limits.CpuMsPerSec,
     };
+
+    /// <summary>What the launcher changed outside the run (e.g. enabling cgroup controllers): said unless -q.</summary>
+    private void Say(string message)
+    {
+        if (spec.Verbosity != Verbosity.Quiet) log.WriteLine("nssandbox: " + message);
+    }
 
     private void Verbose(string message)
     {

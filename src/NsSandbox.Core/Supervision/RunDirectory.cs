@@ -1,5 +1,6 @@
 using NsSandbox.Core.Plan;
 using NsSandbox.Linux;
+using NsSandbox.Linux.Cgroups;
 
 namespace NsSandbox.Core.Supervision;
 
@@ -9,6 +10,8 @@ namespace NsSandbox.Core.Supervision;
 public sealed class RunDirectory : IDisposable
 {
     private const string LockName = ".lock";
+    /// <summary>The run's cgroup leaves, one path a line, written before each is created.</summary>
+    private const string CgroupsName = "cgroups";
     private readonly RunPaths _paths;
     private readonly bool _keepData;
     private LockFile? _lock;
@@ -52,9 +55,14 @@ public sealed class RunDirectory : IDisposable
         return dir;
     }
 
+    /// <summary>Notes a cgroup leaf of this run, so that if the supervisor dies the next run removes it.</summary>
+    public void RecordCgroupLeaf(string path) =>
+        File.AppendAllText(Path.Combine(_paths.RunDir!, CgroupsName), path + "\n");
+
     public void Dispose()
     {
         if (_lock is null) return;
+        File.Delete(Path.Combine(_paths.RunDir!, CgroupsName));
         if (DataKept)
         {
             SafeDelete.Remove(_paths.RootMountPoint);
@@ -68,16 +76,28 @@ public sealed class RunDirectory : IDisposable
         _lock = null;
     }
 
-    /// <summary>Removes run directories whose lock nobody holds (their supervisor died). Kept /data
-    /// directories have no lock file and stay.</summary>
-    private static void RemoveStale(string runs)
+    /// <summary>Removes run directories whose lock nobody holds (their supervisor died), and their cgroup
+    /// leaves. Kept /data directories have no lock file and stay. Returns what it removed.</summary>
+    public static IReadOnlyList<string> RemoveStale(string runs)
     {
+        var removed = new List<string>();
+        if (!Directory.Exists(runs)) return removed;
         foreach (var dir in Directory.EnumerateDirectories(runs))
         {
             string lockPath = Path.Combine(dir, LockName);
             if (!File.Exists(lockPath)) continue;
             using var stale = LockFile.TryAcquire(lockPath, create: false);
-            if (stale is not null) SafeDelete.Remove(dir);
+            if (stale is null) continue;
+            string cgroups = Path.Combine(dir, CgroupsName);
+            if (File.Exists(cgroups))
+                foreach (string leaf in File.ReadAllLines(cgroups).Where(l => l.Length > 0))
+                {
+                    CgroupLeaf.Remove(leaf);
+                    removed.Add(leaf);
+                }
+            SafeDelete.Remove(dir);
+            removed.Add(dir);
         }
+        return removed;
     }
 }

@@ -1,14 +1,9 @@
 namespace NsSandbox.Core.Supervision;
 
-/// <summary>Run identifiers: sortable by start time, unique across concurrent launchers.</summary>
+/// <summary>Run identifiers: sortable by start time, unique across concurrent launchers. The random part comes
+/// from Guid (the kernel's random bytes through System.Native), not System.Security.Cryptography, which would
+/// load OpenSSL at every launch: slower, and fatal where libssl is absent (minimal images, the test VM).</summary>
 public static class RunIds
 {
-    // Random.Shared is seeded from the kernel's randomness per process. The id need not be secret (runs/ is
-    // 0700); RandomNumberGenerator would load OpenSSL, which cost ~170 page faults per launch.
-    public static string New()
-    {
-        Span<byte> bytes = stackalloc byte[4];
-        Random.Shared.NextBytes(bytes);
-        return $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Convert.ToHexString(bytes).ToLowerInvariant()}";
-    }
+    public static string New() => $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}";
 }

@@ -1,1 +1,0 @@
-namespace NsSandbox.Policy; internal static class AssemblyMarker { }

@@ -1,0 +1,109 @@
+using NsSandbox.Policy.Bpf;
+using NsSandbox.Policy.Semantics;
+using NsSandbox.Policy.Syscalls;
+
+namespace NsSandbox.Policy.Codegen;
+
+/// <summary>Generates the seccomp program: the architecture check, the x32 check on x86_64, then a balanced
+/// binary search over ranges of syscall numbers with equal decisions, each leaf a return or the argument
+/// tests of one syscall.</summary>
+public static class CodeGenerator
+{
+    /// <summary>x86_64's __X32_SYSCALL_BIT: x32 ABI calls, which a filter for x86_64 must not let through.</summary>
+    public const uint X32SyscallBit = 0x40000000;
+
+    private sealed record Range(ulong Start, SyscallDecision Decision);
+
+    public static IReadOnlyList<BpfInstruction> Generate(ResolvedPolicy policy, SourceLocation start)
+    {
+        var asm = new Assembler();
+        int wrongArch = asm.NewLabel(), checkedArch = asm.NewLabel();
+        asm.Statement(BpfOp.LdAbsW, SeccompData.ArchOffset);
+        asm.Jump(BpfOp.JeqK, Arches.AuditArch(policy.Arch), checkedArch, wrongArch);
+        asm.Place(wrongArch);
+        asm.Return(SeccompRet.KillProcess);
+        asm.Place(checkedArch);
+        asm.Statement(BpfOp.LdAbsW, SeccompData.NrOffset);
+        if (policy.Arch == Arch.X86_64)
+        {
+            int x32 = asm.NewLabel(), native = asm.NewLabel();
+            asm.Jump(BpfOp.JsetK, X32SyscallBit, x32, native);
+            asm.Place(x32);
+            asm.Return(SeccompRet.KillProcess);
+            asm.Place(native);
+        }
+        var ranges = Ranges(policy);
+        var emitter = new ConditionEmitter(asm);
+        EmitSearch(asm, emitter, ranges, 0, ranges.Count);
+        if (asm.Count > BpfValidator.MaxInstructions) throw TooLong(asm.Count, start);
+        var program = asm.Assemble();
+        if (program.Count > BpfValidator.MaxInstructions) throw TooLong(program.Count, start);
+        BpfInterpreter.Validate(program);
+        return program;
+    }
+
+    private static PolicyException TooLong(int count, SourceLocation start) => new(start,
+        $"the compiled program has {count} instructions, {count - BpfValidator.MaxInstructions} over the kernel's limit of " +
+        $"{BpfValidator.MaxInstructions}: use fewer argument conditions or merge rules");
+
+    /// <summary>The whole number space [0, 2^32) as ranges; adjacent ranges with the same plain action merged.</summary>
+    private static List<Range> Ranges(ResolvedPolicy policy)
+    {
+        var ranges = new List<Range>();
+        var defaultDecision = new SyscallDecision([], policy.Default);
+        void Add(ulong start, SyscallDecision decision)
+        {
+            if (ranges.Count > 0 && ranges[^1].Start == start) ranges.RemoveAt(ranges.Count - 1);
+            if (ranges.Count > 0 && decision.IsPlain && ranges[^1].Decision.IsPlain && ranges[^1].Decision.Fallback == decision.Fallback)
+                return;
+            ranges.Add(new Range(start, decision));
+        }
+        Add(0, defaultDecision);
+        foreach (var group in policy.Rules.GroupBy(r => r.Number).OrderBy(g => g.Key))
+        {
+            Add(group.Key, SyscallDecision.For(group, policy.Default));
+            if (group.Key < uint.MaxValue) Add((ulong)group.Key + 1, defaultDecision);
+        }
+        return ranges;
+    }
+
+    /// <summary>ranges[from..to) in a balanced tree: "nr >= start of the middle range" splits it in two.</summary>
+    private static void EmitSearch(Assembler asm, ConditionEmitter emitter, List<Range> ranges, int from, int to)
+    {
+        if (to - from == 1)
+        {
+            EmitDecision(asm, emitter, ranges[from].Decision);
+            return;
+        }
+        int middle = (from + to) / 2;
+        int below = asm.NewLabel(), above = asm.NewLabel();
+        asm.Jump(BpfOp.JgeK, (uint)ranges[middle].Start, above, below);
+        asm.Place(below);
+        EmitSearch(asm, emitter, ranges, from, middle);
+        asm.Place(above);
+        EmitSearch(asm, emitter, ranges, middle, to);
+    }
+
+    /// <summary>Runs of tests with the same action share one return: c1 || c2 -> action.</summary>
+    private static void EmitDecision(Assembler asm, ConditionEmitter emitter, SyscallDecision decision)
+    {
+        var tests = decision.Tests;
+        for (int i = 0; i < tests.Count;)
+        {
+            int end = i;
+            while (end + 1 < tests.Count && tests[end + 1].Action == tests[i].Action) end++;
+            int matched = asm.NewLabel(), after = asm.NewLabel();
+            for (int j = i; j <= end; j++)
+            {
+                int next = j == end ? after : asm.NewLabel();
+                emitter.Emit(tests[j].Condition, matched, next);
+                if (j != end) asm.Place(next);
+            }
+            asm.Place(matched);
+            asm.Return(tests[i].Action.SeccompReturn);
+            asm.Place(after);
+            i = end + 1;
+        }
+        asm.Return(decision.Fallback.SeccompReturn);
+    }
+}

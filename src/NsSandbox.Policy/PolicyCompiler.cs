@@ -1,0 +1,47 @@
+using NsSandbox.Policy.Bpf;
+using NsSandbox.Policy.Codegen;
+using NsSandbox.Policy.Semantics;
+using NsSandbox.Policy.Syntax;
+using NsSandbox.Policy.Syscalls;
+
+namespace NsSandbox.Policy;
+
+/// <summary>The policy compiler's entry points. Every bad input ends in a <see cref="PolicyException"/>
+/// with file:line:column; nothing here touches the kernel.</summary>
+public static class PolicyCompiler
+{
+    /// <summary>Compiles a policy file (--seccomp_policy).</summary>
+    public static CompiledPolicy CompileFile(string path, Arch arch, PolicyOptions? options = null) =>
+        Compile(PolicySource.FromFile(path), arch, options);
+
+    /// <summary>Compiles policy text (--seccomp_string); #include is relative to the current directory.</summary>
+    public static CompiledPolicy CompileText(string text, Arch arch, PolicyOptions? options = null) =>
+        Compile(PolicySource.FromText(text), arch, options);
+
+    public static CompiledPolicy Compile(PolicySource source, Arch arch, PolicyOptions? options = null)
+    {
+        var policy = Resolve(source, arch, options);
+        return new CompiledPolicy(arch, policy, CodeGenerator.Generate(policy, Start(source)));
+    }
+
+    /// <summary>Parses and resolves without generating code.</summary>
+    public static ResolvedPolicy Resolve(PolicySource source, Arch arch, PolicyOptions? options = null) =>
+        Resolver.Resolve(Parser.Parse(source, options), arch, Start(source));
+
+    /// <summary>What the compiled program returns for a call, and the rule (or check) that decided it.</summary>
+    public static Explanation Explain(CompiledPolicy compiled, int number, IReadOnlyList<ulong> arguments)
+    {
+        var call = SeccompInput.Call(Arches.AuditArch(compiled.Arch), number, [.. arguments]);
+        var returned = BpfInterpreter.Run(compiled.Program, call);
+        var decision = ReferenceEvaluator.Decide(compiled.Policy, call);
+        if (returned != decision.Action.SeccompReturn)
+            throw new InvalidOperationException(
+                $"compiler defect: the program returns {SeccompRet.Describe(returned)} but the policy says {decision.Action}");
+        return new Explanation(decision.Action, decision);
+    }
+
+    private static SourceLocation Start(PolicySource source) => new(source.Name, 1, 1);
+}
+
+/// <summary>The result of <see cref="PolicyCompiler.Explain"/>.</summary>
+public sealed record Explanation(PolicyAction Action, Decision Decision);

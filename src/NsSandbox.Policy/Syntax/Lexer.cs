@@ -1,0 +1,187 @@
+using System.Globalization;
+
+namespace NsSandbox.Policy.Syntax;
+
+/// <summary>Turns one file's text into tokens. Comments and white space are skipped; newlines matter only to
+/// end an #include line, which <see cref="ReadIncludeNames"/> reads.</summary>
+public sealed class Lexer(string text, string file)
+{
+    private int _pos;
+    private int _line = 1;
+    private int _column = 1;
+
+    public string File { get; } = file;
+
+    public Token Next()
+    {
+        SkipTrivia(stopAtNewline: false);
+        var at = Here();
+        if (_pos >= text.Length) return new Token(TokenKind.EndOfFile, "", 0, at);
+        char c = text[_pos];
+        if (IsIdentifierStart(c)) return new Token(TokenKind.Identifier, TakeWhile(IsIdentifierPart), 0, at);
+        if (char.IsAsciiDigit(c) || (c == '-' && _pos + 1 < text.Length && char.IsAsciiDigit(text[_pos + 1])))
+            return ReadNumber(at);
+        if (c == '"') return ReadString(at);
+        if (c == '#') return ReadDirective(at);
+        return ReadPunctuation(at);
+    }
+
+    /// <summary>After '#include': the quoted names up to the end of the line or a ';'.</summary>
+    public IReadOnlyList<Token> ReadIncludeNames(SourceLocation directive)
+    {
+        var names = new List<Token>();
+        while (true)
+        {
+            SkipTrivia(stopAtNewline: true);
+            if (_pos >= text.Length) break;
+            char c = text[_pos];
+            if (c == '\n') { Advance(); break; }
+            if (c == ';') { Advance(); break; }
+            var at = Here();
+            if (c != '"')
+                throw new PolicyException(at, $"expected a quoted file name or the end of the #include line, found {Printable(c)}");
+            names.Add(ReadString(at));
+        }
+        if (names.Count == 0) throw new PolicyException(directive, "expected a quoted file name after #include");
+        return names;
+    }
+
+    private SourceLocation Here() => new(File, _line, _column);
+
+    private void Advance()
+    {
+        if (text[_pos] == '\n') { _line++; _column = 1; }
+        else _column++;
+        _pos++;
+    }
+
+    private string TakeWhile(Func<char, bool> accept)
+    {
+        int start = _pos;
+        while (_pos < text.Length && accept(text[_pos])) Advance();
+        return text[start.._pos];
+    }
+
+    private void SkipTrivia(bool stopAtNewline)
+    {
+        while (_pos < text.Length)
+        {
+            char c = text[_pos];
+            if (c == '\n' && stopAtNewline) return;
+            if (char.IsWhiteSpace(c)) { Advance(); continue; }
+            if (c == '/' && _pos + 1 < text.Length && text[_pos + 1] == '/')
+            {
+                while (_pos < text.Length && text[_pos] != '\n') Advance();
+                continue;
+            }
+            if (c == '/' && _pos + 1 < text.Length && text[_pos + 1] == '*')
+            {
+                var start = Here();
+                int end = text.IndexOf("*/", _pos + 2, StringComparison.Ordinal);
+                if (end < 0) throw new PolicyException(start, "unterminated block comment: expected '*/' before the end of the file");
+                while (_pos < end + 2) Advance();
+                continue;
+            }
+            return;
+        }
+    }
+
+    private Token ReadNumber(SourceLocation at)
+    {
+        int start = _pos;
+        bool negative = text[_pos] == '-';
+        if (negative) Advance();
+        string body = TakeWhile(IsIdentifierPart);
+        string spelling = text[start.._pos];
+        if (!TryParseMagnitude(body, out ulong magnitude))
+            throw new PolicyException(at, $"invalid number '{spelling}' (expected decimal, 0x hex, 0 octal or 0b binary, at most 64 bits)");
+        if (negative && magnitude > 1UL << 63)
+            throw new PolicyException(at, $"number '{spelling}' does not fit in 64 bits");
+        return new Token(TokenKind.Number, spelling, negative ? unchecked(0 - magnitude) : magnitude, at);
+    }
+
+    private static bool TryParseMagnitude(string s, out ulong value)
+    {
+        value = 0;
+        if (s.Length > 2 && s[0] == '0' && (s[1] is 'x' or 'X'))
+            return ulong.TryParse(s.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
+        if (s.Length > 2 && s[0] == '0' && (s[1] is 'b' or 'B'))
+            return ulong.TryParse(s.AsSpan(2), NumberStyles.AllowBinarySpecifier, CultureInfo.InvariantCulture, out value);
+        if (s.Length > 1 && s[0] == '0') return TryParseOctal(s.AsSpan(1), out value);
+        return s.Length > 0 && s.All(char.IsAsciiDigit)
+            && ulong.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+    }
+
+    private static bool TryParseOctal(ReadOnlySpan<char> digits, out ulong value)
+    {
+        value = 0;
+        foreach (char d in digits)
+        {
+            if (d is < '0' or > '7' || value > ulong.MaxValue >> 3) return false;
+            value = (value << 3) | (uint)(d - '0');
+        }
+        return true;
+    }
+
+    private Token ReadString(SourceLocation at)
+    {
+        Advance(); // opening quote
+        var chars = new System.Text.StringBuilder();
+        while (true)
+        {
+            if (_pos >= text.Length || text[_pos] == '\n')
+                throw new PolicyException(at, "unterminated string: expected '\"' before the end of the line");
+            char c = text[_pos];
+            Advance();
+            if (c == '"') break;
+            if (c == '\\' && _pos < text.Length && text[_pos] is '"' or '\\')
+            {
+                chars.Append(text[_pos]);
+                Advance();
+                continue;
+            }
+            chars.Append(c);
+        }
+        return new Token(TokenKind.String, chars.ToString(), 0, at);
+    }
+
+    private Token ReadDirective(SourceLocation at)
+    {
+        Advance(); // '#'
+        string name = TakeWhile(IsIdentifierPart);
+        return name switch
+        {
+            "define" => new Token(TokenKind.Define, "#define", 0, at),
+            "include" => new Token(TokenKind.Include, "#include", 0, at),
+            _ => throw new PolicyException(at, $"unknown directive '#{name}' (expected #define or #include)"),
+        };
+    }
+
+    private static readonly string[] TwoCharPunctuation = ["==", "!=", "<=", ">=", "&&", "||"];
+    private const string OneCharPunctuation = "{}()[],;!<>&|";
+
+    private Token ReadPunctuation(SourceLocation at)
+    {
+        if (_pos + 1 < text.Length)
+        {
+            string two = text.Substring(_pos, 2);
+            if (TwoCharPunctuation.Contains(two))
+            {
+                Advance(); Advance();
+                return new Token(TokenKind.Punctuation, two, 0, at);
+            }
+        }
+        char c = text[_pos];
+        if (c == '=') throw new PolicyException(at, "unexpected '=': comparisons use '=='");
+        if (!OneCharPunctuation.Contains(c)) throw new PolicyException(at, $"unexpected character {Printable(c)}");
+        Advance();
+        return new Token(TokenKind.Punctuation, c.ToString(), 0, at);
+    }
+
+    private static string Printable(char c) =>
+        c is >= ' ' and <= '~' ? $"'{c}'" : $"U+{(int)c:X4}";
+
+    private static bool IsIdentifierStart(char c) => char.IsAsciiLetter(c) || c == '_';
+
+    private static bool IsIdentifierPart(char c) => char.IsAsciiLetterOrDigit(c) || c == '_';
+}

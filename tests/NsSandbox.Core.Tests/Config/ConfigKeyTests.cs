@@ -1,0 +1,119 @@
+using NsSandbox.Core.Cli;
+using NsSandbox.Core.Config;
+using NsSandbox.Core.Spec;
+using static NsSandbox.Core.Tests.Config.ConfigFixture;
+
+namespace NsSandbox.Core.Tests.Config;
+
+/// <summary>The file's keys and the flags cannot drift apart: every flag has a key, and each key changes the
+/// spec exactly as its flag does.</summary>
+public sealed class ConfigKeyTests
+{
+    [Fact]
+    public void EveryFlagHasAKey() =>
+        Assert.True(!ConfigKeys.Unmapped.Any(),
+            "flags with no configuration key (add them to ConfigKeys): " + string.Join(", ", ConfigKeys.Unmapped.Select(f => "--" + f.Name)));
+
+    [Fact]
+    public void KeysAreTheFlagsNamesInKebabCase() =>
+        Assert.All(ConfigKeys.All, k => Assert.Equal(k.Flag.Name, k.Name.Replace('-', '_')));
+
+    [Fact]
+    public void SwitchesAreBooleansAndRepeatableFlagsAreArrays() =>
+        Assert.All(ConfigKeys.All, k =>
+        {
+            Assert.Equal(!k.Flag.TakesValue, k.Type == ConfigType.Switch);
+            Assert.Equal(k.Flag.Help.Contains("(repeatable)"), k.Type == ConfigType.List);
+        });
+
+    /// <summary>(key, a file setting it, the flags that mean the same). The file and the flags must give the
+    /// same spec, or the same error; and the spec must differ from the default, so that the row tests something.</summary>
+    public static TheoryData<string, string, string[]> Rows()
+    {
+        var rows = new TheoryData<string, string, string[]>
+        {
+            { "exec.path", "[exec]\npath = \"/bin/echo\"", ["--", "/bin/echo"] },
+            { "exec.args", "[exec]\npath = \"/bin/echo\"\nargs = [\"a\", \"b c\"]", ["--", "/bin/echo", "a", "b c"] },
+            { "exec.mode", "[exec]\nmode = \"execve\"\n[fs]\ndisable-proc = true", ["-Me", "--disable_proc"] },
+            { "exec.mode", "[exec]\nmode = \"e\"\n[fs]\ndisable-proc = true", ["--mode=e", "--disable_proc"] },
+            { "exec.cwd", "[exec]\ncwd = \"/tmp\"", ["--cwd", "/tmp"] },
+            { "exec.hostname", "[exec]\nhostname = \"box\"", ["-H", "box"] },
+            { "user.user", "[user]\nuser = 1000", ["-u", "1000"] },
+            { "user.user", "[user]\nuser = \"root\"", ["--user", "root"] },
+            { "user.group", "[user]\ngroup = 100", ["-g", "100"] },
+            { "fs.chroot", "[fs]\nchroot = \"/usr\"", ["--chroot", "/usr"] },
+            { "fs.rw", "[fs]\nrw = true", ["--rw"] },
+            { "fs.disable-proc", "[fs]\ndisable-proc = true", ["--disable_proc"] },
+            { "fs.tmp-size", "[fs]\ntmp-size = \"1G\"", ["--tmp_size", "1G"] },
+            { "fs.tmp-size", "[fs]\ntmp-size = 1048576", ["--tmp_size", "1048576"] },
+            { "fs.data", "[fs]\ndata = \"/tmp\"", ["--data", "/tmp"] },
+            { "fs.keep-data", "[fs]\nkeep-data = true", ["--keep_data"] },
+            { "fs.bindmount-ro", "[fs]\nbindmount-ro = [\"/etc:/x\", \"/usr\"]", ["-R", "/etc:/x", "-R", "/usr"] },
+            { "fs.bindmount", "[fs]\nbindmount = [\"/tmp:/y\"]", ["--bindmount", "/tmp:/y"] },
+            { "fs.tmpfsmount", "[fs]\ntmpfsmount = [\"/z\"]\ntmp-size = \"1M\"", ["-T", "/z", "--tmp_size", "1M"] },
+            { "fs.mount", "[[fs.mount]]\nsrc = \"/etc\"\ndst = \"/x\"\n[[fs.mount]]\ntype = \"bind\"\nsrc = \"/tmp\"\nrw = true\n[[fs.mount]]\ntype = \"tmpfs\"\ndst = \"/t\"",
+                ["-R", "/etc:/x", "-B", "/tmp", "-T", "/t"] },
+            { "fs.mount", "[fs]\nmount = [{ src = \"/etc\", dst = \"/x\" }, { type = \"tmpfs\", dst = \"/t\" }]", ["-R", "/etc:/x", "-T", "/t"] },
+            { "limits.time-limit", "[limits]\ntime-limit = 30", ["-t", "30"] },
+            { "limits.time-limit", "[limits]\ntime-limit = 1.5", ["-t", "1.5"] },
+            { "limits.time-limit", "[limits]\ntime-limit = \"500ms\"", ["--time_limit=500ms"] },
+            { "cgroup.cgroup-mem-max", "[cgroup]\ncgroup-mem-max = \"1G\"", ["--cgroup_mem_max", "1G"] },
+            { "cgroup.cgroup-mem-swap-max", "[cgroup]\ncgroup-mem-max = \"1G\"\ncgroup-mem-swap-max = \"512M\"", ["--cgroup_mem_max", "1G", "--cgroup_mem_swap_max", "512M"] },
+            { "cgroup.cgroup-pids-max", "[cgroup]\ncgroup-pids-max = 16", ["--cgroup_pids_max", "16"] },
+            { "cgroup.cgroup-cpu-ms-per-sec", "[cgroup]\ncgroup-cpu-ms-per-sec = 200", ["--cgroup_cpu_ms_per_sec", "200"] },
+            { "cgroup.cgroup-version", "[cgroup]\ncgroup-version = \"1\"", ["--cgroup_version", "1"] },
+            { "cgroup.cgroup-parent", "[cgroup]\ncgroup-parent = \"/sandboxes\"\ncgroup-pids-max = 8", ["--cgroup_parent", "/sandboxes", "--cgroup_pids_max", "8"] },
+            { "cgroup.cgroupv2-mount", "[cgroup]\ncgroupv2-mount = \"/sys/fs/cgroup\"\ncgroup-pids-max = 8", ["--cgroupv2_mount", "/sys/fs/cgroup", "--cgroup_pids_max", "8"] },
+            { "env.env", "[env]\nenv = [\"A=1\", \"HOME\", \"B=x=y\"]", ["-E", "A=1", "--env", "HOME", "-E", "B=x=y"] },
+            { "env.keep-env", "[env]\nkeep-env = true", ["-e"] },
+            { "launcher.quiet", "[launcher]\nquiet = true", ["-q"] },
+            { "launcher.verbose", "[launcher]\nverbose = true", ["-v"] },
+            { "launcher.state-dir", "[launcher]\nstate-dir = \"/srv/state\"", ["--state_dir", "/srv/state"] },
+            { "launcher.trace-timing", "[launcher]\ntrace-timing = true", ["--trace_timing"] },
+            { "report.report", "[report]\nreport = \"run.json\"", ["--report", "run.json"] },
+        };
+        foreach (var (name, _, unit, _) in FlagTable.Rlimits)
+        {
+            rows.Add("limits.rlimit-" + name, $"[limits]\nrlimit-{name} = 7", ["--rlimit_" + name, "7"]);
+            rows.Add("limits.rlimit-" + name, $"[limits]\nrlimit-{name} = \"inf\"", ["--rlimit_" + name, "inf"]);
+            if (unit > 1) rows.Add("limits.rlimit-" + name, $"[limits]\nrlimit-{name} = \"8G\"", ["--rlimit_" + name, "8G"]);
+        }
+        foreach (var (name, _) in FlagTable.NamespaceFlags)
+        {
+            var key = ConfigKeys.All.Single(k => k.Flag.Name == "disable_clone_new" + name);
+            // Without a pid namespace there is no fresh /proc either.
+            string extra = name == "pid" ? "\n[fs]\ndisable-proc = true" : "";
+            rows.Add(key.Path, $"[{key.Section}]\n{key.Name} = true{extra}",
+                name == "pid" ? ["--" + key.Flag.Name, "--disable_proc"] : ["--" + key.Flag.Name]);
+        }
+        return rows;
+    }
+
+    [Theory]
+    [MemberData(nameof(Rows))]
+    public void EachKeyChangesTheSpecExactlyAsItsFlagDoes(string key, string toml, string[] flags)
+    {
+        Assert.Contains(key, Covered);
+        SandboxSpec? fromFile = null, fromFlags = null;
+        var fileError = Record.Exception(() => fromFile = FromToml(toml));
+        var flagError = Record.Exception(() => fromFlags = FromFlags(flags));
+        if (fileError is not null || flagError is not null)
+        {
+            // The same refusal (--disable_clone_newns, say), from the key instead of the flag.
+            Assert.Equal(flagError?.Message, fileError?.Message);
+            return;
+        }
+        Assert.Equal(Dump(fromFlags!), Dump(fromFile!));
+        Assert.NotEqual(Dump(FromFlags()), Dump(fromFile!));
+    }
+
+    private static readonly HashSet<string> Covered =
+        ConfigKeys.All.Select(k => k.Path).Concat(ConfigLoader.ExecPaths).Append(ConfigSyntax.MountPath).ToHashSet();
+
+    [Fact]
+    public void TheTableCoversEveryKey()
+    {
+        var rows = Rows().Select(r => r.Data.Item1).ToHashSet();
+        Assert.Empty(Covered.Except(rows));
+    }
+}

@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace NsSandbox.EndToEnd.Tests;
+
+/// <summary>cgroup limits on this host, through whichever interface it offers (on the development machines,
+/// the v1 fallback; tests/vm proves v2). Every run's leaf must be gone afterwards.</summary>
+public sealed class CgroupTests : IDisposable
+{
+    private readonly Launcher _nss = new();
+
+    public void Dispose() => _nss.Dispose();
+
+    [Fact]
+    public void MemoryLimitKillsAnAllocationWithReasonOom()
+    {
+        RequireCgroups("memory");
+        Require.FileExists("/usr/bin/python3");
+        var r = _nss.Run(["--cgroup_mem_max", "64M"], "/usr/bin/python3", "-c", "b = bytearray(200 * 1024 * 1024); print('survived')");
+        Assert.Equal(137, r.ExitCode);
+        Assert.DoesNotContain("survived", r.Stdout);
+        var report = r.Report!.Value;
+        Assert.Equal("oom", report.GetProperty("reason").GetString());
+        Assert.True(report.GetProperty("oom_killed").GetBoolean());
+        Assert.Equal(64UL << 20, report.GetProperty("limits").GetProperty("cgroup_mem_max_bytes").GetUInt64());
+        Assert.InRange(report.GetProperty("memory_peak_bytes").GetUInt64(), 32UL << 20, 64UL << 20);
+        AssertLeafGone(report);
+    }
+
+    [Fact]
+    public void UnderTheMemoryLimitTheRunExitsAndReportsItsPeak()
+    {
+        RequireCgroups("memory");
+        var r = _nss.Sh("head -c 20000000 /dev/zero | tail -n 1 | wc -c", "--cgroup_mem_max", "256M");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal("20000000", r.Stdout.Trim());
+        var report = r.Report!.Value;
+        Assert.Equal("exited", report.GetProperty("reason").GetString());
+        Assert.False(report.GetProperty("oom_killed").GetBoolean());
+        Assert.InRange(report.GetProperty("memory_peak_bytes").GetUInt64(), 20_000_000UL, 256UL << 20);
+        AssertLeafGone(report);
+    }
+
+    [Fact]
+    public void PidsLimitStopsAForkBombAndTheRunStillEnds()
+    {
+        RequireCgroups("pids");
+        // --rlimit_nproc is a second guard in case the cgroup did not hold.
+        var r = _nss.Sh("bomb() { bomb | bomb; }; bomb", "--cgroup_pids_max", "16", "--time_limit", "5", "--rlimit_nproc", "400");
+        var report = r.Report!.Value;
+        Assert.True(report.GetProperty("pids_limit_hit").GetBoolean(), r.Stderr);
+        Assert.Contains(report.GetProperty("reason").GetString(), new[] { "exited", "timeout", "signaled" });
+        AssertLeafGone(report);
+    }
+
+    [Fact]
+    public void CpuLimitHoldsASpinnerToItsShare()
+    {
+        RequireCgroups("cpu");
+        var r = _nss.Sh("while :; do :; done", "--cgroup_cpu_ms_per_sec", "200", "--time_limit", "3");
+        Assert.Equal(124, r.ExitCode);
+        var report = r.Report!.Value;
+        // 200 ms per second over 3 s is about 0.6 s; unthrottled it would be about 3 s.
+        if (report.TryGetProperty("cpu_usage_usec", out var usage))
+            Assert.InRange(usage.GetUInt64(), 100_000UL, 1_500_000UL);
+        Assert.InRange(report.GetProperty("user_seconds").GetDouble() + report.GetProperty("sys_seconds").GetDouble(), 0.05, 1.5);
+        AssertLeafGone(report);
+    }
+
+    [Fact]
+    public void WithoutALimitThereIsNoCgroup()
+    {
+        Require.Root();
+        var report = _nss.Sh("true").Report!.Value;
+        Assert.False(report.TryGetProperty("cgroup", out _));
+        Assert.False(report.TryGetProperty("oom_killed", out _));
+    }
+
+    [Fact]
+    public void SetupFailureInTheSandboxLeavesNoCgroup()
+    {
+        RequireCgroups("pids");
+        var r = _nss.Run(["--cgroup_pids_max", "20", "--bindmount", "/nonexistent-nss:/x"], "/bin/true");
+        Assert.Equal(126, r.ExitCode);
+        AssertLeafGone(r.Report!.Value);
+    }
+
+    [Fact]
+    public void TheSandboxSeesItsOwnCgroupOnly()
+    {
+        RequireCgroups("pids");
+        var r = _nss.Sh("cat /proc/self/cgroup", "--cgroup_pids_max", "20");
+        Assert.Equal(0, r.ExitCode);
+        // The cgroup namespace hides the host's cgroup paths above the sandbox's.
+        Assert.DoesNotContain("process_api", r.Stdout);
+        AssertLeafGone(r.Report!.Value);
+    }
+
+    [Fact]
+    public void AKilledSupervisorsLeafIsRemovedByCleanup()
+    {
+        RequireCgroups("pids");
+        var psi = new ProcessStartInfo(Launcher.BinaryPath) { UseShellExecute = false, RedirectStandardOutput = true };
+        foreach (string a in new[] { "--state_dir", _nss.StateDir, "--cgroup_pids_max", "20", "--", "/bin/sh", "-c", "echo started; sleep 60" })
+            psi.ArgumentList.Add(a);
+        string[] leaves;
+        using (var launcher = Process.Start(psi)!)
+        {
+            Assert.Equal("started", launcher.StandardOutput.ReadLine());
+            string run = Directory.GetDirectories(Path.Combine(_nss.StateDir, "runs")).Single();
+            leaves = File.ReadAllLines(Path.Combine(run, "cgroups"));
+            Assert.NotEmpty(leaves);
+            launcher.Kill(); // SIGKILL: the supervisor removes nothing
+            launcher.WaitForExit();
+        }
+        Assert.All(leaves, l => Assert.True(Directory.Exists(l), $"{l} should outlive its killed supervisor"));
+
+        var cleanup = _nss.RunRaw(["cleanup", "--state_dir", _nss.StateDir]);
+        Assert.Equal(0, cleanup.ExitCode);
+        Assert.All(leaves, l => Assert.Contains("removed " + l, cleanup.Stdout));
+        Assert.All(leaves, l => Assert.False(Directory.Exists(l), $"{l} is still there after cleanup"));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_nss.StateDir, "runs")));
+    }
+
+    [Fact]
+    public void LimitsThatNoCgroupCanEnforceAreRefused()
+    {
+        Require.Root();
+        // Asking for v2 where cgroup2 lacks the controller must refuse, never run unlimited.
+        if (V2Has("pids")) Assert.Skip("this host's cgroup v2 has the pids controller; the refusal is for hosts without it");
+        var r = _nss.Run(["--cgroup_version", "2", "--cgroup_pids_max", "20"], "/bin/echo", "ran");
+        Assert.Equal(126, r.ExitCode);
+        Assert.DoesNotContain("ran", r.Stdout);
+        Assert.Contains("nssandbox: cgroup: no usable cgroup for the limits asked (pids): cgroup v2 at", r.Stderr);
+        Assert.Equal("setup-error", r.ReportString("reason"));
+    }
+
+    [Theory]
+    [InlineData("--cgroup_mem_max", "12Q", "--cgroup_mem_max: '12Q' is not a size")]
+    [InlineData("--cgroup_mem_max", "1000", "--cgroup_mem_max: 1000 is below the smallest limit, 1M")]
+    [InlineData("--cgroup_pids_max", "0", "--cgroup_pids_max: 0 is below the smallest limit, 1")]
+    [InlineData("--cgroup_cpu_ms_per_sec", "-5", "--cgroup_cpu_ms_per_sec: '-5' is not a whole number")]
+    [InlineData("--cgroup_version", "3", "--cgroup_version: unknown cgroup version '3'")]
+    [InlineData("--cgroup_parent", "rel/path", "--cgroup_parent: rel/path is not a cgroup path")]
+    [InlineData("--cgroup_mem_swap_max", "1G", "--cgroup_mem_swap_max: a swap limit needs a memory limit")]
+    public void BadCgroupFlagsAreUsageErrors(string flag, string value, string message)
+    {
+        Require.Root();
+        var r = _nss.Run([flag, value], "/bin/true");
+        Assert.Equal(125, r.ExitCode);
+        Assert.StartsWith("nssandbox: " + message, r.Stderr);
+        Assert.Null(r.Report);
+    }
+
+    [Fact]
+    public void ModeExecveRefusesCgroupLimits()
+    {
+        Require.Root();
+        var r = _nss.RunRaw(["-Me", "--disable_proc", "--cgroup_mem_max", "64M", "--", "/bin/true"]);
+        Assert.Equal(125, r.ExitCode);
+        Assert.Contains("mode execve has no supervisor to create and remove a cgroup", r.Stderr);
+    }
+
+    private static void AssertLeafGone(JsonElement report)
+    {
+        if (report.TryGetProperty("cgroup", out var cgroup))
+            Assert.False(Directory.Exists(cgroup.GetProperty("path").GetString()), "the run's cgroup is still there");
+    }
+
+    /// <summary>Skips unless this host has the controller through v2 or a mounted v1 hierarchy.</summary>
+    private static void RequireCgroups(string controller)
+    {
+        Require.Root();
+        bool v1 = File.ReadAllLines("/proc/self/mountinfo").Any(l => l.Contains(" - cgroup ") && l.Split(' ').Last().Split(',').Contains(controller));
+        if (!v1 && !V2Has(controller))
+            Assert.Skip($"this host has no {controller} controller in cgroup v2 or v1 (tests/vm proves the v2 path)");
+    }
+
+    private static bool V2Has(string controller)
+    {
+        string? mount = File.ReadAllLines("/proc/self/mountinfo").Where(l => l.Contains(" - cgroup2 ")).Select(l => l.Split(' ')[4]).FirstOrDefault();
+        return mount is not null && File.ReadAllText(Path.Combine(mount, "cgroup.controllers")).Split(' ', StringSplitOptions.TrimEntries).Contains(controller);
+    }
+}

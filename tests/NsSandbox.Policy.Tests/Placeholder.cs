@@ -1,1 +1,0 @@
-namespace NsSandbox.Policy.Tests; public class Placeholder { [Xunit.Fact] public void Builds() => Xunit.Assert.True(1 + 1 == 2); }

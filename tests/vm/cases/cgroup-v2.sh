@@ -1,0 +1,101 @@
+# Guest script: the launcher's cgroup v2 limits on a real v2 kernel (run by CgroupV2VmTests through
+# tests/vm/run.sh). Busybox sh, as root, in the root cgroup. One VMCASE line per claim.
+. /vm/lib.sh
+CG=/sys/fs/cgroup
+R=/tmp/report.json
+
+# field NAME: a scalar of the last report (the reports are one line of JSON; busybox has no jq)
+field() { sed -n "s/.*\"$1\":\\(\"[^\"]*\"\\|[^,}]*\\).*/\\1/p" $R | tr -d '"'; }
+leaves() { find $CG -type d -name 'nssandbox-*' 2>/dev/null; }
+leaf_gone() { # NAME: the run's leaf was removed
+  if [ -z "$(leaves)" ]; then vm_pass "$1-leaf-gone" "no nssandbox-* cgroup left"; else vm_fail "$1-leaf-gone" "left: $(leaves)"; fi
+}
+
+# 1. A 64 MiB limit stops a program allocating 200 MiB, with reason oom.
+nssandbox --cgroup_mem_max 64M --report $R -- /bin/dd if=/dev/zero of=/dev/null bs=200M count=1 >/dev/null 2>&1
+rc=$?
+if [ $rc -eq 137 ] && [ "$(field reason)" = oom ] && [ "$(field oom_killed)" = true ] && [ "$(field version)" = 2 ]; then
+  vm_pass mem-oom "exit $rc, reason oom, cgroup $(field path)"
+else
+  vm_fail mem-oom "exit $rc: $(cat $R)"
+fi
+leaf_gone mem-oom
+
+# 2. Under the limit the program runs, and memory.peak is reported (at least the 16 MiB it touched).
+nssandbox --cgroup_mem_max 64M --report $R -- /bin/dd if=/dev/zero of=/dev/null bs=16M count=1 >/dev/null 2>&1
+rc=$?
+peak=$(field memory_peak_bytes)
+if [ $rc -eq 0 ] && [ "$(field reason)" = exited ] && [ -n "$peak" ] && [ "$peak" -ge 16777216 ] && [ "$peak" -le 67108864 ]; then
+  vm_pass mem-peak "exit 0, memory_peak_bytes $peak"
+else
+  vm_fail mem-peak "exit $rc, peak '$peak': $(cat $R)"
+fi
+
+# 3. pids_max 16 stops a fork bomb, and the run still ends (by itself, or at the latest by its time limit).
+nssandbox --cgroup_pids_max 16 --time_limit 4 --report $R -- /bin/sh -c 'bomb() { bomb | bomb; }; bomb' >/dev/null 2>&1
+rc=$?
+if { [ $rc -lt 126 ] || [ $rc -eq 137 ]; } && [ "$(field pids_limit_hit)" = true ]; then
+  vm_pass pids-fork-bomb "exit $rc, reason $(field reason), pids_limit_hit true"
+else
+  vm_fail pids-fork-bomb "exit $rc: $(cat $R)"
+fi
+leaf_gone pids  # rmdir succeeds only once every process of the bomb is gone
+# 4. cpu_ms_per_sec 200 holds a spinning loop to about 20 % of a CPU: 3 s of wall time, about 0.6 s of CPU.
+nssandbox --cgroup_cpu_ms_per_sec 200 --time_limit 3 --report $R -- /bin/sh -c 'while :; do :; done' >/dev/null 2>&1
+usage=$(field cpu_usage_usec)
+if [ -n "$usage" ] && [ "$usage" -ge 200000 ] && [ "$usage" -le 1200000 ]; then
+  vm_pass cpu-throttled "cpu_usage_usec $usage over 3 s (unthrottled would be about 3000000)"
+else
+  vm_fail cpu-throttled "cpu_usage_usec '$usage': $(cat $R)"
+fi
+leaf_gone cpu
+
+# 5. A parent with processes of its own (a delegated subtree, as in a container): the launcher moves them
+#    into a leaf, enables the controllers, says so, and the next run needs nothing.
+mkdir $CG/svc
+echo $$ > $CG/svc/cgroup.procs
+out=$(nssandbox --cgroup_pids_max 50 -- /bin/true 2>&1)
+rc=$?
+case "$rc $out" in
+  "0 "*"into init/"*"enabled pids"*) vm_pass delegate-moves-and-enables "$out" ;;
+  *) vm_fail delegate-moves-and-enables "exit $rc: $out" ;;
+esac
+own=$(cut -d: -f3 /proc/self/cgroup)
+out=$(nssandbox --cgroup_pids_max 50 -- /bin/true 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && [ -z "$out" ] && [ "$own" = /svc/init ]; then
+  vm_pass delegate-second-run-quiet "the shell is in $own; nothing to change"
+else
+  vm_fail delegate-second-run-quiet "exit $rc, own $own: $out"
+fi
+echo $$ > $CG/cgroup.procs
+rmdir $CG/svc/init $CG/svc
+leaf_gone delegate
+
+# 6. --cgroup_parent: run cgroups under a named parent, created when missing.
+out=$(nssandbox --cgroup_parent /sandboxes --cgroup_mem_max 32M --report $R -- /bin/true 2>&1)
+rc=$?
+case "$rc $(field path)" in
+  "0 $CG/sandboxes/nssandbox-"*) vm_pass parent-flag "$(field path)" ;;
+  *) vm_fail parent-flag "exit $rc: $out $(cat $R)" ;;
+esac
+rmdir $CG/sandboxes 2>/dev/null
+leaf_gone parent
+
+# 7. A supervisor killed with SIGKILL leaves its leaf; `nssandbox cleanup` removes it.
+nssandbox --cgroup_pids_max 50 -- /bin/sleep 60 >/dev/null 2>&1 &
+sup=$!
+i=0
+while [ -z "$(leaves)" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 0.5
+kill -9 $sup
+wait $sup 2>/dev/null
+left=$(leaves)
+out=$(nssandbox cleanup 2>&1)
+if [ -n "$left" ] && [ -z "$(leaves)" ]; then
+  case $out in *"removed $left"*) vm_pass stale-cleanup "$out" ;; *) vm_fail stale-cleanup "leaf gone but not reported: $out" ;; esac
+else
+  vm_fail stale-cleanup "before: '$left', after: '$(leaves)': $out"
+fi
+
+vm_done
