@@ -8,7 +8,8 @@
 //   launchbench throughput SECONDS N NAME=CMD            N workers start CMD back to back for SECONDS;
 //                                                        prints "NAME<TAB>N<TAB>starts<TAB>seconds"
 //
-// CMD is split on spaces (the benchmark's command lines need no quoting). The launchers' stdout and stderr go to
+// CMD is split on spaces (the benchmark's command lines need no quoting); a word FD<FILE opens FILE on
+// descriptor FD of the launcher instead (bwrap --seccomp FD reads its filter from one). The launchers' stdout and stderr go to
 // /dev/null; a run that exits non-zero aborts the benchmark, so a broken launcher never yields a figure.
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,12 +25,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_ARGS 64
+#define MAX_ARGS 256
 #define MAX_LAUNCHERS 16
 
 struct launcher {
     char *name;
     char *argv[MAX_ARGS];
+    int redirect_fd; // -1: none
+    char *redirect_path;
 };
 
 static int64_t now_ns(void)
@@ -49,7 +52,20 @@ static void parse(char *spec, struct launcher *l)
     *eq = 0;
     l->name = spec;
     int n = 0;
-    for (char *tok = strtok(eq + 1, " "); tok && n < MAX_ARGS - 1; tok = strtok(NULL, " ")) l->argv[n++] = tok;
+    l->redirect_fd = -1;
+    for (char *tok = strtok(eq + 1, " "); tok; tok = strtok(NULL, " ")) {
+        if (n == MAX_ARGS - 1) {
+            fprintf(stderr, "launchbench: %s has more than %d words\n", l->name, MAX_ARGS - 2);
+            exit(2);
+        }
+        char *lt = strchr(tok, '<');
+        if (lt && lt > tok && strspn(tok, "0123456789") == (size_t)(lt - tok)) {
+            l->redirect_fd = atoi(tok);
+            l->redirect_path = lt + 1;
+            continue;
+        }
+        l->argv[n++] = tok;
+    }
     l->argv[n] = NULL;
     if (n == 0) {
         fprintf(stderr, "launchbench: %s has no command\n", l->name);
@@ -72,6 +88,10 @@ static int64_t run_once(const struct launcher *l, int64_t *cpu_ns)
         dup2(null, 0);
         dup2(null, 1);
         dup2(null, 2);
+        if (l->redirect_fd >= 0) {
+            int fd = open(l->redirect_path, O_RDONLY);
+            if (fd < 0 || (fd != l->redirect_fd && dup2(fd, l->redirect_fd) < 0)) _exit(126);
+        }
         execv(l->argv[0], l->argv);
         _exit(127);
     }
