@@ -83,7 +83,7 @@ public sealed class ArgParserTests
     [InlineData("-Z", "-Z", "unknown flag; see --help")]
     [InlineData("--rw=1", "--rw", "takes no value")]
     [InlineData("--chroot", "--chroot", "expects a value (DIR)")]
-    [InlineData("--rlimit_as=-1", "--rlimit_as", "'-1' is not a whole number")]
+    [InlineData("--rlimit_as=-1", "--rlimit_as", "'-1' is not a limit: a number of MiB, a size (512M, 8G), or inf, soft, hard")]
     [InlineData("--rlimit_as=99999999999999999", "--rlimit_as", "'99999999999999999' is too large")]
     [InlineData("-Ml", "-M", "mode 'l' (nsjail's listen/rerun) is not supported; use o or e")]
     [InlineData("--bindmount=:/x", "--bindmount", "':/x' is not SRC[:DST]")]

@@ -14,7 +14,7 @@ public sealed class CgroupTests : IDisposable
     [Fact]
     public void MemoryLimitKillsAnAllocationWithReasonOom()
     {
-        RequireCgroups("memory");
+        Require.Cgroup("memory");
         Require.FileExists("/usr/bin/python3");
         var r = _nss.Run(["--cgroup_mem_max", "64M"], "/usr/bin/python3", "-c", "b = bytearray(200 * 1024 * 1024); print('survived')");
         Assert.Equal(137, r.ExitCode);
@@ -30,7 +30,7 @@ public sealed class CgroupTests : IDisposable
     [Fact]
     public void UnderTheMemoryLimitTheRunExitsAndReportsItsPeak()
     {
-        RequireCgroups("memory");
+        Require.Cgroup("memory");
         var r = _nss.Sh("head -c 20000000 /dev/zero | tail -n 1 | wc -c", "--cgroup_mem_max", "256M");
         Assert.Equal(0, r.ExitCode);
         Assert.Equal("20000000", r.Stdout.Trim());
@@ -44,7 +44,7 @@ public sealed class CgroupTests : IDisposable
     [Fact]
     public void PidsLimitStopsAForkBombAndTheRunStillEnds()
     {
-        RequireCgroups("pids");
+        Require.Cgroup("pids");
         // --rlimit_nproc is a second guard in case the cgroup did not hold.
         var r = _nss.Sh("bomb() { bomb | bomb; }; bomb", "--cgroup_pids_max", "16", "--time_limit", "5", "--rlimit_nproc", "400");
         var report = r.Report!.Value;
@@ -56,7 +56,7 @@ public sealed class CgroupTests : IDisposable
     [Fact]
     public void CpuLimitHoldsASpinnerToItsShare()
     {
-        RequireCgroups("cpu");
+        Require.Cgroup("cpu");
         var r = _nss.Sh("while :; do :; done", "--cgroup_cpu_ms_per_sec", "200", "--time_limit", "3");
         Assert.Equal(124, r.ExitCode);
         var report = r.Report!.Value;
@@ -79,7 +79,7 @@ public sealed class CgroupTests : IDisposable
     [Fact]
     public void SetupFailureInTheSandboxLeavesNoCgroup()
     {
-        RequireCgroups("pids");
+        Require.Cgroup("pids");
         var r = _nss.Run(["--cgroup_pids_max", "20", "--bindmount", "/nonexistent-nss:/x"], "/bin/true");
         Assert.Equal(126, r.ExitCode);
         AssertLeafGone(r.Report!.Value);
@@ -88,7 +88,7 @@ public sealed class CgroupTests : IDisposable
     [Fact]
     public void TheSandboxSeesItsOwnCgroupOnly()
     {
-        RequireCgroups("pids");
+        Require.Cgroup("pids");
         var r = _nss.Sh("cat /proc/self/cgroup", "--cgroup_pids_max", "20");
         Assert.Equal(0, r.ExitCode);
         // The cgroup namespace hides the host's cgroup paths above the sandbox's.
@@ -99,7 +99,7 @@ public sealed class CgroupTests : IDisposable
     [Fact]
     public void AKilledSupervisorsLeafIsRemovedByCleanup()
     {
-        RequireCgroups("pids");
+        Require.Cgroup("pids");
         var psi = new ProcessStartInfo(Launcher.BinaryPath) { UseShellExecute = false, RedirectStandardOutput = true };
         foreach (string a in new[] { "--state_dir", _nss.StateDir, "--cgroup_pids_max", "20", "--", "/bin/sh", "-c", "echo started; sleep 60" })
             psi.ArgumentList.Add(a);
@@ -127,7 +127,7 @@ public sealed class CgroupTests : IDisposable
     {
         Require.Root();
         // Asking for v2 where cgroup2 lacks the controller must refuse, never run unlimited.
-        if (V2Has("pids")) Assert.Skip("this host's cgroup v2 has the pids controller; the refusal is for hosts without it");
+        if (Require.CgroupV2Has("pids")) Assert.Skip("this host's cgroup v2 has the pids controller; the refusal is for hosts without it");
         var r = _nss.Run(["--cgroup_version", "2", "--cgroup_pids_max", "20"], "/bin/echo", "ran");
         Assert.Equal(126, r.ExitCode);
         Assert.DoesNotContain("ran", r.Stdout);
@@ -165,20 +165,5 @@ public sealed class CgroupTests : IDisposable
     {
         if (report.TryGetProperty("cgroup", out var cgroup))
             Assert.False(Directory.Exists(cgroup.GetProperty("path").GetString()), "the run's cgroup is still there");
-    }
-
-    /// <summary>Skips unless this host has the controller through v2 or a mounted v1 hierarchy.</summary>
-    private static void RequireCgroups(string controller)
-    {
-        Require.Root();
-        bool v1 = File.ReadAllLines("/proc/self/mountinfo").Any(l => l.Contains(" - cgroup ") && l.Split(' ').Last().Split(',').Contains(controller));
-        if (!v1 && !V2Has(controller))
-            Assert.Skip($"this host has no {controller} controller in cgroup v2 or v1 (tests/vm proves the v2 path)");
-    }
-
-    private static bool V2Has(string controller)
-    {
-        string? mount = File.ReadAllLines("/proc/self/mountinfo").Where(l => l.Contains(" - cgroup2 ")).Select(l => l.Split(' ')[4]).FirstOrDefault();
-        return mount is not null && File.ReadAllText(Path.Combine(mount, "cgroup.controllers")).Split(' ', StringSplitOptions.TrimEntries).Contains(controller);
     }
 }

@@ -10,7 +10,7 @@ public sealed class ErrorTests : IDisposable
     [Theory]
     [InlineData("--no-such-flag", "--no-such-flag: unknown flag")]
     [InlineData("--time_limt", "did you mean --time_limit?")]
-    [InlineData("--rlimit_as=lots", "--rlimit_as: 'lots' is not a whole number")]
+    [InlineData("--rlimit_as=lots", "--rlimit_as: 'lots' is not a limit: a number of MiB, a size (512M, 8G), or inf, soft, hard")]
     [InlineData("-Mx", "-M: unknown mode 'x'")]
     [InlineData("--chroot=/does/not/exist", "--chroot: /does/not/exist is not a directory")]
     [InlineData("--tmp_size=12Q", "--tmp_size: '12Q' is not a size")]

@@ -106,6 +106,24 @@ public static class Require
         if (!System.IO.File.Exists(path)) Assert.Skip($"needs {path}, which this machine lacks");
     }
 
+    /// <summary>Skips unless this host has the controller through v2 or a mounted v1 hierarchy.</summary>
+    public static void Cgroup(string controller)
+    {
+        Root();
+        bool v1 = System.IO.File.ReadAllLines("/proc/self/mountinfo")
+            .Any(l => l.Contains(" - cgroup ") && l.Split(' ').Last().Split(',').Contains(controller));
+        if (!v1 && !CgroupV2Has(controller))
+            Assert.Skip($"this host has no {controller} controller in cgroup v2 or v1 (tests/vm proves the v2 path)");
+    }
+
+    /// <summary>Whether the host's cgroup v2 hierarchy offers the controller.</summary>
+    public static bool CgroupV2Has(string controller)
+    {
+        string? mount = System.IO.File.ReadAllLines("/proc/self/mountinfo").Where(l => l.Contains(" - cgroup2 ")).Select(l => l.Split(' ')[4]).FirstOrDefault();
+        return mount is not null && System.IO.File.ReadAllText(Path.Combine(mount, "cgroup.controllers"))
+            .Split(' ', StringSplitOptions.TrimEntries).Contains(controller);
+    }
+
     private static bool IsRoot() => System.IO.File.ReadAllLines("/proc/self/status")
         .First(l => l.StartsWith("Uid:", StringComparison.Ordinal)).Split('\t', StringSplitOptions.RemoveEmptyEntries)[2] == "0";
 }

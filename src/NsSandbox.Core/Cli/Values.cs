@@ -50,11 +50,20 @@ public static class Values
             "inf" or "unlimited" => new RlimitSpec(resource, RlimitKind.Infinity),
             "soft" or "def" => new RlimitSpec(resource, RlimitKind.Soft),
             "hard" => new RlimitSpec(resource, RlimitKind.Hard),
-            var v when unit > 1 && v.Length > 0 && char.IsAsciiLetter(v[^1]) => new RlimitSpec(resource, RlimitKind.Value, Size(flag, value)),
-            _ => Count(flag, value) is var n && n <= ulong.MaxValue / unit
+            var v when unit > 1 && v.Length > 0 && char.IsAsciiLetter(v[^1]) && TrySize(v) is { } bytes => new RlimitSpec(resource, RlimitKind.Value, bytes),
+            var v when ulong.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out ulong n) => n <= ulong.MaxValue / unit
                 ? new RlimitSpec(resource, RlimitKind.Value, n * unit)
                 : throw new SpecException(flag, $"'{value}' is too large"),
+            _ => throw new SpecException(flag, unit > 1
+                ? $"'{value}' is not a limit: a number of MiB, a size (512M, 8G), or inf, soft, hard"
+                : $"'{value}' is not a limit: a whole number, or inf, soft, hard"),
         };
+
+    private static ulong? TrySize(string value)
+    {
+        try { return Size("", value); }
+        catch (SpecException) { return null; }
+    }
 
     /// <summary>SRC[:DST] for bind mounts; DST defaults to SRC.</summary>
     public static (string Source, string Target) BindPair(string flag, string value)
