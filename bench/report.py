@@ -63,22 +63,24 @@ def machine():
 
 
 def latency_section(results, plot_path):
-    samples, cpu = {}, {}
-    for name, wall, cpu_ns in read_tsv(os.path.join(results, "latency.tsv")):
+    samples, cpu, faults = {}, {}, {}
+    for name, wall, cpu_ns, *fault in read_tsv(os.path.join(results, "latency.tsv")):
         samples.setdefault(name, []).append(int(wall) / 1e6)
         cpu.setdefault(name, []).append(int(cpu_ns) / 1e6)
+        faults.setdefault(name, []).append(int(fault[0]) if fault else 0)
     commands = dict(read_tsv(os.path.join(results, "commands.tsv")))
     med = {n: statistics.median(v) for n, v in samples.items()}
-    ours = [n for n in samples if n.startswith("nssandbox")]
+    ours = [n for n in samples if n in ("nssandbox", "nssandbox+cgroup")]
     peers = [n for n in samples if not n.startswith("nssandbox")]
     runs = min(len(v) for v in samples.values())
     lines = [f"### Launch latency of /bin/true ({runs} runs each, interleaved)", "",
-             "| launcher | median ms | p95 ms | CPU ms (median) | "
+             "| launcher | median ms | p95 ms | CPU ms (median) | page faults (median) | "
              + " | ".join(f"{o} ÷ this" for o in ours) + " |",
-             "|---|---:|---:|---:|" + "---:|" * len(ours)]
+             "|---|---:|---:|---:|---:|" + "---:|" * len(ours)]
     for n in samples:
         ratios = " | ".join("" if n == o else f"{med[o] / med[n]:.2f}x" for o in ours)
-        lines.append(f"| {n} | {med[n]:.2f} | {p95(samples[n]):.2f} | {statistics.median(cpu[n]):.2f} | {ratios} |")
+        lines.append(f"| {n} | {med[n]:.2f} | {p95(samples[n]):.2f} | {statistics.median(cpu[n]):.2f} | "
+                     f"{statistics.median(faults[n]):.0f} | {ratios} |")
     lines += ["", "Command lines (the /data of bubblewrap is one directory for all runs; ours makes a fresh one per run):", ""]
     lines += [f"- {n}: `{commands.get(n, '?')}`" for n in samples]
 
@@ -152,10 +154,19 @@ def syscall_section(results):
 def breakdown_section(results):
     with open(os.path.join(results, "breakdown.json")) as f:
         rows = json.load(f)
+    before_path = os.path.join(results, "breakdown-before.json")
+    before = {}
+    if os.path.exists(before_path):
+        with open(before_path) as f:
+            before = {(r["process"], r["step"]): r["median_ms"] for r in json.load(f)}
+    extra = " nssandbox-before ms |" if before else ""
     lines = ["### Where one launch spends its time (`--trace_timing`, median of 50 launches)", "",
-             "| process | step that ended | median ms |", "|---|---|---:|"]
-    lines += [f"| {r['process']} | {r['step']} | {r['median_ms']:.2f} |" for r in rows]
-    lines.append(f"| | sum of the medians | {sum(r['median_ms'] for r in rows):.2f} |")
+             "| process | step that ended | median ms |" + extra, "|---|---|---:|" + ("---:|" if before else "")]
+    for r in rows:
+        b = before.get((r["process"], r["step"]))
+        lines.append(f"| {r['process']} | {r['step']} | {r['median_ms']:.2f} |" + (f" {b:.2f} |" if before and b is not None else " |" if before else ""))
+    total = f"| | sum of the medians | {sum(r['median_ms'] for r in rows):.2f} |"
+    lines.append(total + (f" {sum(before.values()):.2f} |" if before else ""))
     return lines
 
 

@@ -10,6 +10,8 @@
 #   BENCH_POLICY=FILE        the seccomp policy to measure (default: configs/policies/default.policy)
 #   BENCH_NO_BUILD=1         use artifacts/bin/nssandbox as it is
 #   BENCH_OUT=DIR            keep the raw results there (default: a temporary directory)
+#   BENCH_BEFORE=BINARY      an earlier nssandbox to compare with (latency and breakdown), e.g. built from
+#                            an older commit in a scratch worktree
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -83,7 +85,9 @@ unshare="$(command -v unshare) --fork --pid --mount --uts --ipc --net --cgroup -
 firejail="$(command -v firejail) --quiet --noprofile --private --private-tmp --private-dev --net=none --caps.drop=all --nonewprivs --seccomp /bin/true"
 bare=/bin/true
 
-launchers=("nssandbox=$ours" "nssandbox+cgroup=$ours_cg" "bwrap=$bwrap" "unshare=$unshare")
+launchers=("nssandbox=$ours" "nssandbox+cgroup=$ours_cg")
+[ -n "${BENCH_BEFORE:-}" ] && launchers+=("nssandbox-before=$BENCH_BEFORE -q --state_dir $work/state -- /bin/true")
+launchers+=("bwrap=$bwrap" "unshare=$unshare")
 if timeout 30 $firejail >/dev/null 2>&1; then launchers+=("firejail=$firejail")
 else echo "bench: firejail does not run here; left out" >&2; fi
 launchers+=("bare=$bare")
@@ -143,6 +147,8 @@ fi
 # --- where a launch spends its time ------------------------------------------------------------------------
 echo "bench: per-step breakdown"
 /usr/bin/python3 bench/breakdown.py "$nss" 50 --json "$out/breakdown.json" -- --state_dir "$work/state" >/dev/null
+[ -z "${BENCH_BEFORE:-}" ] ||
+    /usr/bin/python3 bench/breakdown.py "$BENCH_BEFORE" 50 --json "$out/breakdown-before.json" -- --state_dir "$work/state" >/dev/null
 
 # --- the report -------------------------------------------------------------------------------------------
 /usr/bin/python3 bench/report.py "$out" docs/benchmarks.md docs/benchmarks-latency.png "$seccomp_default"

@@ -1,9 +1,9 @@
 // Launch-latency and throughput harness for bench/run.sh: runs command lines and times them with
 // CLOCK_MONOTONIC, from fork to the reaped exit of the launcher.
 //
-//   launchbench latency RUNS NAME=CMD [NAME=CMD...]      one line "NAME<TAB>wall ns<TAB>cpu ns" per run (cpu:
-//                                                        user+system of the launcher and every process it
-//                                                        reaped), launchers interleaved (A B C A B C ...) so
+//   launchbench latency RUNS NAME=CMD [NAME=CMD...]      one line "NAME<TAB>wall ns<TAB>cpu ns<TAB>faults" per
+//                                                        run (cpu and minor page faults: of the launcher and
+//                                                        every process it reaped), launchers interleaved (A B C A B C ...) so
 //                                                        that drift affects each alike
 //   launchbench throughput SECONDS N NAME=CMD            N workers start CMD back to back for SECONDS;
 //                                                        prints "NAME<TAB>N<TAB>starts<TAB>seconds"
@@ -74,8 +74,8 @@ static void parse(char *spec, struct launcher *l)
 }
 
 // Runs one launch; returns its duration in ns (and in *cpu_ns the user+system time of the launcher and all
-// it reaped), or exits when the launcher failed.
-static int64_t run_once(const struct launcher *l, int64_t *cpu_ns)
+// it reaped, in *faults their minor page faults), or exits when the launcher failed.
+static int64_t run_once(const struct launcher *l, int64_t *cpu_ns, long *faults)
 {
     int64_t start = now_ns();
     pid_t pid = fork();
@@ -106,6 +106,7 @@ static int64_t run_once(const struct launcher *l, int64_t *cpu_ns)
     int64_t took = now_ns() - start;
     if (cpu_ns)
         *cpu_ns = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000LL + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000LL;
+    if (faults) *faults = ru.ru_minflt;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         fprintf(stderr, "launchbench: %s failed (status 0x%x); run it by hand to see why\n", l->name, status);
         exit(1);
@@ -115,13 +116,14 @@ static int64_t run_once(const struct launcher *l, int64_t *cpu_ns)
 
 static int latency(int runs, int count, struct launcher *ls)
 {
-    for (int i = 0; i < count; i++) run_once(&ls[i], NULL); // warm the page cache, untimed
+    for (int i = 0; i < count; i++) run_once(&ls[i], NULL, NULL); // warm the page cache, untimed
     for (int r = 0; r < runs; r++) {
         for (int i = 0; i < count; i++) {
             // Rotate the starting launcher each round, so none always follows the same neighbour.
             const struct launcher *l = &ls[(i + r) % count];
-            int64_t cpu, wall = run_once(l, &cpu);
-            printf("%s\t%lld\t%lld\n", l->name, (long long)wall, (long long)cpu);
+            long faults;
+            int64_t cpu, wall = run_once(l, &cpu, &faults);
+            printf("%s\t%lld\t%lld\t%ld\n", l->name, (long long)wall, (long long)cpu, faults);
         }
     }
     return 0;
@@ -134,13 +136,13 @@ static int throughput(double seconds, int workers, struct launcher *l)
         perror("launchbench: mmap");
         return 1;
     }
-    run_once(l, NULL);
+    run_once(l, NULL, NULL);
     int64_t start = now_ns(), end = start + (int64_t)(seconds * 1e9);
     for (int w = 0; w < workers; w++) {
         pid_t pid = fork();
         if (pid == 0) {
             while (now_ns() < end) {
-                run_once(l, NULL);
+                run_once(l, NULL, NULL);
                 counts[w]++;
             }
             _exit(0);
