@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -124,6 +125,23 @@ int nss_spawn(const struct nss_spawn_req *req, int *pidfd_out)
     return -1; // not reached
 }
 
+// The first candidate that is an executable regular file, or -errno as execvp would report it.
+static int first_executable(const struct nss_exec_req *req)
+{
+    int err = ENOENT;
+    for (int i = 0; i < req->candidate_count; i++) {
+        struct stat st;
+        if (stat(req->candidates[i], &st) != 0) {
+            if (errno != ENOENT && errno != ENOTDIR) err = errno;
+        } else if (!S_ISREG(st.st_mode) || access(req->candidates[i], X_OK) != 0) {
+            err = EACCES;
+        } else {
+            return i;
+        }
+    }
+    return -err;
+}
+
 int nss_exec_target(const struct nss_exec_req *req)
 {
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -errno;
@@ -131,13 +149,18 @@ int nss_exec_target(const struct nss_exec_req *req)
     // Every descriptor above stderr closes at execve, the sync socket too: its EOF tells the parent
     // that execve succeeded.
     if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) return -errno;
+    int first = 0;
     if (req->filter_len > 0) {
+        // A failed execve under the filter would return to stage 2's managed code, which a strict policy
+        // could then kill for calls the command never made: pick the candidate before loading the filter.
+        first = first_executable(req);
+        if (first < 0) return first;
         struct sock_fprog prog = {(unsigned short)req->filter_len, (struct sock_filter *)req->filter};
         if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, req->seccomp_flags, &prog) != 0) return -errno;
     }
     // Like execvp: try each candidate; a permission error is kept unless a later candidate runs.
     int err = ENOENT;
-    for (int i = 0; i < req->candidate_count; i++) {
+    for (int i = first; i < req->candidate_count; i++) {
         execve(req->candidates[i], req->argv, req->envp);
         if (errno != ENOENT && errno != ENOTDIR) err = errno;
     }

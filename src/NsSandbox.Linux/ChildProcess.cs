@@ -11,8 +11,12 @@ public static unsafe class ChildProcess
     private const short PollIn = 0x1;
     public const int SigKill = 9;
 
-    /// <summary>Waits until the child exits or the timeout passes; true when it exited.</summary>
-    public static bool WaitForExit(int pidFd, TimeSpan? timeout)
+    /// <summary>How often the wait looks for a ptrace stop to detach (a pidfd does not wake on stops).</summary>
+    private const int TraceCheckMs = 250;
+
+    /// <summary>Waits until the child exits or the timeout passes; true when it exited. Runs on the thread that
+    /// cloned the child, which detaches the child should it have made this thread its tracer.</summary>
+    public static bool WaitForExit(int pidFd, int pid, TimeSpan? timeout)
     {
         long deadline = timeout is { } t ? Environment.TickCount64 + (long)t.TotalMilliseconds : long.MaxValue;
         while (true)
@@ -20,8 +24,9 @@ public static unsafe class ChildProcess
             long left = deadline - Environment.TickCount64;
             if (left <= 0) return false;
             var pfd = new PollFd { Fd = pidFd, Events = PollIn };
-            int r = Libc.Poll(&pfd, 1, (int)Math.Min(left, int.MaxValue));
+            int r = Libc.Poll(&pfd, 1, (int)Math.Min(left, TraceCheckMs));
             if (r > 0) return true;
+            if (r == 0) TraceStops.DetachIfStopped(pid);
             if (r < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != 4)
                 KernelException.ThrowIfFailed(-1, "poll", "pidfd");
         }
@@ -32,6 +37,24 @@ public static unsafe class ChildProcess
     {
         if (Libc.PidfdSendSignal(pidFd, signal, null, 0) != 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != 3)
             KernelException.ThrowIfFailed(-1, "pidfd_send_signal", signal.ToString());
+    }
+
+    /// <summary>The signal that killed an exited child, without reaping it (waitid WNOWAIT): while it is an
+    /// unreaped zombie, its pid cannot be reused. Null when it exited normally or has not exited.</summary>
+    public static int? PeekKillSignal(int pid)
+    {
+        const int PPid = 1, WExited = 4, WNoHang = 1, WNoWait = 0x01000000, CldKilled = 2, CldDumped = 3;
+        byte* info = stackalloc byte[128];
+        new Span<byte>(info, 128).Clear();
+        while (Libc.Waitid(PPid, (uint)pid, info, WExited | WNoHang | WNoWait) < 0)
+        {
+            int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            if (errno != 4) throw new KernelException("waitid", pid.ToString(), errno);
+        }
+        // siginfo_t: si_signo, si_errno, si_code, then (at 16) si_pid, si_uid, si_status.
+        int code = *(int*)(info + 8);
+        int childPid = *(int*)(info + 16);
+        return childPid == pid && code is CldKilled or CldDumped ? *(int*)(info + 24) : null;
     }
 
     /// <summary>Reaps the child (blocking) and returns how it ended.</summary>

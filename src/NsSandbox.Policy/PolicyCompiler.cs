@@ -28,20 +28,23 @@ public static class PolicyCompiler
     public static ResolvedPolicy Resolve(PolicySource source, Arch arch, PolicyOptions? options = null) =>
         Resolver.Resolve(Parser.Parse(source, options), arch, Start(source));
 
-    /// <summary>What the compiled program returns for a call, and the rule (or check) that decided it.</summary>
-    public static Explanation Explain(CompiledPolicy compiled, int number, IReadOnlyList<ulong> arguments)
+    /// <summary>What the compiled program returns for a call (run on the interpreter), and what the reference
+    /// evaluator decides with the rule (or check) that decided it. The two agree unless the compiler is wrong.</summary>
+    public static Explanation Explain(CompiledPolicy compiled, uint number, IReadOnlyList<ulong> arguments)
     {
-        var call = SeccompInput.Call(Arches.AuditArch(compiled.Arch), number, [.. arguments]);
-        var returned = BpfInterpreter.Run(compiled.Program, call);
-        var decision = ReferenceEvaluator.Decide(compiled.Policy, call);
-        if (returned != decision.Action.SeccompReturn)
-            throw new InvalidOperationException(
-                $"compiler defect: the program returns {SeccompRet.Describe(returned)} but the policy says {decision.Action}");
-        return new Explanation(decision.Action, decision);
+        var call = SeccompInput.Call(Arches.AuditArch(compiled.Arch), unchecked((int)number), [.. arguments]);
+        var returned = BpfInterpreter.RunValidated(compiled.Program, call, out int executed);
+        return new Explanation(ReferenceEvaluator.Decide(compiled.Policy, call), returned, executed);
     }
 
     private static SourceLocation Start(PolicySource source) => new(source.Name, 1, 1);
 }
 
-/// <summary>The result of <see cref="PolicyCompiler.Explain"/>.</summary>
-public sealed record Explanation(PolicyAction Action, Decision Decision);
+/// <summary>The result of <see cref="PolicyCompiler.Explain"/>: the reference decision, what the filter
+/// returned, and how many BPF instructions it ran for the call.</summary>
+public sealed record Explanation(Decision Decision, uint FilterReturn, int InstructionsExecuted)
+{
+    public PolicyAction Action => Decision.Action;
+
+    public bool Agrees => FilterReturn == Decision.Action.SeccompReturn;
+}

@@ -49,6 +49,21 @@ public sealed class CgroupLayoutTests
     }
 
     [Fact]
+    public void ContainerWithTheHostsCgroupNamespaceSeesItsCgroupAsTheMountRoot()
+    {
+        const string id = "/docker/02dee188b066";
+        var layout = CgroupLayout.Parse(
+            [$"130 126 0:31 {id} /sys/fs/cgroup/memory rw,nosuid - cgroup cgroup rw,memory",
+             $"131 126 0:35 {id} /sys/fs/cgroup/pids rw,nosuid - cgroup cgroup rw,pids",
+             $"132 126 0:37 {id} /sys/fs/cgroup/unified rw,nosuid - cgroup2 cgroup2 rw"],
+            [$"8:pids:{id}/job", $"4:memory:{id}", $"0::{id}", "1:cpu:/elsewhere"]);
+        Assert.Equal("/", layout.V1OwnPaths["memory"]);
+        Assert.Equal("/job", layout.V1OwnPaths["pids"]);
+        Assert.Equal("/", layout.V2OwnPath);
+        Assert.Equal("/elsewhere", layout.V1OwnPaths["cpu"]);
+    }
+
+    [Fact]
     public void LimitsNameTheControllersTheyNeed()
     {
         Assert.Equal(["memory", "pids", "cpu"], new CgroupLimits(1 << 20, null, 5, 100).Controllers);

@@ -20,6 +20,35 @@ public sealed class PrivilegeTests : IDisposable
     }
 
     [Fact]
+    public void PtraceTracemeCannotMakeTheSupervisorATracerThatHoldsTheTarget()
+    {
+        Require.Root();
+        Require.FileExists("/usr/bin/python3");
+        // Without the filter PTRACE_TRACEME succeeds and names the supervisor as tracer; the exec then stops for
+        // it. The supervisor must detach, not leave the target stopped until the time limit.
+        var r = _nss.Run(["--disable_seccomp", "-t", "30"], "/usr/bin/python3", "-c",
+            "import ctypes, os; print(ctypes.CDLL(None).ptrace(0, 0, 0, 0), flush=True); " +
+            "os.execv('/bin/sh', ['sh', '-c', 'echo ran; grep TracerPid /proc/self/status'])");
+        Assert.Equal(["0", "ran", "TracerPid:\t0"], r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("exited", r.ReportString("reason"));
+        Assert.Equal(0, r.ExitCode);
+    }
+
+    [Fact]
+    public void ARootWithoutDacOverrideStillRemovesTheRunsFiles()
+    {
+        Require.Root();
+        Require.FileExists("/usr/bin/setpriv");
+        // As in a container without CAP_DAC_OVERRIDE: the launcher cannot enter nobody's 0700 directories and
+        // takes them over with CAP_CHOWN. Dispose fails the test if the per-run directory is left.
+        var r = _nss.RunRaw(["--state_dir", _nss.StateDir, "--", "/bin/sh", "-c", "mkdir -m 700 d && echo x > d/f && chmod 500 d && echo done"],
+            bashPrefix: "exec setpriv --bounding-set -dac_override,-dac_read_search -- \"$0\" \"$@\";");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal("done", r.Stdout.Trim());
+        Assert.DoesNotContain("could not remove", r.Stderr);
+    }
+
+    [Fact]
     public void InheritedDescriptorsAreClosed()
     {
         Require.Root();

@@ -65,6 +65,18 @@ public sealed class ProfileTests : IDisposable
     }
 
     [Fact]
+    public void ALinkedProfileFindsItsPolicyBesideTheRealFile()
+    {
+        Require.Cgroup("memory");
+        // The playground links /sandbox.toml to /etc/nssandbox/python.toml, which names policies/default.policy.
+        string link = Path.Combine(_nss.TempDir, "sandbox.toml");
+        File.CreateSymbolicLink(link, Profile("python.toml"));
+        var r = _nss.Run(["--config", link], "/bin/echo", "ok");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.EndsWith("configs/policies/default.policy", r.Report!.Value.GetProperty("sandbox").GetProperty("seccomp_policy").GetString());
+    }
+
+    [Fact]
     public void AMalformedFileIsOneLocatedErrorAndNothingRuns()
     {
         Require.Root();

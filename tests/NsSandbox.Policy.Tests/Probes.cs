@@ -40,7 +40,7 @@ public static class Probes
             for (int a = 0; a < 6; a++) args[a] = Value(random, constants);
             var call = SeccompInput.Call(arch, unchecked((int)nr), args);
             var expected = ReferenceEvaluator.Decide(policy, call);
-            uint actual = BpfInterpreter.Run(compiled.Program, call);
+            uint actual = BpfInterpreter.RunValidated(compiled.Program, call, out _);
             if (actual != expected.Action.SeccompReturn)
                 Assert.Fail($"seed {seed}, probe {i}: nr {nr} arch 0x{arch:x} args [{string.Join(", ", args.Select(x => $"0x{x:x}"))}]: " +
                     $"BPF returned {SeccompRet.Describe(actual)}, the policy says {expected.Action} ({expected.Reason})");

@@ -95,6 +95,14 @@ public static class FlagTable
                 (b, v, _) => b.ReportPath = v),
             new("trace_timing", null, null, "off", "print on stderr how long each step of the launch took (mode once)",
                 (b, _, _) => b.TraceTiming = true),
+            new("seccomp_policy", null, "FILE", "the built-in default.policy", "filter system calls with the policy in FILE (nsjail's policy language)",
+                (b, v, _) => b.SeccompPolicyFile = v),
+            new("seccomp_string", null, "POLICY", "none", "policy text, appended after --seccomp_policy's file (repeatable)",
+                (b, v, _) => b.SeccompStrings.Add(v)),
+            new("seccomp_log", null, null, "off", "the policy's KILL actions only log the call (to build a policy)",
+                (b, _, _) => b.SeccompLog = true),
+            new("disable_seccomp", null, null, "off", "run without any system call filter",
+                (b, _, o) => { b.DisableSeccomp = true; b.NoteOrigin("disable_seccomp", o); }),
         };
 
         flags.AddRange(CgroupFlags());

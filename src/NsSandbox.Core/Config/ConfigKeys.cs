@@ -38,6 +38,10 @@ public static class ConfigKeys
     /// <summary>The three mount flags are also written as [[fs.mount]] tables, which is how show prints them.</summary>
     public static readonly IReadOnlySet<string> MountFlags = new HashSet<string> { "bindmount", "bindmount_ro", "tmpfsmount" };
 
+    /// <summary>Keys whose relative paths are taken from the configuration file's directory, so that a profile
+    /// can name a file that sits next to it (configs/python.toml's policy).</summary>
+    public static readonly IReadOnlySet<string> RelativeToFile = new HashSet<string> { "seccomp_policy" };
+
     /// <summary>Sections in the order show prints them; a section not listed comes after these.</summary>
     public static readonly IReadOnlyList<string> SectionOrder =
         ["exec", "user", "fs", "limits", "cgroup", "env", "namespaces", "net", "seccomp", "launcher", "report"];
@@ -74,6 +78,10 @@ public static class ConfigKeys
         ["trace_timing"] = ("launcher", ConfigType.Switch, s => s.TraceTiming),
         ["report"] = ("report", ConfigType.Text, s => s.ReportPath),
         ["disable_clone_newnet"] = ("net", ConfigType.Switch, s => !s.Namespaces.HasFlag(Namespaces.Net)),
+        ["seccomp_policy"] = ("seccomp", ConfigType.Text, s => s.Seccomp.PolicyFile),
+        ["seccomp_string"] = ("seccomp", ConfigType.List, s => s.Seccomp.PolicyStrings.ToList()),
+        ["seccomp_log"] = ("seccomp", ConfigType.Switch, s => s.Seccomp.Log),
+        ["disable_seccomp"] = ("seccomp", ConfigType.Switch, s => s.Seccomp.Disabled),
     };
 
     public static readonly IReadOnlyList<ConfigKey> All = Build();

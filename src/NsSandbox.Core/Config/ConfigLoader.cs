@@ -82,7 +82,10 @@ public static class ConfigLoader
                 if (flag.Value) key.Flag.Apply(b, "", origin);
                 break;
             case ConfigType.Text:
-                key.Flag.Apply(b, Text(value, origin, "a string"), origin);
+                string str = Text(value, origin, "a string");
+                if (ConfigKeys.RelativeToFile.Contains(key.Flag.Name) && str.Length > 0 && !Path.IsPathRooted(str))
+                    str = Path.Combine(Path.GetDirectoryName(RealPath(file))!, str);
+                key.Flag.Apply(b, str, origin);
                 break;
             case ConfigType.Number:
                 key.Flag.Apply(b, value switch
@@ -180,4 +183,12 @@ public static class ConfigLoader
         DateTimeValueSyntax => "a date-time",
         _ => "a value",
     };
+
+    /// <summary>The file's path with symlinks resolved: a profile linked elsewhere (the playground's
+    /// /sandbox.toml) still finds the files beside it.</summary>
+    private static string RealPath(string file)
+    {
+        var info = new FileInfo(Path.GetFullPath(file));
+        return info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? info.FullName;
+    }
 }

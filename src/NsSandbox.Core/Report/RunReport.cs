@@ -9,6 +9,8 @@ public static class EndReason
     public const string Signaled = "signaled";
     public const string Timeout = "timeout";
     public const string SetupError = "setup-error";
+    /// <summary>The seccomp filter killed the command (SIGSYS from a KILL action).</summary>
+    public const string Seccomp = "seccomp";
     /// <summary>The cgroup's memory limit made the OOM killer end the command.</summary>
     public const string Oom = "oom";
 }
@@ -33,6 +35,10 @@ public sealed record RunReport
     /// <summary>A signal the supervisor forwarded to the sandbox (from its own SIGINT/SIGTERM/SIGHUP).</summary>
     public string? ForwardedSignal { get; init; }
     public SetupError? Error { get; init; }
+    /// <summary>The system call the seccomp filter killed the command for (reason "seccomp").</summary>
+    public SeccompViolation? Seccomp { get; init; }
+    /// <summary>--seccomp_log: the calls the policy would have killed, as the kernel logged them.</summary>
+    public List<SeccompLoggedCall>? SeccompLogged { get; init; }
     /// <summary>The cgroup's figures (null when the run had no cgroup): whether the OOM killer killed a
     /// process, the memory high-water mark, whether a fork was refused by pids_max, CPU time used.</summary>
     public bool? OomKilled { get; init; }
@@ -69,4 +75,8 @@ public sealed record ReportSandbox
     public required bool ReadOnlyRoot { get; init; }
     /// <summary>The host directory behind /data, when it still exists after the run.</summary>
     public string? DataDir { get; init; }
+    /// <summary>The seccomp policy in force: "default", a file, "--seccomp_string", or "none".</summary>
+    public string? SeccompPolicy { get; init; }
+    /// <summary>--seccomp_log: the policy's KILL actions were LOG.</summary>
+    public bool? SeccompLog { get; init; }
 }

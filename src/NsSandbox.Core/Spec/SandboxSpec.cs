@@ -40,6 +40,7 @@ public sealed record SandboxSpec
     public Verbosity Verbosity { get; init; } = Verbosity.Normal;
     /// <summary>Print where the launch's time went (docs/benchmarks.md).</summary>
     public bool TraceTiming { get; init; }
+    public SeccompSpec Seccomp { get; init; } = new();
 }
 
 public enum Verbosity { Quiet, Normal, Verbose }

@@ -30,6 +30,10 @@ public sealed class SpecBuilder
     public string? ReportPath { get; set; }
     public Verbosity Verbosity { get; set; } = Verbosity.Normal;
     public bool TraceTiming { get; set; }
+    public string? SeccompPolicyFile { get; set; }
+    public List<string> SeccompStrings { get; } = [];
+    public bool SeccompLog { get; set; }
+    public bool DisableSeccomp { get; set; }
     public ulong? CgroupMemMax { get; set; }
     public ulong? CgroupMemSwapMax { get; set; }
     public ulong? CgroupPidsMax { get; set; }
@@ -87,6 +91,9 @@ public sealed class SpecBuilder
             throw new SpecException(Origin("hostname", "--hostname"), "a hostname has 1 to 64 characters");
         if (!Cwd.StartsWith('/')) throw new SpecException(Origin("cwd", "--cwd"), $"{Cwd} is not an absolute path");
 
+        if (DisableSeccomp && (SeccompPolicyFile is not null || SeccompStrings.Count > 0 || SeccompLog))
+            throw new SpecException(Origin("disable_seccomp", "--disable_seccomp"), "cannot be combined with --seccomp_policy, --seccomp_string or --seccomp_log");
+
         string? dataDir = DataDir is null ? null : Path.GetFullPath(DataDir);
         if (dataDir is not null && FileTypes.Of(dataDir, followSymlinks: true) != FileType.Directory)
             throw new SpecException(Origin("data", "--data"), $"{DataDir} is not a directory");
@@ -115,6 +122,13 @@ public sealed class SpecBuilder
             ReportPath = ReportPath,
             Verbosity = Verbosity,
             TraceTiming = TraceTiming,
+            Seccomp = new SeccompSpec
+            {
+                PolicyFile = SeccompPolicyFile is null ? null : Path.GetFullPath(SeccompPolicyFile),
+                PolicyStrings = SeccompStrings.ToList(),
+                Log = SeccompLog,
+                Disabled = DisableSeccomp,
+            },
         };
     }
 

@@ -46,22 +46,27 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
             runDir.Dispose();
             var error = new SetupError("cgroup", null, (e as KernelException)?.Errno ?? 0,
                 e is CgroupUnavailableException ? e.Message : "cgroup: " + e.Message);
-            return BuildReport(runId, null, error, false, wall.Elapsed, spec.DataDir, planned.Plan.Rlimits, null, null);
+            return BuildReport(runId, null, error, false, null, wall.Elapsed, spec.DataDir, planned.Plan.Rlimits, null, null);
         }
         using var cgroupScope = cgroup;
         if (cgroup is not null) Verbose($"cgroup v{cgroup.Version}: {cgroup.Path}");
 
+        // Listening starts before the sandbox exists, so no record of its death can be missed.
+        using var audit = seccompFilter is null ? null : SeccompAudit.TryOpen();
         var (parentEnd, childEnd) = SeqPacketSocket.CreatePair();
         using var channel = new StageChannel(parentEnd);
         Spawner.Child child;
         using (childEnd)
             child = Spawner.Spawn(spec.Namespaces, childEnd, cgroup?.CloneIntoFd ?? -1, ["nssandbox", Stage2Entry.Argument], []);
         LaunchTrace.Mark("clone");
+        audit?.Watch(child.Pid);
 
         ChildExit? exit = null;
         SetupError? setupError = null;
         CgroupStats? stats = null;
         bool timedOut = false;
+        SeccompViolation? violation = null;
+        List<SeccompLoggedCall>? logged = null;
         using var signals = ForwardSignals(child.PidFd);
         try
         {
@@ -85,7 +90,7 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
             }
             LaunchTrace.Mark("channel closed (exec)");
 
-            if (!timedOut && !ChildProcess.WaitForExit(child.PidFd, Remaining(wall))) timedOut = true;
+            if (!timedOut && !ChildProcess.WaitForExit(child.PidFd, child.Pid, Remaining(wall))) timedOut = true;
             LaunchTrace.Mark("target exited");
         }
         catch (KernelException e)
@@ -96,8 +101,14 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
         {
             // Killing pid 1 of the sandbox's pid namespace ends every process in it.
             if (timedOut || setupError is not null) ChildProcess.Signal(child.PidFd, ChildProcess.SigKill);
+            else if (seccompFilter is not null) violation = SeccompViolationOf(child.Pid, audit);
             exit = ChildProcess.Reap(child.Pid);
             LaunchTrace.Mark("reaped");
+            if (spec.Seccomp.Log && audit is not null)
+            {
+                audit.Settle(LogSettle);
+                logged = SeccompLoggedCall.From(audit.Logged());
+            }
             lock (_signalLock)
             {
                 _reaped = true;
@@ -109,8 +120,24 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
         wall.Stop();
         runDir.Dispose();
         LaunchTrace.Mark("cleaned up");
-        return BuildReport(runId, exit, setupError, timedOut, wall.Elapsed, runDir.DataKept ? paths.DataDir : spec.DataDir,
-            planned.Plan.Rlimits, cgroup, stats);
+        return BuildReport(runId, exit, setupError, timedOut, violation, wall.Elapsed, runDir.DataKept ? paths.DataDir : spec.DataDir,
+            planned.Plan.Rlimits, cgroup, stats) with { SeccompLogged = logged };
+    }
+
+    /// <summary>With --seccomp_log, how long the audit socket must stay quiet before the run's records are counted.</summary>
+    private static readonly TimeSpan LogSettle = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long the kernel's audit thread may take to send the record of a seccomp kill.</summary>
+    private static readonly TimeSpan AuditDelay = TimeSpan.FromSeconds(2);
+
+    /// <summary>When the command (not yet reaped, so its pid is still its own) died of SIGSYS, the audit record
+    /// naming the call. Without an audit record there is no proof the filter sent the SIGSYS, unless the audit
+    /// log could not be read at all.</summary>
+    private static SeccompViolation? SeccompViolationOf(int pid, SeccompAudit? audit)
+    {
+        if (ChildProcess.PeekKillSignal(pid) != Signals.SigSys) return null;
+        if (audit is null) return SeccompViolation.From(null);
+        return audit.WaitForKill(AuditDelay) is { } record ? SeccompViolation.From(record) : null;
     }
 
     private TimeSpan? Remaining(Stopwatch wall) =>
@@ -141,8 +168,8 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
             if (!_reaped) ChildProcess.Signal(pidFd, signal);
     }
 
-    private RunReport BuildReport(string runId, ChildExit? exit, SetupError? error, bool timedOut, TimeSpan wall, string? dataDir,
-        IReadOnlyList<RlimitOp> rlimits, IRunCgroup? cgroup, CgroupStats? stats)
+    private RunReport BuildReport(string runId, ChildExit? exit, SetupError? error, bool timedOut, SeccompViolation? violation,
+        TimeSpan wall, string? dataDir, IReadOnlyList<RlimitOp> rlimits, IRunCgroup? cgroup, CgroupStats? stats)
     {
         string reason;
         int code;
@@ -164,7 +191,7 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
         }
         else if (exit?.Signal is { } sig)
         {
-            reason = EndReason.Signaled;
+            reason = violation is not null && sig == Signals.SigSys ? EndReason.Seccomp : EndReason.Signaled;
             code = 128 + sig;
         }
         else
@@ -188,6 +215,7 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
             PeakRssBytes = exit?.MaxRssBytes ?? 0,
             ForwardedSignal = _forwardedSignal != 0 ? Signals.Name(_forwardedSignal) : null,
             Error = error,
+            Seccomp = reason == EndReason.Seccomp ? violation : null,
             OomKilled = stats?.OomKilled,
             MemoryPeakBytes = stats?.MemoryPeakBytes,
             PidsLimitHit = stats?.PidsLimitHit,
@@ -203,6 +231,8 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
                 Chroot = spec.Chroot,
                 ReadOnlyRoot = !spec.ReadWrite,
                 DataDir = dataDir,
+                SeccompPolicy = spec.Seccomp.Label,
+                SeccompLog = spec.Seccomp.Log ? true : null,
             },
         };
     }

@@ -62,15 +62,24 @@ public sealed class RunDirectory : IDisposable
     public void Dispose()
     {
         if (_lock is null) return;
-        File.Delete(Path.Combine(_paths.RunDir!, CgroupsName));
-        if (DataKept)
+        try
         {
-            SafeDelete.Remove(_paths.RootMountPoint);
-            File.Delete(Path.Combine(_paths.RunDir!, LockName));
+            File.Delete(Path.Combine(_paths.RunDir!, CgroupsName));
+            if (DataKept)
+            {
+                SafeDelete.Remove(_paths.RootMountPoint);
+                File.Delete(Path.Combine(_paths.RunDir!, LockName));
+            }
+            else
+            {
+                SafeDelete.Remove(_paths.RunDir!);
+            }
         }
-        else
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            SafeDelete.Remove(_paths.RunDir!);
+            // The run is over and reported; say what is left and how to remove it rather than abort.
+            Console.Error.WriteLine($"nssandbox: could not remove the run directory {_paths.RunDir}: {e.Message} " +
+                "(removing the sandbox's files needs CAP_DAC_OVERRIDE or CAP_CHOWN); `nssandbox cleanup` removes it later");
         }
         _lock.Dispose();
         _lock = null;

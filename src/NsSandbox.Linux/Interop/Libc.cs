@@ -44,6 +44,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "chown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Chown(string path, uint uid, uint gid);
 
+    [LibraryImport(Lib, EntryPoint = "lchown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Lchown(string path, uint uid, uint gid);
+
     [LibraryImport(Lib, EntryPoint = "sethostname", SetLastError = true)]
     internal static partial int Sethostname(byte* name, nuint length);
 
@@ -92,6 +95,18 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib, EntryPoint = "socketpair", SetLastError = true)]
     internal static partial int Socketpair(int domain, int type, int protocol, int* fds);
+
+    [LibraryImport(Lib, EntryPoint = "socket", SetLastError = true)]
+    internal static partial int Socket(int domain, int type, int protocol);
+
+    [LibraryImport(Lib, EntryPoint = "bind", SetLastError = true)]
+    internal static partial int Bind(int fd, void* address, uint length);
+
+    [LibraryImport(Lib, EntryPoint = "ptrace", SetLastError = true)]
+    internal static partial nint Ptrace(int request, int pid, nint address, nint data);
+
+    [LibraryImport(Lib, EntryPoint = "waitid", SetLastError = true)]
+    internal static partial int Waitid(int idType, uint id, byte* info, int options);
 
     [LibraryImport(Lib, EntryPoint = "send", SetLastError = true)]
     internal static partial nint Send(int fd, byte* buffer, nuint length, int flags);

@@ -46,7 +46,7 @@ public static class CodeGenerator
         $"the compiled program has {count} instructions, {count - BpfValidator.MaxInstructions} over the kernel's limit of " +
         $"{BpfValidator.MaxInstructions}: use fewer argument conditions or merge rules");
 
-    /// <summary>The whole number space [0, 2^32) as ranges; adjacent ranges with the same plain action merged.</summary>
+    /// <summary>The whole number space [0, 2^32) as ranges; adjacent ranges that decide alike merged.</summary>
     private static List<Range> Ranges(ResolvedPolicy policy)
     {
         var ranges = new List<Range>();
@@ -54,8 +54,7 @@ public static class CodeGenerator
         void Add(ulong start, SyscallDecision decision)
         {
             if (ranges.Count > 0 && ranges[^1].Start == start) ranges.RemoveAt(ranges.Count - 1);
-            if (ranges.Count > 0 && decision.IsPlain && ranges[^1].Decision.IsPlain && ranges[^1].Decision.Fallback == decision.Fallback)
-                return;
+            if (ranges.Count > 0 && ranges[^1].Decision.SameAs(decision)) return;
             ranges.Add(new Range(start, decision));
         }
         Add(0, defaultDecision);

@@ -67,7 +67,11 @@ public sealed partial class Resolver
             case UseItem use:
                 if (!_policies.TryGetValue(use.PolicyName, out var used))
                     throw new PolicyException(use.Location, $"undefined policy '{use.PolicyName}' (a policy may only USE policies defined before it)");
-                into.AddRange(used.Rules);
+                // A rule already in the list can never decide a second time (the first copy matches first), so
+                // it is left out: USE p, USE p in each of n nested policies would otherwise grow as 2^n.
+                var present = new HashSet<ResolvedRule>(into, ReferenceEqualityComparer.Instance);
+                foreach (var rule in used.Rules)
+                    if (present.Add(rule)) into.Add(rule);
                 break;
             case ActionBlock block:
                 var action = ResolveAction(block.Action);

@@ -26,12 +26,25 @@ public sealed class IncludeLoader(PolicyOptions options)
         throw new PolicyException(at, $"cannot #include \"{name}\": no such file (looked for {string.Join(", ", tried)})");
     }
 
+    /// <summary>Far more than any real policy; a device such as /dev/zero must end in an error, not fill memory.</summary>
+    public const int MaxChars = 16 << 20;
+
     /// <summary>Reads a policy file, turning I/O failures into a positioned error.</summary>
     public static string Read(string fullPath, string shownName, SourceLocation? at)
     {
         try
         {
-            return System.IO.File.ReadAllText(fullPath);
+            using var reader = new StreamReader(fullPath);
+            var text = new System.Text.StringBuilder();
+            var chunk = new char[1 << 16];
+            int n;
+            while ((n = reader.Read(chunk, 0, chunk.Length)) > 0)
+            {
+                if (text.Length + n > MaxChars)
+                    throw new PolicyException(at, $"policy file '{shownName}' is longer than {MaxChars >> 20} Mi characters");
+                text.Append(chunk, 0, n);
+            }
+            return text.ToString();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

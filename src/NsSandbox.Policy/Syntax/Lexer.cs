@@ -18,7 +18,7 @@ public sealed class Lexer(string text, string file)
         var at = Here();
         if (_pos >= text.Length) return new Token(TokenKind.EndOfFile, "", 0, at);
         char c = text[_pos];
-        if (IsIdentifierStart(c)) return new Token(TokenKind.Identifier, TakeWhile(IsIdentifierPart), 0, at);
+        if (IsIdentifierStart(c)) return new Token(TokenKind.Identifier, Name(at), 0, at);
         if (char.IsAsciiDigit(c) || (c == '-' && _pos + 1 < text.Length && char.IsAsciiDigit(text[_pos + 1])))
             return ReadNumber(at);
         if (c == '"') return ReadString(at);
@@ -94,10 +94,24 @@ public sealed class Lexer(string text, string file)
         string body = TakeWhile(IsIdentifierPart);
         string spelling = text[start.._pos];
         if (!TryParseMagnitude(body, out ulong magnitude))
-            throw new PolicyException(at, $"invalid number '{spelling}' (expected decimal, 0x hex, 0 octal or 0b binary, at most 64 bits)");
+            throw new PolicyException(at, $"invalid number '{Shortened(spelling)}' (expected decimal, 0x hex, 0 octal or 0b binary, at most 64 bits)");
         if (negative && magnitude > 1UL << 63)
-            throw new PolicyException(at, $"number '{spelling}' does not fit in 64 bits");
+            throw new PolicyException(at, $"number '{Shortened(spelling)}' does not fit in 64 bits");
         return new Token(TokenKind.Number, spelling, negative ? unchecked(0 - magnitude) : magnitude, at);
+    }
+
+    /// <summary>A number as the language spells it (decimal, 0x, 0 octal, 0b, optional '-', 64-bit two's
+    /// complement), for tools that take numbers on the command line.</summary>
+    public static bool TryParseNumber(string spelling, out ulong value)
+    {
+        bool negative = spelling.StartsWith('-');
+        if (!TryParseMagnitude(negative ? spelling[1..] : spelling, out ulong magnitude) || (negative && magnitude > 1UL << 63))
+        {
+            value = 0;
+            return false;
+        }
+        value = negative ? unchecked(0 - magnitude) : magnitude;
+        return true;
     }
 
     private static bool TryParseMagnitude(string s, out ulong value)
@@ -148,7 +162,7 @@ public sealed class Lexer(string text, string file)
     private Token ReadDirective(SourceLocation at)
     {
         Advance(); // '#'
-        string name = TakeWhile(IsIdentifierPart);
+        string name = Name(at);
         return name switch
         {
             "define" => new Token(TokenKind.Define, "#define", 0, at),
@@ -180,6 +194,20 @@ public sealed class Lexer(string text, string file)
 
     private static string Printable(char c) =>
         c is >= ' ' and <= '~' ? $"'{c}'" : $"U+{(int)c:X4}";
+
+    /// <summary>Longer than any syscall, argument or constant name needs; keeps messages that quote a name short.</summary>
+    public const int MaxNameLength = 128;
+
+    private string Name(SourceLocation at)
+    {
+        string name = TakeWhile(IsIdentifierPart);
+        if (name.Length > MaxNameLength)
+            throw new PolicyException(at, $"name '{Shortened(name)}' is {name.Length} characters long (at most {MaxNameLength})");
+        return name;
+    }
+
+    /// <summary>A spelling quoted in a message: at most 40 characters of it.</summary>
+    private static string Shortened(string s) => s.Length <= 40 ? s : s[..37] + "...";
 
     private static bool IsIdentifierStart(char c) => char.IsAsciiLetter(c) || c == '_';
 

@@ -56,7 +56,9 @@ public sealed class SyscallTable
     public IReadOnlyList<string> NearestNames(string name, int max = 3)
     {
         var limit = Math.Max(2, name.Length / 3);
+        // Names whose lengths differ by more than the limit cannot be close: skipping them keeps a huge name cheap.
         return byName.Keys
+            .Where(candidate => Math.Abs(candidate.Length - name.Length) <= limit)
             .Select(candidate => (candidate, distance: EditDistance.Between(name, candidate)))
             .Where(c => c.distance <= limit)
             .OrderBy(c => c.distance).ThenBy(c => c.candidate, StringComparer.Ordinal)

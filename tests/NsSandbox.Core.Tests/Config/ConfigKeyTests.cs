@@ -71,6 +71,12 @@ public sealed class ConfigKeyTests
             { "launcher.state-dir", "[launcher]\nstate-dir = \"/srv/state\"", ["--state_dir", "/srv/state"] },
             { "launcher.trace-timing", "[launcher]\ntrace-timing = true", ["--trace_timing"] },
             { "report.report", "[report]\nreport = \"run.json\"", ["--report", "run.json"] },
+            { "seccomp.seccomp-policy", "[seccomp]\nseccomp-policy = \"/srv/job.policy\"", ["--seccomp_policy", "/srv/job.policy"] },
+            { "seccomp.seccomp-string", "[seccomp]\nseccomp-string = [\"POLICY p { ALLOW { read } }\", \"USE p DEFAULT KILL\"]",
+                ["--seccomp_string", "POLICY p { ALLOW { read } }", "--seccomp_string", "USE p DEFAULT KILL"] },
+            { "seccomp.seccomp-log", "[seccomp]\nseccomp-log = true", ["--seccomp_log"] },
+            { "seccomp.disable-seccomp", "[seccomp]\ndisable-seccomp = true", ["--disable_seccomp"] },
+            { "seccomp.disable-seccomp", "[seccomp]\ndisable-seccomp = true\nseccomp-log = true", ["--disable_seccomp", "--seccomp_log"] },
         };
         foreach (var (name, _, unit, _) in FlagTable.Rlimits)
         {

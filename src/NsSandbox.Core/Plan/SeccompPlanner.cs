@@ -1,0 +1,89 @@
+using System.Runtime.InteropServices;
+using NsSandbox.Core.Spec;
+using NsSandbox.Policy;
+using NsSandbox.Policy.Syscalls;
+
+namespace NsSandbox.Core.Plan;
+
+/// <summary>Compiles the run's seccomp policy into the filter stage 2 loads (docs/seccomp.md). Runs in the
+/// parent before anything is created, so a bad policy is a usage error with its file:line:column.</summary>
+public static class SeccompPlanner
+{
+    /// <summary>The name --seccomp_string text is reported under.</summary>
+    public const string StringSource = "--seccomp_string";
+    private const string DefaultResource = "NsSandbox.default.policy";
+
+    /// <summary>The host's architecture: the only one the filter lets through.</summary>
+    public static Arch HostArch => RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 => Arch.X86_64,
+        Architecture.Arm64 => Arch.Aarch64,
+        var other => throw new SpecException("seccomp", $"no syscall table for {other}; use --disable_seccomp"),
+    };
+
+    /// <summary>The filter as sock_filter bytes, or null with --disable_seccomp.</summary>
+    public static byte[]? Compile(SeccompSpec spec)
+    {
+        if (spec.Disabled) return null;
+        var arch = HostArch;
+        byte[] program;
+        try
+        {
+            program = spec switch
+            {
+                { UsesDefault: true } => PolicyCompiler.Compile(new PolicySource("default.policy", DefaultPolicyText(), "/"), arch).Bytes,
+                { PolicyStrings.Count: 0, PolicyFile: { } file } => PolicyCompiler.CompileFile(file, arch).Bytes,
+                _ => CompileStrings(spec, arch),
+            };
+        }
+        catch (PolicyException e)
+        {
+            // "nssandbox: FILE:LINE:COLUMN: message", the position standing where a flag's name would.
+            throw new SpecException(e.Location?.ToString() ?? Origin(spec), e.Message);
+        }
+        catch (IOException e)
+        {
+            throw new SpecException("--seccomp_policy", e.Message);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new SpecException("--seccomp_policy", e.Message);
+        }
+        return spec.Log ? SeccompLogMode.Apply(program, arch) : program;
+    }
+
+    /// <summary>The strings are one source, joined by newlines, after an #include of the file (if any) on a
+    /// line of its own; so the strings may USE the file's policies. Lines are counted from the strings' first.</summary>
+    private static byte[] CompileStrings(SeccompSpec spec, Arch arch)
+    {
+        string text = string.Join('\n', spec.PolicyStrings);
+        if (spec.PolicyFile is not { } file) return CompileText(text, arch);
+        if (file.Contains('"') || file.Contains('\n'))
+            throw new SpecException("--seccomp_policy", $"{file}: a policy path cannot contain a quote or a newline");
+        if (!File.Exists(file)) throw new SpecException("--seccomp_policy", $"{file}: no such file");
+        try
+        {
+            return CompileText($"#include \"{file}\"\n{text}", arch);
+        }
+        catch (PolicyException e) when (e.Location is { File: StringSource } at)
+        {
+            throw new PolicyException(at with { Line = at.Line - 1 }, e.Message);
+        }
+    }
+
+    // #include in a string is relative to the current directory, as for a path given on the command line.
+    private static byte[] CompileText(string text, Arch arch) =>
+        PolicyCompiler.Compile(new PolicySource(StringSource, text, Directory.GetCurrentDirectory()), arch).Bytes;
+
+    private static string Origin(SeccompSpec spec) =>
+        spec.UsesDefault ? "the built-in default policy" : spec.PolicyFile is null ? StringSource : "--seccomp_policy";
+
+    /// <summary>configs/policies/default.policy, embedded in the binary so that it is one file.</summary>
+    public static string DefaultPolicyText()
+    {
+        using var stream = typeof(SeccompPlanner).Assembly.GetManifestResourceStream(DefaultResource)
+            ?? throw new InvalidOperationException("the default policy is not embedded in this build");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}

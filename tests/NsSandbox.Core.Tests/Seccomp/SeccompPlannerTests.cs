@@ -1,0 +1,79 @@
+using NsSandbox.Core.Plan;
+using NsSandbox.Core.Spec;
+using NsSandbox.Policy;
+using NsSandbox.Policy.Bpf;
+using NsSandbox.Policy.Syscalls;
+using static NsSandbox.Core.Tests.Config.ConfigFixture;
+
+namespace NsSandbox.Core.Tests.Seccomp;
+
+/// <summary>Choosing and compiling the run's policy: the embedded default is configs/policies/default.policy,
+/// the shipped policies compile on both architectures, and a bad policy is a usage error at its position.</summary>
+public sealed class SeccompPlannerTests
+{
+    [Fact]
+    public void TheEmbeddedDefaultIsTheShippedFile() =>
+        Assert.Equal(File.ReadAllText(RepoFile("configs/policies/default.policy")), SeccompPlanner.DefaultPolicyText());
+
+    [Theory]
+    [InlineData("default.policy", Arch.X86_64)]
+    [InlineData("default.policy", Arch.Aarch64)]
+    [InlineData("minimal.policy", Arch.X86_64)]
+    [InlineData("minimal.policy", Arch.Aarch64)]
+    public void TheShippedPoliciesCompileOnBothArchitectures(string file, Arch arch)
+    {
+        var compiled = PolicyCompiler.CompileFile(RepoFile("configs/policies/" + file), arch);
+        BpfInterpreter.Validate(compiled.Program);
+        Assert.InRange(compiled.Program.Count, 10, 1000);
+    }
+
+    [Fact]
+    public void NoFlagMeansTheDefaultAndDisableMeansNoFilter()
+    {
+        Assert.Equal("default", FromFlags().Seccomp.Label);
+        Assert.NotNull(SeccompPlanner.Compile(FromFlags().Seccomp));
+        Assert.Null(SeccompPlanner.Compile(FromFlags("--disable_seccomp").Seccomp));
+        Assert.Equal("none", FromFlags("--disable_seccomp").Seccomp.Label);
+    }
+
+    [Fact]
+    public void ABadStringIsAUsageErrorAtItsLineAndColumn()
+    {
+        var e = Assert.Throws<SpecException>(() => SeccompPlanner.Compile(
+            FromFlags("--seccomp_string", "POLICY p { ALLOW { read } }", "--seccomp_string", "USE p DEFAULT KIL").Seccomp));
+        Assert.StartsWith("--seccomp_string:2:", e.Origin);
+    }
+
+    [Fact]
+    public void AStringAfterAFileCountsLinesFromTheStrings()
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"nss-planner-{Guid.NewGuid():N}.policy");
+        File.WriteAllText(file, "POLICY p { ALLOW { read } }\n");
+        try
+        {
+            var e = Assert.Throws<SpecException>(() => SeccompPlanner.Compile(
+                FromFlags("--seccomp_policy", file, "--seccomp_string", "USE q DEFAULT KILL").Seccomp));
+            Assert.StartsWith("--seccomp_string:1:", e.Origin);
+            Assert.NotNull(SeccompPlanner.Compile(FromFlags("--seccomp_policy", file, "--seccomp_string", "USE p DEFAULT KILL").Seccomp));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void DisableCannotBeCombinedWithAPolicyInTheSameFile()
+    {
+        var e = Assert.Throws<SpecException>(() => FromToml("[seccomp]\ndisable-seccomp = true\nseccomp-log = true"));
+        Assert.Contains("seccomp.disable-seccomp", e.Origin);
+    }
+
+    [Fact]
+    public void AConfigFilesRelativePolicyIsTakenFromItsDirectory()
+    {
+        var spec = FromToml("[seccomp]\nseccomp-policy = \"policies/job.policy\"");
+        Assert.Equal(Path.Combine(Path.GetTempPath(), "policies", "job.policy"), spec.Seccomp.PolicyFile);
+        Assert.Equal("/srv/job.policy", FromFlags("--config", RepoFile("configs/default.toml"), "--seccomp_policy", "/srv/job.policy").Seccomp.PolicyFile);
+    }
+}
