@@ -9,6 +9,7 @@
 #   BENCH_SECONDS=5          how long each throughput figure runs
 #   BENCH_POLICY=FILE        the seccomp policy to measure (default: configs/policies/default.policy)
 #   BENCH_NO_BUILD=1         use artifacts/bin/nssandbox as it is
+#   BENCH_BINARY=FILE        measure this nssandbox binary instead (no build)
 #   BENCH_OUT=DIR            keep the raw results there (default: a temporary directory)
 #   BENCH_BEFORE=BINARY      an earlier nssandbox to compare with (latency and breakdown), e.g. built from
 #                            an older commit in a scratch worktree
@@ -41,8 +42,8 @@ trap cleanup EXIT
 [ -n "$out" ] || out=$work/results
 mkdir -p "$out" "$work/state" "$work/data"
 
-[ -n "${BENCH_NO_BUILD:-}" ] || ./build.sh >/dev/null
-nss=$repo/artifacts/bin/nssandbox
+nss=${BENCH_BINARY:-$repo/artifacts/bin/nssandbox}
+[ -n "${BENCH_NO_BUILD:-}" ] || [ -n "${BENCH_BINARY:-}" ] || ./build.sh >/dev/null
 gcc -O2 -Wall -Wextra -Werror -o "$work/launchbench" bench/src/launchbench.c
 gcc -O2 -Wall -Wextra -Werror -o "$work/seccompbench" bench/src/seccompbench.c -lseccomp
 
