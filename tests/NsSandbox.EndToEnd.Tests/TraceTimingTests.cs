@@ -27,7 +27,7 @@ public sealed class TraceTimingTests : IDisposable
         Assert.Equal(0, r.ExitCode);
         var stamps = Parse(r.Stderr);
 
-        string[] supervisor = ["process start", "runtime start", "spec", "run dir and plan", "clone", "id maps", "plan sent",
+        string[] supervisor = ["process start", "runtime start", "spec", "seccomp compiled", "run dir and plan", "clone", "id maps", "plan sent",
             "channel closed (exec)", "target exited", "reaped", "cleaned up", "report"];
         string[] stage2 = ["process start", "runtime start", "plan received", "mounts", "pivot_root", "privileges", "exec"];
         Assert.Equal(supervisor, stamps.Where(s => s.Process == "supervisor").Select(s => s.Step));
