@@ -54,7 +54,8 @@ seccomp_default=0
 "$nss" --help 2>&1 | grep -q -- --disable_seccomp && seccomp_default=1
 have_policy=0
 if [ -f "$policy" ]; then
-    dotnet run --project bench/policytool -c Release -v q -- "$policy" "$work/policy" >"$out/policytool.txt"
+    dotnet build bench/policytool -c Release -v q >/dev/null
+    dotnet run --project bench/policytool -c Release --no-build -- "$policy" "$work/policy" >"$out/policytool.txt"
     "$work/seccompbench" export "$work/policy.rules" "$work/libseccomp.bpf"
     "$work/seccompbench" export "$work/policy.rules" "$work/libseccomp-tree.bpf" tree
     have_policy=1
