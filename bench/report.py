@@ -137,7 +137,7 @@ def syscall_section(results):
     for prog, call, size, executed, ret in read_tsv(os.path.join(results, "bpf_count.tsv")):
         counts[(prog, call)] = (int(size) // 8, int(executed))
     program = {"none": None, "nssandbox": "policy", "libseccomp": "libseccomp", "libseccomp-tree": "libseccomp-tree"}
-    tool = open(os.path.join(results, "policytool.txt")).read().strip()
+    tool = open(os.path.join(results, "policytool.txt")).read().strip().replace(os.getcwd() + "/", "")
     lines = ["### Syscall overhead under the default policy", "",
              f"getppid() in a loop, the best of {rounds} interleaved rounds of 2,000,000 calls. Policy: {tool}.", "",
              "| filter | ns per getppid | over no filter | program length | instructions run: read | getppid |",
