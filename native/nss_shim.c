@@ -25,6 +25,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nss_shim.h"
@@ -223,9 +224,16 @@ static void fail(const char *what, int err)
     _exit(NSS_SETUP_EXIT);
 }
 
+// --trace_timing measures from here: the first code of this process to run, before the .NET runtime starts.
+static int64_t start_ns;
+
+int64_t nss_start_time_ns(void) { return start_ns; }
+
 __attribute__((constructor)) static void nss_execve_stage(int argc, char **argv, char **envp)
 {
     (void)envp;
+    struct timespec now;
+    if (clock_gettime(CLOCK_MONOTONIC, &now) == 0) start_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
     if (argc < 7 || strcmp(argv[1], NSS_EXECVE_STAGE) != 0) return;
     unsigned long flags = strtoul(argv[3], NULL, 0);
     if (!(flags & CLONE_NEWUSER)) {

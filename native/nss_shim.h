@@ -44,3 +44,5 @@ int nss_pivot_root(const char *new_root, const char *put_old);
 int nss_drop_capabilities(void);
 // Brings the loopback interface of the current network namespace up. Returns 0 or -errno.
 int nss_loopback_up(void);
+// CLOCK_MONOTONIC in ns when this process's first constructor ran (before the .NET runtime started).
+int64_t nss_start_time_ns(void);

@@ -1,12 +1,11 @@
 using System.Text.Json.Serialization;
-using NsSandbox.Core.Channel;
 using NsSandbox.Core.Report;
 
 namespace NsSandbox.Core;
 
-/// <summary>Source-generated JSON (no reflection, NativeAOT-safe) for the channel and the report.</summary>
+/// <summary>Source-generated JSON (no reflection, NativeAOT-safe) for the report. The channel has its own
+/// binary codec (ChannelCodec).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(ChannelMessage))]
 [JsonSerializable(typeof(RunReport))]
 internal sealed partial class CoreJsonContext : JsonSerializerContext;

@@ -6,7 +6,7 @@ namespace NsSandbox.Linux;
 /// (or its successful execve, the descriptor being close-on-exec) reads as end of file.</summary>
 public sealed unsafe class SeqPacketSocket : IDisposable
 {
-    private const int AfUnix = 1, SockSeqpacket = 5, SockCloexec = 0x80000, MsgNoSignal = 0x4000;
+    private const int AfUnix = 1, SockSeqpacket = 5, SockCloexec = 0x80000, MsgNoSignal = 0x4000, MsgPeek = 0x2, MsgTrunc = 0x20;
     private const short PollIn = 0x1, PollHup = 0x10, PollRdHup = 0x2000;
     public const int MaxMessage = 1 << 20;
     /// <summary>Where stage 2 finds its end of the channel (the shim puts it there).</summary>
@@ -35,19 +35,29 @@ public sealed unsafe class SeqPacketSocket : IDisposable
     /// <summary>The next message, or null at end of file.</summary>
     public byte[]? Receive()
     {
-        var buffer = new byte[MaxMessage];
+        // Peeking with MSG_TRUNC gives the next message's length without taking it, so the buffer fits the
+        // message: one of MaxMessage bytes cost each process 256 freshly zeroed pages.
+        nint length = RecvRetrying(null, 0, MsgPeek | MsgTrunc);
+        if (length <= 0) return null;
+        var buffer = new byte[Math.Min(length, MaxMessage)];
+        fixed (byte* p = buffer)
+        {
+            nint n = RecvRetrying(p, (nuint)buffer.Length, 0);
+            return n <= 0 ? null : n == buffer.Length ? buffer : buffer.AsSpan(0, (int)n).ToArray();
+        }
+    }
+
+    /// <summary>recv(2), retried on EINTR; 0 at end of file or when the peer is gone.</summary>
+    private nint RecvRetrying(byte* buffer, nuint length, int flags)
+    {
         while (true)
         {
-            fixed (byte* p = buffer)
-            {
-                nint n = Libc.Recv(Fd, p, (nuint)buffer.Length, 0);
-                if (n > 0) return buffer.AsSpan(0, (int)n).ToArray();
-                if (n == 0) return null;
-                int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-                if (errno == Errno.Interrupted) continue;
-                if (errno == Errno.ConnectionReset) return null; // the peer is gone
-                throw new KernelException("recv", "sync channel", errno);
-            }
+            nint n = Libc.Recv(Fd, buffer, length, flags);
+            if (n >= 0) return n;
+            int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            if (errno == Errno.Interrupted) continue;
+            if (errno == Errno.ConnectionReset) return 0; // the peer is gone
+            throw new KernelException("recv", "sync channel", errno);
         }
     }
 

@@ -8,6 +8,7 @@ using NsSandbox.Core.Report;
 using NsSandbox.Core.Spec;
 using NsSandbox.Core.Stage2;
 using NsSandbox.Core.Supervision;
+using NsSandbox.Core.Timing;
 using NsSandbox.Linux;
 
 namespace NsSandbox;
@@ -31,6 +32,7 @@ public static class Program
 
     private static int Run(string[] args)
     {
+        long mainNs = MonotonicClock.NowNs;
         if (args.Length > 0 && args[0] == "cleanup") return StaleCleanup.Run(args[1..], Console.Out, Console.Error);
         if (args.Length > 0 && args[0] == "config") return ConfigCommand.Run(args[1..], Console.Out);
         if (args.Length > 0 && args[0] == "policy") return PolicyCommand.Run(args[1..], Console.Out, Console.Error);
@@ -41,11 +43,17 @@ public static class Program
             return 0;
         }
         var spec = parsed.Builder.Build();
+        if (spec.TraceTiming)
+        {
+            LaunchTrace.Enable(LaunchTrace.Supervisor, mainNs);
+            LaunchTrace.Mark("spec");
+        }
         long compileStart = Stopwatch.GetTimestamp();
         byte[]? seccompFilter = SeccompPlanner.Compile(spec.Seccomp);
         if (seccompFilter is not null && spec.Verbosity == Verbosity.Verbose)
             Console.Error.WriteLine($"nssandbox: seccomp: {spec.Seccomp.Label}: {seccompFilter.Length / 8} instructions, " +
                 $"compiled in {Stopwatch.GetElapsedTime(compileStart).TotalMilliseconds:0.0} ms");
+        LaunchTrace.Mark("seccomp compiled");
         if (spec.Mode == RunMode.Execve)
         {
             var failure = ExecveLauncher.Exec(spec, new RealHostView(), seccompFilter);
@@ -70,6 +78,8 @@ public static class Program
         }
         Announce(spec, report);
         if (spec.ReportPath is { } path) ReportWriter.Write(report, path);
+        LaunchTrace.Mark("report");
+        if (spec.TraceTiming) LaunchTrace.Print(Console.Error);
         return report.LauncherExitCode;
     }
 

@@ -19,6 +19,9 @@ public sealed class ArgParserTests
     [Fact]
     public void ModeExecve() => Assert.Equal(RunMode.Execve, Parse("-Me", "x").Mode);
 
+    [Fact]
+    public void TraceTimingIsASwitch() => Assert.True(Parse("--trace-timing", "x").TraceTiming);
+
     [Theory]
     [InlineData("--time_limit", "5")]
     [InlineData("--time-limit", "5")]

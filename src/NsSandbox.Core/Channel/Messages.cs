@@ -6,6 +6,8 @@ public enum MessageKind
     Plan,
     /// <summary>Stage 2 to parent: setup failed; stage 2 exits right after.</summary>
     SetupError,
+    /// <summary>Stage 2 to parent, just before it execs the target (--trace_timing only): its timestamps.</summary>
+    Timing,
 }
 
 /// <summary>The one message type on the parent/stage-2 channel.</summary>
@@ -13,6 +15,7 @@ public sealed record ChannelMessage(MessageKind Kind)
 {
     public Plan.Plan? Plan { get; init; }
     public SetupError? Error { get; init; }
+    public IReadOnlyList<Timing.TimingStamp>? Timing { get; init; }
 }
 
 /// <summary>A failure inside stage 2: which step, on what path, with which errno.</summary>

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text.Json;
 using NsSandbox.Linux;
 
 namespace NsSandbox.Core.Channel;
@@ -13,8 +12,7 @@ public sealed class StageChannel(SeqPacketSocket socket) : IDisposable
 
     public SeqPacketSocket Socket { get; } = socket;
 
-    public void Send(ChannelMessage message) =>
-        Socket.Send(JsonSerializer.SerializeToUtf8Bytes(message, CoreJsonContext.Default.ChannelMessage));
+    public void Send(ChannelMessage message) => Socket.Send(ChannelCodec.Encode(message));
 
     /// <summary>The next message, or null when the peer closed the channel.</summary>
     public ChannelMessage? Receive()
@@ -33,10 +31,9 @@ public sealed class StageChannel(SeqPacketSocket socket) : IDisposable
         }
         try
         {
-            return JsonSerializer.Deserialize(raw, CoreJsonContext.Default.ChannelMessage)
-                ?? throw new InvalidDataException("empty message on the sync channel");
+            return ChannelCodec.Decode(raw);
         }
-        catch (JsonException e)
+        catch (InvalidDataException e)
         {
             throw new InvalidDataException("malformed message on the sync channel: " + e.Message, e);
         }

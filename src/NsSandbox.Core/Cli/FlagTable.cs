@@ -93,6 +93,8 @@ public static class FlagTable
                 (b, v, _) => b.StateDir = v),
             new("report", null, "FILE", "none", "write the run's JSON report to FILE, or - for stderr",
                 (b, v, _) => b.ReportPath = v),
+            new("trace_timing", null, null, "off", "print on stderr how long each step of the launch took (mode once)",
+                (b, _, _) => b.TraceTiming = true),
             new("seccomp_policy", null, "FILE", "the built-in default.policy", "filter system calls with the policy in FILE (nsjail's policy language)",
                 (b, v, _) => b.SeccompPolicyFile = v),
             new("seccomp_string", null, "POLICY", "none", "policy text, appended after --seccomp_policy's file (repeatable)",

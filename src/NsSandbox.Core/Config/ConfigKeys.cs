@@ -81,6 +81,7 @@ public static class ConfigKeys
         ["quiet"] = ("launcher", ConfigType.Switch, s => s.Verbosity == Verbosity.Quiet),
         ["verbose"] = ("launcher", ConfigType.Switch, s => s.Verbosity == Verbosity.Verbose),
         ["state_dir"] = ("launcher", ConfigType.Text, s => s.StateDir),
+        ["trace_timing"] = ("launcher", ConfigType.Switch, s => s.TraceTiming),
         ["report"] = ("report", ConfigType.Text, s => s.ReportPath),
         ["disable_clone_newnet"] = ("net", ConfigType.Switch, s => !s.Namespaces.HasFlag(Namespaces.Net)),
         ["net"] = ("net", ConfigType.Text, s => s.Net.ModeName),

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using NsSandbox.Core.Channel;
 using NsSandbox.Core.Plan;
 using NsSandbox.Core.Spec;
@@ -16,9 +15,7 @@ public static class ExecveLauncher
     public static KernelException Exec(SandboxSpec spec, IHostView host, byte[]? seccompFilter = null)
     {
         var planned = Planner.Create(spec, RunPaths.ForExecve(RunIds.New(), spec.DataDir), host, seccompFilter);
-        byte[] json = JsonSerializer.SerializeToUtf8Bytes(new ChannelMessage(MessageKind.Plan) { Plan = planned.Plan },
-            CoreJsonContext.Default.ChannelMessage);
-        int fd = SelfExec.MemoryFile(json);
+        int fd = SelfExec.MemoryFile(ChannelCodec.Encode(new ChannelMessage(MessageKind.Plan) { Plan = planned.Plan }));
         var users = planned.Users;
         return SelfExec.Exec(
         [

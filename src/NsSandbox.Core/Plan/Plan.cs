@@ -29,6 +29,8 @@ public sealed record Plan
     public bool LoopbackUp { get; init; } = true;
     public byte[]? SeccompFilter { get; init; }
     public uint SeccompFlags { get; init; }
+    /// <summary>--trace_timing: stage 2 sends its timestamps before it execs the target.</summary>
+    public bool TraceTiming { get; init; }
 }
 
 /// <summary>One resolved rlimit: both values in the kernel's unit; ulong.MaxValue is RLIM_INFINITY.</summary>

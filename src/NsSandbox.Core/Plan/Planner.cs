@@ -32,6 +32,7 @@ public static class Planner
             DieWithParent = spec.Mode == RunMode.Once,
             SeccompFilter = seccompFilter,
             LoopbackUp = spec.Net.LoopbackUp,
+            TraceTiming = spec.TraceTiming,
         };
         return new PlannedRun(plan, users, paths);
     }

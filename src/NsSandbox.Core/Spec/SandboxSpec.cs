@@ -39,6 +39,8 @@ public sealed record SandboxSpec
     public string? ReportPath { get; init; }
     public Verbosity Verbosity { get; init; } = Verbosity.Normal;
     public Network.NetSpec Net { get; init; } = new();
+    /// <summary>Print where the launch's time went (docs/benchmarks.md).</summary>
+    public bool TraceTiming { get; init; }
     public SeccompSpec Seccomp { get; init; } = new();
 }
 

@@ -29,6 +29,7 @@ public sealed class SpecBuilder
     public TimeSpan? TimeLimit { get; set; }
     public string? ReportPath { get; set; }
     public Verbosity Verbosity { get; set; } = Verbosity.Normal;
+    public bool TraceTiming { get; set; }
     public string? SeccompPolicyFile { get; set; }
     public List<string> SeccompStrings { get; } = [];
     public bool SeccompLog { get; set; }
@@ -75,6 +76,8 @@ public sealed class SpecBuilder
                 throw new SpecException("--time_limit", "mode execve has no supervisor to enforce a time limit; use mode once (-Mo)");
             if (ReportPath is not null)
                 throw new SpecException("--report", "mode execve has no supervisor to write a report; use mode once (-Mo)");
+            if (TraceTiming)
+                throw new SpecException("--trace_timing", "mode execve has no supervisor to collect the timing; use mode once (-Mo)");
             if (KeepData)
                 throw new SpecException("--keep_data", "mode execve's /data is a tmpfs that ends with the sandbox; give a host directory with --data");
             if (CgroupMemMax is not null || CgroupMemSwapMax is not null || CgroupPidsMax is not null || CgroupCpuMsPerSec is not null)
@@ -122,6 +125,7 @@ public sealed class SpecBuilder
             ReportPath = ReportPath,
             Verbosity = Verbosity,
             Net = net,
+            TraceTiming = TraceTiming,
             Seccomp = new SeccompSpec
             {
                 PolicyFile = SeccompPolicyFile is null ? null : Path.GetFullPath(SeccompPolicyFile),

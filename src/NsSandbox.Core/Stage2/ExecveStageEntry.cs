@@ -1,4 +1,3 @@
-using System.Text.Json;
 using NsSandbox.Core.Channel;
 using NsSandbox.Core.Report;
 using NsSandbox.Linux;
@@ -15,9 +14,8 @@ public static class ExecveStageEntry
         Plan.Plan plan;
         try
         {
-            byte[] json = SelfExec.ReadAndClose(int.Parse(planFd, System.Globalization.CultureInfo.InvariantCulture));
-            plan = JsonSerializer.Deserialize(json, CoreJsonContext.Default.ChannelMessage)?.Plan
-                ?? throw new InvalidDataException("no plan");
+            byte[] message = SelfExec.ReadAndClose(int.Parse(planFd, System.Globalization.CultureInfo.InvariantCulture));
+            plan = ChannelCodec.Decode(message).Plan ?? throw new InvalidDataException("no plan");
         }
         catch (Exception e)
         {

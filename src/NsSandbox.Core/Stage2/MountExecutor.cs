@@ -1,5 +1,6 @@
 using NsSandbox.Core.Channel;
 using NsSandbox.Core.Plan;
+using NsSandbox.Core.Timing;
 using NsSandbox.Linux;
 
 namespace NsSandbox.Core.Stage2;
@@ -78,9 +79,11 @@ public sealed class MountExecutor(IKernel kernel, Action onSkeleton)
                 break;
             case MountOpKind.PivotRoot:
                 // pivot_root(".", ".") stacks the old root on the new one; detaching it leaves only the new.
+                LaunchTrace.Mark("mounts");
                 kernel.PivotRoot(op.Target, op.Target);
                 kernel.Unmount(".", detach: true);
                 kernel.ChangeDirectory("/");
+                LaunchTrace.Mark("pivot_root");
                 break;
         }
     }

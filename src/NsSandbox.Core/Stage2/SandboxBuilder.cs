@@ -1,5 +1,6 @@
 using NsSandbox.Core.Channel;
 using NsSandbox.Core.Report;
+using NsSandbox.Core.Timing;
 using NsSandbox.Linux;
 
 namespace NsSandbox.Core.Stage2;
@@ -8,7 +9,8 @@ namespace NsSandbox.Core.Stage2;
 /// filesystem, set up the process, exec the target. Returns only on failure.</summary>
 public static class SandboxBuilder
 {
-    public static (SetupError Error, int ExitCode) BuildAndExec(Plan.Plan plan, IKernel kernel, Func<bool>? parentGone = null)
+    public static (SetupError Error, int ExitCode) BuildAndExec(Plan.Plan plan, IKernel kernel, Func<bool>? parentGone = null,
+        Action? beforeExec = null)
     {
         try
         {
@@ -17,8 +19,10 @@ public static class SandboxBuilder
             bool userNs = plan.Namespaces.HasFlag(Namespaces.User);
             new MountExecutor(kernel, () => { if (userNs) ProcessSetup.BecomeSandboxUser(plan, kernel); }).Execute(plan.MountOps);
             ProcessSetup.Apply(plan, kernel);
+            LaunchTrace.Mark("privileges");
             if (parentGone?.Invoke() == true)
                 return (new SetupError("supervisor", null, 0, "the supervisor went away during setup"), ExitCodes.Setup);
+            beforeExec?.Invoke();
             int errno = TargetExec.Exec(plan.ExecCandidates, plan.Argv, plan.Env, plan.SeccompFilter, plan.SeccompFlags);
             string target = plan.Argv[0];
             return (new SetupError("execve", target, errno, $"execve {target}: {KernelException.Describe(errno)}"),

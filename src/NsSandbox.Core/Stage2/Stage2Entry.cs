@@ -1,5 +1,6 @@
 using NsSandbox.Core.Channel;
 using NsSandbox.Core.Report;
+using NsSandbox.Core.Timing;
 using NsSandbox.Linux;
 
 namespace NsSandbox.Core.Stage2;
@@ -12,6 +13,7 @@ public static class Stage2Entry
 
     public static int Run()
     {
+        long mainNs = MonotonicClock.NowNs;
         using var channel = new StageChannel(new SeqPacketSocket(SeqPacketSocket.InheritedFd));
         Plan.Plan plan;
         try
@@ -24,8 +26,21 @@ public static class Stage2Entry
         {
             return Fail(channel, new SetupError("stage 2", null, 0, "stage 2 could not read its plan: " + e.Message), ExitCodes.Setup);
         }
-        var (error, code) = SandboxBuilder.BuildAndExec(plan, LinuxKernel.Instance, channel.Socket.PeerClosed);
+        if (plan.TraceTiming)
+        {
+            LaunchTrace.Enable(LaunchTrace.Stage2, mainNs);
+            LaunchTrace.Mark("plan received");
+        }
+        var (error, code) = SandboxBuilder.BuildAndExec(plan, LinuxKernel.Instance, channel.Socket.PeerClosed,
+            plan.TraceTiming ? () => SendTiming(channel) : null);
         return Fail(channel, error, code);
+    }
+
+    /// <summary>--trace_timing: stage 2's timestamps go to the parent just before the target's execve.</summary>
+    private static void SendTiming(StageChannel channel)
+    {
+        LaunchTrace.Mark("exec");
+        channel.Send(new ChannelMessage(MessageKind.Timing) { Timing = LaunchTrace.Snapshot() });
     }
 
     private static int Fail(StageChannel channel, SetupError error, int exitCode)

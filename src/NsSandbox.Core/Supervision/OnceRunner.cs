@@ -6,6 +6,7 @@ using NsSandbox.Core.Plan;
 using NsSandbox.Core.Report;
 using NsSandbox.Core.Spec;
 using NsSandbox.Core.Stage2;
+using NsSandbox.Core.Timing;
 using NsSandbox.Linux;
 using NsSandbox.Linux.Cgroups;
 using NsSandbox.Linux.Net;
@@ -34,6 +35,7 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
             ? UserMapping.For(spec.Uid, spec.Gid, host.EffectiveUid, host.EffectiveGid) : null;
         using var runDir = RunDirectory.Create(paths, mapping?.Uid.Outside ?? spec.Uid, mapping?.Gid.Outside ?? spec.Gid, spec.KeepData);
         var planned = Planner.Create(spec, paths, host, seccompFilter);
+        LaunchTrace.Mark("run dir and plan");
         Verbose($"run {runId}: {planned.Plan.MountOps.Count} mount steps, namespaces {Spawner.NamespaceNames(spec.Namespaces)}");
 
         IRunCgroup? cgroup;
@@ -58,6 +60,7 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
         Spawner.Child child;
         using (childEnd)
             child = Spawner.Spawn(spec.Namespaces, childEnd, cgroup?.CloneIntoFd ?? -1, ["nssandbox", Stage2Entry.Argument], []);
+        LaunchTrace.Mark("clone");
         audit?.Watch(child.Pid);
 
         ChildExit? exit = null;
@@ -74,15 +77,26 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
             cgroup?.Attach(child.Pid);
             if (planned.Users is { } u)
                 UserNamespace.WriteMaps(child.Pid, u.Uid.ToString(), u.Gid.ToString(), u.AllowSetgroups);
+            LaunchTrace.Mark("id maps");
             network = NetworkSetup.Start(spec.Net, child.Pid, paths.RunDir!, Verbose);
+            if (network is not null) LaunchTrace.Mark("network");
             channel.Send(new ChannelMessage(MessageKind.Plan) { Plan = planned.Plan });
+            LaunchTrace.Mark("plan sent");
 
-            // Stage 2 either reports a setup error or execs the target, which closes its end of the channel.
-            TimeSpan? left = Remaining(wall);
-            if (!channel.Socket.WaitReadable(left)) timedOut = true;
-            else setupError = channel.Receive()?.Error;
+            // Stage 2 either reports a setup error or execs the target, which closes its end of the channel
+            // (with --trace_timing it sends its timestamps first).
+            while (true)
+            {
+                if (!channel.Socket.WaitReadable(Remaining(wall))) { timedOut = true; break; }
+                var message = channel.Receive();
+                if (message?.Timing is { } stamps) { LaunchTrace.Merge(stamps); continue; }
+                setupError = message?.Error;
+                break;
+            }
+            LaunchTrace.Mark("channel closed (exec)");
 
             if (!timedOut && !ChildProcess.WaitForExit(child.PidFd, child.Pid, Remaining(wall))) timedOut = true;
+            LaunchTrace.Mark("target exited");
         }
         catch (KernelException e)
         {
@@ -98,6 +112,7 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
             if (timedOut || setupError is not null) ChildProcess.Signal(child.PidFd, ChildProcess.SigKill);
             else if (seccompFilter is not null) violation = SeccompViolationOf(child.Pid, audit);
             exit = ChildProcess.Reap(child.Pid);
+            LaunchTrace.Mark("reaped");
             if (spec.Seccomp.Log && audit is not null)
             {
                 audit.Settle(LogSettle);
@@ -114,6 +129,7 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
         }
         wall.Stop();
         runDir.Dispose();
+        LaunchTrace.Mark("cleaned up");
         return BuildReport(runId, exit, setupError, timedOut, violation, wall.Elapsed, runDir.DataKept ? paths.DataDir : spec.DataDir,
             planned.Plan.Rlimits, cgroup, stats) with { SeccompLogged = logged };
     }

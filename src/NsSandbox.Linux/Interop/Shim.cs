@@ -49,4 +49,7 @@ internal static unsafe partial class Shim
 
     [LibraryImport(Lib, EntryPoint = "nss_drop_capabilities")]
     internal static partial int DropCapabilities();
+
+    [LibraryImport(Lib, EntryPoint = "nss_start_time_ns")]
+    internal static partial long StartTimeNs();
 }

@@ -79,6 +79,7 @@ public sealed class ConfigKeyTests
             { "launcher.quiet", "[launcher]\nquiet = true", ["-q"] },
             { "launcher.verbose", "[launcher]\nverbose = true", ["-v"] },
             { "launcher.state-dir", "[launcher]\nstate-dir = \"/srv/state\"", ["--state_dir", "/srv/state"] },
+            { "launcher.trace-timing", "[launcher]\ntrace-timing = true", ["--trace_timing"] },
             { "report.report", "[report]\nreport = \"run.json\"", ["--report", "run.json"] },
             { "net.mode", "[net]\nmode = \"host\"", ["--net", "host"] },
             { "net.mode", "[net]\nmode = \"egress\"", ["--net=egress"] },
