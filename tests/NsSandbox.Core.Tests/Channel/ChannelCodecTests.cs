@@ -34,6 +34,7 @@ public sealed class ChannelCodecTests
         ExecCandidates = ["/bin/sh"],
         Env = ["A=1", "EMPTY="],
         DieWithParent = false,
+        LoopbackUp = false,
         SeccompFilter = [1, 2, 3, 4, 5, 6, 7, 8],
         SeccompFlags = 2,
         TraceTiming = true,
