@@ -38,6 +38,7 @@ public sealed class NetworkSetup : IDisposable
         string slirp = Programs.Require("slirp4netns", "slirp4netns", why);
         string nsenter = Programs.Require("nsenter", "util-linux", why);
         string nft = Programs.Require("nft", "nftables", why);
+        string unshare = Programs.Require("unshare", "util-linux", why);
         string netns = $"--net=/proc/{childPid}/ns/net";
 
         // The filter goes in before the interface exists: no packet ever leaves unfiltered. /proc/sys/net shows the
@@ -53,7 +54,7 @@ public sealed class NetworkSetup : IDisposable
         string? api = net.Forwards.Count > 0 ? Path.Combine(runDir, "slirp.sock") : null;
         if (api is not null && System.Text.Encoding.UTF8.GetByteCount(api) > MaxSocketPath)
             throw new NetworkException($"--net_forward: slirp4netns' control socket {api} is longer than a socket path may be ({MaxSocketPath} bytes); use a shorter --state_dir");
-        _slirp = Slirp.Start(slirp, childPid, api);
+        _slirp = Slirp.Start(slirp, unshare, childPid, api);
         verbose($"slirp4netns (pid {_slirp.Pid}) connects {Slirp.TapName} {Slirp.Address} to the host's sockets");
         foreach (var f in net.Forwards)
         {

@@ -25,7 +25,7 @@ public sealed unsafe class Slirp : IDisposable
 
     /// <summary>Starts slirp4netns against the namespaces of <paramref name="childPid"/> and waits until it has
     /// configured tap0 (address, default route) inside.</summary>
-    public static Slirp Start(string exe, int childPid, string? apiSocket)
+    public static Slirp Start(string exe, string unshare, int childPid, string? apiSocket)
     {
         var (exitRead, exitWrite) = Pipe();
         var (readyRead, readyWrite) = Pipe();
@@ -36,7 +36,10 @@ public sealed unsafe class Slirp : IDisposable
             // Only slirp4netns may inherit its two ends; the supervisor starts no other process meanwhile.
             Inheritable(exitRead);
             Inheritable(readyWrite);
-            var psi = new ProcessStartInfo(exe)
+            // slirp4netns' --enable-sandbox makes only / private before it pivots and detaches the old root, so
+            // the detach propagated through shared submounts and unmounted the host's /run/netns/* (ip netns).
+            // unshare(1) gives it a mount namespace made recursively private first.
+            var psi = new ProcessStartInfo(unshare)
             {
                 UseShellExecute = false,
                 RedirectStandardInput = true,
@@ -45,6 +48,7 @@ public sealed unsafe class Slirp : IDisposable
             };
             foreach (string a in new[]
                      {
+                         "--mount", "--propagation", "private", "--", exe,
                          "--configure", "--mtu=65520", "--disable-host-loopback", "--enable-sandbox", "--enable-seccomp",
                          $"--exit-fd={exitRead}", $"--ready-fd={readyWrite}", "--netns-type=path",
                          $"--userns-path=/proc/{childPid}/ns/user",

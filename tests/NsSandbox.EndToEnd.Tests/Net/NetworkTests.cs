@@ -35,6 +35,20 @@ public sealed class NetworkTests : IClassFixture<NetworkLab>, IDisposable
         $"timeout 10 bash -c 'cat < /dev/tcp/{host}/{port}' 2>&1 | tail -n 1 | sed 's/^.*: //';";
 
     [Fact]
+    public void EgressLeavesTheHostsNamedNetworkNamespacesMounted()
+    {
+        Require();
+        // Run from the host's own mount namespace (not through ip netns exec): slirp4netns' sandbox once detached
+        // its old root through shared submounts and unmounted /run/netns/* of the host. /bin/true sends nothing.
+        using var onHost = new Launcher();
+        var r = onHost.Run(["--net", "egress"], "/bin/true");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains(File.ReadAllLines("/proc/self/mountinfo"), l => l.Split(' ')[4] == "/run/netns/" + _lab.Host);
+        var check = _nss.Sh("true");
+        Assert.True(check.ExitCode == 0, "ip netns exec into the lab failed after an egress run: " + check.Stderr);
+    }
+
+    [Fact]
     public void NoneHasOnlyLoopbackAndNoRoute()
     {
         Require();
