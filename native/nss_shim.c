@@ -1,10 +1,10 @@
-// The only code that runs between clone and execve, and the last steps before the target's execve.
+// The code that runs between clone and execve, and the last steps before the target's execve.
 //
 // The .NET runtime is multi-threaded: a forked copy of it may deadlock on a lock held by a thread that
-// did not survive the fork. So the child of clone runs only the async-signal-safe system calls below and
-// then execve()s /proc/self/exe (stage 2), a fresh single-purpose copy of nssandbox already inside the
-// new namespaces. The same reasoning covers nss_exec_target: once seccomp is loaded, managed code could
-// trip over a filtered syscall, so everything from no_new_privs to execve happens here.
+// did not survive the fork. So the child of clone runs no managed code: it executes stage 2's program
+// (nss_stage2.c), compiled from the plan by the parent before the clone, with system calls only, and
+// ends in nss_exec_target. Once seccomp is loaded nothing but the execve may run, so everything from
+// no_new_privs to execve happens in one function.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "nss_shim.h"
+#include "nss_stage2.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -59,22 +60,6 @@ static void reset_signals(void)
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
-// A fresh user namespace gives the child every capability, but execve recomputes them for a process
-// that is not uid 0 in the namespace, and ours is not (it is unmapped until the parent writes uid_map).
-// Ambient capabilities survive that execve, so stage 2 starts able to mount.
-static void keep_caps_over_execve(void)
-{
-    struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
-    struct __user_cap_data_struct data[2];
-    if (syscall(SYS_capget, &hdr, data) != 0) return;
-    data[0].inheritable = data[0].permitted;
-    data[1].inheritable = data[1].permitted;
-    if (syscall(SYS_capset, &hdr, data) != 0) return;
-    for (int cap = 0; cap < 64; cap++) {
-        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0 && errno == EINVAL) break;
-    }
 }
 
 static void report_and_exit(int sync_fd, int step, int err)
@@ -116,13 +101,9 @@ int nss_spawn(const struct nss_spawn_req *req, int *pidfd_out)
     }
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) report_and_exit(fd, NSS_STEP_PDEATHSIG, errno);
     reset_signals();
-    if (req->clone_flags & CLONE_NEWUSER) keep_caps_over_execve();
-    // Inherited descriptors other than stdio and the sync socket never reach stage 2.
-    if (syscall(SYS_close_range, NSS_SYNC_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
-        report_and_exit(fd, NSS_STEP_CLOSE_FDS, errno);
-    execve(req->exe, req->argv, req->envp);
-    report_and_exit(fd, NSS_STEP_EXEC_STAGE2, errno);
-    return -1; // not reached
+    // The runtime's descriptors (and any a caller leaked) mean nothing here: only stdio and the channel stay.
+    if (syscall(SYS_close_range, NSS_SYNC_FD + 1, ~0U, 0) != 0) report_and_exit(fd, NSS_STEP_CLOSE_FDS, errno);
+    _exit(nss_run_program(req->program, req->program_length, fd));
 }
 
 // The first candidate that is an executable regular file, or -errno as execvp would report it.
@@ -201,71 +182,4 @@ int nss_loopback_up(void)
     int err = rc == 0 ? 0 : -errno;
     close(fd);
     return err;
-}
-
-// Mode execve (-Me): the launcher becomes the sandbox. It execs itself with
-//   argv = {exe, NSS_EXECVE_STAGE, plan-fd, clone-flags, uid_map, gid_map, setgroups}
-// and this constructor, which runs before the .NET runtime has started a single thread, enters the new
-// namespaces with unshare (impossible later: CLONE_NEWUSER refuses a multi-threaded caller). A process
-// cannot map ids other than its own into its own user namespace, so a short-lived helper, forked before
-// unshare and still privileged outside, writes the maps and exits. Then the runtime starts, inside.
-static void write_file(const char *path, const char *text)
-{
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) _exit(1);
-    size_t len = strlen(text);
-    if (write(fd, text, len) != (ssize_t)len) _exit(2);
-    close(fd);
-}
-
-static void fail(const char *what, int err)
-{
-    dprintf(2, "nssandbox: %s: %s\n", what, strerror(err));
-    _exit(NSS_SETUP_EXIT);
-}
-
-// --trace_timing measures from here: the first code of this process to run, before the .NET runtime starts.
-static int64_t start_ns;
-
-int64_t nss_start_time_ns(void) { return start_ns; }
-
-__attribute__((constructor)) static void nss_execve_stage(int argc, char **argv, char **envp)
-{
-    (void)envp;
-    struct timespec now;
-    if (clock_gettime(CLOCK_MONOTONIC, &now) == 0) start_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-    if (argc < 7 || strcmp(argv[1], NSS_EXECVE_STAGE) != 0) return;
-    unsigned long flags = strtoul(argv[3], NULL, 0);
-    if (!(flags & CLONE_NEWUSER)) {
-        if (unshare((int)flags) != 0) fail("unshare", errno);
-        return;
-    }
-    int go[2];
-    if (pipe2(go, O_CLOEXEC) != 0) fail("pipe", errno);
-    pid_t helper = fork();
-    if (helper < 0) fail("fork", errno);
-    if (helper == 0) {
-        char c, path[64];
-        if (read(go[0], &c, 1) != 1) _exit(3);
-        pid_t parent = getppid();
-        snprintf(path, sizeof path, "/proc/%d/uid_map", (int)parent);
-        write_file(path, argv[4]);
-        snprintf(path, sizeof path, "/proc/%d/setgroups", (int)parent);
-        write_file(path, argv[6]);
-        snprintf(path, sizeof path, "/proc/%d/gid_map", (int)parent);
-        write_file(path, argv[5]);
-        _exit(0);
-    }
-    close(go[0]);
-    int err = unshare((int)flags) == 0 ? 0 : errno;
-    if (err == 0) {
-        char c = 'g';
-        if (write(go[1], &c, 1) != 1) err = errno;
-    }
-    close(go[1]); // without the byte, the helper exits untouched
-    int status = 0;
-    while (waitpid(helper, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (err != 0) fail("unshare", err);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) fail("write uid_map/gid_map", EPERM);
 }

@@ -6,21 +6,21 @@
 #define NSS_SYNC_FD 3
 // The shim child's exit status when it could not start stage 2.
 #define NSS_SHIM_EXIT 127
-// Exit status of a sandbox that could not be set up (mode execve, before the runtime starts).
+// Exit status of a sandbox that could not be set up, and of one whose command was not found.
 #define NSS_SETUP_EXIT 126
-// argv[1] of the launcher's self-exec in mode execve; see nss_execve_stage in nss_shim.c.
+#define NSS_NOT_FOUND_EXIT 127
+// argv[1] of the launcher's self-exec in mode execve; see nss_execve_stage.c.
 #define NSS_EXECVE_STAGE "__execve_stage"
 // Message the shim child writes on the sync socket when it fails: {NSS_MSG_SHIM_FAILED, step, errno}.
 #define NSS_MSG_SHIM_FAILED 0x5348494d
-enum nss_step { NSS_STEP_PDEATHSIG = 1, NSS_STEP_CLOSE_FDS = 2, NSS_STEP_EXEC_STAGE2 = 3 };
+enum nss_step { NSS_STEP_PDEATHSIG = 1, NSS_STEP_CLOSE_FDS = 2 };
 
 struct nss_spawn_req {
     uint64_t clone_flags; // CLONE_NEW* flags; CLONE_PIDFD is added
     int32_t sync_fd;      // becomes fd 3 in the child
     int32_t cgroup_fd;    // -1, or a cgroup v2 directory to start the child in (CLONE_INTO_CGROUP)
-    const char *exe;      // normally "/proc/self/exe"
-    char *const *argv;
-    char *const *envp;
+    void *program;        // stage 2's program (nss_stage2.h); the child runs its own copy
+    uint32_t program_length;
 };
 
 struct nss_exec_req {

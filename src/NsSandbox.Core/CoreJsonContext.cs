@@ -3,8 +3,7 @@ using NsSandbox.Core.Report;
 
 namespace NsSandbox.Core;
 
-/// <summary>Source-generated JSON (no reflection, NativeAOT-safe) for the report. The channel has its own
-/// binary codec (ChannelCodec).</summary>
+/// <summary>Source-generated JSON (no reflection, NativeAOT-safe) for the report.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(RunReport))]

@@ -1,32 +1,37 @@
 namespace NsSandbox.Linux;
 
-/// <summary>The narrow set of kernel operations stage 2 performs to build a sandbox. The real one is
-/// <see cref="LinuxKernel"/>; tests use a recording fake to check the exact sequence for a plan.
-/// Every failure is a <see cref="KernelException"/>.</summary>
+/// <summary>The narrow set of kernel operations stage 2 performs to build a sandbox, in order. The real one is
+/// <see cref="Stage2Code.ProgramWriter"/>, which compiles them into the program the native stage 2 runs after
+/// the clone; tests use a recording fake to check the exact sequence for a plan.</summary>
 public interface IKernel
 {
     void Mount(string? source, string target, string? fsType, MountFlags flags, string? data);
     void SetMountAttributes(string path, MountAttributes set, bool recursive);
-    /// <summary>A detached copy of the mount tree at <paramref name="source"/> (open_tree), as a descriptor.</summary>
+    /// <summary>A detached copy of the mount tree at <paramref name="source"/> (open_tree), as a handle.</summary>
     int CloneTree(string source, bool recursive);
     void SetTreeAttributes(int tree, MountAttributes set, bool recursive);
     void AttachTree(int tree, string target);
     void CloseDescriptor(int fd);
     void Unmount(string target, bool detach);
-    /// <summary>The type of the inode at path, not following a final symlink; null when it does not exist.</summary>
-    FileType? TypeOf(string path);
-    void MakeDirectory(string path, uint mode);
+    /// <summary>mkdir, unless a directory is already there (any other entry there is an error).</summary>
+    void EnsureDirectory(string path, uint mode);
+    /// <summary>Creates an empty file, unless a regular file is already there.</summary>
+    void EnsureFile(string path, uint mode);
+    /// <summary>Fails unless the entry exists and is (or, with directory false, is not) a directory.</summary>
+    void RequireExisting(string path, bool directory);
     void MakeSymlink(string target, string linkPath);
-    void CreateFile(string path, uint mode);
     void PivotRoot(string newRoot, string putOld);
     void ChangeDirectory(string path);
     void SetHostname(string name);
     void BringUpLoopback();
     void SetRlimit(RlimitResource resource, ulong soft, ulong hard);
-    (ulong Soft, ulong Hard) GetRlimit(RlimitResource resource);
     void NewSession();
     void ClearSupplementaryGroups();
     void SetIds(uint uid, uint gid);
     void DropCapabilities();
     void SetParentDeathSignal(int signal);
+    /// <summary>--trace_timing: a timestamp named <paramref name="step"/>, sent to the supervisor before the exec.</summary>
+    void Mark(string step);
+    /// <summary>The last step: no_new_privs, clean signals and descriptors, seccomp, execve of the first candidate that runs.</summary>
+    void Exec(IReadOnlyList<string> candidates, IReadOnlyList<string> argv, IReadOnlyList<string> env, byte[]? seccompFilter, uint seccompFlags);
 }

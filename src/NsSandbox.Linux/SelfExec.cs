@@ -3,8 +3,8 @@ using NsSandbox.Linux.Interop;
 
 namespace NsSandbox.Linux;
 
-/// <summary>Mode execve's hand-over: the plan goes into a memfd the new image inherits, and the launcher
-/// execs itself (see nss_execve_stage in native/nss_shim.c for what happens before its runtime starts).</summary>
+/// <summary>Mode execve's hand-over: stage 2's program goes into a memfd the new image inherits, and the launcher
+/// execs itself (native/nss_execve_stage.c runs the program before the runtime would start).</summary>
 public static unsafe class SelfExec
 {
     public const string StageArgument = "__execve_stage";
@@ -12,10 +12,10 @@ public static unsafe class SelfExec
     /// <summary>A memfd holding the bytes, open without close-on-exec, positioned at 0.</summary>
     public static int MemoryFile(ReadOnlySpan<byte> content)
     {
-        int fd = Libc.MemfdCreate("nssandbox-plan", 0);
+        int fd = Libc.MemfdCreate("nssandbox-stage2", 0);
         KernelException.ThrowIfFailed(fd, "memfd_create");
         fixed (byte* p = content)
-            if (Libc.Write(fd, p, (nuint)content.Length) != content.Length) KernelException.ThrowIfFailed(-1, "write", "plan memfd");
+            if (Libc.Write(fd, p, (nuint)content.Length) != content.Length) KernelException.ThrowIfFailed(-1, "write", "stage 2 memfd");
         return fd;
     }
 
@@ -34,16 +34,5 @@ public static unsafe class SelfExec
         {
             NativeStrings.Free(owned);
         }
-    }
-
-    /// <summary>Reads a whole inherited file descriptor from the start, then closes it.</summary>
-    public static byte[] ReadAndClose(int fd)
-    {
-        using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
-        using var stream = new FileStream(handle, FileAccess.Read);
-        stream.Position = 0;
-        using var buffer = new MemoryStream();
-        stream.CopyTo(buffer);
-        return buffer.ToArray();
     }
 }

@@ -2,36 +2,29 @@ using NsSandbox.Linux.Interop;
 
 namespace NsSandbox.Linux;
 
-/// <summary>Clones stage 2 into new namespaces through the shim; the child runs no managed code until it has
-/// execve()d a fresh copy of this binary.</summary>
+/// <summary>Clones stage 2 into new namespaces through the shim. The child runs no managed code: it executes
+/// its copy of the stage-2 program (native/nss_stage2.c), which ends in the target's execve.</summary>
 public static unsafe class Spawner
 {
     public sealed record Child(int Pid, int PidFd);
 
-    public static Child Spawn(Namespaces namespaces, SeqPacketSocket childEnd, int cgroupFd,
-        IReadOnlyList<string> stage2Argv, IReadOnlyList<string> stage2Env)
+    public static Child Spawn(Namespaces namespaces, SeqPacketSocket childEnd, int cgroupFd, byte[] program)
     {
-        var owned = new List<nint>();
-        try
+        // The program's string arrays hold 64-bit words: the interpreter wants it 8-byte aligned, as array data is.
+        fixed (byte* p = program)
         {
             var req = new Shim.SpawnRequest
             {
                 CloneFlags = (ulong)namespaces,
                 SyncFd = childEnd.Fd,
                 CgroupFd = cgroupFd,
-                Exe = (byte*)System.Runtime.InteropServices.Marshal.StringToCoTaskMemUTF8("/proc/self/exe"),
-                Argv = NativeStrings.Array(stage2Argv, owned),
-                Envp = NativeStrings.Array(stage2Env, owned),
+                Program = p,
+                ProgramLength = (uint)program.Length,
             };
-            owned.Add((nint)req.Exe);
             int pidFd;
             int pid = Shim.Spawn(&req, &pidFd);
             KernelException.ThrowIfNegative(pid, "clone", NamespaceNames(namespaces));
             return new Child(pid, pidFd);
-        }
-        finally
-        {
-            NativeStrings.Free(owned);
         }
     }
 

@@ -6,7 +6,6 @@ using NsSandbox.Core.Plan;
 using NsSandbox.Core.PolicyTool;
 using NsSandbox.Core.Report;
 using NsSandbox.Core.Spec;
-using NsSandbox.Core.Stage2;
 using NsSandbox.Core.Supervision;
 using NsSandbox.Core.Timing;
 using NsSandbox.Linux;
@@ -17,8 +16,6 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        if (args.Length == 1 && args[0] == Stage2Entry.Argument) return Stage2Entry.Run();
-        if (args.Length == 6 && args[0] == SelfExec.StageArgument) return ExecveStageEntry.Run(args[1]);
         try
         {
             return Run(args);

@@ -27,9 +27,9 @@ public sealed class TraceTimingTests : IDisposable
         Assert.Equal(0, r.ExitCode);
         var stamps = Parse(r.Stderr);
 
-        string[] supervisor = ["process start", "runtime start", "spec", "seccomp compiled", "run dir and plan", "clone", "id maps", "plan sent",
+        string[] supervisor = ["process start", "runtime start", "spec", "seccomp compiled", "run dir and plan", "clone", "id maps", "go sent",
             "channel closed (exec)", "target exited", "reaped", "cleaned up", "report"];
-        string[] stage2 = ["process start", "runtime start", "plan received", "mounts", "pivot_root", "privileges", "exec"];
+        string[] stage2 = ["started", "go received", "mounts", "pivot_root", "privileges", "exec"];
         Assert.Equal(supervisor, stamps.Where(s => s.Process == "supervisor").Select(s => s.Step));
         Assert.Equal(stage2, stamps.Where(s => s.Process == "stage 2").Select(s => s.Step));
 
@@ -38,7 +38,7 @@ public sealed class TraceTimingTests : IDisposable
         Assert.Equal(0, stamps[0].AtMs);
         Assert.All(stamps.Zip(stamps.Skip(1)), p => Assert.True(p.Second.AtMs >= p.First.AtMs, $"{p.Second.Step} before {p.First.Step}"));
         double At(string process, string step) => stamps.Single(s => s.Process == process && s.Step == step).AtMs;
-        Assert.True(At("stage 2", "process start") >= At("supervisor", "clone"));
+        Assert.True(At("stage 2", "go received") >= At("supervisor", "go sent"));
         Assert.True(At("stage 2", "exec") <= At("supervisor", "channel closed (exec)"));
         Assert.True(At("supervisor", "report") > 0);
     }
@@ -59,7 +59,7 @@ public sealed class TraceTimingTests : IDisposable
         var r = _nss.Run(["--trace_timing"], "/nonexistent/command");
         Assert.Equal(127, r.ExitCode);
         var stamps = Parse(r.Stderr);
-        Assert.Contains(stamps, s => s.Process == "stage 2" && s.Step == "plan received");
+        Assert.Contains(stamps, s => s.Process == "stage 2" && s.Step == "go received");
         Assert.Equal("report", stamps[^1].Step);
     }
 

@@ -1,42 +1,70 @@
 using System.Buffers.Binary;
+using NsSandbox.Core.Timing;
 using NsSandbox.Linux;
+using NsSandbox.Linux.Stage2Code;
 
 namespace NsSandbox.Core.Channel;
 
-/// <summary>Typed messages between the parent and stage 2 over a <see cref="SeqPacketSocket"/>.</summary>
-public sealed class StageChannel(SeqPacketSocket socket) : IDisposable
+/// <summary>The parent's end of the channel to stage 2 (a <see cref="SeqPacketSocket"/>): one go-ahead out, and
+/// the native stage 2's fixed-layout messages in (native/nss_shim.h, native/nss_stage2.h).</summary>
+public sealed class StageChannel(SeqPacketSocket socket, Stage2Program program) : IDisposable
 {
-    /// <summary>Raw message of the native shim when it could not start stage 2 ({magic, step, errno}).</summary>
+    /// <summary>Raw message of the shim's child when it failed before running the program ({magic, step, errno}).</summary>
     private const int ShimFailedMagic = 0x5348494d;
-    private static readonly string[] ShimSteps = ["", "prctl(PR_SET_PDEATHSIG)", "close_range", "execve stage 2"];
+    private static readonly string[] ShimSteps = ["", "prctl(PR_SET_PDEATHSIG)", "close_range"];
 
     public SeqPacketSocket Socket { get; } = socket;
 
-    public void Send(ChannelMessage message) => Socket.Send(ChannelCodec.Encode(message));
+    /// <summary>The user mapping (and cgroup, network) are in place: stage 2 may build the sandbox.</summary>
+    public void SendGo()
+    {
+        var go = new byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(go, ProgramFormat.MsgGo);
+        Socket.Send(go);
+    }
 
-    /// <summary>The next message, or null when the peer closed the channel.</summary>
-    public ChannelMessage? Receive()
+    /// <summary>The next message, or null when the peer closed the channel (the target's execve, or an exit).</summary>
+    public StageMessage? Receive()
     {
         byte[]? raw = Socket.Receive();
         if (raw is null) return null;
-        if (raw.Length == 12 && BinaryPrimitives.ReadInt32LittleEndian(raw) == ShimFailedMagic)
+        int magic = raw.Length >= 4 ? BinaryPrimitives.ReadInt32LittleEndian(raw) : 0;
+        if (raw.Length == 12 && magic is ShimFailedMagic or ProgramFormat.MsgStage2Failed)
         {
-            int step = BinaryPrimitives.ReadInt32LittleEndian(raw.AsSpan(4));
+            uint index = BinaryPrimitives.ReadUInt32LittleEndian(raw.AsSpan(4));
             int errno = BinaryPrimitives.ReadInt32LittleEndian(raw.AsSpan(8));
-            string name = step > 0 && step < ShimSteps.Length ? ShimSteps[step] : $"shim step {step}";
-            return new ChannelMessage(MessageKind.SetupError)
+            return new StageMessage(magic == ShimFailedMagic ? ShimError(index, errno) : StepError(index, errno), null);
+        }
+        if (magic == ProgramFormat.MsgTiming && raw.Length >= 8)
+        {
+            int count = BinaryPrimitives.ReadInt32LittleEndian(raw.AsSpan(4));
+            if (count >= 0 && raw.Length == 8 + 16 * count)
             {
-                Error = new SetupError(name, "/proc/self/exe", errno, $"{name}: {KernelException.Describe(errno)}"),
-            };
+                var stamps = new TimingStamp[count];
+                for (int i = 0; i < count; i++)
+                {
+                    var s = raw.AsSpan(8 + 16 * i);
+                    stamps[i] = new TimingStamp(LaunchTrace.Stage2, program.StampName(BinaryPrimitives.ReadUInt32LittleEndian(s)),
+                        BinaryPrimitives.ReadInt64LittleEndian(s[8..]));
+                }
+                return new StageMessage(null, stamps);
+            }
         }
-        try
-        {
-            return ChannelCodec.Decode(raw);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new InvalidDataException("malformed message on the sync channel: " + e.Message, e);
-        }
+        throw new InvalidDataException($"malformed message on the sync channel ({raw.Length} bytes)");
+    }
+
+    private static SetupError ShimError(uint step, int errno)
+    {
+        string name = step > 0 && step < ShimSteps.Length ? ShimSteps[step] : $"shim step {step}";
+        return new SetupError(name, null, errno, $"{name}: {KernelException.Describe(errno)}");
+    }
+
+    /// <summary>The failed operation named as the sandbox sees it: "move_mount /data: Permission denied".</summary>
+    private SetupError StepError(uint index, int errno)
+    {
+        var step = program.At(index);
+        string call = step?.Call ?? "stage 2", what = step is null ? "stage 2" : Stage2Program.Describe(step.Call, step.Subject);
+        return new SetupError(call, Stage2Program.SandboxPath(step?.Subject), errno, $"{what}: {KernelException.Describe(errno)}");
     }
 
     public void Dispose() => Socket.Dispose();

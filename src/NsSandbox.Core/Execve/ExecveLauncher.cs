@@ -1,21 +1,31 @@
 using System.Globalization;
-using NsSandbox.Core.Channel;
 using NsSandbox.Core.Plan;
 using NsSandbox.Core.Spec;
+using NsSandbox.Core.Stage2;
 using NsSandbox.Core.Supervision;
 using NsSandbox.Linux;
 
 namespace NsSandbox.Core.Execve;
 
-/// <summary>Mode execve (-Me): plan in this process, then exec a fresh copy of the launcher that enters the
-/// namespaces before its runtime starts and becomes the target. No supervisor and no per-run directory remain.</summary>
+/// <summary>Mode execve (-Me): plan and compile stage 2 in this process, then exec a fresh copy of the launcher
+/// whose native constructor enters the namespaces and runs stage 2 before any runtime starts, becoming the target.
+/// No supervisor and no per-run directory remain.</summary>
 public static class ExecveLauncher
 {
     /// <summary>Returns only when the self-exec failed.</summary>
     public static KernelException Exec(SandboxSpec spec, IHostView host, byte[]? seccompFilter = null)
     {
         var planned = Planner.Create(spec, RunPaths.ForExecve(RunIds.New(), spec.DataDir), host, seccompFilter);
-        int fd = SelfExec.MemoryFile(ChannelCodec.Encode(new ChannelMessage(MessageKind.Plan) { Plan = planned.Plan }));
+        byte[] program;
+        try
+        {
+            program = SandboxBuilder.Compile(planned.Plan).Bytes;
+        }
+        catch (KernelException e)
+        {
+            return e;
+        }
+        int fd = SelfExec.MemoryFile(program);
         var users = planned.Users;
         return SelfExec.Exec(
         [

@@ -31,7 +31,7 @@ public sealed class RealHostView : IHostView
         _ => EntryKind.Other,
     };
 
-    public (ulong Soft, ulong Hard) GetRlimit(RlimitResource resource) => LinuxKernel.Instance.GetRlimit(resource);
+    public (ulong Soft, ulong Hard) GetRlimit(RlimitResource resource) => Rlimits.Get(resource);
 
     public string? GetEnvironmentVariable(string name) => System.Environment.GetEnvironmentVariable(name);
 

@@ -1,4 +1,3 @@
-using NsSandbox.Core.Channel;
 using NsSandbox.Linux;
 
 namespace NsSandbox.Core.Stage2;
@@ -12,36 +11,22 @@ public static class ProcessSetup
     /// (the ids it switches from are unmapped there, so the kernel's setuid fixups do not apply).</summary>
     public static void BecomeSandboxUser(Plan.Plan plan, IKernel kernel)
     {
-        try
-        {
-            if (plan.ClearGroups) kernel.ClearSupplementaryGroups();
-            kernel.SetIds(plan.Uid, plan.Gid);
-        }
-        catch (KernelException e)
-        {
-            throw new SetupException(new SetupError(e.Call, e.Subject, e.Errno, e.Message));
-        }
+        if (plan.ClearGroups) kernel.ClearSupplementaryGroups();
+        kernel.SetIds(plan.Uid, plan.Gid);
     }
 
     public static void Apply(Plan.Plan plan, IKernel kernel)
     {
-        try
-        {
-            if (plan.Hostname is not null) kernel.SetHostname(plan.Hostname);
-            if (plan.Namespaces.HasFlag(Namespaces.Net) && plan.LoopbackUp) kernel.BringUpLoopback();
-            foreach (var r in plan.Rlimits) kernel.SetRlimit(r.Resource, r.Soft, r.Hard);
-            // A new session: no controlling terminal, so no TIOCSTI into the launcher's terminal.
-            kernel.NewSession();
-            if (plan.ClearGroups) kernel.ClearSupplementaryGroups();
-            kernel.SetIds(plan.Uid, plan.Gid);
-            kernel.DropCapabilities();
-            // Changing credentials cleared the parent-death signal the shim set.
-            if (plan.DieWithParent) kernel.SetParentDeathSignal(SigKill);
-            kernel.ChangeDirectory(plan.Cwd);
-        }
-        catch (KernelException e)
-        {
-            throw new SetupException(new SetupError(e.Call, e.Subject, e.Errno, e.Message));
-        }
+        if (plan.Hostname is not null) kernel.SetHostname(plan.Hostname);
+        if (plan.Namespaces.HasFlag(Namespaces.Net) && plan.LoopbackUp) kernel.BringUpLoopback();
+        foreach (var r in plan.Rlimits) kernel.SetRlimit(r.Resource, r.Soft, r.Hard);
+        // A new session: no controlling terminal, so no TIOCSTI into the launcher's terminal.
+        kernel.NewSession();
+        if (plan.ClearGroups) kernel.ClearSupplementaryGroups();
+        kernel.SetIds(plan.Uid, plan.Gid);
+        kernel.DropCapabilities();
+        // Changing credentials cleared the parent-death signal the shim set.
+        if (plan.DieWithParent) kernel.SetParentDeathSignal(SigKill);
+        kernel.ChangeDirectory(plan.Cwd);
     }
 }

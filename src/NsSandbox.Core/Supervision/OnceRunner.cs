@@ -35,6 +35,7 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
             ? UserMapping.For(spec.Uid, spec.Gid, host.EffectiveUid, host.EffectiveGid) : null;
         using var runDir = RunDirectory.Create(paths, mapping?.Uid.Outside ?? spec.Uid, mapping?.Gid.Outside ?? spec.Gid, spec.KeepData);
         var planned = Planner.Create(spec, paths, host, seccompFilter);
+        var program = SandboxBuilder.Compile(planned.Plan);
         LaunchTrace.Mark("run dir and plan");
         Verbose($"run {runId}: {planned.Plan.MountOps.Count} mount steps, namespaces {Spawner.NamespaceNames(spec.Namespaces)}");
 
@@ -56,10 +57,10 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
         // Listening starts before the sandbox exists, so no record of its death can be missed.
         using var audit = seccompFilter is null ? null : SeccompAudit.TryOpen();
         var (parentEnd, childEnd) = SeqPacketSocket.CreatePair();
-        using var channel = new StageChannel(parentEnd);
+        using var channel = new StageChannel(parentEnd, program);
         Spawner.Child child;
         using (childEnd)
-            child = Spawner.Spawn(spec.Namespaces, childEnd, cgroup?.CloneIntoFd ?? -1, ["nssandbox", Stage2Entry.Argument], []);
+            child = Spawner.Spawn(spec.Namespaces, childEnd, cgroup?.CloneIntoFd ?? -1, program.Bytes);
         LaunchTrace.Mark("clone");
         audit?.Watch(child.Pid);
 
@@ -73,15 +74,15 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
         using var signals = ForwardSignals(child.PidFd);
         try
         {
-            // v1: into the cgroup before the plan is sent, so the target never runs outside it.
+            // v1: into the cgroup before the go-ahead, so the target never runs outside it.
             cgroup?.Attach(child.Pid);
             if (planned.Users is { } u)
                 UserNamespace.WriteMaps(child.Pid, u.Uid.ToString(), u.Gid.ToString(), u.AllowSetgroups);
             LaunchTrace.Mark("id maps");
             network = NetworkSetup.Start(spec.Net, child.Pid, paths.RunDir!, Verbose);
             if (network is not null) LaunchTrace.Mark("network");
-            channel.Send(new ChannelMessage(MessageKind.Plan) { Plan = planned.Plan });
-            LaunchTrace.Mark("plan sent");
+            channel.SendGo();
+            LaunchTrace.Mark("go sent");
 
             // Stage 2 either reports a setup error or execs the target, which closes its end of the channel
             // (with --trace_timing it sends its timestamps first).

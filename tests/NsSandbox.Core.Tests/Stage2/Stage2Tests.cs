@@ -2,6 +2,7 @@ using NsSandbox.Core.Plan;
 using NsSandbox.Core.Spec;
 using NsSandbox.Core.Stage2;
 using NsSandbox.Linux;
+using NsSandbox.Linux.Stage2Code;
 
 namespace NsSandbox.Core.Tests;
 
@@ -27,36 +28,38 @@ public sealed class Stage2Tests
         int skeleton = c.IndexOf("mount tmpfs /state/runs/r/root tmpfs NoSuid, NoDev mode=0755,size=1m,uid=65534,gid=65534");
         Assert.Equal(["chdir /state/runs/r/root", "<skeleton ready>"], c.Skip(skeleton + 1).Take(2));
         int pivot = c.IndexOf("pivot_root . .");
-        Assert.Equal(["umount . True", "chdir /"], c.Skip(pivot + 1).Take(2));
-        Assert.All(c.Skip(pivot + 3), x => Assert.StartsWith("close ", x));
+        Assert.Equal("mark mounts", c[pivot - 1]);
+        Assert.Equal(["umount . True", "chdir /", "mark pivot_root"], c.Skip(pivot + 1).Take(3));
+        Assert.All(c.Skip(pivot + 4), x => Assert.StartsWith("close ", x));
         // Attached trees are closed as they are attached; whatever was never attached is closed at the end.
         Assert.Equal(c.Count(x => x.StartsWith("clone ", StringComparison.Ordinal)), c.Count(x => x.StartsWith("close ", StringComparison.Ordinal)));
     }
 
     [Fact]
-    public void ExistingMountPointsAreNotCreatedAgain()
+    public void MountPointsAreEnsuredAndMountPointsInHostTreesOnlyRequired()
     {
-        var kernel = new RecordingKernel { Existing = { ["./etc"] = FileType.Directory } };
-        new MountExecutor(kernel, () => { }).Execute(MakePlan().MountOps);
-        Assert.DoesNotContain("mkdir ./etc", kernel.Calls);
-        Assert.Contains("mkdir ./usr", kernel.Calls);
-    }
-
-    [Fact]
-    public void FailuresNameTheStepTheSandboxPathAndErrno()
-    {
-        var kernel = new RecordingKernel { FailWhen = c => c.StartsWith("attach", StringComparison.Ordinal) && c.EndsWith("./data", StringComparison.Ordinal) ? new KernelException("move_mount", "./data", 13) : null };
-        var e = Assert.Throws<SetupException>(() => new MountExecutor(kernel, () => { }).Execute(MakePlan().MountOps));
-        Assert.Equal(new Channel.SetupError("move_mount", "/data", 13, "move_mount /data: Permission denied"), e.Error);
-        Assert.Equal(kernel.Calls.Count(x => x.StartsWith("clone ", StringComparison.Ordinal)), kernel.Calls.Count(x => x.StartsWith("close ", StringComparison.Ordinal)));
-    }
-
-    [Fact]
-    public void MissingMountPointInAHostTreeIsENOENT()
-    {
+        var kernel = new RecordingKernel();
         var plan = MakePlan(s => s with { Mounts = [new MountSpec("/srv/dir", "/usr/x", true)] });
-        var e = Assert.Throws<SetupException>(() => new MountExecutor(new RecordingKernel(), () => { }).Execute(plan.MountOps));
-        Assert.Equal("mount point /usr/x: No such file or directory", e.Message);
+        new MountExecutor(kernel, () => { }).Execute(plan.MountOps);
+        Assert.Contains("mkdir ./usr", kernel.Calls);
+        // /usr is the host's tree: nothing may be created in it, so its mount point must already be there.
+        Assert.Contains("require ./usr/x dir", kernel.Calls);
+        Assert.DoesNotContain("mkdir ./usr/x", kernel.Calls);
+    }
+
+    [Fact]
+    public void TheWholeStageEndsInOneExecAndMarksOnlyWhenTracing()
+    {
+        var kernel = new RecordingKernel();
+        SandboxBuilder.Build(MakePlan(), kernel);
+        Assert.StartsWith("exec ", kernel.Calls[^1]);
+        Assert.EndsWith(" [/bin/true] filter 0", kernel.Calls[^1]);
+        Assert.Single(kernel.Calls, c => c.StartsWith("exec ", StringComparison.Ordinal));
+
+        var untraced = ProgramReader.Read(SandboxBuilder.Compile(MakePlan()).Bytes);
+        Assert.DoesNotContain(untraced, op => op.Code == Opcode.Mark);
+        var traced = ProgramReader.Read(SandboxBuilder.Compile(MakePlan() with { TraceTiming = true }).Bytes);
+        Assert.Equal(["mounts", "pivot_root", "privileges"], traced.Where(op => op.Code == Opcode.Mark).Select(op => op.A));
     }
 
     [Fact]

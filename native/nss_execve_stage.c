@@ -1,0 +1,101 @@
+// Mode execve (-Me): the launcher becomes the sandbox. It execs itself with
+//   argv = {exe, NSS_EXECVE_STAGE, program-fd, clone-flags, uid_map, gid_map, setgroups}
+// and this constructor, which runs before the .NET runtime has started a single thread, enters the new
+// namespaces with unshare (impossible later: CLONE_NEWUSER refuses a multi-threaded caller). A process
+// cannot map ids other than its own into its own user namespace, so a short-lived helper, forked before
+// unshare and still privileged outside, writes the maps and exits. Then it runs stage 2's program from the
+// memfd (nss_stage2.c), which ends in the target's execve: the runtime never starts.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nss_shim.h"
+#include "nss_stage2.h"
+
+static void write_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) _exit(1);
+    size_t len = strlen(text);
+    if (write(fd, text, len) != (ssize_t)len) _exit(2);
+    close(fd);
+}
+
+static void fail(const char *what, int err)
+{
+    dprintf(2, "nssandbox: %s: %s\n", what, strerror(err));
+    _exit(NSS_SETUP_EXIT);
+}
+
+// --trace_timing measures from here: the first code of this process to run, before the .NET runtime starts.
+static int64_t start_ns;
+
+int64_t nss_start_time_ns(void) { return start_ns; }
+
+// The program the launcher left in a memfd, in private writable memory (the interpreter relocates it in place).
+static void run_program(const char *fd_text)
+{
+    int fd = (int)strtol(fd_text, NULL, 10);
+    struct stat st;
+    if (fstat(fd, &st) != 0) fail("stage 2 program", errno);
+    if (st.st_size <= 0 || st.st_size > (1 << 30)) fail("stage 2 program", EINVAL);
+    void *program = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    if (program == MAP_FAILED) fail("stage 2 program", errno);
+    close(fd);
+    _exit(nss_run_program(program, (uint32_t)st.st_size, -1));
+}
+
+static void enter_namespaces(unsigned long flags, char **argv)
+{
+    if (!(flags & CLONE_NEWUSER)) {
+        if (unshare((int)flags) != 0) fail("unshare", errno);
+        return;
+    }
+    int go[2];
+    if (pipe2(go, O_CLOEXEC) != 0) fail("pipe", errno);
+    pid_t helper = fork();
+    if (helper < 0) fail("fork", errno);
+    if (helper == 0) {
+        char c, path[64];
+        if (read(go[0], &c, 1) != 1) _exit(3);
+        pid_t parent = getppid();
+        snprintf(path, sizeof path, "/proc/%d/uid_map", (int)parent);
+        write_file(path, argv[4]);
+        snprintf(path, sizeof path, "/proc/%d/setgroups", (int)parent);
+        write_file(path, argv[6]);
+        snprintf(path, sizeof path, "/proc/%d/gid_map", (int)parent);
+        write_file(path, argv[5]);
+        _exit(0);
+    }
+    close(go[0]);
+    int err = unshare((int)flags) == 0 ? 0 : errno;
+    if (err == 0) {
+        char c = 'g';
+        if (write(go[1], &c, 1) != 1) err = errno;
+    }
+    close(go[1]); // without the byte, the helper exits untouched
+    int status = 0;
+    while (waitpid(helper, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (err != 0) fail("unshare", err);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) fail("write uid_map/gid_map", EPERM);
+}
+
+__attribute__((constructor)) static void nss_execve_stage(int argc, char **argv, char **envp)
+{
+    (void)envp;
+    struct timespec now;
+    if (clock_gettime(CLOCK_MONOTONIC, &now) == 0) start_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+    if (argc < 7 || strcmp(argv[1], NSS_EXECVE_STAGE) != 0) return;
+    enter_namespaces(strtoul(argv[3], NULL, 0), argv);
+    run_program(argv[2]);
+}

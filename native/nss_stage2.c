@@ -1,0 +1,287 @@
+// Stage 2's interpreter: executes the program the parent compiled from the plan (nss_stage2.h), inside the
+// new namespaces. It runs in the child of clone, a copy of a multi-threaded runtime, so only system calls and
+// async-signal-safe libc functions are used, and nothing is allocated.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nss_shim.h"
+#include "nss_stage2.h"
+
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#define NSS_OPEN_TREE_CLONE 1u
+#define NSS_AT_RECURSIVE 0x8000u
+#define NSS_MOVE_MOUNT_F_EMPTY_PATH 0x4u
+
+struct nss_mount_attr {
+    uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+
+struct stamp {
+    uint32_t op, pad;
+    int64_t ns;
+};
+
+struct run {
+    char *base;
+    uint32_t length;
+    int sync_fd;
+    int slots[NSS_PROG_SLOTS];
+    struct stamp stamps[32];
+    uint32_t stamp_count;
+};
+
+static void stamp(struct run *r, uint32_t op)
+{
+    if (r->stamp_count >= sizeof r->stamps / sizeof r->stamps[0]) return;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    r->stamps[r->stamp_count].op = op;
+    r->stamps[r->stamp_count].pad = 0;
+    r->stamps[r->stamp_count].ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+    r->stamp_count++;
+}
+
+// A string operand, NULL for offset 0 or one outside the program (the program ends with a NUL, so every
+// offset inside it is terminated).
+static const char *str(const struct run *r, uint32_t off)
+{
+    return off == 0 || off >= r->length ? NULL : r->base + off;
+}
+
+static char *const *strings(struct run *r, uint32_t off)
+{
+    if (off == 0 || off % 8 != 0 || (uint64_t)off + 8 > r->length) return NULL;
+    uint64_t *words = (uint64_t *)(void *)(r->base + off);
+    uint64_t count = words[0];
+    if (count > (r->length - off) / 8 - 2) return NULL;
+    uint64_t *items = words + 1;
+    for (uint64_t i = 0; i < count; i++) {
+        if (items[i] == 0 || items[i] >= r->length) return NULL;
+        items[i] = (uint64_t)(uintptr_t)(r->base + items[i]);
+    }
+    items[count] = 0;
+    return (char *const *)(void *)items;
+}
+
+static int slot_fd(const struct run *r, uint32_t slot)
+{
+    return slot < NSS_PROG_SLOTS ? r->slots[slot] : -1;
+}
+
+// mkdir or create, where an existing entry of the wanted type is fine and any other one is not.
+static int ensure(const char *path, uint32_t mode, int directory)
+{
+    int rc = directory ? mkdir(path, mode) : open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode);
+    if (rc >= 0) {
+        if (!directory) close(rc);
+        return 0;
+    }
+    if (errno != EEXIST) return -errno;
+    struct stat st;
+    if (lstat(path, &st) != 0) return -errno;
+    return (directory ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode)) ? 0 : -EEXIST;
+}
+
+static int require(const char *path, int directory)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0) return -ENOENT;
+    if (S_ISDIR(st.st_mode) != (directory != 0)) return directory ? -ENOTDIR : -EISDIR;
+    return 0;
+}
+
+static int ok(long rc)
+{
+    return rc < 0 ? -errno : 0;
+}
+
+static void send_timing(struct run *r)
+{
+    struct {
+        int32_t magic, count;
+        struct stamp stamps[32];
+    } msg;
+    msg.magic = NSS_MSG_TIMING;
+    msg.count = (int32_t)r->stamp_count;
+    memcpy(msg.stamps, r->stamps, sizeof msg.stamps);
+    ssize_t ignored = send(r->sync_fd, &msg, 8 + r->stamp_count * sizeof(struct stamp), MSG_NOSIGNAL);
+    (void)ignored;
+}
+
+// The supervisor is gone when its end of the channel reads as closed; then nobody would supervise the target.
+static int parent_gone(int fd)
+{
+    struct pollfd p = {fd, POLLIN | POLLRDHUP, 0};
+    return poll(&p, 1, 0) > 0;
+}
+
+static int exec(struct run *r, const struct nss_op *op, uint32_t index)
+{
+    char *const *candidates = strings(r, op->a);
+    char *const *argv = strings(r, op->b);
+    char *const *envp = strings(r, op->c);
+    if (!candidates || !argv || !envp) return -EINVAL;
+    int count = 0;
+    while (candidates[count]) count++;
+    struct nss_exec_req req;
+    memset(&req, 0, sizeof req);
+    req.candidates = (const char *const *)candidates;
+    req.candidate_count = count;
+    req.argv = argv;
+    req.envp = envp;
+    req.seccomp_flags = (uint32_t)op->e;
+    if (op->d != 0) {
+        if (op->d % 8 != 0 || op->d + 8 > r->length) return -EINVAL;
+        uint32_t n = *(uint32_t *)(void *)(r->base + op->d);
+        if (n > (r->length - op->d - 8) / 8) return -EINVAL;
+        req.filter = r->base + op->d + 8;
+        req.filter_len = (int32_t)n;
+    }
+    if (r->sync_fd >= 0) {
+        if (parent_gone(r->sync_fd)) _exit(NSS_SETUP_EXIT);
+        if (r->stamp_count > 0) {
+            stamp(r, index);
+            send_timing(r);
+        }
+    }
+    return nss_exec_target(&req);
+}
+
+static int run_op(struct run *r, const struct nss_op *op, uint32_t index)
+{
+    const char *a = str(r, op->a), *b = str(r, op->b);
+    struct nss_mount_attr attr;
+    memset(&attr, 0, sizeof attr);
+    attr.attr_set = op->d;
+    switch (op->code) {
+    case NSS_OP_MOUNT:
+        return ok(mount(a, b, str(r, op->c), (unsigned long)op->d, str(r, (uint32_t)op->e)));
+    case NSS_OP_SETATTR:
+        return ok(syscall(SYS_mount_setattr, AT_FDCWD, a, AT_SYMLINK_NOFOLLOW | (op->b ? NSS_AT_RECURSIVE : 0), &attr,
+                          sizeof attr));
+    case NSS_OP_OPEN_TREE: {
+        if (op->c >= NSS_PROG_SLOTS) return -EINVAL;
+        long fd = syscall(SYS_open_tree, AT_FDCWD, a,
+                          NSS_OPEN_TREE_CLONE | O_CLOEXEC | AT_SYMLINK_NOFOLLOW | (op->b ? NSS_AT_RECURSIVE : 0));
+        if (fd < 0) return -errno;
+        r->slots[op->c] = (int)fd;
+        return 0;
+    }
+    case NSS_OP_TREE_SETATTR:
+        return ok(syscall(SYS_mount_setattr, slot_fd(r, op->c), "", AT_EMPTY_PATH | (op->b ? NSS_AT_RECURSIVE : 0), &attr,
+                          sizeof attr));
+    case NSS_OP_MOVE_MOUNT:
+        return ok(syscall(SYS_move_mount, slot_fd(r, op->c), "", AT_FDCWD, a, NSS_MOVE_MOUNT_F_EMPTY_PATH));
+    case NSS_OP_CLOSE:
+        if (op->c < NSS_PROG_SLOTS && r->slots[op->c] >= 0) {
+            close(r->slots[op->c]);
+            r->slots[op->c] = -1;
+        }
+        return 0;
+    case NSS_OP_UMOUNT:
+        return ok(umount2(a, (int)op->b));
+    case NSS_OP_ENSURE_DIR:
+        return ensure(a, op->b, 1);
+    case NSS_OP_ENSURE_FILE:
+        return ensure(a, op->b, 0);
+    case NSS_OP_REQUIRE:
+        return require(a, (int)op->b);
+    case NSS_OP_SYMLINK:
+        return ok(symlink(a, b));
+    case NSS_OP_PIVOT_ROOT:
+        return nss_pivot_root(a, b);
+    case NSS_OP_CHDIR:
+        return ok(chdir(a));
+    case NSS_OP_SETHOSTNAME:
+        return ok(sethostname(a, op->b));
+    case NSS_OP_LOOPBACK_UP:
+        return nss_loopback_up();
+    case NSS_OP_SETRLIMIT: {
+        struct rlimit limit = {(rlim_t)op->d, (rlim_t)op->e};
+        return ok(setrlimit((int)op->a, &limit));
+    }
+    case NSS_OP_SETSID:
+        return ok(setsid());
+    case NSS_OP_SETGROUPS_EMPTY:
+        return ok(syscall(SYS_setgroups, 0, NULL));
+    case NSS_OP_SETRESGID:
+        return ok(syscall(SYS_setresgid, op->a, op->a, op->a));
+    case NSS_OP_SETRESUID:
+        return ok(syscall(SYS_setresuid, op->a, op->a, op->a));
+    case NSS_OP_DROP_CAPS:
+        return nss_drop_capabilities();
+    case NSS_OP_PDEATHSIG:
+        return ok(prctl(PR_SET_PDEATHSIG, (unsigned long)op->a, 0, 0, 0));
+    case NSS_OP_MARK:
+        stamp(r, index);
+        return 0;
+    case NSS_OP_EXEC:
+        return exec(r, op, index);
+    default:
+        return -EINVAL;
+    }
+}
+
+static int fail(const struct run *r, const struct nss_op *op, uint32_t index, int err)
+{
+    if (r->sync_fd >= 0) {
+        int32_t msg[3] = {NSS_MSG_STAGE2_FAILED, (int32_t)index, err};
+        ssize_t ignored = send(r->sync_fd, msg, sizeof msg, MSG_NOSIGNAL);
+        (void)ignored;
+    } else {
+        const char *what = op ? str(r, op->what) : NULL;
+        dprintf(2, "nssandbox: %s: %s\n", what ? what : "stage 2 program", strerror(err));
+    }
+    return op && op->code == NSS_OP_EXEC && err == ENOENT ? NSS_NOT_FOUND_EXIT : NSS_SETUP_EXIT;
+}
+
+int nss_run_program(void *program, uint32_t length, int sync_fd)
+{
+    static struct run r; // this process's only run; too large for a small stack
+    r.base = program;
+    r.length = length;
+    r.sync_fd = sync_fd;
+    r.stamp_count = 0;
+    for (int i = 0; i < NSS_PROG_SLOTS; i++) r.slots[i] = -1;
+    const struct nss_prog *prog = program;
+    if (length < sizeof *prog || prog->magic != NSS_PROG_MAGIC || prog->version != NSS_PROG_VERSION ||
+        prog->length != length || r.base[length - 1] != 0 || prog->ops % 8 != 0 ||
+        prog->ops > length || prog->op_count > (length - prog->ops) / sizeof(struct nss_op))
+        return fail(&r, NULL, NSS_STAMP_STARTED, EINVAL);
+    if (prog->flags & NSS_PROG_TIMING) stamp(&r, NSS_STAMP_STARTED);
+    if (sync_fd >= 0) {
+        int32_t go = 0;
+        ssize_t n;
+        do n = recv(sync_fd, &go, sizeof go, 0);
+        while (n < 0 && errno == EINTR);
+        if (n == 0) _exit(NSS_SETUP_EXIT); // the parent is gone
+        if (n != sizeof go || go != NSS_MSG_GO) return fail(&r, NULL, NSS_STAMP_GO, n < 0 ? errno : EPROTO);
+        if (prog->flags & NSS_PROG_TIMING) stamp(&r, NSS_STAMP_GO);
+    }
+    const struct nss_op *ops = (const struct nss_op *)(const void *)(r.base + prog->ops);
+    for (uint32_t i = 0; i < prog->op_count; i++) {
+        int rc = run_op(&r, &ops[i], i);
+        if (rc < 0) return fail(&r, &ops[i], i, -rc);
+    }
+    return fail(&r, NULL, prog->op_count, EINVAL); // a program ends with its exec
+}

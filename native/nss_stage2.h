@@ -1,0 +1,66 @@
+// Stage 2 as a program: the parent compiles a plan into the flat list of kernel operations below
+// (src/NsSandbox.Linux/Stage2Program/ writes it; its Opcode enum mirrors this one) and the child of clone,
+// or mode execve's constructor, executes it with no managed runtime and no allocation.
+#pragma once
+#include <stdint.h>
+
+#define NSS_PROG_MAGIC 0x3250534e // "NSP2"
+#define NSS_PROG_VERSION 1
+// Descriptors of detached mount trees (open_tree) a program may hold at once.
+#define NSS_PROG_SLOTS 1024
+// Messages stage 2 writes on the sync socket (little-endian int32 words).
+#define NSS_MSG_GO 0x21216f67          // parent to stage 2: the maps are written, go ahead
+#define NSS_MSG_STAGE2_FAILED 0x4c494146 // {magic, op index, errno}; stage 2 exits right after
+#define NSS_MSG_TIMING 0x454d4954        // {magic, count, {op index, pad, int64 ns} * count}
+// Pseudo op indices of the two stamps stage 2 takes outside any op.
+#define NSS_STAMP_STARTED 0xffffffffu
+#define NSS_STAMP_GO 0xfffffffeu
+
+enum nss_opcode {
+    NSS_OP_MOUNT = 1,        // a=source b=target c=fstype d=flags e=data (strings; 0 is NULL)
+    NSS_OP_SETATTR,          // a=path b=recursive d=attr_set: mount_setattr, not following a final symlink
+    NSS_OP_OPEN_TREE,        // a=source b=recursive c=slot: open_tree(OPEN_TREE_CLONE)
+    NSS_OP_TREE_SETATTR,     // c=slot b=recursive d=attr_set
+    NSS_OP_MOVE_MOUNT,       // c=slot a=target
+    NSS_OP_CLOSE,            // c=slot
+    NSS_OP_UMOUNT,           // a=target b=flags
+    NSS_OP_ENSURE_DIR,       // a=path b=mode: mkdir unless a directory is there
+    NSS_OP_ENSURE_FILE,      // a=path b=mode: create unless a regular file is there
+    NSS_OP_REQUIRE,          // a=path b=1 directory, 0 not a directory (never created: it is in a host tree)
+    NSS_OP_SYMLINK,          // a=target b=link path
+    NSS_OP_PIVOT_ROOT,       // a=new root b=put old
+    NSS_OP_CHDIR,            // a=path
+    NSS_OP_SETHOSTNAME,      // a=name b=length
+    NSS_OP_LOOPBACK_UP,      //
+    NSS_OP_SETRLIMIT,        // a=resource d=soft e=hard
+    NSS_OP_SETSID,           //
+    NSS_OP_SETGROUPS_EMPTY,  //
+    NSS_OP_SETRESGID,        // a=gid
+    NSS_OP_SETRESUID,        // a=uid
+    NSS_OP_DROP_CAPS,        //
+    NSS_OP_PDEATHSIG,        // a=signal
+    NSS_OP_MARK,             // a=step name: a --trace_timing stamp
+    NSS_OP_EXEC,             // a=candidates b=argv c=envp (string arrays) d=filter e=seccomp flags; last
+};
+
+// A string is an offset from the start of the program to a NUL-terminated string. A string array is an
+// offset to {uint64 count; uint64 offsets[count]; uint64 0}: the interpreter turns the offsets into pointers
+// in place, so the program must be in writable memory. The filter is {uint32 instructions; pad; sock_filter[]}.
+struct nss_op {
+    uint32_t code;
+    uint32_t what; // "mount /data": what the op does, for mode execve's error message
+    uint32_t a, b, c, pad;
+    uint64_t d, e;
+};
+
+struct nss_prog {
+    uint32_t magic, version;
+    uint32_t op_count, ops; // ops: offset of op_count struct nss_op
+    uint32_t length, flags; // length of the whole program; flags: NSS_PROG_TIMING
+};
+#define NSS_PROG_TIMING 1u
+
+// Runs the program. With sync_fd >= 0 (mode once) it first waits for NSS_MSG_GO, reports a failure or
+// its timestamps on the socket, and leaves the target's execve to close it; with -1 (mode execve) it
+// prints a failure to stderr. Returns only on failure, with the exit status to use.
+int nss_run_program(void *program, uint32_t length, int sync_fd);

@@ -1,0 +1,42 @@
+namespace NsSandbox.Linux.Stage2Code;
+
+/// <summary>The operations of stage 2's program; mirrors enum nss_opcode in native/nss_stage2.h, which says what
+/// each operand means.</summary>
+public enum Opcode : uint
+{
+    Mount = 1,
+    SetAttributes,
+    OpenTree,
+    TreeSetAttributes,
+    MoveMount,
+    Close,
+    Unmount,
+    EnsureDirectory,
+    EnsureFile,
+    Require,
+    Symlink,
+    PivotRoot,
+    ChangeDirectory,
+    SetHostname,
+    LoopbackUp,
+    SetRlimit,
+    SetSid,
+    SetGroupsEmpty,
+    SetResGid,
+    SetResUid,
+    DropCapabilities,
+    ParentDeathSignal,
+    Mark,
+    Exec,
+}
+
+/// <summary>The layout constants of native/nss_stage2.h.</summary>
+public static class ProgramFormat
+{
+    public const uint Magic = 0x3250534e, Version = 1, TimingFlag = 1;
+    public const int HeaderSize = 24, OpSize = 40;
+    /// <summary>Detached mount trees a program may hold at once (NSS_PROG_SLOTS).</summary>
+    public const int Slots = 1024;
+    public const int MsgGo = 0x21216f67, MsgStage2Failed = 0x4c494146, MsgTiming = 0x454d4954;
+    public const uint StampStarted = 0xffffffff, StampGo = 0xfffffffe;
+}

@@ -1,0 +1,90 @@
+using NsSandbox.Core.Plan;
+using NsSandbox.Core.Spec;
+using NsSandbox.Core.Stage2;
+using NsSandbox.Linux;
+using NsSandbox.Linux.Stage2Code;
+
+namespace NsSandbox.Core.Tests;
+
+/// <summary>The program stage 2 runs carries exactly the calls <see cref="SandboxBuilder"/> makes, laid out as the
+/// native interpreter reads it (the end-to-end tests prove the interpreter and the kernel agree).</summary>
+public sealed class ProgramWriterTests
+{
+    private static Plan.Plan MakePlan(Func<SandboxSpec, SandboxSpec>? change = null)
+    {
+        var spec = new SandboxSpec { Command = ["/bin/true", "a b"], StateDir = "/state" };
+        if (change is not null) spec = change(spec);
+        return Planner.Create(spec, RunPaths.For("/state", "r", null), new FakeHost(), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]).Plan;
+    }
+
+    [Fact]
+    public void EveryCallBecomesOneOperationInOrder()
+    {
+        var plan = MakePlan();
+        var recorded = new RecordingKernel();
+        SandboxBuilder.Build(plan, recorded);
+        var program = SandboxBuilder.Compile(plan);
+        var ops = ProgramReader.Read(program.Bytes);
+        // SetIds is two operations (setresgid, then setresuid), and marks are left out when not tracing.
+        int Count(string prefix) => recorded.Calls.Count(c => c.StartsWith(prefix, StringComparison.Ordinal));
+        Assert.Equal(recorded.Calls.Count + Count("setids") - Count("mark"), ops.Count);
+        Assert.Equal(ops.Count, program.Steps.Count);
+        Assert.Equal(ops.Select(o => o.Code), program.Steps.Select(s => s.Code));
+        Assert.Equal(Opcode.Mount, ops[0].Code);
+        Assert.Equal("/", ops[0].B);
+        Assert.Equal(Opcode.Exec, ops[^1].Code);
+    }
+
+    [Fact]
+    public void ExecCarriesCandidatesArgvEnvironmentAndTheFilter()
+    {
+        var plan = MakePlan();
+        var exec = ProgramReader.Read(SandboxBuilder.Compile(plan).Bytes)[^1];
+        Assert.Equal(plan.ExecCandidates, (List<string>)exec.A!);
+        Assert.Equal(["/bin/true", "a b"], (List<string>)exec.B!);
+        Assert.Equal(plan.Env, (List<string>)exec.C!);
+        Assert.Equal(plan.SeccompFilter, (byte[])exec.D!);
+        Assert.Equal((ulong)plan.SeccompFlags, exec.E);
+        Assert.Equal("execve /bin/true", exec.What);
+    }
+
+    [Fact]
+    public void OperationsSayWhatTheyDoAsTheSandboxSeesPaths()
+    {
+        var ops = ProgramReader.Read(SandboxBuilder.Compile(MakePlan()).Bytes);
+        Assert.Contains(ops, o => o.Code == Opcode.MoveMount && o.A as string == "./data" && o.What == "move_mount /data");
+        Assert.Contains(ops, o => o.Code == Opcode.SetResUid && (ulong)o.A! == 65534 && o.What == "setresuid 65534");
+        Assert.Contains(ops, o => o.Code == Opcode.PivotRoot && o.What == "pivot_root /");
+    }
+
+    [Fact]
+    public void TreeSlotsAreReusedOnceClosed()
+    {
+        var writer = new ProgramWriter(false);
+        int first = writer.CloneTree("/a", true);
+        writer.AttachTree(first, "./a");
+        writer.CloseDescriptor(first);
+        int second = writer.CloneTree("/b", true);
+        int third = writer.CloneTree("/c", true);
+        Assert.Equal(first, second);
+        Assert.NotEqual(second, third);
+    }
+
+    [Fact]
+    public void MoreOpenTreesThanTheInterpreterHoldsIsAClearError()
+    {
+        var writer = new ProgramWriter(false);
+        for (int i = 0; i < ProgramFormat.Slots; i++) writer.CloneTree("/x" + i, true);
+        var e = Assert.Throws<KernelException>(() => writer.CloneTree("/one-too-many", true));
+        Assert.Equal("bind mount /one-too-many: Too many open files", e.Message);
+    }
+
+    [Fact]
+    public void ANulByteInAStringIsAClearError()
+    {
+        var writer = new ProgramWriter(false);
+        writer.SetHostname("a\0b");
+        var e = Assert.Throws<KernelException>(() => writer.Finish());
+        Assert.Equal("a NUL byte in sethostname a?b: Invalid argument", e.Message);
+    }
+}
