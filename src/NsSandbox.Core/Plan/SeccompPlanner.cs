@@ -11,7 +11,6 @@ public static class SeccompPlanner
 {
     /// <summary>The name --seccomp_string text is reported under.</summary>
     public const string StringSource = "--seccomp_string";
-    private const string DefaultResource = "NsSandbox.default.policy";
 
     /// <summary>The host's architecture: the only one the filter lets through.</summary>
     public static Arch HostArch => RuntimeInformation.ProcessArchitecture switch
@@ -31,7 +30,8 @@ public static class SeccompPlanner
         {
             program = spec switch
             {
-                { UsesDefault: true } => PolicyCompiler.Compile(new PolicySource("default.policy", DefaultPolicyText(), "/"), arch).Bytes,
+                // Compiled at build time: the launch runs no part of the compiler (DefaultFilter.cs).
+                { UsesDefault: true } => DefaultFilter.For(arch).ToArray(),
                 { PolicyStrings.Count: 0, PolicyFile: { } file } => PolicyCompiler.CompileFile(file, arch).Bytes,
                 _ => CompileStrings(spec, arch),
             };
@@ -77,13 +77,4 @@ public static class SeccompPlanner
 
     private static string Origin(SeccompSpec spec) =>
         spec.UsesDefault ? "the built-in default policy" : spec.PolicyFile is null ? StringSource : "--seccomp_policy";
-
-    /// <summary>configs/policies/default.policy, embedded in the binary so that it is one file.</summary>
-    public static string DefaultPolicyText()
-    {
-        using var stream = typeof(SeccompPlanner).Assembly.GetManifestResourceStream(DefaultResource)
-            ?? throw new InvalidOperationException("the default policy is not embedded in this build");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
 }

@@ -7,14 +7,10 @@ using static NsSandbox.Core.Tests.Config.ConfigFixture;
 
 namespace NsSandbox.Core.Tests.Seccomp;
 
-/// <summary>Choosing and compiling the run's policy: the embedded default is configs/policies/default.policy,
-/// the shipped policies compile on both architectures, and a bad policy is a usage error at its position.</summary>
+/// <summary>Choosing and compiling the run's policy (the built-in default: DefaultFilterTests): the shipped
+/// policies compile on both architectures, and a bad policy is a usage error at its position.</summary>
 public sealed class SeccompPlannerTests
 {
-    [Fact]
-    public void TheEmbeddedDefaultIsTheShippedFile() =>
-        Assert.Equal(File.ReadAllText(RepoFile("configs/policies/default.policy")), SeccompPlanner.DefaultPolicyText());
-
     [Theory]
     [InlineData("default.policy", Arch.X86_64)]
     [InlineData("default.policy", Arch.Aarch64)]
