@@ -1,4 +1,4 @@
-// Interface of the native shim; mirrored by src/NsSandbox.Linux/Native/Shim.cs.
+// Interface of the native shim; mirrored by src/NsSandbox.Linux/Interop/Shim.cs.
 #pragma once
 #include <stdint.h>
 
@@ -19,30 +19,23 @@ struct nss_spawn_req {
     uint64_t clone_flags; // CLONE_NEW* flags; CLONE_PIDFD is added
     int32_t sync_fd;      // becomes fd 3 in the child
     int32_t cgroup_fd;    // -1, or a cgroup v2 directory to start the child in (CLONE_INTO_CGROUP)
-    void *program;        // stage 2's program (nss_stage2.h); the child runs its own copy
+    const void *program;  // stage 2's program (nss_stage2.h); the child runs a copy of it
     uint32_t program_length;
 };
 
-struct nss_exec_req {
-    const char *const *candidates; // absolute paths to try in order (PATH already resolved)
-    int32_t candidate_count;
-    uint32_t seccomp_flags;  // SECCOMP_FILTER_FLAG_* for SECCOMP_SET_MODE_FILTER
-    const void *filter;      // struct sock_filter[filter_len], or NULL
-    int32_t filter_len;
-    char *const *argv;
-    char *const *envp;
+// The child of nss_spawn, and the memory it runs in until its execve or exit (see nss_child_release).
+struct nss_child {
+    int32_t pid, pidfd;
+    void *region;         // the child's stack and program when it shares the parent's memory, else NULL
+    uint64_t region_size;
+    int32_t dumpable;     // the parent's PR_GET_DUMPABLE before the clone
+    int32_t reserved;
 };
 
-// Returns the child's pid (and its pidfd in *pidfd_out), or -errno.
-int nss_spawn(const struct nss_spawn_req *req, int *pidfd_out);
-// Sets no_new_privs, resets signals, marks fds >= 3 close-on-exec, loads seccomp, execs. Returns -errno.
-int nss_exec_target(const struct nss_exec_req *req);
-
-// pivot_root has no glibc wrapper.
-int nss_pivot_root(const char *new_root, const char *put_old);
-// Empties the bounding and ambient sets, then permitted/effective/inheritable. Returns 0 or -errno.
-int nss_drop_capabilities(void);
-// Brings the loopback interface of the current network namespace up. Returns 0 or -errno.
-int nss_loopback_up(void);
+// Clones the child into new namespaces; it runs stage 2's program. Returns 0, or -errno.
+int nss_spawn(const struct nss_spawn_req *req, struct nss_child *child);
+// Once the child has exec'd or been reaped: frees its region and gives back the parent's dumpable flag (a
+// child sharing the parent's memory changes it for both when it switches ids). Call at most once.
+void nss_child_release(struct nss_child *child);
 // CLOCK_MONOTONIC in ns when this process's first constructor ran (before the .NET runtime started).
 int64_t nss_start_time_ns(void);

@@ -1,8 +1,8 @@
 // Stage 2's interpreter: executes the program the parent compiled from the plan (nss_stage2.h), inside the
-// new namespaces. It runs in the child of clone, a copy of a multi-threaded runtime, so only system calls and
-// async-signal-safe libc functions are used, and nothing is allocated.
+// new namespaces. It runs in the child of clone, which may share the parent's memory and thread-local state
+// (nss_shim.c), so it makes raw system calls (nss_sys.h), allocates nothing and writes only its own stack,
+// its program and its run state. Only mode execve, alone in its process, prints with libc.
 #define _GNU_SOURCE
-#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -12,12 +12,12 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "nss_shim.h"
 #include "nss_stage2.h"
+#include "nss_sys.h"
+#include "nss_target.h"
 
 #ifndef SYS_open_tree
 #define SYS_open_tree 428
@@ -88,31 +88,36 @@ static int slot_fd(const struct run *r, uint32_t slot)
     return slot < NSS_PROG_SLOTS ? r->slots[slot] : -1;
 }
 
-// mkdir or create, where an existing entry of the wanted type is fine and any other one is not.
-static int ensure(const char *path, uint32_t mode, int directory)
+static long lstat_mode(const char *path, mode_t *mode)
 {
-    int rc = directory ? mkdir(path, mode) : open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode);
+    struct stat st;
+    long rc = nss_sys4(SYS_newfstatat, AT_FDCWD, (long)path, (long)&st, AT_SYMLINK_NOFOLLOW);
+    *mode = rc == 0 ? st.st_mode : 0;
+    return rc;
+}
+
+// mkdir or create, where an existing entry of the wanted type is fine and any other one is not.
+static long ensure(const char *path, uint32_t mode, int directory)
+{
+    long rc = directory ? nss_sys3(SYS_mkdirat, AT_FDCWD, (long)path, mode)
+                        : nss_sys4(SYS_openat, AT_FDCWD, (long)path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode);
     if (rc >= 0) {
-        if (!directory) close(rc);
+        if (!directory) nss_sys1(SYS_close, rc);
         return 0;
     }
-    if (errno != EEXIST) return -errno;
-    struct stat st;
-    if (lstat(path, &st) != 0) return -errno;
-    return (directory ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode)) ? 0 : -EEXIST;
+    if (rc != -EEXIST) return rc;
+    mode_t m;
+    rc = lstat_mode(path, &m);
+    if (rc < 0) return rc;
+    return (directory ? S_ISDIR(m) : S_ISREG(m)) ? 0 : -EEXIST;
 }
 
-static int require(const char *path, int directory)
+static long require(const char *path, int directory)
 {
-    struct stat st;
-    if (lstat(path, &st) != 0) return -ENOENT;
-    if (S_ISDIR(st.st_mode) != (directory != 0)) return directory ? -ENOTDIR : -EISDIR;
+    mode_t m;
+    if (lstat_mode(path, &m) < 0) return -ENOENT;
+    if (S_ISDIR(m) != (directory != 0)) return directory ? -ENOTDIR : -EISDIR;
     return 0;
-}
-
-static int ok(long rc)
-{
-    return rc < 0 ? -errno : 0;
 }
 
 static void send_timing(struct run *r)
@@ -124,18 +129,18 @@ static void send_timing(struct run *r)
     msg.magic = NSS_MSG_TIMING;
     msg.count = (int32_t)r->stamp_count;
     memcpy(msg.stamps, r->stamps, sizeof msg.stamps);
-    ssize_t ignored = send(r->sync_fd, &msg, 8 + r->stamp_count * sizeof(struct stamp), MSG_NOSIGNAL);
-    (void)ignored;
+    nss_sys6(SYS_sendto, r->sync_fd, (long)&msg, 8 + r->stamp_count * sizeof(struct stamp), MSG_NOSIGNAL, 0, 0);
 }
 
 // The supervisor is gone when its end of the channel reads as closed; then nobody would supervise the target.
 static int parent_gone(int fd)
 {
     struct pollfd p = {fd, POLLIN | POLLRDHUP, 0};
-    return poll(&p, 1, 0) > 0;
+    struct timespec now = {0, 0};
+    return nss_sys5(SYS_ppoll, (long)&p, 1, (long)&now, 0, 8) > 0;
 }
 
-static int exec(struct run *r, const struct nss_op *op, uint32_t index)
+static long exec(struct run *r, const struct nss_op *op, uint32_t index)
 {
     char *const *candidates = strings(r, op->a);
     char *const *argv = strings(r, op->b);
@@ -158,7 +163,7 @@ static int exec(struct run *r, const struct nss_op *op, uint32_t index)
         req.filter_len = (int32_t)n;
     }
     if (r->sync_fd >= 0) {
-        if (parent_gone(r->sync_fd)) _exit(NSS_SETUP_EXIT);
+        if (parent_gone(r->sync_fd)) nss_exit(NSS_SETUP_EXIT);
         if (r->stamp_count > 0) {
             stamp(r, index);
             send_timing(r);
@@ -167,7 +172,7 @@ static int exec(struct run *r, const struct nss_op *op, uint32_t index)
     return nss_exec_target(&req);
 }
 
-static int run_op(struct run *r, const struct nss_op *op, uint32_t index)
+static long run_op(struct run *r, const struct nss_op *op, uint32_t index)
 {
     const char *a = str(r, op->a), *b = str(r, op->b);
     struct nss_mount_attr attr;
@@ -175,31 +180,31 @@ static int run_op(struct run *r, const struct nss_op *op, uint32_t index)
     attr.attr_set = op->d;
     switch (op->code) {
     case NSS_OP_MOUNT:
-        return ok(mount(a, b, str(r, op->c), (unsigned long)op->d, str(r, (uint32_t)op->e)));
+        return nss_sys5(SYS_mount, (long)a, (long)b, (long)str(r, op->c), (long)op->d, (long)str(r, (uint32_t)op->e));
     case NSS_OP_SETATTR:
-        return ok(syscall(SYS_mount_setattr, AT_FDCWD, a, AT_SYMLINK_NOFOLLOW | (op->b ? NSS_AT_RECURSIVE : 0), &attr,
-                          sizeof attr));
+        return nss_sys5(SYS_mount_setattr, AT_FDCWD, (long)a, AT_SYMLINK_NOFOLLOW | (op->b ? NSS_AT_RECURSIVE : 0),
+                        (long)&attr, sizeof attr);
     case NSS_OP_OPEN_TREE: {
         if (op->c >= NSS_PROG_SLOTS) return -EINVAL;
-        long fd = syscall(SYS_open_tree, AT_FDCWD, a,
-                          NSS_OPEN_TREE_CLONE | O_CLOEXEC | AT_SYMLINK_NOFOLLOW | (op->b ? NSS_AT_RECURSIVE : 0));
-        if (fd < 0) return -errno;
+        long fd = nss_sys3(SYS_open_tree, AT_FDCWD, (long)a,
+                           NSS_OPEN_TREE_CLONE | O_CLOEXEC | AT_SYMLINK_NOFOLLOW | (op->b ? NSS_AT_RECURSIVE : 0));
+        if (fd < 0) return fd;
         r->slots[op->c] = (int)fd;
         return 0;
     }
     case NSS_OP_TREE_SETATTR:
-        return ok(syscall(SYS_mount_setattr, slot_fd(r, op->c), "", AT_EMPTY_PATH | (op->b ? NSS_AT_RECURSIVE : 0), &attr,
-                          sizeof attr));
+        return nss_sys5(SYS_mount_setattr, slot_fd(r, op->c), (long)"", AT_EMPTY_PATH | (op->b ? NSS_AT_RECURSIVE : 0),
+                        (long)&attr, sizeof attr);
     case NSS_OP_MOVE_MOUNT:
-        return ok(syscall(SYS_move_mount, slot_fd(r, op->c), "", AT_FDCWD, a, NSS_MOVE_MOUNT_F_EMPTY_PATH));
+        return nss_sys5(SYS_move_mount, slot_fd(r, op->c), (long)"", AT_FDCWD, (long)a, NSS_MOVE_MOUNT_F_EMPTY_PATH);
     case NSS_OP_CLOSE:
         if (op->c < NSS_PROG_SLOTS && r->slots[op->c] >= 0) {
-            close(r->slots[op->c]);
+            nss_sys1(SYS_close, r->slots[op->c]);
             r->slots[op->c] = -1;
         }
         return 0;
     case NSS_OP_UMOUNT:
-        return ok(umount2(a, (int)op->b));
+        return nss_sys2(SYS_umount2, (long)a, op->b);
     case NSS_OP_ENSURE_DIR:
         return ensure(a, op->b, 1);
     case NSS_OP_ENSURE_FILE:
@@ -207,31 +212,31 @@ static int run_op(struct run *r, const struct nss_op *op, uint32_t index)
     case NSS_OP_REQUIRE:
         return require(a, (int)op->b);
     case NSS_OP_SYMLINK:
-        return ok(symlink(a, b));
+        return nss_sys3(SYS_symlinkat, (long)a, AT_FDCWD, (long)b);
     case NSS_OP_PIVOT_ROOT:
-        return nss_pivot_root(a, b);
+        return nss_sys2(SYS_pivot_root, (long)a, (long)b);
     case NSS_OP_CHDIR:
-        return ok(chdir(a));
+        return nss_sys1(SYS_chdir, (long)a);
     case NSS_OP_SETHOSTNAME:
-        return ok(sethostname(a, op->b));
+        return nss_sys2(SYS_sethostname, (long)a, op->b);
     case NSS_OP_LOOPBACK_UP:
         return nss_loopback_up();
     case NSS_OP_SETRLIMIT: {
-        struct rlimit limit = {(rlim_t)op->d, (rlim_t)op->e};
-        return ok(setrlimit((int)op->a, &limit));
+        struct rlimit64 limit = {op->d, op->e};
+        return nss_sys4(SYS_prlimit64, 0, op->a, (long)&limit, 0);
     }
     case NSS_OP_SETSID:
-        return ok(setsid());
+        return nss_sys0(SYS_setsid);
     case NSS_OP_SETGROUPS_EMPTY:
-        return ok(syscall(SYS_setgroups, 0, NULL));
+        return nss_sys2(SYS_setgroups, 0, 0);
     case NSS_OP_SETRESGID:
-        return ok(syscall(SYS_setresgid, op->a, op->a, op->a));
+        return nss_sys3(SYS_setresgid, op->a, op->a, op->a);
     case NSS_OP_SETRESUID:
-        return ok(syscall(SYS_setresuid, op->a, op->a, op->a));
+        return nss_sys3(SYS_setresuid, op->a, op->a, op->a);
     case NSS_OP_DROP_CAPS:
         return nss_drop_capabilities();
     case NSS_OP_PDEATHSIG:
-        return ok(prctl(PR_SET_PDEATHSIG, (unsigned long)op->a, 0, 0, 0));
+        return nss_sys2(SYS_prctl, PR_SET_PDEATHSIG, op->a);
     case NSS_OP_MARK:
         stamp(r, index);
         return 0;
@@ -246,8 +251,7 @@ static int fail(const struct run *r, const struct nss_op *op, uint32_t index, in
 {
     if (r->sync_fd >= 0) {
         int32_t msg[3] = {NSS_MSG_STAGE2_FAILED, (int32_t)index, err};
-        ssize_t ignored = send(r->sync_fd, msg, sizeof msg, MSG_NOSIGNAL);
-        (void)ignored;
+        nss_sys6(SYS_sendto, r->sync_fd, (long)msg, sizeof msg, MSG_NOSIGNAL, 0, 0);
     } else {
         const char *what = op ? str(r, op->what) : NULL;
         dprintf(2, "nssandbox: %s: %s\n", what ? what : "stage 2 program", strerror(err));
@@ -271,17 +275,17 @@ int nss_run_program(void *program, uint32_t length, int sync_fd)
     if (prog->flags & NSS_PROG_TIMING) stamp(&r, NSS_STAMP_STARTED);
     if (sync_fd >= 0) {
         int32_t go = 0;
-        ssize_t n;
-        do n = recv(sync_fd, &go, sizeof go, 0);
-        while (n < 0 && errno == EINTR);
-        if (n == 0) _exit(NSS_SETUP_EXIT); // the parent is gone
-        if (n != sizeof go || go != NSS_MSG_GO) return fail(&r, NULL, NSS_STAMP_GO, n < 0 ? errno : EPROTO);
+        long n;
+        do n = nss_sys6(SYS_recvfrom, sync_fd, (long)&go, sizeof go, 0, 0, 0);
+        while (n == -EINTR);
+        if (n == 0) nss_exit(NSS_SETUP_EXIT); // the parent is gone
+        if (n != sizeof go || go != NSS_MSG_GO) return fail(&r, NULL, NSS_STAMP_GO, n < 0 ? (int)-n : EPROTO);
         if (prog->flags & NSS_PROG_TIMING) stamp(&r, NSS_STAMP_GO);
     }
     const struct nss_op *ops = (const struct nss_op *)(const void *)(r.base + prog->ops);
     for (uint32_t i = 0; i < prog->op_count; i++) {
-        int rc = run_op(&r, &ops[i], i);
-        if (rc < 0) return fail(&r, &ops[i], i, -rc);
+        long rc = run_op(&r, &ops[i], i);
+        if (rc < 0) return fail(&r, &ops[i], i, (int)-rc);
     }
     return fail(&r, NULL, prog->op_count, EINVAL); // a program ends with its exec
 }

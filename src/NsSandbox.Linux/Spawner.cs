@@ -6,11 +6,25 @@ namespace NsSandbox.Linux;
 /// its copy of the stage-2 program (native/nss_stage2.c), which ends in the target's execve.</summary>
 public static unsafe class Spawner
 {
-    public sealed record Child(int Pid, int PidFd);
+    /// <summary>The cloned child. <see cref="Release"/> it once it has exec'd or been reaped: until then it may
+    /// be running on memory the shim lent it.</summary>
+    public sealed class Child
+    {
+        private Shim.ChildHandle _handle;
+
+        internal Child(Shim.ChildHandle handle) => _handle = handle;
+
+        public int Pid => _handle.Pid;
+        public int PidFd => _handle.PidFd;
+
+        public void Release()
+        {
+            fixed (Shim.ChildHandle* h = &_handle) Shim.ReleaseChild(h);
+        }
+    }
 
     public static Child Spawn(Namespaces namespaces, SeqPacketSocket childEnd, int cgroupFd, byte[] program)
     {
-        // The program's string arrays hold 64-bit words: the interpreter wants it 8-byte aligned, as array data is.
         fixed (byte* p = program)
         {
             var req = new Shim.SpawnRequest
@@ -21,10 +35,9 @@ public static unsafe class Spawner
                 Program = p,
                 ProgramLength = (uint)program.Length,
             };
-            int pidFd;
-            int pid = Shim.Spawn(&req, &pidFd);
-            KernelException.ThrowIfNegative(pid, "clone", NamespaceNames(namespaces));
-            return new Child(pid, pidFd);
+            Shim.ChildHandle handle;
+            KernelException.ThrowIfNegative(Shim.Spawn(&req, &handle), "clone", NamespaceNames(namespaces));
+            return new Child(handle);
         }
     }
 

@@ -113,6 +113,7 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
             if (timedOut || setupError is not null) ChildProcess.Signal(child.PidFd, ChildProcess.SigKill);
             else if (seccompFilter is not null) violation = SeccompViolationOf(child.Pid, audit);
             exit = ChildProcess.Reap(child.Pid);
+            child.Release();
             LaunchTrace.Mark("reaped");
             if (spec.Seccomp.Log && audit is not null)
             {

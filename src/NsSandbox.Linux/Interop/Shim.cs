@@ -22,8 +22,23 @@ internal static unsafe partial class Shim
         public uint ProgramLength;
     }
 
+    /// <summary>struct nss_child: the child and the memory it runs in until its execve or exit.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct ChildHandle
+    {
+        public int Pid;
+        public int PidFd;
+        public void* Region;
+        public ulong RegionSize;
+        public int Dumpable;
+        public int Reserved;
+    }
+
     [LibraryImport(Lib, EntryPoint = "nss_spawn")]
-    internal static partial int Spawn(SpawnRequest* request, int* pidFd);
+    internal static partial int Spawn(SpawnRequest* request, ChildHandle* child);
+
+    [LibraryImport(Lib, EntryPoint = "nss_child_release")]
+    internal static partial void ReleaseChild(ChildHandle* child);
 
     [LibraryImport(Lib, EntryPoint = "nss_start_time_ns")]
     internal static partial long StartTimeNs();

@@ -1,0 +1,22 @@
+// Stage 2's process-wide steps (nss_target.c), called by the interpreter in the child of clone.
+#pragma once
+#include <stdint.h>
+
+struct nss_exec_req {
+    const char *const *candidates; // absolute paths to try in order (PATH already resolved)
+    int32_t candidate_count;
+    uint32_t seccomp_flags;  // SECCOMP_FILTER_FLAG_* for SECCOMP_SET_MODE_FILTER
+    const void *filter;      // struct sock_filter[filter_len], or NULL
+    int32_t filter_len;
+    char *const *argv;
+    char *const *envp;
+};
+
+// Every signal to its default action, none blocked: execve keeps ignored dispositions and the mask.
+void nss_reset_signals(void);
+// Sets no_new_privs, resets signals, marks fds >= 3 close-on-exec, loads seccomp, execs. Returns -errno.
+int nss_exec_target(const struct nss_exec_req *req);
+// Empties the bounding and ambient sets, then permitted/effective/inheritable. Returns 0 or -errno.
+int nss_drop_capabilities(void);
+// Brings the loopback interface of the current network namespace up. Returns 0 or -errno.
+int nss_loopback_up(void);
