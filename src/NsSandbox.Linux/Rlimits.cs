@@ -8,7 +8,8 @@ public static unsafe class Rlimits
     public static (ulong Soft, ulong Hard) Get(RlimitResource resource)
     {
         Rlimit limit;
-        KernelException.ThrowIfFailed(Libc.Getrlimit((int)resource, &limit), "getrlimit", resource.ToString().ToUpperInvariant());
+        if (Libc.Getrlimit((int)resource, &limit) != 0)
+            KernelException.ThrowIfFailed(-1, "getrlimit", FlagNames.Of(resource).ToUpperInvariant());
         return (limit.Cur, limit.Max);
     }
 }

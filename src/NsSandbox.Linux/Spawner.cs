@@ -41,7 +41,5 @@ public static unsafe class Spawner
         }
     }
 
-    public static string NamespaceNames(Namespaces ns) =>
-        string.Join(",", Enum.GetValues<Namespaces>().Where(f => f != Namespaces.None && ns.HasFlag(f))
-            .Select(f => f.ToString().ToLowerInvariant()));
+    public static string NamespaceNames(Namespaces ns) => FlagNames.Of(ns);
 }

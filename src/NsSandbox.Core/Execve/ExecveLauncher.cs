@@ -19,7 +19,7 @@ public static class ExecveLauncher
         byte[] program;
         try
         {
-            program = SandboxBuilder.Compile(planned.Plan).Bytes;
+            program = SandboxBuilder.Compile(planned.Plan, describe: true).Bytes;
         }
         catch (KernelException e)
         {

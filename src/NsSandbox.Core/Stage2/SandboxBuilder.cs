@@ -7,9 +7,10 @@ namespace NsSandbox.Core.Stage2;
 /// process, exec the target. It is compiled here, in the parent, into the program the native stage 2 runs.</summary>
 public static class SandboxBuilder
 {
-    public static Stage2Program Compile(Plan.Plan plan)
+    /// <summary>With <paramref name="describe"/> (mode execve) the program can phrase its own errors.</summary>
+    public static Stage2Program Compile(Plan.Plan plan, bool describe = false)
     {
-        var writer = new ProgramWriter(plan.TraceTiming);
+        var writer = new ProgramWriter(plan.TraceTiming, describe);
         Build(plan, writer);
         return writer.Finish();
     }

@@ -254,7 +254,7 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
     {
         TimeLimitSeconds = spec.TimeLimit?.TotalSeconds,
         TmpSizeBytes = spec.TmpSizeBytes,
-        Rlimits = rlimits.ToDictionary(r => r.Resource.ToString().ToLowerInvariant(),
+        Rlimits = rlimits.ToDictionary(r => FlagNames.Of(r.Resource),
             r => r.Hard == ulong.MaxValue ? null : (ulong?)r.Hard),
         CgroupMemMaxBytes = spec.Cgroup.Limits.MemoryMax,
         CgroupMemSwapMaxBytes = spec.Cgroup.Limits.MemoryMax is null ? null : spec.Cgroup.Limits.MemorySwapMax ?? 0,

@@ -6,18 +6,30 @@ namespace NsSandbox.Linux.Stage2Code;
 
 /// <summary>The <see cref="IKernel"/> stage 2 really uses: each call becomes an operation of the program the
 /// native interpreter executes after the clone (native/nss_stage2.h has the layout). Nothing here touches the
-/// kernel, so a plan is compiled in the parent, before the clone, and the child needs no runtime.</summary>
-public sealed class ProgramWriter(bool timing) : IKernel
+/// kernel, so a plan is compiled in the parent, before the clone, and the child needs no runtime.
+/// With <paramref name="describe"/> (mode execve, which has no parent to phrase its errors) every operation
+/// carries its description for the interpreter to print.</summary>
+public sealed class ProgramWriter(bool timing, bool describe = false) : IKernel
 {
     private const int EMFILE = 24;
     private const int EINVAL = 22;
 
-    /// <summary>An operation before layout. Operands are strings, string lists and filters (stored in the data
-    /// area, replaced by their offsets) or numbers.</summary>
-    private sealed record Draft(Opcode Code, object? A = null, object? B = null, object? C = null, object? D = null, object? E = null);
+    /// <summary>One operand: a string, a string list or a filter (stored in the data area, replaced by its offset),
+    /// or a number. A struct, so a launch's ~100 operations allocate nothing per operand.</summary>
+    private readonly record struct Operand(ulong Number, string? Text = null, IReadOnlyList<string>? List = null, byte[]? Filter = null)
+    {
+        public static implicit operator Operand(string? s) => new(0, s);
+        public static implicit operator Operand(ulong n) => new(n);
+        public static implicit operator Operand(uint n) => new(n);
+        public static implicit operator Operand(bool b) => new(b ? 1u : 0u);
+    }
 
-    private readonly List<Draft> _ops = [];
-    private readonly List<Stage2Program.Step> _steps = [];
+    /// <summary>An operation before layout.</summary>
+    private readonly record struct Draft(Opcode Code, Operand A = default, Operand B = default, Operand C = default,
+        Operand D = default, Operand E = default);
+
+    private readonly List<Draft> _ops = new(128);
+    private readonly List<Stage2Program.Step> _steps = new(128);
     private readonly Stack<int> _freeSlots = new();
     private readonly Dictionary<int, string> _slotSources = [];
     private int _nextSlot;
@@ -32,7 +44,7 @@ public sealed class ProgramWriter(bool timing) : IKernel
         Add(new(Opcode.Mount, source, target, fsType, (ulong)flags, data), "mount", target);
 
     public void SetMountAttributes(string path, MountAttributes set, bool recursive) =>
-        Add(new(Opcode.SetAttributes, path, recursive, null, (ulong)set), "mount_setattr", path);
+        Add(new(Opcode.SetAttributes, path, recursive, default, (ulong)set), "mount_setattr", path);
 
     public int CloneTree(string source, bool recursive)
     {
@@ -44,13 +56,13 @@ public sealed class ProgramWriter(bool timing) : IKernel
     }
 
     public void SetTreeAttributes(int tree, MountAttributes set, bool recursive) =>
-        Add(new(Opcode.TreeSetAttributes, null, recursive, (uint)tree, (ulong)set), "mount_setattr", _slotSources.GetValueOrDefault(tree));
+        Add(new(Opcode.TreeSetAttributes, default, recursive, (uint)tree, (ulong)set), "mount_setattr", _slotSources.GetValueOrDefault(tree));
 
-    public void AttachTree(int tree, string target) => Add(new(Opcode.MoveMount, target, null, (uint)tree), "move_mount", target);
+    public void AttachTree(int tree, string target) => Add(new(Opcode.MoveMount, target, default, (uint)tree), "move_mount", target);
 
     public void CloseDescriptor(int fd)
     {
-        Add(new(Opcode.Close, null, null, (uint)fd), "close", null);
+        Add(new(Opcode.Close, default, default, (uint)fd), "close", null);
         _freeSlots.Push(fd);
     }
 
@@ -74,7 +86,7 @@ public sealed class ProgramWriter(bool timing) : IKernel
     public void BringUpLoopback() => Add(new(Opcode.LoopbackUp), "ioctl(SIOCSIFFLAGS)", "lo");
 
     public void SetRlimit(RlimitResource resource, ulong soft, ulong hard) =>
-        Add(new(Opcode.SetRlimit, (uint)resource, null, null, soft, hard), "setrlimit", resource.ToString().ToUpperInvariant());
+        Add(new(Opcode.SetRlimit, (uint)resource, default, default, soft, hard), "setrlimit", FlagNames.Of(resource).ToUpperInvariant());
 
     public void NewSession() => Add(new(Opcode.SetSid), "setsid", null);
 
@@ -97,29 +109,30 @@ public sealed class ProgramWriter(bool timing) : IKernel
 
     public void Exec(IReadOnlyList<string> candidates, IReadOnlyList<string> argv, IReadOnlyList<string> env, byte[]? seccompFilter,
         uint seccompFlags) =>
-        Add(new(Opcode.Exec, candidates, argv, env, seccompFilter, (ulong)seccompFlags), "execve", argv[0]);
+        Add(new(Opcode.Exec, new Operand(0, List: candidates), new Operand(0, List: argv), new Operand(0, List: env),
+            new Operand(0, Filter: seccompFilter), (ulong)seccompFlags), "execve", argv[0]);
 
-    /// <summary>Lays the program out: header, operations, then the data they point into.</summary>
+    /// <summary>Lays the program out in one buffer: header, operations, then the data they point into.</summary>
     public Stage2Program Finish()
     {
-        var layout = new Layout(ProgramFormat.HeaderSize + ProgramFormat.OpSize * _ops.Count);
-        var ops = new byte[ProgramFormat.OpSize * _ops.Count];
+        int opsEnd = ProgramFormat.HeaderSize + ProgramFormat.OpSize * _ops.Count;
+        var layout = new Layout(opsEnd);
         for (int i = 0; i < _ops.Count; i++)
         {
             var op = _ops[i];
             var s = _steps[i];
-            var span = ops.AsSpan(i * ProgramFormat.OpSize, ProgramFormat.OpSize);
+            uint what = describe && op.Code is not (Opcode.Mark or Opcode.Close) ? layout.String(Stage2Program.Describe(s.Call, s.Subject)) : 0;
+            ulong a = layout.Place(op.A), b = layout.Place(op.B), c = layout.Place(op.C), d = layout.Place(op.D), e = layout.Place(op.E);
+            var span = layout.Bytes.AsSpan(ProgramFormat.HeaderSize + i * ProgramFormat.OpSize, ProgramFormat.OpSize);
             BinaryPrimitives.WriteUInt32LittleEndian(span, (uint)op.Code);
-            uint what = op.Code is Opcode.Mark or Opcode.Close ? 0 : layout.String(Stage2Program.Describe(s.Call, s.Subject));
             BinaryPrimitives.WriteUInt32LittleEndian(span[4..], what);
-            BinaryPrimitives.WriteUInt32LittleEndian(span[8..], checked((uint)layout.Operand(op.A)));
-            BinaryPrimitives.WriteUInt32LittleEndian(span[12..], checked((uint)layout.Operand(op.B)));
-            BinaryPrimitives.WriteUInt32LittleEndian(span[16..], checked((uint)layout.Operand(op.C)));
-            BinaryPrimitives.WriteUInt64LittleEndian(span[24..], layout.Operand(op.D));
-            BinaryPrimitives.WriteUInt64LittleEndian(span[32..], layout.Operand(op.E));
+            BinaryPrimitives.WriteUInt32LittleEndian(span[8..], checked((uint)a));
+            BinaryPrimitives.WriteUInt32LittleEndian(span[12..], checked((uint)b));
+            BinaryPrimitives.WriteUInt32LittleEndian(span[16..], checked((uint)c));
+            BinaryPrimitives.WriteUInt64LittleEndian(span[24..], d);
+            BinaryPrimitives.WriteUInt64LittleEndian(span[32..], e);
         }
-        byte[] data = layout.Finish();
-        var bytes = new byte[ProgramFormat.HeaderSize + ops.Length + data.Length];
+        byte[] bytes = layout.Finish();
         var header = bytes.AsSpan();
         BinaryPrimitives.WriteUInt32LittleEndian(header, ProgramFormat.Magic);
         BinaryPrimitives.WriteUInt32LittleEndian(header[4..], ProgramFormat.Version);
@@ -127,78 +140,78 @@ public sealed class ProgramWriter(bool timing) : IKernel
         BinaryPrimitives.WriteUInt32LittleEndian(header[12..], ProgramFormat.HeaderSize);
         BinaryPrimitives.WriteUInt32LittleEndian(header[16..], (uint)bytes.Length);
         BinaryPrimitives.WriteUInt32LittleEndian(header[20..], timing ? ProgramFormat.TimingFlag : 0);
-        ops.CopyTo(bytes, ProgramFormat.HeaderSize);
-        data.CopyTo(bytes, ProgramFormat.HeaderSize + ops.Length);
         return new Stage2Program(bytes, _steps.ToArray());
     }
 
-    /// <summary>The data area: strings (each stored once), string arrays and filters, addressed by their offset
-    /// from the start of the program. It ends with a NUL, which the interpreter checks.</summary>
-    private sealed class Layout(int start)
+    /// <summary>The program's buffer: the header and operations first, then the data area of strings (each stored
+    /// once), string arrays and filters, addressed by their offset from the start. It ends with a NUL, which the
+    /// interpreter checks.</summary>
+    private sealed class Layout(int dataStart)
     {
-        private readonly MemoryStream _data = new();
-        private readonly Dictionary<string, uint> _strings = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, uint> _strings = new(64, StringComparer.Ordinal);
+        private int _length = dataStart;
 
-        private uint Position => checked((uint)(start + _data.Length));
+        public byte[] Bytes { get; private set; } = new byte[Math.Max(8192, dataStart * 2)];
 
-        public ulong Operand(object? value) => value switch
-        {
-            null => 0,
-            string s => String(s),
-            IReadOnlyList<string> list => Strings(list),
-            byte[] filter => Filter(filter),
-            bool b => b ? 1u : 0u,
-            uint u => u,
-            ulong u => u,
-            _ => throw new ArgumentException($"operand {value.GetType().Name}"),
-        };
+        public ulong Place(Operand o) =>
+            o.Text is { } s ? String(s) : o.List is { } list ? Strings(list) : o.Filter is { } f ? Filter(f) : o.Number;
 
         public uint String(string s)
         {
             if (_strings.TryGetValue(s, out uint at)) return at;
             if (s.Contains('\0')) throw new KernelException("a NUL byte in", s.Replace('\0', '?'), EINVAL);
-            at = Position;
-            _data.Write(Encoding.UTF8.GetBytes(s));
-            _data.WriteByte(0);
+            at = (uint)_length;
+            int n = Encoding.UTF8.GetByteCount(s);
+            Encoding.UTF8.GetBytes(s, Reserve(n + 1)[..n]);
             _strings[s] = at;
             return at;
         }
 
         private uint Strings(IReadOnlyList<string> list)
         {
-            var offsets = list.Select(String).ToArray();
+            Span<uint> small = list.Count <= 64 ? stackalloc uint[list.Count] : new uint[list.Count];
+            for (int i = 0; i < list.Count; i++) small[i] = String(list[i]);
             uint at = Align();
-            Word((ulong)list.Count);
-            foreach (uint o in offsets) Word(o);
-            Word(0);
-            return at;
+            var words = Reserve(8 * (list.Count + 2));
+            BinaryPrimitives.WriteUInt64LittleEndian(words, (ulong)list.Count);
+            for (int i = 0; i < list.Count; i++) BinaryPrimitives.WriteUInt64LittleEndian(words[(8 + 8 * i)..], small[i]);
+            return at; // the closing 0 word is already zero
         }
 
         private uint Filter(byte[] filter)
         {
             uint at = Align();
-            Word((ulong)(filter.Length / 8));
-            _data.Write(filter);
+            var block = Reserve(8 + filter.Length);
+            BinaryPrimitives.WriteUInt64LittleEndian(block, (ulong)(filter.Length / 8));
+            filter.CopyTo(block[8..]);
             return at;
-        }
-
-        private void Word(ulong value)
-        {
-            Span<byte> b = stackalloc byte[8];
-            BinaryPrimitives.WriteUInt64LittleEndian(b, value);
-            _data.Write(b);
         }
 
         private uint Align()
         {
-            while (Position % 8 != 0) _data.WriteByte(0);
-            return Position;
+            _length = (_length + 7) & ~7;
+            return (uint)_length;
         }
 
+        /// <summary>The next <paramref name="n"/> bytes of the buffer, zeroed.</summary>
+        private Span<byte> Reserve(int n)
+        {
+            if (_length + n > Bytes.Length)
+            {
+                var bigger = new byte[Math.Max(Bytes.Length * 2, _length + n + 1024)];
+                Bytes.AsSpan(0, _length).CopyTo(bigger);
+                Bytes = bigger;
+            }
+            var span = Bytes.AsSpan(_length, n);
+            _length += n;
+            return span;
+        }
+
+        /// <summary>The program, trimmed, with its closing NUL.</summary>
         public byte[] Finish()
         {
-            _data.WriteByte(0);
-            return _data.ToArray();
+            Reserve(1);
+            return _length == Bytes.Length ? Bytes : Bytes.AsSpan(0, _length).ToArray();
         }
     }
 }

@@ -39,7 +39,7 @@ public sealed class ProgramWriterTests
     public void ExecCarriesCandidatesArgvEnvironmentAndTheFilter()
     {
         var plan = MakePlan();
-        var exec = ProgramReader.Read(SandboxBuilder.Compile(plan).Bytes)[^1];
+        var exec = ProgramReader.Read(SandboxBuilder.Compile(plan, describe: true).Bytes)[^1];
         Assert.Equal(plan.ExecCandidates, (List<string>)exec.A!);
         Assert.Equal(["/bin/true", "a b"], (List<string>)exec.B!);
         Assert.Equal(plan.Env, (List<string>)exec.C!);
@@ -51,10 +51,21 @@ public sealed class ProgramWriterTests
     [Fact]
     public void OperationsSayWhatTheyDoAsTheSandboxSeesPaths()
     {
-        var ops = ProgramReader.Read(SandboxBuilder.Compile(MakePlan()).Bytes);
+        // Only mode execve needs the descriptions: in mode once the parent phrases errors from its own steps.
+        Assert.All(ProgramReader.Read(SandboxBuilder.Compile(MakePlan()).Bytes), o => Assert.Null(o.What));
+        var ops = ProgramReader.Read(SandboxBuilder.Compile(MakePlan(), describe: true).Bytes);
         Assert.Contains(ops, o => o.Code == Opcode.MoveMount && o.A as string == "./data" && o.What == "move_mount /data");
         Assert.Contains(ops, o => o.Code == Opcode.SetResUid && (ulong)o.A! == 65534 && o.What == "setresuid 65534");
         Assert.Contains(ops, o => o.Code == Opcode.PivotRoot && o.What == "pivot_root /");
+    }
+
+    [Fact]
+    public void ProgramsOfManyAndLongOperandsGrowTheirBuffer()
+    {
+        var plan = MakePlan() with { Env = Enumerable.Range(0, 300).Select(i => $"V{i}=" + new string('x', 100)).ToList() };
+        var program = SandboxBuilder.Compile(plan);
+        Assert.True(program.Bytes.Length > 30_000);
+        Assert.Equal(plan.Env, (List<string>)ProgramReader.Read(program.Bytes)[^1].C!);
     }
 
     [Fact]
@@ -85,6 +96,6 @@ public sealed class ProgramWriterTests
         var writer = new ProgramWriter(false);
         writer.SetHostname("a\0b");
         var e = Assert.Throws<KernelException>(() => writer.Finish());
-        Assert.Equal("a NUL byte in sethostname a?b: Invalid argument", e.Message);
+        Assert.Equal("a NUL byte in a?b: Invalid argument", e.Message);
     }
 }
