@@ -4,8 +4,8 @@ using NsSandbox.Linux.Cgroups;
 
 namespace NsSandbox.Core.Supervision;
 
-/// <summary>The host directory of one run (state/runs/ID): the skeleton's mount point, the fresh /data and a
-/// lock held while the run lives. Removed on dispose (all but /data when it is to be kept). A run whose
+/// <summary>The host directory of one run (state/runs/ID), also the skeleton's mount point: the fresh /data and
+/// a lock held while the run lives. Removed on dispose (all but /data when it is to be kept). A run whose
 /// supervisor died leaves an unlocked directory that the next run removes.</summary>
 public sealed class RunDirectory : IDisposable
 {
@@ -40,7 +40,6 @@ public sealed class RunDirectory : IDisposable
         var dir = new RunDirectory(paths, keepData, lockFile);
         try
         {
-            Directory.CreateDirectory(paths.RootMountPoint);
             if (paths.OwnsDataDir)
             {
                 Directory.CreateDirectory(paths.DataDir!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -67,7 +66,6 @@ public sealed class RunDirectory : IDisposable
             File.Delete(Path.Combine(_paths.RunDir!, CgroupsName));
             if (DataKept)
             {
-                SafeDelete.Remove(_paths.RootMountPoint);
                 File.Delete(Path.Combine(_paths.RunDir!, LockName));
             }
             else
