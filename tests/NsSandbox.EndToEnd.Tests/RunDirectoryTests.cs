@@ -43,4 +43,20 @@ public sealed class RunDirectoryTests : IDisposable
         Assert.Equal(0, result.ExitCode);
         Assert.Equal([".lock", "data"], entries);
     }
+
+    [Fact]
+    public void ARootWithoutDacOverrideRemovesDirectoriesTheSandboxMadeInaccessible()
+    {
+        Require.Root();
+        Require.FileExists("/usr/bin/setpriv");
+        // Without CAP_DAC_OVERRIDE the launcher takes each directory over (CAP_CHOWN), and a mode 000 one it
+        // cannot even open is given u+rwx first. Dispose fails the test if the per-run directory is left.
+        var r = _nss.RunRaw(["--state_dir", _nss.StateDir, "--", "/bin/sh", "-c",
+                "mkdir -p d/e/f && echo x > d/e/f/g && ln -s /etc d/link && chmod 000 d/e/f d/e && chmod 500 d && echo done"],
+            bashPrefix: "exec setpriv --bounding-set -dac_override,-dac_read_search -- \"$0\" \"$@\";");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal("done", r.Stdout.Trim());
+        Assert.DoesNotContain("could not remove", r.Stderr);
+        Assert.True(File.Exists("/etc/hostname"));
+    }
 }

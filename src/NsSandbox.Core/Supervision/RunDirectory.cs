@@ -70,7 +70,7 @@ public sealed class RunDirectory : IDisposable
             }
             else
             {
-                SafeDelete.Remove(_paths.RunDir!);
+                TreeRemoval.Remove(_paths.RunDir!);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -102,7 +102,7 @@ public sealed class RunDirectory : IDisposable
                     CgroupLeaf.Remove(leaf);
                     removed.Add(leaf);
                 }
-            SafeDelete.Remove(dir);
+            TreeRemoval.Remove(dir);
             removed.Add(dir);
         }
         return removed;
