@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text;
 using NsSandbox.Linux.Interop;
 
 namespace NsSandbox.Linux;
@@ -12,9 +11,8 @@ public static unsafe class TreeRemoval
 {
     private const int AtFdCwd = -100, AtRemoveDir = 0x200, AtSymlinkNoFollow = 0x100, AtEmptyPath = 0x1000;
     private const int ORdonly = 0, ODirectory = 0x10000, ONofollow = 0x20000, OCloexec = 0x80000;
-    private const int Enoent = 2, Eperm = 1, Eacces = 13, Eisdir = 21;
+    private const int Enoent = 2, Eacces = 13, Eisdir = 21;
     private const uint UserRwx = 0x1c0; // 0700
-    private const byte DtDir = 4;
 
     /// <summary>Removes <paramref name="path"/> (a file, a symlink or a whole directory); nothing when it does not
     /// exist. Throws <see cref="UnauthorizedAccessException"/> for EACCES/EPERM, else <see cref="IOException"/>.</summary>
@@ -40,7 +38,7 @@ public static unsafe class TreeRemoval
         }
     }
 
-    // isDirectory: what the listing said (d_type), or null when unknown; a wrong guess costs one failed call.
+    // isDirectory: what the listing said, or null for the path given (unlinked first: EISDIR says directory).
     private static void RemoveEntry(int dirFd, string name, string display, bool? isDirectory)
     {
         if (isDirectory != true)
@@ -71,8 +69,8 @@ public static unsafe class TreeRemoval
             // Entries are removed with its write and search permissions: given back when its owner took them away.
             uint mode = ModeOf(fd, "", AtEmptyPath);
             if ((mode & UserRwx) != UserRwx) Libc.Fchmod(fd, UserRwx | (mode & 0xfff));
-            foreach (var (child, isDirectory) in List(fd, display))
-                RemoveEntry(fd, child, display + "/" + child, isDirectory);
+            foreach (var entry in DirectoryEntries.Read(fd, display))
+                RemoveEntry(fd, entry.Name, display + "/" + entry.Name, entry.Type == FileType.Directory);
         }
         finally
         {
@@ -102,35 +100,5 @@ public static unsafe class TreeRemoval
         return Libc.Statx(dirFd, path, flags, StatxType | StatxMode, statx) == 0 ? *(ushort*)(statx + ModeOffset) : 0u;
     }
 
-    /// <summary>Every entry but . and .., read before any is removed (a listing changing under getdents may skip
-    /// entries); d_type says directory or not, null when the filesystem does not tell.</summary>
-    private static List<(string Name, bool? IsDirectory)> List(int fd, string display)
-    {
-        var entries = new List<(string, bool?)>();
-        byte* buffer = stackalloc byte[8192];
-        while (true)
-        {
-            nint n = Libc.Getdents64(fd, buffer, 8192);
-            if (n == 0) return entries;
-            if (n < 0) throw Failure("getdents64", display, Marshal.GetLastPInvokeError());
-            // struct linux_dirent64: u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type, char d_name[] (NUL-terminated)
-            for (nint offset = 0; offset < n;)
-            {
-                byte* entry = buffer + offset;
-                ushort length = *(ushort*)(entry + 16);
-                byte type = entry[18];
-                var name = new ReadOnlySpan<byte>(entry + 19, length - 19);
-                name = name[..name.IndexOf((byte)0)];
-                if (!(name.SequenceEqual("."u8) || name.SequenceEqual(".."u8)))
-                    entries.Add((Encoding.UTF8.GetString(name), type == 0 ? null : type == DtDir));
-                offset += length;
-            }
-        }
-    }
-
-    private static Exception Failure(string call, string path, int errno)
-    {
-        string message = $"{call} {path}: {KernelException.Describe(errno)}";
-        return errno is Eacces or Eperm ? new UnauthorizedAccessException(message) : new IOException(message);
-    }
+    private static Exception Failure(string call, string path, int errno) => DirectoryEntries.Failure(call, path, errno);
 }

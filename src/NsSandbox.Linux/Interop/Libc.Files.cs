@@ -2,7 +2,8 @@ using System.Runtime.InteropServices;
 
 namespace NsSandbox.Linux.Interop;
 
-/// <summary>Directory-relative calls for removing a tree without following its symlinks (<see cref="TreeRemoval"/>).</summary>
+/// <summary>Directory-relative calls: listings (<see cref="DirectoryEntries"/>) and removing a tree without
+/// following its symlinks (<see cref="TreeRemoval"/>).</summary>
 internal static unsafe partial class Libc
 {
     [LibraryImport(Lib, EntryPoint = "openat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
@@ -22,4 +23,7 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib, EntryPoint = "getdents64", SetLastError = true)]
     internal static partial nint Getdents64(int fd, byte* buffer, nuint length);
+
+    [LibraryImport(Lib, EntryPoint = "readlinkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial nint ReadlinkAt(int dirFd, string path, byte* buffer, nuint size);
 }
