@@ -15,6 +15,7 @@ public sealed class RunDirectory : IDisposable
     private readonly RunPaths _paths;
     private readonly bool _keepData;
     private LockFile? _lock;
+    private bool _cgroupsRecorded;
 
     public bool DataKept => _keepData && _paths.OwnsDataDir;
 
@@ -55,15 +56,18 @@ public sealed class RunDirectory : IDisposable
     }
 
     /// <summary>Notes a cgroup leaf of this run, so that if the supervisor dies the next run removes it.</summary>
-    public void RecordCgroupLeaf(string path) =>
+    public void RecordCgroupLeaf(string path)
+    {
         File.AppendAllText(Path.Combine(_paths.RunDir!, CgroupsName), path + "\n");
+        _cgroupsRecorded = true;
+    }
 
     public void Dispose()
     {
         if (_lock is null) return;
         try
         {
-            File.Delete(Path.Combine(_paths.RunDir!, CgroupsName));
+            if (_cgroupsRecorded) File.Delete(Path.Combine(_paths.RunDir!, CgroupsName));
             if (DataKept)
             {
                 File.Delete(Path.Combine(_paths.RunDir!, LockName));
@@ -88,12 +92,13 @@ public sealed class RunDirectory : IDisposable
     public static IReadOnlyList<string> RemoveStale(string runs)
     {
         var removed = new List<string>();
-        if (!Directory.Exists(runs)) return removed;
-        foreach (var dir in Directory.EnumerateDirectories(runs))
+        if (FileTypes.Of(runs, followSymlinks: true) != FileType.Directory) return removed;
+        foreach (var entry in DirectoryEntries.Read(runs))
         {
-            string lockPath = Path.Combine(dir, LockName);
-            if (!File.Exists(lockPath)) continue;
-            using var stale = LockFile.TryAcquire(lockPath, create: false);
+            if (entry.Type != FileType.Directory) continue;
+            string dir = Path.Combine(runs, entry.Name);
+            // No lock file (a kept /data) or a lock a live run holds: not stale.
+            using var stale = LockFile.TryAcquire(Path.Combine(dir, LockName), create: false);
             if (stale is null) continue;
             string cgroups = Path.Combine(dir, CgroupsName);
             if (File.Exists(cgroups))
