@@ -35,7 +35,24 @@ public sealed class SeccompAuditLifecycleTests
         audit.StartReading();
         audit.StartReading();
         Assert.Empty(audit.Logged());
-        audit.Dispose(); // joins the reader, which the eventfd wakes
+        audit.Dispose(); // wakes the reader through the eventfd; it closes the descriptors as it ends
         audit.StartReading(); // after dispose: no thread is started on closed descriptors
+    }
+
+    [Fact]
+    public void ManyListenersComeAndGoWithoutLeakingDescriptors()
+    {
+        RequireAuditRead();
+        int before = Directory.GetFiles("/proc/self/fd").Length;
+        for (int i = 0; i < 50; i++)
+        {
+            var audit = Open();
+            audit.Watch(Environment.ProcessId);
+            if (i % 2 == 0) audit.StartReading();
+            audit.Dispose();
+        }
+        // The readers close their descriptors as they end, shortly after Dispose returns.
+        for (int i = 0; i < 100 && Directory.GetFiles("/proc/self/fd").Length > before + 20; i++) Thread.Sleep(20);
+        Assert.InRange(Directory.GetFiles("/proc/self/fd").Length, 0, before + 20); // 100 if they leaked; tests in parallel open a few
     }
 }
