@@ -42,7 +42,9 @@ public sealed record SeccompRecord(int Pid, uint Arch, int Syscall, uint Code)
 /// runs; the multicast copy, unlike the printk copy in /dev/kmsg, is not rate limited. Needs
 /// CAP_AUDIT_READ in the initial user namespace: <see cref="TryOpen"/> returns null without it. A thread
 /// drains the socket during the run, so unrelated records from other processes cannot fill its buffer and
-/// crowd out this run's record. See docs/adr/0006-seccomp-violation-report.md.</summary>
+/// crowd out this run's record; it is started by <see cref="StartReading"/>, off the launch's critical path,
+/// while the kernel already queues every record since <see cref="TryOpen"/>. See
+/// docs/adr/0006-seccomp-violation-report.md.</summary>
 public sealed unsafe class SeccompAudit : IDisposable
 {
     private const int AfNetlink = 16, SockRaw = 3, SockCloexec = 0x80000, NetlinkAudit = 9;
@@ -54,22 +56,22 @@ public sealed unsafe class SeccompAudit : IDisposable
     private readonly int _fd;
     /// <summary>Written on dispose to wake the reader at once: a poll timeout cost every launch up to 100 ms.</summary>
     private readonly int _wake;
-    private readonly Thread _reader;
+    private Thread? _reader;
     private readonly Lock _lock = new();
     private readonly List<SeccompRecord> _records = [];
     private volatile int _pid;
     private volatile string? _sandboxPidNs;
     private volatile bool _stopping;
+    private bool _closed;
 
     private SeccompAudit(int fd, int wake)
     {
         _fd = fd;
         _wake = wake;
-        _reader = new Thread(ReadLoop) { IsBackground = true, Name = "seccomp audit" };
-        _reader.Start();
     }
 
-    /// <summary>Starts listening; null when the kernel or the launcher's privileges do not allow it.</summary>
+    /// <summary>Starts listening (records queue in the socket from here on); null when the kernel or the
+    /// launcher's privileges do not allow it.</summary>
     public static SeccompAudit? TryOpen()
     {
         int fd = Libc.Socket(AfNetlink, SockRaw | SockCloexec, NetlinkAudit);
@@ -89,12 +91,26 @@ public sealed unsafe class SeccompAudit : IDisposable
     }
 
     /// <summary>Keep only records of this process (its pid in the launcher's pid namespace), and LOG records of
-    /// the other processes of its pid namespace when that is not the launcher's own.</summary>
+    /// the other processes of its pid namespace when that is not the launcher's own. Call while it lives.</summary>
     public void Watch(int pid)
     {
         string? ns = PidNamespace(pid);
         _sandboxPidNs = ns is not null && ns != PidNamespace(Environment.ProcessId) ? ns : null;
         _pid = pid;
+    }
+
+    /// <summary>Starts the thread that reads the queued and coming records (once; after <see cref="Watch"/>, so
+    /// none is read before it is known whose records count). Starting a thread costs the launch ~1 ms, so the
+    /// supervisor does it while stage 2 starts.</summary>
+    public void StartReading()
+    {
+        Thread reader;
+        lock (_lock)
+        {
+            if (_reader is not null || _stopping) return;
+            _reader = reader = new Thread(ReadLoop) { IsBackground = true, Name = "seccomp audit" };
+        }
+        reader.Start();
     }
 
     /// <summary>The LOG records collected so far, in the order the kernel sent them.</summary>
@@ -112,7 +128,7 @@ public sealed unsafe class SeccompAudit : IDisposable
         {
             int count;
             lock (_lock) count = _records.Count;
-            if (count == seen || !_reader.IsAlive) return;
+            if (count == seen || _reader?.IsAlive != true) return;
             seen = count;
             Thread.Sleep(quiet);
         }
@@ -148,12 +164,24 @@ public sealed unsafe class SeccompAudit : IDisposable
                 var found = _records.FirstOrDefault(r => r.IsKill);
                 if (found is not null) return found;
             }
-            if (Environment.TickCount64 >= deadline || !_reader.IsAlive) return null;
+            if (Environment.TickCount64 >= deadline || _reader?.IsAlive != true) return null;
             Thread.Sleep(10);
         }
     }
 
     private void ReadLoop()
+    {
+        try
+        {
+            Drain();
+        }
+        finally
+        {
+            CloseDescriptors();
+        }
+    }
+
+    private void Drain()
     {
         var buffer = new byte[16384];
         var pfds = stackalloc PollFd[2];
@@ -193,13 +221,33 @@ public sealed unsafe class SeccompAudit : IDisposable
         }
     }
 
+    /// <summary>Stops listening. A reader thread is woken and closes the descriptors itself as it ends: waiting
+    /// for it cost the launch ~0.2 ms at its very end.</summary>
     public void Dispose()
     {
-        _stopping = true;
-        ulong one = 1;
-        Libc.Write(_wake, (byte*)&one, sizeof(ulong));
-        _reader.Join();
-        Libc.Close(_fd);
-        Libc.Close(_wake);
+        lock (_lock)
+        {
+            if (_stopping) return;
+            _stopping = true;
+            if (_reader is null)
+            {
+                CloseDescriptors();
+                return;
+            }
+            // Under the lock, so the reader cannot have closed (and the number been reused) in between.
+            ulong one = 1;
+            if (!_closed) Libc.Write(_wake, (byte*)&one, sizeof(ulong));
+        }
+    }
+
+    private void CloseDescriptors()
+    {
+        lock (_lock)
+        {
+            if (_closed) return;
+            _closed = true;
+            Libc.Close(_fd);
+            Libc.Close(_wake);
+        }
     }
 }

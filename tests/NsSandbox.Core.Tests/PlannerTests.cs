@@ -25,7 +25,7 @@ public sealed class PlannerTests
         Assert.True(skeleton > 0);
         Assert.All(ops.Take(skeleton), o => Assert.Contains(o.Kind, new[] { MountOpKind.CloneTree, MountOpKind.SetTreeAttributes }));
         Assert.DoesNotContain(ops.Skip(skeleton), o => o.Kind is MountOpKind.CloneTree or MountOpKind.SetTreeAttributes);
-        Assert.Equal("/state/runs/run1/root", ops[skeleton].Target);
+        Assert.Equal("/state/runs/run1", ops[skeleton].Target);
         Assert.Equal("mode=0755,size=1m,uid=65534,gid=65534", ops[skeleton].Data);
     }
 

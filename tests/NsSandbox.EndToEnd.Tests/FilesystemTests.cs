@@ -33,7 +33,7 @@ public sealed class FilesystemTests : IDisposable
         string dir = r.Report!.Value.GetProperty("sandbox").GetProperty("data_dir").GetString()!;
         Assert.StartsWith(_nss.StateDir, dir);
         Assert.Equal("kept\n", File.ReadAllText(Path.Combine(dir, "out")));
-        // Only /data is kept: the run's skeleton mount point and lock are gone.
+        // Only /data is kept: the run's lock is gone (the skeleton was mounted over the run directory itself).
         string runDir = Path.GetDirectoryName(dir)!;
         Assert.Equal([dir], Directory.GetFileSystemEntries(runDir));
         Directory.Delete(runDir, recursive: true);

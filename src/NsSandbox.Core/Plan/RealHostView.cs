@@ -8,16 +8,16 @@ public sealed class RealHostView : IHostView
     public IReadOnlyList<HostEntry> ListDirectory(string path)
     {
         var entries = new List<HostEntry>();
-        foreach (var info in new DirectoryInfo(path).EnumerateFileSystemInfos())
+        foreach (var (name, type) in DirectoryEntries.Read(path))
         {
-            EntryKind kind = FileTypes.Of(info.FullName, followSymlinks: false) switch
+            EntryKind kind = type switch
             {
                 FileType.Directory => EntryKind.Directory,
                 FileType.Regular => EntryKind.File,
                 FileType.Symlink => EntryKind.Symlink,
                 _ => EntryKind.Other,
             };
-            entries.Add(new HostEntry(info.Name, kind, kind == EntryKind.Symlink ? info.LinkTarget : null));
+            entries.Add(new HostEntry(name, kind, kind == EntryKind.Symlink ? DirectoryEntries.LinkTarget(Path.Combine(path, name)) : null));
         }
         entries.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         return entries;

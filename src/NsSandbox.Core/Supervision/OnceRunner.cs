@@ -71,7 +71,8 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
         NetworkSetup? network = null;
         SeccompViolation? violation = null;
         List<SeccompLoggedCall>? logged = null;
-        using var signals = ForwardSignals(child.PidFd);
+        var signalRegistrations = new List<IDisposable>();
+        using var signals = new Disposables(signalRegistrations);
         try
         {
             // v1: into the cgroup before the go-ahead, so the target never runs outside it.
@@ -83,6 +84,9 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
             if (network is not null) LaunchTrace.Mark("network");
             channel.SendGo();
             LaunchTrace.Mark("go sent");
+            // Neither is needed before the target runs; both cost threads, so they overlap stage 2's start.
+            ForwardSignals(child.PidFd, signalRegistrations);
+            audit?.StartReading();
 
             // Stage 2 either reports a setup error or execs the target, which closes its end of the channel
             // (with --trace_timing it sends its timestamps first).
@@ -157,9 +161,8 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
 
     /// <summary>SIGINT, SIGTERM, SIGHUP and SIGQUIT to the launcher go to the sandbox; if it has not ended
     /// after <see cref="SignalGrace"/>, it is killed.</summary>
-    private IDisposable ForwardSignals(int pidFd)
+    private void ForwardSignals(int pidFd, List<IDisposable> registrations)
     {
-        var registrations = new List<IDisposable>();
         foreach (var (signal, number) in new[] { (PosixSignal.SIGINT, 2), (PosixSignal.SIGTERM, 15), (PosixSignal.SIGHUP, 1), (PosixSignal.SIGQUIT, 3) })
         {
             registrations.Add(PosixSignalRegistration.Create(signal, ctx =>
@@ -170,7 +173,6 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
                 _ = Task.Delay(SignalGrace).ContinueWith(_ => SignalUnlessReaped(pidFd, ChildProcess.SigKill));
             }));
         }
-        return new Disposables(registrations);
     }
 
     // The pidfd is closed once the child is reaped; its number may be reused by then.

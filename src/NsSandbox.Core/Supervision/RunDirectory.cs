@@ -4,8 +4,8 @@ using NsSandbox.Linux.Cgroups;
 
 namespace NsSandbox.Core.Supervision;
 
-/// <summary>The host directory of one run (state/runs/ID): the skeleton's mount point, the fresh /data and a
-/// lock held while the run lives. Removed on dispose (all but /data when it is to be kept). A run whose
+/// <summary>The host directory of one run (state/runs/ID), also the skeleton's mount point: the fresh /data and
+/// a lock held while the run lives. Removed on dispose (all but /data when it is to be kept). A run whose
 /// supervisor died leaves an unlocked directory that the next run removes.</summary>
 public sealed class RunDirectory : IDisposable
 {
@@ -15,6 +15,7 @@ public sealed class RunDirectory : IDisposable
     private readonly RunPaths _paths;
     private readonly bool _keepData;
     private LockFile? _lock;
+    private bool _cgroupsRecorded;
 
     public bool DataKept => _keepData && _paths.OwnsDataDir;
 
@@ -40,7 +41,6 @@ public sealed class RunDirectory : IDisposable
         var dir = new RunDirectory(paths, keepData, lockFile);
         try
         {
-            Directory.CreateDirectory(paths.RootMountPoint);
             if (paths.OwnsDataDir)
             {
                 Directory.CreateDirectory(paths.DataDir!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -56,23 +56,25 @@ public sealed class RunDirectory : IDisposable
     }
 
     /// <summary>Notes a cgroup leaf of this run, so that if the supervisor dies the next run removes it.</summary>
-    public void RecordCgroupLeaf(string path) =>
+    public void RecordCgroupLeaf(string path)
+    {
         File.AppendAllText(Path.Combine(_paths.RunDir!, CgroupsName), path + "\n");
+        _cgroupsRecorded = true;
+    }
 
     public void Dispose()
     {
         if (_lock is null) return;
         try
         {
-            File.Delete(Path.Combine(_paths.RunDir!, CgroupsName));
+            if (_cgroupsRecorded) File.Delete(Path.Combine(_paths.RunDir!, CgroupsName));
             if (DataKept)
             {
-                SafeDelete.Remove(_paths.RootMountPoint);
                 File.Delete(Path.Combine(_paths.RunDir!, LockName));
             }
             else
             {
-                SafeDelete.Remove(_paths.RunDir!);
+                TreeRemoval.Remove(_paths.RunDir!);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -90,12 +92,13 @@ public sealed class RunDirectory : IDisposable
     public static IReadOnlyList<string> RemoveStale(string runs)
     {
         var removed = new List<string>();
-        if (!Directory.Exists(runs)) return removed;
-        foreach (var dir in Directory.EnumerateDirectories(runs))
+        if (FileTypes.Of(runs, followSymlinks: true) != FileType.Directory) return removed;
+        foreach (var entry in DirectoryEntries.Read(runs))
         {
-            string lockPath = Path.Combine(dir, LockName);
-            if (!File.Exists(lockPath)) continue;
-            using var stale = LockFile.TryAcquire(lockPath, create: false);
+            if (entry.Type != FileType.Directory) continue;
+            string dir = Path.Combine(runs, entry.Name);
+            // No lock file (a kept /data) or a lock a live run holds: not stale.
+            using var stale = LockFile.TryAcquire(Path.Combine(dir, LockName), create: false);
             if (stale is null) continue;
             string cgroups = Path.Combine(dir, CgroupsName);
             if (File.Exists(cgroups))
@@ -104,7 +107,7 @@ public sealed class RunDirectory : IDisposable
                     CgroupLeaf.Remove(leaf);
                     removed.Add(leaf);
                 }
-            SafeDelete.Remove(dir);
+            TreeRemoval.Remove(dir);
             removed.Add(dir);
         }
         return removed;

@@ -25,8 +25,8 @@ public sealed class Stage2Tests
         var c = kernel.Calls;
         Assert.Equal("mount - / - Recursive, Private -", c[0]);
         Assert.Equal("clone /etc True -> 10", c[1]);
-        int skeleton = c.IndexOf("mount tmpfs /state/runs/r/root tmpfs NoSuid, NoDev mode=0755,size=1m,uid=65534,gid=65534");
-        Assert.Equal(["chdir /state/runs/r/root", "<skeleton ready>"], c.Skip(skeleton + 1).Take(2));
+        int skeleton = c.IndexOf("mount tmpfs /state/runs/r tmpfs NoSuid, NoDev mode=0755,size=1m,uid=65534,gid=65534");
+        Assert.Equal(["chdir /state/runs/r", "<skeleton ready>"], c.Skip(skeleton + 1).Take(2));
         int pivot = c.IndexOf("pivot_root . .");
         Assert.Equal("mark mounts", c[pivot - 1]);
         Assert.Equal(["umount . True", "chdir /", "mark pivot_root"], c.Skip(pivot + 1).Take(3));

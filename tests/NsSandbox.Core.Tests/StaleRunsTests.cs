@@ -1,0 +1,46 @@
+using NsSandbox.Core.Supervision;
+using NsSandbox.Linux;
+
+namespace NsSandbox.Core.Tests;
+
+/// <summary>Which per-run directories a new run removes: those whose lock nobody holds, and only those.</summary>
+public sealed class StaleRunsTests : IDisposable
+{
+    private readonly string _runs = Directory.CreateTempSubdirectory("nss-stale-runs-").FullName;
+
+    public void Dispose() => Directory.Delete(_runs, recursive: true);
+
+    private string Run(string id, bool withLock)
+    {
+        string dir = Path.Combine(_runs, id);
+        Directory.CreateDirectory(Path.Combine(dir, "data", "sub"));
+        File.WriteAllText(Path.Combine(dir, "data", "sub", "f"), "x");
+        if (withLock) File.WriteAllText(Path.Combine(dir, ".lock"), "");
+        return dir;
+    }
+
+    [Fact]
+    public void OnlyUnlockedRunDirectoriesAreRemoved()
+    {
+        string dead = Run("dead", withLock: true);
+        string kept = Run("kept-data", withLock: false);
+        string live = Run("live", withLock: true);
+        File.WriteAllText(Path.Combine(_runs, "not-a-run"), "");
+        using var held = LockFile.TryAcquire(Path.Combine(live, ".lock"), create: false);
+        Assert.NotNull(held);
+
+        var removed = RunDirectory.RemoveStale(_runs);
+
+        Assert.Equal([dead], removed);
+        Assert.False(Directory.Exists(dead));
+        Assert.True(File.Exists(Path.Combine(kept, "data", "sub", "f")));
+        Assert.True(Directory.Exists(live));
+        Assert.True(File.Exists(Path.Combine(_runs, "not-a-run")));
+    }
+
+    [Fact]
+    public void AMissingRunsDirectoryHasNothingStale()
+    {
+        Assert.Empty(RunDirectory.RemoveStale(Path.Combine(_runs, "absent")));
+    }
+}

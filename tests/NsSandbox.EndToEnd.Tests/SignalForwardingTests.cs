@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace NsSandbox.EndToEnd.Tests;
+
+/// <summary>SIGTERM, SIGINT, SIGHUP and SIGQUIT to the launcher reach the sandbox, and the report says so. The
+/// launcher registers its handlers while stage 2 starts, so they must be in place once the target runs.</summary>
+public sealed class SignalForwardingTests : IDisposable
+{
+    private readonly Launcher _nss = new();
+
+    public void Dispose() => _nss.Dispose();
+
+    [Theory]
+    [InlineData("TERM", "SIGTERM")]
+    [InlineData("INT", "SIGINT")]
+    [InlineData("HUP", "SIGHUP")]
+    public void ASignalToTheLauncherReachesTheTargetAndIsReported(string signal, string name)
+    {
+        Require.Root();
+        string report = Path.Combine(_nss.TempDir, "forward.json");
+        var psi = new ProcessStartInfo(Launcher.BinaryPath) { UseShellExecute = false, RedirectStandardOutput = true };
+        // pid 1 of the sandbox gets only signals it has a handler for: the trap is the proof of delivery.
+        foreach (string a in new[] { "--state_dir", _nss.StateDir, "--report", report, "--", "/bin/sh", "-c",
+                     $"trap 'echo got {signal}; exit 7' {signal}; echo started; while :; do sleep 0.05; done" })
+            psi.ArgumentList.Add(a);
+        using var launcher = Process.Start(psi)!;
+        try
+        {
+            Assert.Equal("started", launcher.StandardOutput.ReadLine());
+            using (var kill = Process.Start("kill", ["-" + signal, launcher.Id.ToString()]))
+                kill.WaitForExit();
+            Assert.Equal($"got {signal}", launcher.StandardOutput.ReadLine());
+            Assert.True(launcher.WaitForExit(TimeSpan.FromSeconds(30)), "the launcher did not end after the target did");
+        }
+        finally
+        {
+            if (!launcher.HasExited) launcher.Kill();
+        }
+        Assert.Equal(7, launcher.ExitCode);
+        using var json = JsonDocument.Parse(File.ReadAllText(report));
+        Assert.Equal(name, json.RootElement.GetProperty("forwarded_signal").GetString());
+        Assert.Equal("exited", json.RootElement.GetProperty("reason").GetString());
+    }
+}
