@@ -14,8 +14,8 @@ public sealed class ProgramWriter(bool timing, bool describe = false) : IKernel
     private const int EMFILE = 24;
     private const int EINVAL = 22;
 
-    /// <summary>One operand: a string, a string list or a filter (stored in the data area, replaced by its offset),
-    /// or a number. A struct, so a launch's ~100 operations allocate nothing per operand.</summary>
+    /// <summary>One operand: a string, a string list or a filter (stored in the data area at once, replaced by its
+    /// offset), or a number.</summary>
     private readonly record struct Operand(ulong Number, string? Text = null, IReadOnlyList<string>? List = null, byte[]? Filter = null)
     {
         public static implicit operator Operand(string? s) => new(0, s);
@@ -24,140 +24,138 @@ public sealed class ProgramWriter(bool timing, bool describe = false) : IKernel
         public static implicit operator Operand(bool b) => new(b ? 1u : 0u);
     }
 
-    /// <summary>An operation before layout.</summary>
-    private readonly record struct Draft(Opcode Code, Operand A = default, Operand B = default, Operand C = default,
-        Operand D = default, Operand E = default);
-
-    private readonly List<Draft> _ops = new(128);
-    private readonly List<Stage2Program.Step> _steps = new(128);
+    /// <summary>The program so far: the data area grows behind the header, the operations (struct nss_op) in their
+    /// own buffer until <see cref="Finish"/> puts them after the data.</summary>
+    private readonly Layout _data = new(ProgramFormat.HeaderSize);
+    private readonly Layout _ops = new(0);
+    private readonly List<Stage2Program.Step> _steps = new(160);
     private readonly Stack<int> _freeSlots = new();
     private readonly Dictionary<int, string> _slotSources = [];
     private int _nextSlot;
 
-    private void Add(Draft op, string call, string? subject, string? mark = null)
+    private void Add(Opcode code, string call, string? subject, Operand a = default, Operand b = default, Operand c = default,
+        Operand d = default, Operand e = default, string? mark = null)
     {
-        _ops.Add(op);
-        _steps.Add(new Stage2Program.Step(op.Code, call, subject, mark));
+        uint what = describe && code is not (Opcode.Mark or Opcode.Close) ? _data.String(Stage2Program.Describe(call, subject)) : 0;
+        ulong oa = _data.Place(a), ob = _data.Place(b), oc = _data.Place(c), od = _data.Place(d), oe = _data.Place(e);
+        var span = _ops.Reserve(ProgramFormat.OpSize);
+        BinaryPrimitives.WriteUInt32LittleEndian(span, (uint)code);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[4..], what);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[8..], checked((uint)oa));
+        BinaryPrimitives.WriteUInt32LittleEndian(span[12..], checked((uint)ob));
+        BinaryPrimitives.WriteUInt32LittleEndian(span[16..], checked((uint)oc));
+        BinaryPrimitives.WriteUInt64LittleEndian(span[24..], od);
+        BinaryPrimitives.WriteUInt64LittleEndian(span[32..], oe);
+        _steps.Add(new Stage2Program.Step(code, call, subject, mark));
     }
 
     public void Mount(string? source, string target, string? fsType, MountFlags flags, string? data) =>
-        Add(new(Opcode.Mount, source, target, fsType, (ulong)flags, data), "mount", target);
+        Add(Opcode.Mount, "mount", target, source, target, fsType, (ulong)flags, data);
 
     public void SetMountAttributes(string path, MountAttributes set, bool recursive) =>
-        Add(new(Opcode.SetAttributes, path, recursive, default, (ulong)set), "mount_setattr", path);
+        Add(Opcode.SetAttributes, "mount_setattr", path, path, recursive, default, (ulong)set);
 
     public int CloneTree(string source, bool recursive)
     {
         int slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : _nextSlot++;
         if (slot >= ProgramFormat.Slots) throw new KernelException("bind mount", source, EMFILE);
         _slotSources[slot] = source;
-        Add(new(Opcode.OpenTree, source, recursive, (uint)slot), "bind mount", source);
+        Add(Opcode.OpenTree, "bind mount", source, source, recursive, (uint)slot);
         return slot;
     }
 
     public void SetTreeAttributes(int tree, MountAttributes set, bool recursive) =>
-        Add(new(Opcode.TreeSetAttributes, default, recursive, (uint)tree, (ulong)set), "mount_setattr", _slotSources.GetValueOrDefault(tree));
+        Add(Opcode.TreeSetAttributes, "mount_setattr", _slotSources.GetValueOrDefault(tree), default, recursive, (uint)tree, (ulong)set);
 
-    public void AttachTree(int tree, string target) => Add(new(Opcode.MoveMount, target, default, (uint)tree), "move_mount", target);
+    public void AttachTree(int tree, string target) => Add(Opcode.MoveMount, "move_mount", target, target, default, (uint)tree);
 
     public void CloseDescriptor(int fd)
     {
-        Add(new(Opcode.Close, default, default, (uint)fd), "close", null);
+        Add(Opcode.Close, "close", null, default, default, (uint)fd);
         _freeSlots.Push(fd);
     }
 
-    public void Unmount(string target, bool detach) => Add(new(Opcode.Unmount, target, detach ? 2u : 0u), "umount", target);
+    public void Unmount(string target, bool detach) => Add(Opcode.Unmount, "umount", target, target, detach ? 2u : 0u);
 
-    public void EnsureDirectory(string path, uint mode) => Add(new(Opcode.EnsureDirectory, path, mode), "mkdir", path);
+    public void EnsureDirectory(string path, uint mode) => Add(Opcode.EnsureDirectory, "mkdir", path, path, mode);
 
-    public void EnsureFile(string path, uint mode) => Add(new(Opcode.EnsureFile, path, mode), "create", path);
+    public void EnsureFile(string path, uint mode) => Add(Opcode.EnsureFile, "create", path, path, mode);
 
-    public void RequireExisting(string path, bool directory) => Add(new(Opcode.Require, path, directory), "mount point", path);
+    public void RequireExisting(string path, bool directory) => Add(Opcode.Require, "mount point", path, path, directory);
 
-    public void MakeSymlink(string target, string linkPath) => Add(new(Opcode.Symlink, target, linkPath), "symlink", linkPath);
+    public void MakeSymlink(string target, string linkPath) => Add(Opcode.Symlink, "symlink", linkPath, target, linkPath);
 
-    public void PivotRoot(string newRoot, string putOld) => Add(new(Opcode.PivotRoot, newRoot, putOld), "pivot_root", newRoot);
+    public void PivotRoot(string newRoot, string putOld) => Add(Opcode.PivotRoot, "pivot_root", newRoot, newRoot, putOld);
 
-    public void ChangeDirectory(string path) => Add(new(Opcode.ChangeDirectory, path), "chdir", path);
+    public void ChangeDirectory(string path) => Add(Opcode.ChangeDirectory, "chdir", path, path);
 
     public void SetHostname(string name) =>
-        Add(new(Opcode.SetHostname, name, (uint)Encoding.UTF8.GetByteCount(name)), "sethostname", name);
+        Add(Opcode.SetHostname, "sethostname", name, name, (uint)Encoding.UTF8.GetByteCount(name));
 
-    public void BringUpLoopback() => Add(new(Opcode.LoopbackUp), "ioctl(SIOCSIFFLAGS)", "lo");
+    public void BringUpLoopback() => Add(Opcode.LoopbackUp, "ioctl(SIOCSIFFLAGS)", "lo");
 
     public void SetRlimit(RlimitResource resource, ulong soft, ulong hard) =>
-        Add(new(Opcode.SetRlimit, (uint)resource, default, default, soft, hard), "setrlimit", FlagNames.Of(resource).ToUpperInvariant());
+        Add(Opcode.SetRlimit, "setrlimit", FlagNames.Of(resource).ToUpperInvariant(), (uint)resource, default, default, soft, hard);
 
-    public void NewSession() => Add(new(Opcode.SetSid), "setsid", null);
+    public void NewSession() => Add(Opcode.SetSid, "setsid", null);
 
-    public void ClearSupplementaryGroups() => Add(new(Opcode.SetGroupsEmpty), "setgroups", null);
+    public void ClearSupplementaryGroups() => Add(Opcode.SetGroupsEmpty, "setgroups", null);
 
     public void SetIds(uint uid, uint gid)
     {
-        Add(new(Opcode.SetResGid, gid), "setresgid", gid.ToString(CultureInfo.InvariantCulture));
-        Add(new(Opcode.SetResUid, uid), "setresuid", uid.ToString(CultureInfo.InvariantCulture));
+        Add(Opcode.SetResGid, "setresgid", gid.ToString(CultureInfo.InvariantCulture), gid);
+        Add(Opcode.SetResUid, "setresuid", uid.ToString(CultureInfo.InvariantCulture), uid);
     }
 
-    public void DropCapabilities() => Add(new(Opcode.DropCapabilities), "drop capabilities", null);
+    public void DropCapabilities() => Add(Opcode.DropCapabilities, "drop capabilities", null);
 
-    public void SetParentDeathSignal(int signal) => Add(new(Opcode.ParentDeathSignal, (uint)signal), "prctl(PR_SET_PDEATHSIG)", null);
+    public void SetParentDeathSignal(int signal) => Add(Opcode.ParentDeathSignal, "prctl(PR_SET_PDEATHSIG)", null, (uint)signal);
 
     public void Mark(string step)
     {
-        if (timing) Add(new(Opcode.Mark, step), "mark", null, step);
+        if (timing) Add(Opcode.Mark, "mark", null, step, mark: step);
     }
 
     public void Exec(IReadOnlyList<string> candidates, IReadOnlyList<string> argv, IReadOnlyList<string> env, byte[]? seccompFilter,
         uint seccompFlags) =>
-        Add(new(Opcode.Exec, new Operand(0, List: candidates), new Operand(0, List: argv), new Operand(0, List: env),
-            new Operand(0, Filter: seccompFilter), (ulong)seccompFlags), "execve", argv[0]);
+        Add(Opcode.Exec, "execve", argv[0], new Operand(0, List: candidates), new Operand(0, List: argv), new Operand(0, List: env),
+            new Operand(0, Filter: seccompFilter), (ulong)seccompFlags);
 
-    /// <summary>Lays the program out in one buffer: header, operations, then the data they point into.</summary>
+    /// <summary>The whole program: header, data, then the operations (8-byte aligned) and a closing zero word, so
+    /// the last byte is a NUL as the interpreter checks.</summary>
     public Stage2Program Finish()
     {
-        int opsEnd = ProgramFormat.HeaderSize + ProgramFormat.OpSize * _ops.Count;
-        var layout = new Layout(opsEnd);
-        for (int i = 0; i < _ops.Count; i++)
-        {
-            var op = _ops[i];
-            var s = _steps[i];
-            uint what = describe && op.Code is not (Opcode.Mark or Opcode.Close) ? layout.String(Stage2Program.Describe(s.Call, s.Subject)) : 0;
-            ulong a = layout.Place(op.A), b = layout.Place(op.B), c = layout.Place(op.C), d = layout.Place(op.D), e = layout.Place(op.E);
-            var span = layout.Bytes.AsSpan(ProgramFormat.HeaderSize + i * ProgramFormat.OpSize, ProgramFormat.OpSize);
-            BinaryPrimitives.WriteUInt32LittleEndian(span, (uint)op.Code);
-            BinaryPrimitives.WriteUInt32LittleEndian(span[4..], what);
-            BinaryPrimitives.WriteUInt32LittleEndian(span[8..], checked((uint)a));
-            BinaryPrimitives.WriteUInt32LittleEndian(span[12..], checked((uint)b));
-            BinaryPrimitives.WriteUInt32LittleEndian(span[16..], checked((uint)c));
-            BinaryPrimitives.WriteUInt64LittleEndian(span[24..], d);
-            BinaryPrimitives.WriteUInt64LittleEndian(span[32..], e);
-        }
-        byte[] bytes = layout.Finish();
+        int opsAt = _data.Align();
+        var bytes = new byte[opsAt + _ops.Length + 8];
+        _data.Written.CopyTo(bytes);
+        _ops.Written.CopyTo(bytes.AsSpan(opsAt));
         var header = bytes.AsSpan();
         BinaryPrimitives.WriteUInt32LittleEndian(header, ProgramFormat.Magic);
         BinaryPrimitives.WriteUInt32LittleEndian(header[4..], ProgramFormat.Version);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[8..], (uint)_ops.Count);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[12..], ProgramFormat.HeaderSize);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[8..], (uint)_steps.Count);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[12..], (uint)opsAt);
         BinaryPrimitives.WriteUInt32LittleEndian(header[16..], (uint)bytes.Length);
         BinaryPrimitives.WriteUInt32LittleEndian(header[20..], timing ? ProgramFormat.TimingFlag : 0);
         return new Stage2Program(bytes, _steps.ToArray());
     }
 
-    /// <summary>The program's buffer: the header and operations first, then the data area of strings (each stored
-    /// once), string arrays and filters, addressed by their offset from the start. It ends with a NUL, which the
-    /// interpreter checks.</summary>
-    private sealed class Layout(int dataStart)
+    /// <summary>A growing byte buffer whose offsets count from the start of the program: for the data area, strings
+    /// (each stored once), string arrays and filters.</summary>
+    private sealed class Layout(int start)
     {
-        private readonly Dictionary<string, uint> _strings = new(64, StringComparer.Ordinal);
-        private int _length = dataStart;
+        private Dictionary<string, uint>? _strings;
+        private byte[] _bytes = new byte[8192];
+        private int _length = start;
 
-        public byte[] Bytes { get; private set; } = new byte[Math.Max(8192, dataStart * 2)];
+        public int Length => _length;
+        public ReadOnlySpan<byte> Written => _bytes.AsSpan(0, _length);
 
         public ulong Place(Operand o) =>
             o.Text is { } s ? String(s) : o.List is { } list ? Strings(list) : o.Filter is { } f ? Filter(f) : o.Number;
 
         public uint String(string s)
         {
+            _strings ??= new(64, StringComparer.Ordinal);
             if (_strings.TryGetValue(s, out uint at)) return at;
             if (s.Contains('\0')) throw new KernelException("a NUL byte in", s.Replace('\0', '?'), EINVAL);
             at = (uint)_length;
@@ -169,49 +167,43 @@ public sealed class ProgramWriter(bool timing, bool describe = false) : IKernel
 
         private uint Strings(IReadOnlyList<string> list)
         {
-            Span<uint> small = list.Count <= 64 ? stackalloc uint[list.Count] : new uint[list.Count];
-            for (int i = 0; i < list.Count; i++) small[i] = String(list[i]);
-            uint at = Align();
+            Span<uint> offsets = list.Count <= 64 ? stackalloc uint[list.Count] : new uint[list.Count];
+            for (int i = 0; i < list.Count; i++) offsets[i] = String(list[i]);
+            uint at = (uint)Align();
             var words = Reserve(8 * (list.Count + 2));
             BinaryPrimitives.WriteUInt64LittleEndian(words, (ulong)list.Count);
-            for (int i = 0; i < list.Count; i++) BinaryPrimitives.WriteUInt64LittleEndian(words[(8 + 8 * i)..], small[i]);
+            for (int i = 0; i < list.Count; i++) BinaryPrimitives.WriteUInt64LittleEndian(words[(8 + 8 * i)..], offsets[i]);
             return at; // the closing 0 word is already zero
         }
 
         private uint Filter(byte[] filter)
         {
-            uint at = Align();
+            uint at = (uint)Align();
             var block = Reserve(8 + filter.Length);
             BinaryPrimitives.WriteUInt64LittleEndian(block, (ulong)(filter.Length / 8));
             filter.CopyTo(block[8..]);
             return at;
         }
 
-        private uint Align()
+        /// <summary>Pads to a multiple of 8 and returns the new length.</summary>
+        public int Align()
         {
-            _length = (_length + 7) & ~7;
-            return (uint)_length;
+            Reserve(((_length + 7) & ~7) - _length);
+            return _length;
         }
 
         /// <summary>The next <paramref name="n"/> bytes of the buffer, zeroed.</summary>
-        private Span<byte> Reserve(int n)
+        public Span<byte> Reserve(int n)
         {
-            if (_length + n > Bytes.Length)
+            if (_length + n > _bytes.Length)
             {
-                var bigger = new byte[Math.Max(Bytes.Length * 2, _length + n + 1024)];
-                Bytes.AsSpan(0, _length).CopyTo(bigger);
-                Bytes = bigger;
+                var bigger = new byte[Math.Max(_bytes.Length * 2, _length + n + 1024)];
+                _bytes.AsSpan(0, _length).CopyTo(bigger);
+                _bytes = bigger;
             }
-            var span = Bytes.AsSpan(_length, n);
+            var span = _bytes.AsSpan(_length, n);
             _length += n;
             return span;
-        }
-
-        /// <summary>The program, trimmed, with its closing NUL.</summary>
-        public byte[] Finish()
-        {
-            Reserve(1);
-            return _length == Bytes.Length ? Bytes : Bytes.AsSpan(0, _length).ToArray();
         }
     }
 }

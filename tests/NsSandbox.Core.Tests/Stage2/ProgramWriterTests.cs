@@ -94,8 +94,7 @@ public sealed class ProgramWriterTests
     public void ANulByteInAStringIsAClearError()
     {
         var writer = new ProgramWriter(false);
-        writer.SetHostname("a\0b");
-        var e = Assert.Throws<KernelException>(() => writer.Finish());
+        var e = Assert.Throws<KernelException>(() => writer.SetHostname("a\0b"));
         Assert.Equal("a NUL byte in a?b: Invalid argument", e.Message);
     }
 }
