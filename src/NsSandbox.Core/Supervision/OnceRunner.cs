@@ -36,7 +36,8 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
         using var runDir = RunDirectory.Create(paths, mapping?.Uid.Outside ?? spec.Uid, mapping?.Gid.Outside ?? spec.Gid, spec.KeepData);
         var planned = Planner.Create(spec, paths, host, seccompFilter);
         LaunchTrace.Mark("run dir and plan");
-        Verbose($"run {runId}: {planned.Plan.MountOps.Count} mount steps, namespaces {Spawner.NamespaceNames(spec.Namespaces)}");
+        if (spec.Verbosity == Verbosity.Verbose) // the line's arguments are not free to make
+            Verbose($"run {runId}: {planned.Plan.MountOps.Count} mount steps, namespaces {Spawner.NamespaceNames(spec.Namespaces)}");
 
         IRunCgroup? cgroup;
         try
@@ -254,7 +255,7 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
     {
         TimeLimitSeconds = spec.TimeLimit?.TotalSeconds,
         TmpSizeBytes = spec.TmpSizeBytes,
-        Rlimits = rlimits.ToDictionary(r => r.Resource.ToString().ToLowerInvariant(),
+        Rlimits = rlimits.ToDictionary(r => r.Resource.Name(),
             r => r.Hard == ulong.MaxValue ? null : (ulong?)r.Hard),
         CgroupMemMaxBytes = spec.Cgroup.Limits.MemoryMax,
         CgroupMemSwapMaxBytes = spec.Cgroup.Limits.MemoryMax is null ? null : spec.Cgroup.Limits.MemorySwapMax ?? 0,
