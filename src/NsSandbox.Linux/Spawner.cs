@@ -36,7 +36,8 @@ public static unsafe class Spawner
                 ProgramLength = (uint)program.Length,
             };
             Shim.ChildHandle handle;
-            KernelException.ThrowIfNegative(Shim.Spawn(&req, &handle), "clone", NamespaceNames(namespaces));
+            int rc = Shim.Spawn(&req, &handle);
+            if (rc < 0) throw new KernelException("clone", NamespaceNames(namespaces), -rc);
             return new Child(handle);
         }
     }

@@ -27,7 +27,16 @@ public sealed record NetSpec
     public IReadOnlyList<PortForward> Forwards { get; init; } = [];
     public MacvlanSpec? Macvlan { get; init; }
 
-    public string ModeName => Mode.ToString().ToLowerInvariant();
+    /// <summary>The mode as the flag and the report spell it. A switch, not Enum.ToString: naming an enum value
+    /// builds reflection metadata, which cost every launch's report start-up work.</summary>
+    public string ModeName => Mode switch
+    {
+        NetMode.None => "none",
+        NetMode.Host => "host",
+        NetMode.Egress => "egress",
+        NetMode.Macvlan => "macvlan",
+        _ => Mode.ToString().ToLowerInvariant(),
+    };
 }
 
 /// <summary>TCP port <see cref="HostPort"/> on the host's 127.0.0.1 reaches <see cref="SandboxPort"/> in the sandbox.</summary>

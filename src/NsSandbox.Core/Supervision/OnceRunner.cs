@@ -37,7 +37,8 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
         var planned = Planner.Create(spec, paths, host, seccompFilter);
         var program = SandboxBuilder.Compile(planned.Plan);
         LaunchTrace.Mark("run dir and plan");
-        Verbose($"run {runId}: {planned.Plan.MountOps.Count} mount steps, namespaces {Spawner.NamespaceNames(spec.Namespaces)}");
+        if (spec.Verbosity == Verbosity.Verbose) // the line's arguments are not free to make
+            Verbose($"run {runId}: {planned.Plan.MountOps.Count} mount steps, namespaces {Spawner.NamespaceNames(spec.Namespaces)}");
 
         IRunCgroup? cgroup;
         try
