@@ -15,18 +15,25 @@ public static unsafe class ChildProcess
     private const int TraceCheckMs = 250;
 
     /// <summary>Waits until the child exits or the timeout passes; true when it exited. Runs on the thread that
-    /// cloned the child, which detaches the child should it have made this thread its tracer.</summary>
-    public static bool WaitForExit(int pidFd, int pid, TimeSpan? timeout)
+    /// cloned the child, which detaches the child should it have made this thread its tracer.
+    /// <paramref name="whileRunning"/> runs each time a check finds the child still running (every 250 ms).</summary>
+    public static bool WaitForExit(int pidFd, int pid, TimeSpan? timeout, Action? whileRunning = null)
     {
-        long deadline = timeout is { } t ? Environment.TickCount64 + (long)t.TotalMilliseconds : long.MaxValue;
+        // The precise monotonic clock, not TickCount64 (jiffies, up to 4 ms coarse): a time limit must never end
+        // before the wall time the report then gives.
+        long deadline = timeout is { } t ? MonotonicClock.NowNs + t.Ticks * 100 : long.MaxValue;
         while (true)
         {
-            long left = deadline - Environment.TickCount64;
+            long left = deadline - MonotonicClock.NowNs;
             if (left <= 0) return false;
             var pfd = new PollFd { Fd = pidFd, Events = PollIn };
-            int r = Libc.Poll(&pfd, 1, (int)Math.Min(left, TraceCheckMs));
+            int r = Libc.Poll(&pfd, 1, (int)Math.Min((left + 999_999) / 1_000_000, TraceCheckMs));
             if (r > 0) return true;
-            if (r == 0) TraceStops.DetachIfStopped(pid);
+            if (r == 0)
+            {
+                TraceStops.DetachIfStopped(pid);
+                whileRunning?.Invoke();
+            }
             if (r < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != 4)
                 KernelException.ThrowIfFailed(-1, "poll", "pidfd");
         }

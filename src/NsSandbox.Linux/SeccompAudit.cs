@@ -41,9 +41,9 @@ public sealed record SeccompRecord(int Pid, uint Arch, int Syscall, uint Code)
 /// one process. The kernel logs every seccomp KILL (kernel.seccomp.actions_logged) whether or not auditd
 /// runs; the multicast copy, unlike the printk copy in /dev/kmsg, is not rate limited. Needs
 /// CAP_AUDIT_READ in the initial user namespace: <see cref="TryOpen"/> returns null without it. A thread
-/// drains the socket during the run, so unrelated records from other processes cannot fill its buffer and
-/// crowd out this run's record; it is started by <see cref="StartReading"/>, off the launch's critical path,
-/// while the kernel already queues every record since <see cref="TryOpen"/>. See
+/// drains the socket during a run that lasts, so unrelated records from other processes cannot fill its buffer
+/// and crowd out this run's record; it is started by <see cref="StartReading"/> when the run turns out not to be
+/// short, or when the records are asked for, while the kernel already queues every record since <see cref="TryOpen"/>. See
 /// docs/adr/0006-seccomp-violation-report.md.</summary>
 public sealed unsafe class SeccompAudit : IDisposable
 {
@@ -101,7 +101,8 @@ public sealed unsafe class SeccompAudit : IDisposable
 
     /// <summary>Starts the thread that reads the queued and coming records (once; after <see cref="Watch"/>, so
     /// none is read before it is known whose records count). Starting a thread costs the launch ~1 ms, so the
-    /// supervisor does it while stage 2 starts.</summary>
+    /// supervisor does it only for a run that lasts; <see cref="WaitForKill"/> and <see cref="Settle"/> do it
+    /// themselves.</summary>
     public void StartReading()
     {
         Thread reader;
@@ -123,6 +124,7 @@ public sealed unsafe class SeccompAudit : IDisposable
     /// records shortly after the calls, so the last ones of a run may still be on their way when it ends.</summary>
     public void Settle(TimeSpan quiet)
     {
+        StartReading();
         int seen = -1;
         while (true)
         {
@@ -156,6 +158,7 @@ public sealed unsafe class SeccompAudit : IDisposable
     /// process yet, so that its pid cannot belong to another process meanwhile.</summary>
     public SeccompRecord? WaitForKill(TimeSpan timeout)
     {
+        StartReading();
         long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         while (true)
         {

@@ -64,13 +64,14 @@ public sealed unsafe class SeqPacketSocket : IDisposable
     /// <summary>Waits until a message or end of file can be read; false when the timeout passed first.</summary>
     public bool WaitReadable(TimeSpan? timeout)
     {
-        long deadline = timeout is { } t ? Environment.TickCount64 + (long)t.TotalMilliseconds : long.MaxValue;
+        // The precise clock, as in ChildProcess.WaitForExit: a time limit never ends early.
+        long deadline = timeout is { } t ? MonotonicClock.NowNs + t.Ticks * 100 : long.MaxValue;
         while (true)
         {
-            long left = deadline - Environment.TickCount64;
+            long left = deadline - MonotonicClock.NowNs;
             if (left <= 0) return false;
             var pfd = new PollFd { Fd = Fd, Events = PollIn };
-            int r = Libc.Poll(&pfd, 1, (int)Math.Min(left, int.MaxValue));
+            int r = Libc.Poll(&pfd, 1, (int)Math.Min((left + 999_999) / 1_000_000, int.MaxValue));
             if (r > 0) return true;
             if (r < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != 4)
                 KernelException.ThrowIfFailed(-1, "poll", "sync channel");

@@ -23,7 +23,7 @@ public static unsafe class Spawner
         }
     }
 
-    public static Child Spawn(Namespaces namespaces, SeqPacketSocket childEnd, int cgroupFd, byte[] program)
+    public static Child Spawn(Namespaces namespaces, SeqPacketSocket childEnd, int cgroupFd, ReadOnlySpan<byte> program)
     {
         fixed (byte* p = program)
         {

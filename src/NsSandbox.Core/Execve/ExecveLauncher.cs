@@ -4,6 +4,7 @@ using NsSandbox.Core.Spec;
 using NsSandbox.Core.Stage2;
 using NsSandbox.Core.Supervision;
 using NsSandbox.Linux;
+using NsSandbox.Linux.Stage2Code;
 
 namespace NsSandbox.Core.Execve;
 
@@ -16,16 +17,16 @@ public static class ExecveLauncher
     public static KernelException Exec(SandboxSpec spec, IHostView host, byte[]? seccompFilter = null)
     {
         var planned = Planner.Create(spec, RunPaths.ForExecve(RunIds.New(), spec.DataDir), host, seccompFilter);
-        byte[] program;
+        Stage2Program program;
         try
         {
-            program = SandboxBuilder.Compile(planned.Plan, describe: true).Bytes;
+            program = SandboxBuilder.Compile(planned.Plan, describe: true);
         }
         catch (KernelException e)
         {
             return e;
         }
-        int fd = SelfExec.MemoryFile(program);
+        int fd = SelfExec.MemoryFile(program.Bytes);
         var users = planned.Users;
         return SelfExec.Exec(
         [

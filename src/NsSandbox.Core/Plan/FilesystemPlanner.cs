@@ -173,8 +173,10 @@ public static class FilesystemPlanner
             }
         }
 
+        // Without concatenating mount + "/": this runs for every mount point against every mount so far.
         private static bool IsWithin(string path, string mount) =>
-            mount == "/" || path == mount || path.StartsWith(mount + "/", StringComparison.Ordinal);
+            mount == "/" || path == mount
+            || (path.Length > mount.Length && path[mount.Length] == '/' && path.StartsWith(mount, StringComparison.Ordinal));
     }
 }
 

@@ -10,7 +10,8 @@ public static class SandboxBuilder
     /// <summary>With <paramref name="describe"/> (mode execve) the program can phrase its own errors.</summary>
     public static Stage2Program Compile(Plan.Plan plan, bool describe = false)
     {
-        var writer = new ProgramWriter(plan.TraceTiming, describe);
+        // About one operation per mount step, and a dozen for the process and the exec.
+        var writer = new ProgramWriter(plan.TraceTiming, describe, plan.MountOps.Count + 24);
         Build(plan, writer);
         return writer.Finish();
     }

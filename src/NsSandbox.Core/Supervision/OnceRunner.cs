@@ -85,9 +85,12 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
             if (network is not null) LaunchTrace.Mark("network");
             channel.SendGo();
             LaunchTrace.Mark("go sent");
-            // Neither is needed before the target runs; both cost threads, so they overlap stage 2's start.
+            // Not needed before the target runs, and it costs a thread, so it overlaps stage 2's start.
             ForwardSignals(child.PidFd, signalRegistrations);
-            audit?.StartReading();
+            // The audit reader is a thread too (its start spins ~0.5 ms): a short run's records wait in the
+            // socket, and only a run still going after the first check (250 ms), or one under --seccomp_log,
+            // which may log many calls, gets a thread to drain it.
+            if (spec.Seccomp.Log) audit?.StartReading();
 
             // Stage 2 either reports a setup error or execs the target, which closes its end of the channel
             // (with --trace_timing it sends its timestamps first).
@@ -101,7 +104,8 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
             }
             LaunchTrace.Mark("channel closed (exec)");
 
-            if (!timedOut && !ChildProcess.WaitForExit(child.PidFd, child.Pid, Remaining(wall))) timedOut = true;
+            if (!timedOut && !ChildProcess.WaitForExit(child.PidFd, child.Pid, Remaining(wall), audit is null ? null : audit.StartReading))
+                timedOut = true;
             LaunchTrace.Mark("target exited");
         }
         catch (KernelException e)

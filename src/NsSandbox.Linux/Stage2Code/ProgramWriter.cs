@@ -8,8 +8,9 @@ namespace NsSandbox.Linux.Stage2Code;
 /// native interpreter executes after the clone (native/nss_stage2.h has the layout). Nothing here touches the
 /// kernel, so a plan is compiled in the parent, before the clone, and the child needs no runtime.
 /// With <paramref name="describe"/> (mode execve, which has no parent to phrase its errors) every operation
-/// carries its description for the interpreter to print.</summary>
-public sealed class ProgramWriter(bool timing, bool describe = false) : IKernel
+/// carries its description for the interpreter to print. <paramref name="expectedOps"/> sizes the buffers: the GC
+/// zeroes every byte a launch allocates, so growing them twice costs more than guessing well once.</summary>
+public sealed class ProgramWriter(bool timing, bool describe = false, int expectedOps = 128) : IKernel
 {
     private const int EMFILE = 24;
     private const int EINVAL = 22;
@@ -26,9 +27,9 @@ public sealed class ProgramWriter(bool timing, bool describe = false) : IKernel
 
     /// <summary>The program so far: the data area grows behind the header, the operations (struct nss_op) in their
     /// own buffer until <see cref="Finish"/> puts them after the data.</summary>
-    private readonly Layout _data = new(ProgramFormat.HeaderSize);
-    private readonly Layout _ops = new(0);
-    private readonly List<Stage2Program.Step> _steps = new(160);
+    private readonly Layout _data = new(ProgramFormat.HeaderSize, 2048 + 48 * expectedOps);
+    private readonly Layout _ops = new(0, ProgramFormat.OpSize * expectedOps);
+    private readonly List<Stage2Program.Step> _steps = new(expectedOps);
     private readonly Stack<int> _freeSlots = new();
     private readonly Dictionary<int, string> _slotSources = [];
     private int _nextSlot;
@@ -126,25 +127,25 @@ public sealed class ProgramWriter(bool timing, bool describe = false) : IKernel
     public Stage2Program Finish()
     {
         int opsAt = _data.Align();
-        var bytes = new byte[opsAt + _ops.Length + 8];
-        _data.Written.CopyTo(bytes);
-        _ops.Written.CopyTo(bytes.AsSpan(opsAt));
-        var header = bytes.AsSpan();
+        _ops.Written.CopyTo(_data.Reserve(_ops.Length));
+        _data.Reserve(8);
+        var (buffer, length) = _data.Detach();
+        var header = buffer.AsSpan();
         BinaryPrimitives.WriteUInt32LittleEndian(header, ProgramFormat.Magic);
         BinaryPrimitives.WriteUInt32LittleEndian(header[4..], ProgramFormat.Version);
         BinaryPrimitives.WriteUInt32LittleEndian(header[8..], (uint)_steps.Count);
         BinaryPrimitives.WriteUInt32LittleEndian(header[12..], (uint)opsAt);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[16..], (uint)bytes.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[16..], (uint)length);
         BinaryPrimitives.WriteUInt32LittleEndian(header[20..], timing ? ProgramFormat.TimingFlag : 0);
-        return new Stage2Program(bytes, _steps.ToArray());
+        return new Stage2Program(buffer, length, _steps);
     }
 
     /// <summary>A growing byte buffer whose offsets count from the start of the program: for the data area, strings
     /// (each stored once), string arrays and filters.</summary>
-    private sealed class Layout(int start)
+    private sealed class Layout(int start, int capacity)
     {
         private Dictionary<string, uint>? _strings;
-        private byte[] _bytes = new byte[8192];
+        private byte[] _bytes = new byte[Math.Max(capacity, start + 64)];
         private int _length = start;
 
         public int Length => _length;
@@ -184,6 +185,9 @@ public sealed class ProgramWriter(bool timing, bool describe = false) : IKernel
             filter.CopyTo(block[8..]);
             return at;
         }
+
+        /// <summary>The buffer and how much of it is written; the layout is done with it.</summary>
+        public (byte[] Buffer, int Length) Detach() => (_bytes, _length);
 
         /// <summary>Pads to a multiple of 8 and returns the new length.</summary>
         public int Align()

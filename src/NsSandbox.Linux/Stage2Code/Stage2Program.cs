@@ -2,13 +2,14 @@ namespace NsSandbox.Linux.Stage2Code;
 
 /// <summary>Stage 2 compiled: the bytes the native interpreter runs (native/nss_stage2.c), and for each operation
 /// the call and subject that name it when the kernel refuses it.</summary>
-public sealed class Stage2Program(byte[] bytes, IReadOnlyList<Stage2Program.Step> steps)
+public sealed class Stage2Program(byte[] buffer, int length, IReadOnlyList<Stage2Program.Step> steps)
 {
     /// <summary>One operation as a user reads it: <paramref name="Call"/> on <paramref name="Subject"/>
     /// ("move_mount", "./data"); a --trace_timing mark has its step name as <paramref name="Mark"/>.</summary>
     public sealed record Step(Opcode Code, string Call, string? Subject, string? Mark = null);
 
-    public byte[] Bytes { get; } = bytes;
+    /// <summary>The program: the start of a buffer that may be longer.</summary>
+    public ReadOnlySpan<byte> Bytes => buffer.AsSpan(0, length);
     public IReadOnlyList<Step> Steps { get; } = steps;
 
     /// <summary>The operation at a stage-2 reported index, or null for one outside the program.</summary>

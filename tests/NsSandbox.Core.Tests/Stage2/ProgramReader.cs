@@ -23,8 +23,9 @@ public static class ProgramReader
         [Opcode.ParentDeathSignal] = "nnnnn", [Opcode.Mark] = "snnnn", [Opcode.Exec] = "lllfn",
     };
 
-    public static List<Op> Read(byte[] p)
+    public static List<Op> Read(ReadOnlySpan<byte> program)
     {
+        byte[] p = program.ToArray();
         Assert.Equal(ProgramFormat.Magic, U32(p, 0));
         Assert.Equal(ProgramFormat.Version, U32(p, 4));
         uint count = U32(p, 8), ops = U32(p, 12);
