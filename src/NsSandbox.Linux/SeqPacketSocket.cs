@@ -7,10 +7,8 @@ namespace NsSandbox.Linux;
 public sealed unsafe class SeqPacketSocket : IDisposable
 {
     private const int AfUnix = 1, SockSeqpacket = 5, SockCloexec = 0x80000, MsgNoSignal = 0x4000, MsgPeek = 0x2, MsgTrunc = 0x20;
-    private const short PollIn = 0x1, PollHup = 0x10, PollRdHup = 0x2000;
+    private const short PollIn = 0x1;
     public const int MaxMessage = 1 << 20;
-    /// <summary>Where stage 2 finds its end of the channel (the shim puts it there).</summary>
-    public const int InheritedFd = Shim.SyncFd;
 
     public int Fd { get; private set; }
 
@@ -76,13 +74,6 @@ public sealed unsafe class SeqPacketSocket : IDisposable
             if (r < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != 4)
                 KernelException.ThrowIfFailed(-1, "poll", "sync channel");
         }
-    }
-
-    /// <summary>True when the peer has closed its end (for a child: the parent died).</summary>
-    public bool PeerClosed()
-    {
-        var pfd = new PollFd { Fd = Fd, Events = PollRdHup };
-        return Libc.Poll(&pfd, 1, 0) > 0 && (pfd.Revents & (PollRdHup | PollHup)) != 0;
     }
 
     public void Dispose()

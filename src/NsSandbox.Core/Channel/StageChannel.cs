@@ -9,8 +9,6 @@ namespace NsSandbox.Core.Channel;
 /// the native stage 2's fixed-layout messages in (native/nss_shim.h, native/nss_stage2.h).</summary>
 public sealed class StageChannel(SeqPacketSocket socket, Stage2Program program) : IDisposable
 {
-    /// <summary>Raw message of the shim's child when it failed before running the program ({magic, step, errno}).</summary>
-    private const int ShimFailedMagic = 0x5348494d;
     private static readonly string[] ShimSteps = ["", "prctl(PR_SET_PDEATHSIG)", "close_range"];
 
     public SeqPacketSocket Socket { get; } = socket;
@@ -29,11 +27,11 @@ public sealed class StageChannel(SeqPacketSocket socket, Stage2Program program) 
         byte[]? raw = Socket.Receive();
         if (raw is null) return null;
         int magic = raw.Length >= 4 ? BinaryPrimitives.ReadInt32LittleEndian(raw) : 0;
-        if (raw.Length == 12 && magic is ShimFailedMagic or ProgramFormat.MsgStage2Failed)
+        if (raw.Length == 12 && magic is ProgramFormat.MsgShimFailed or ProgramFormat.MsgStage2Failed)
         {
             uint index = BinaryPrimitives.ReadUInt32LittleEndian(raw.AsSpan(4));
             int errno = BinaryPrimitives.ReadInt32LittleEndian(raw.AsSpan(8));
-            return new StageMessage(magic == ShimFailedMagic ? ShimError(index, errno) : StepError(index, errno), null);
+            return new StageMessage(magic == ProgramFormat.MsgShimFailed ? ShimError(index, errno) : StepError(index, errno), null);
         }
         if (magic == ProgramFormat.MsgTiming && raw.Length >= 8)
         {

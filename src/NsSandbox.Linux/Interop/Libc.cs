@@ -8,29 +8,8 @@ internal static unsafe partial class Libc
 {
     private const string Lib = "libc";
 
-    [LibraryImport(Lib, EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int Mount(string? source, string target, string? fsType, ulong flags, string? data);
-
-    [LibraryImport(Lib, EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int Umount2(string target, int flags);
-
-    [LibraryImport(Lib, EntryPoint = "mount_setattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int MountSetattr(int dirFd, string path, uint flags, MountAttr* attr, nuint size);
-
-    [LibraryImport(Lib, EntryPoint = "open_tree", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int OpenTree(int dirFd, string path, uint flags);
-
-    [LibraryImport(Lib, EntryPoint = "move_mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int MoveMount(int fromDirFd, string fromPath, int toDirFd, string toPath, uint flags);
-
     [LibraryImport(Lib, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Statx(int dirFd, string path, int flags, uint mask, byte* buffer);
-
-    [LibraryImport(Lib, EntryPoint = "mkdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int Mkdir(string path, uint mode);
-
-    [LibraryImport(Lib, EntryPoint = "symlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int Symlink(string target, string linkPath);
 
     [LibraryImport(Lib, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Open(string path, int flags, uint mode);
@@ -41,39 +20,16 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "eventfd", SetLastError = true)]
     internal static partial int EventFd(uint initialValue, int flags);
 
-    [LibraryImport(Lib, EntryPoint = "chdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int Chdir(string path);
-
     [LibraryImport(Lib, EntryPoint = "chown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Chown(string path, uint uid, uint gid);
 
     [LibraryImport(Lib, EntryPoint = "lchown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Lchown(string path, uint uid, uint gid);
 
-    [LibraryImport(Lib, EntryPoint = "sethostname", SetLastError = true)]
-    internal static partial int Sethostname(byte* name, nuint length);
-
-    [LibraryImport(Lib, EntryPoint = "setrlimit", SetLastError = true)]
-    internal static partial int Setrlimit(int resource, Rlimit* limit);
-
     [LibraryImport(Lib, EntryPoint = "getrlimit", SetLastError = true)]
     internal static partial int Getrlimit(int resource, Rlimit* limit);
 
-    [LibraryImport(Lib, EntryPoint = "setsid", SetLastError = true)]
-    internal static partial int Setsid();
-
     // glibc's wrappers change the ids of every thread of the process, not just the caller's.
-    [LibraryImport(Lib, EntryPoint = "setresuid", SetLastError = true)]
-    internal static partial int Setresuid(uint ruid, uint euid, uint suid);
-
-    [LibraryImport(Lib, EntryPoint = "setresgid", SetLastError = true)]
-    internal static partial int Setresgid(uint rgid, uint egid, uint sgid);
-
-    [LibraryImport(Lib, EntryPoint = "setgroups", SetLastError = true)]
-    internal static partial int Setgroups(nuint size, uint* list);
-
-    [LibraryImport(Lib, EntryPoint = "prctl", SetLastError = true)]
-    internal static partial int Prctl(int option, ulong arg2, ulong arg3, ulong arg4, ulong arg5);
 
     [LibraryImport(Lib, EntryPoint = "geteuid")]
     internal static partial uint Geteuid();
@@ -132,17 +88,6 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "strerror")]
     internal static partial byte* Strerror(int errno);
 
-    [LibraryImport(Lib, EntryPoint = "_exit")]
-    internal static partial void Exit(int status);
-}
-
-[StructLayout(LayoutKind.Sequential)]
-internal struct MountAttr
-{
-    public ulong AttrSet;
-    public ulong AttrClr;
-    public ulong Propagation;
-    public ulong UsernsFd;
 }
 
 [StructLayout(LayoutKind.Sequential)]

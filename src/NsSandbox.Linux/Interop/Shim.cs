@@ -7,11 +7,6 @@ internal static unsafe partial class Shim
 {
     private const string Lib = "nssshim";
 
-    /// <summary>Stage 2 finds its channel to the parent at this descriptor.</summary>
-    internal const int SyncFd = 3;
-    internal const int ShimExitCode = 127;
-    internal const int MsgShimFailed = 0x5348494d;
-
     [StructLayout(LayoutKind.Sequential)]
     internal struct SpawnRequest
     {

@@ -56,7 +56,7 @@ public sealed class StageChannelTests : IDisposable
     [Fact]
     public void TheShimsOwnFailureIsNamed()
     {
-        _stage2.Send(Words(0x5348494d, 2, 9));
+        _stage2.Send(Words(ProgramFormat.MsgShimFailed, 2, 9));
         Assert.Equal("close_range: Bad file descriptor", _channel.Receive()!.Error!.Message);
     }
 
