@@ -51,7 +51,7 @@ static void run_program(const char *fd_text)
     void *program = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     if (program == MAP_FAILED) fail("stage 2 program", errno);
     close(fd);
-    _exit(nss_run_program(program, (uint32_t)st.st_size, -1));
+    _exit(nss_run_program(program, (uint32_t)st.st_size, -1, 0));
 }
 
 static void enter_namespaces(unsigned long flags, char **argv)

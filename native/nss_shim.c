@@ -41,6 +41,8 @@ struct nss_clone_args {
 // What the child starts from, kept where the parent's later work cannot overwrite it.
 struct child_start {
     int sync_fd;
+    int stdio_fds[3];
+    int die_with_parent;
     uint32_t program_length;
     void *program;
 };
@@ -52,25 +54,46 @@ static __attribute__((noreturn)) void report_and_exit(int sync_fd, int step, lon
 {
     int32_t msg[3] = {NSS_MSG_SHIM_FAILED, step, (int32_t)-rc};
     nss_sys6(SYS_sendto, sync_fd, (long)msg, sizeof msg, MSG_NOSIGNAL, 0, 0);
-    nss_exit(NSS_SHIM_EXIT);
+    nss_exit(NSS_SETUP_EXIT);
+}
+
+// Each descriptor is first copied above NSS_SYNC_FD, then onto its place: a source may sit on another's
+// place (a caller's socket on fd 3, the sync socket on fd 1), and one socket may serve as all of stdio.
+static int place_descriptors(const struct child_start *start)
+{
+    long sync = nss_sys3(SYS_fcntl, start->sync_fd, F_DUPFD_CLOEXEC, NSS_SYNC_FD + 1);
+    if (sync < 0) report_and_exit(start->sync_fd, NSS_STEP_SYNC_FD, sync);
+    int spare[3];
+    for (int i = 0; i < 3; i++) {
+        spare[i] = -1;
+        if (start->stdio_fds[i] < 0) continue;
+        long rc = nss_sys3(SYS_fcntl, start->stdio_fds[i], F_DUPFD_CLOEXEC, NSS_SYNC_FD + 1);
+        if (rc < 0) report_and_exit((int)sync, NSS_STEP_STDIN + i, rc);
+        spare[i] = (int)rc;
+    }
+    long rc = nss_sys3(SYS_dup3, sync, NSS_SYNC_FD, 0); // without O_CLOEXEC: the program's own until its exec
+    if (rc < 0) report_and_exit((int)sync, NSS_STEP_SYNC_FD, rc);
+    for (int i = 0; i < 3; i++) {
+        if (spare[i] < 0) continue;
+        rc = nss_sys3(SYS_dup3, spare[i], i, 0);
+        if (rc < 0) report_and_exit(NSS_SYNC_FD, NSS_STEP_STDIN + i, rc);
+    }
+    return NSS_SYNC_FD; // the spares are close-on-exec, and close_range below closes them anyway
 }
 
 static __attribute__((noreturn, used)) void child_main(const struct child_start *start)
 {
-    int fd = start->sync_fd;
-    if (fd != NSS_SYNC_FD) {
-        if (nss_sys3(SYS_dup3, fd, NSS_SYNC_FD, 0) < 0) nss_exit(NSS_SHIM_EXIT);
-        fd = NSS_SYNC_FD;
-    } else if (nss_sys3(SYS_fcntl, fd, F_SETFD, 0) < 0) {
-        nss_exit(NSS_SHIM_EXIT);
+    int fd = place_descriptors(start);
+    long rc;
+    if (start->die_with_parent) {
+        rc = nss_sys2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
+        if (rc < 0) report_and_exit(fd, NSS_STEP_PDEATHSIG, rc);
     }
-    long rc = nss_sys2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
-    if (rc < 0) report_and_exit(fd, NSS_STEP_PDEATHSIG, rc);
     nss_reset_signals();
     // The runtime's descriptors (and any a caller leaked) mean nothing here: only stdio and the channel stay.
     rc = nss_sys3(SYS_close_range, NSS_SYNC_FD + 1, ~0U, 0);
     if (rc < 0) report_and_exit(fd, NSS_STEP_CLOSE_FDS, rc);
-    nss_exit(nss_run_program(start->program, start->program_length, fd));
+    nss_exit(nss_run_program(start->program, start->program_length, fd, start->die_with_parent));
 }
 
 #if NSS_CLONE_VM
@@ -95,11 +118,25 @@ static long clone3_on_stack(struct nss_clone_args *args, size_t size, const stru
 }
 #endif
 
+// This process's dumpable flag before its first spawn. A child sharing its memory clears the flag for both when
+// it switches ids, so a spawn while another child runs would read the cleared flag and never restore it.
+static int first_dumpable = -1;
+
+static int dumpable_before_children(void)
+{
+    int seen = __atomic_load_n(&first_dumpable, __ATOMIC_ACQUIRE);
+    if (seen >= 0) return seen;
+    int now = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+    // The first spawn to store wins; its read came before its clone, so before any child ran.
+    if (__atomic_compare_exchange_n(&first_dumpable, &seen, now, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) return now;
+    return seen;
+}
+
 int nss_spawn(const struct nss_spawn_req *req, struct nss_child *child)
 {
     memset(child, 0, sizeof *child);
     child->pidfd = -1;
-    child->dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+    child->dumpable = dumpable_before_children();
     struct nss_clone_args args;
     memset(&args, 0, sizeof args);
     int pidfd = -1;
@@ -112,7 +149,11 @@ int nss_spawn(const struct nss_spawn_req *req, struct nss_child *child)
         args.cgroup = (uint64_t)req->cgroup_fd;
         size = sizeof args;
     }
-    struct child_start local = {req->sync_fd, req->program_length, (void *)req->program};
+    struct child_start local = {req->sync_fd,
+                                {req->stdio_fds[0], req->stdio_fds[1], req->stdio_fds[2]},
+                                req->die_with_parent != 0,
+                                req->program_length,
+                                (void *)req->program};
     const struct child_start *start = &local;
 #if NSS_CLONE_VM
     // [guard][stack][start][program]: the program is the child's to relocate in place.

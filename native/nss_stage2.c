@@ -45,6 +45,7 @@ struct run {
     char *base;
     uint32_t length;
     int sync_fd;
+    int die_with_parent;
     int slots[NSS_PROG_SLOTS];
     struct stamp stamps[32];
     uint32_t stamp_count;
@@ -163,7 +164,7 @@ static long exec(struct run *r, const struct nss_op *op, uint32_t index)
         req.filter_len = (int32_t)n;
     }
     if (r->sync_fd >= 0) {
-        if (parent_gone(r->sync_fd)) nss_exit(NSS_SETUP_EXIT);
+        if (r->die_with_parent && parent_gone(r->sync_fd)) nss_exit(NSS_SETUP_EXIT);
         if (r->stamp_count > 0) {
             stamp(r, index);
             send_timing(r);
@@ -259,7 +260,7 @@ static int fail(const struct run *r, const struct nss_op *op, uint32_t index, in
     return op && op->code == NSS_OP_EXEC && err == ENOENT ? NSS_NOT_FOUND_EXIT : NSS_SETUP_EXIT;
 }
 
-int nss_run_program(void *program, uint32_t length, int sync_fd)
+int nss_run_program(void *program, uint32_t length, int sync_fd, int die_with_parent)
 {
     // On the child's own stack (~4.6 KiB of its 256 KiB): under CLONE_VM a static would be the parent's
     // memory, shared by every child it spawns at the same time.
@@ -267,6 +268,7 @@ int nss_run_program(void *program, uint32_t length, int sync_fd)
     r.base = program;
     r.length = length;
     r.sync_fd = sync_fd;
+    r.die_with_parent = die_with_parent;
     r.stamp_count = 0;
     for (int i = 0; i < NSS_PROG_SLOTS; i++) r.slots[i] = -1;
     const struct nss_prog *prog = program;

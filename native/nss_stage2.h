@@ -60,7 +60,8 @@ struct nss_prog {
 };
 #define NSS_PROG_TIMING 1u
 
-// Runs the program. With sync_fd >= 0 (mode once) it first waits for NSS_MSG_GO, reports a failure or
-// its timestamps on the socket, and leaves the target's execve to close it; with -1 (mode execve) it
-// prints a failure to stderr. Returns only on failure, with the exit status to use.
-int nss_run_program(void *program, uint32_t length, int sync_fd);
+// Runs the program. With sync_fd >= 0 (a child of nss_spawn) it first waits for NSS_MSG_GO, reports a failure
+// or its timestamps on the socket, and leaves the target's execve to close it; with die_with_parent it exits
+// rather than exec once the parent has closed its end. With -1 (mode execve) it prints a failure to stderr.
+// Returns only on failure, with the exit status to use.
+int nss_run_program(void *program, uint32_t length, int sync_fd, int die_with_parent);

@@ -23,21 +23,27 @@ public static unsafe class Spawner
         }
     }
 
-    public static Child Spawn(Namespaces namespaces, SeqPacketSocket childEnd, int cgroupFd, ReadOnlySpan<byte> program)
+    /// <summary>Clones a child that runs <paramref name="program"/> (its own copy): it may be called from several
+    /// threads at once.</summary>
+    public static Child Spawn(in SpawnRequest request, ReadOnlySpan<byte> program)
     {
         fixed (byte* p = program)
         {
             var req = new Shim.SpawnRequest
             {
-                CloneFlags = (ulong)namespaces,
-                SyncFd = childEnd.Fd,
-                CgroupFd = cgroupFd,
+                CloneFlags = (ulong)request.Namespaces,
+                SyncFd = request.SyncFd,
+                CgroupFd = request.CgroupFd,
                 Program = p,
                 ProgramLength = (uint)program.Length,
+                StdinFd = request.StdinFd,
+                StdoutFd = request.StdoutFd,
+                StderrFd = request.StderrFd,
+                DieWithParent = request.DieWithParent ? 1 : 0,
             };
             Shim.ChildHandle handle;
             int rc = Shim.Spawn(&req, &handle);
-            if (rc < 0) throw new KernelException("clone", NamespaceNames(namespaces), -rc);
+            if (rc < 0) throw new KernelException("clone", NamespaceNames(request.Namespaces), -rc);
             return new Child(handle);
         }
     }

@@ -9,7 +9,9 @@ namespace NsSandbox.Core.Channel;
 /// the native stage 2's fixed-layout messages in (native/nss_shim.h, native/nss_stage2.h).</summary>
 public sealed class StageChannel(SeqPacketSocket socket, Stage2Program program) : IDisposable
 {
-    private static readonly string[] ShimSteps = ["", "prctl(PR_SET_PDEATHSIG)", "close_range"];
+    /// <summary>enum nss_step in native/nss_shim.h, by value.</summary>
+    private static readonly string[] ShimSteps =
+        ["", "prctl(PR_SET_PDEATHSIG)", "close_range", "dup sync channel", "dup stdin", "dup stdout", "dup stderr"];
 
     public SeqPacketSocket Socket { get; } = socket;
 

@@ -61,7 +61,7 @@ public sealed class OnceRunner(SandboxSpec spec, IHostView host, TextWriter log)
         using var channel = new StageChannel(parentEnd, program);
         Spawner.Child child;
         using (childEnd)
-            child = Spawner.Spawn(spec.Namespaces, childEnd, cgroup?.CloneIntoFd ?? -1, program.Bytes);
+            child = Spawner.Spawn(new SpawnRequest(spec.Namespaces, childEnd.Fd, cgroup?.CloneIntoFd ?? -1), program.Bytes);
         LaunchTrace.Mark("clone");
         audit?.Watch(child.Pid);
 

@@ -7,6 +7,7 @@ internal static unsafe partial class Shim
 {
     private const string Lib = "nssshim";
 
+    /// <summary>struct nss_spawn_req.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct SpawnRequest
     {
@@ -15,6 +16,9 @@ internal static unsafe partial class Shim
         public int CgroupFd;
         public void* Program;
         public uint ProgramLength;
+        public int StdinFd, StdoutFd, StderrFd; // stdio_fds[3]
+        public int DieWithParent;
+        public int Reserved;
     }
 
     /// <summary>struct nss_child: the child and the memory it runs in until its execve or exit.</summary>

@@ -61,6 +61,13 @@ public sealed class StageChannelTests : IDisposable
     }
 
     [Fact]
+    public void AStdioDescriptorThatCannotBePlacedIsNamed()
+    {
+        _stage2.Send(Words(ProgramFormat.MsgShimFailed, 5, 9));
+        Assert.Equal("dup stdout: Bad file descriptor", _channel.Receive()!.Error!.Message);
+    }
+
+    [Fact]
     public void TimestampsAreNamedByTheirOperation()
     {
         var msg = new byte[8 + 3 * 16];

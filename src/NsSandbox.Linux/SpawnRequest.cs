@@ -1,0 +1,16 @@
+namespace NsSandbox.Linux;
+
+/// <summary>What <see cref="Spawner.Spawn"/> starts one child with (struct nss_spawn_req in native/nss_shim.h).
+/// <paramref name="SyncFd"/> is the child's end of the sync channel (it becomes fd 3 in the child);
+/// <paramref name="CgroupFd"/> a cgroup v2 directory to start it in, or -1. Without
+/// <paramref name="DieWithParent"/> the child outlives the spawning process (no PR_SET_PDEATHSIG) and still execs
+/// when the parent's end of the channel is closed by then. A stdio descriptor of -1 keeps the parent's 0, 1 or 2;
+/// any other is dup'd onto it in the child (a connection's socket may serve as all three).</summary>
+public readonly record struct SpawnRequest(
+    Namespaces Namespaces,
+    int SyncFd,
+    int CgroupFd = -1,
+    bool DieWithParent = true,
+    int StdinFd = -1,
+    int StdoutFd = -1,
+    int StderrFd = -1);
