@@ -141,6 +141,19 @@ static int parent_gone(int fd)
     return nss_sys5(SYS_ppoll, (long)&p, 1, (long)&now, 0, 8) > 0;
 }
 
+// The next message from the parent, which must be `expected`. With the parent gone there is nothing left to
+// set up for: the child exits.
+static long await_message(int fd, int32_t expected)
+{
+    int32_t words[2] = {0, 0}; // room for more than one word, so a longer message is not cut to a valid one
+    long n;
+    do n = nss_sys6(SYS_recvfrom, fd, (long)words, sizeof words, 0, 0, 0);
+    while (n == -EINTR);
+    if (n == 0 || n == -ECONNRESET) nss_exit(NSS_SETUP_EXIT);
+    if (n < 0) return n;
+    return n == sizeof words[0] && words[0] == expected ? 0 : -EPROTO;
+}
+
 static long exec(struct run *r, const struct nss_op *op, uint32_t index)
 {
     char *const *candidates = strings(r, op->a);
@@ -243,6 +256,8 @@ static long run_op(struct run *r, const struct nss_op *op, uint32_t index)
         return 0;
     case NSS_OP_EXEC:
         return exec(r, op, index);
+    case NSS_OP_AWAIT_START:
+        return r->sync_fd >= 0 ? await_message(r->sync_fd, NSS_MSG_START) : -EINVAL; // mode execve has no parent
     default:
         return -EINVAL;
     }
@@ -278,12 +293,8 @@ int nss_run_program(void *program, uint32_t length, int sync_fd, int die_with_pa
         return fail(&r, NULL, NSS_STAMP_STARTED, EINVAL);
     if (prog->flags & NSS_PROG_TIMING) stamp(&r, NSS_STAMP_STARTED);
     if (sync_fd >= 0) {
-        int32_t go = 0;
-        long n;
-        do n = nss_sys6(SYS_recvfrom, sync_fd, (long)&go, sizeof go, 0, 0, 0);
-        while (n == -EINTR);
-        if (n == 0) nss_exit(NSS_SETUP_EXIT); // the parent is gone
-        if (n != sizeof go || go != NSS_MSG_GO) return fail(&r, NULL, NSS_STAMP_GO, n < 0 ? (int)-n : EPROTO);
+        long rc = await_message(sync_fd, NSS_MSG_GO);
+        if (rc < 0) return fail(&r, NULL, NSS_STAMP_GO, (int)-rc);
         if (prog->flags & NSS_PROG_TIMING) stamp(&r, NSS_STAMP_GO);
     }
     const struct nss_op *ops = (const struct nss_op *)(const void *)(r.base + prog->ops);

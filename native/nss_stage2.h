@@ -10,6 +10,7 @@
 #define NSS_PROG_SLOTS 1024
 // Messages stage 2 writes on the sync socket (little-endian int32 words).
 #define NSS_MSG_GO 0x21216f67          // parent to stage 2: the maps are written, go ahead
+#define NSS_MSG_START 0x74727473       // parent to stage 2 at NSS_OP_AWAIT_START: the set-up is done, exec
 #define NSS_MSG_STAGE2_FAILED 0x4c494146 // {magic, op index, errno}; stage 2 exits right after
 #define NSS_MSG_TIMING 0x454d4954        // {magic, count, {op index, pad, int64 ns} * count}
 // Pseudo op indices of the two stamps stage 2 takes outside any op.
@@ -41,6 +42,8 @@ enum nss_opcode {
     NSS_OP_PDEATHSIG,        // a=signal
     NSS_OP_MARK,             // a=step name: a --trace_timing stamp
     NSS_OP_EXEC,             // a=candidates b=argv c=envp (string arrays) d=filter e=seccomp flags; last
+    NSS_OP_AWAIT_START,      // blocks until NSS_MSG_START (the sandbox is set up, it runs later: OCI start)
+    NSS_OP_LIMIT             // one past the last opcode; new ones go above, existing numbers never change
 };
 
 // A string is an offset from the start of the program to a NUL-terminated string. A string array is an

@@ -32,6 +32,9 @@ public interface IKernel
     void SetParentDeathSignal(int signal);
     /// <summary>--trace_timing: a timestamp named <paramref name="step"/>, sent to the supervisor before the exec.</summary>
     void Mark(string step);
+    /// <summary>Waits, set up, until the supervisor sends the start message (OCI create, then start); the supervisor
+    /// gone meanwhile ends the sandbox with the setup exit status.</summary>
+    void AwaitStart();
     /// <summary>The last step: no_new_privs, clean signals and descriptors, seccomp, execve of the first candidate that runs.</summary>
     void Exec(IReadOnlyList<string> candidates, IReadOnlyList<string> argv, IReadOnlyList<string> env, byte[]? seccompFilter, uint seccompFlags);
 }

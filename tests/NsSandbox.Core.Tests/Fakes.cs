@@ -59,6 +59,7 @@ public sealed class RecordingKernel : IKernel
     public void SetIds(uint uid, uint gid) => Record($"setids {uid} {gid}");
     public void DropCapabilities() => Record("drop caps");
     public void SetParentDeathSignal(int signal) => Record($"pdeathsig {signal}");
+    public void AwaitStart() => Record("await start");
     public void Mark(string step) => Record($"mark {step}");
     public void Exec(IReadOnlyList<string> candidates, IReadOnlyList<string> argv, IReadOnlyList<string> env, byte[]? seccompFilter,
         uint seccompFlags) => Record($"exec {string.Join(",", candidates)} [{string.Join(" ", argv)}] filter {seccompFilter?.Length ?? 0}");

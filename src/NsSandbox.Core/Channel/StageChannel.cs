@@ -23,6 +23,14 @@ public sealed class StageChannel(SeqPacketSocket socket, Stage2Program program) 
         Socket.Send(go);
     }
 
+    /// <summary>The sandbox waiting at its await-start operation may exec its target.</summary>
+    public void SendStart()
+    {
+        var start = new byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(start, ProgramFormat.MsgStart);
+        Socket.Send(start);
+    }
+
     /// <summary>The next message, or null when the peer closed the channel (the target's execve, or an exit).</summary>
     public StageMessage? Receive()
     {

@@ -28,6 +28,7 @@ public enum Opcode : uint
     ParentDeathSignal,
     Mark,
     Exec,
+    AwaitStart,
 }
 
 /// <summary>The layout and message constants of native/nss_stage2.h and nss_shim.h.</summary>
@@ -37,7 +38,7 @@ public static class ProgramFormat
     public const int HeaderSize = 24, OpSize = 40;
     /// <summary>Detached mount trees a program may hold at once (NSS_PROG_SLOTS).</summary>
     public const int Slots = 1024;
-    public const int MsgGo = 0x21216f67, MsgStage2Failed = 0x4c494146, MsgTiming = 0x454d4954;
+    public const int MsgGo = 0x21216f67, MsgStart = 0x74727473, MsgStage2Failed = 0x4c494146, MsgTiming = 0x454d4954;
     /// <summary>The shim's own failure before the program runs (NSS_MSG_SHIM_FAILED in nss_shim.h): {magic, step, errno}.</summary>
     public const int MsgShimFailed = 0x5348494d;
     public const uint StampStarted = 0xffffffff, StampGo = 0xfffffffe;

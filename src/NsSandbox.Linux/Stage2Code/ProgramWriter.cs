@@ -112,6 +112,8 @@ public sealed class ProgramWriter(bool timing, bool describe = false, int expect
 
     public void SetParentDeathSignal(int signal) => Add(Opcode.ParentDeathSignal, "prctl(PR_SET_PDEATHSIG)", null, (uint)signal);
 
+    public void AwaitStart() => Add(Opcode.AwaitStart, "await start", null);
+
     public void Mark(string step)
     {
         if (timing) Add(Opcode.Mark, "mark", null, step, mark: step);

@@ -49,6 +49,18 @@ public sealed class ProgramWriterTests
     }
 
     [Fact]
+    public void AwaitStartIsAnOperationWithoutOperands()
+    {
+        var writer = new ProgramWriter(false, describe: true);
+        writer.AwaitStart();
+        writer.Exec(["/bin/true"], ["true"], [], null, 0);
+        var program = writer.Finish();
+        var op = ProgramReader.Read(program.Bytes)[0];
+        Assert.Equal(new ProgramReader.Op(Opcode.AwaitStart, "await start", 0ul, 0ul, 0ul, 0ul, 0ul), op);
+        Assert.Equal("await start", program.At(0)!.Call);
+    }
+
+    [Fact]
     public void OperationsSayWhatTheyDoAsTheSandboxSeesPaths()
     {
         // Only mode execve needs the descriptions: in mode once the parent phrases errors from its own steps.

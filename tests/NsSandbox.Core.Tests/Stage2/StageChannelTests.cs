@@ -39,6 +39,15 @@ public sealed class StageChannelTests : IDisposable
     }
 
     [Fact]
+    public void GoAndStartAreOneWordEach()
+    {
+        _channel.SendGo();
+        _channel.SendStart();
+        Assert.Equal(Words(ProgramFormat.MsgGo), _stage2.Receive());
+        Assert.Equal(Words(ProgramFormat.MsgStart), _stage2.Receive());
+    }
+
+    [Fact]
     public void AFailedOperationIsNamedWithTheSandboxPathAndErrno()
     {
         _stage2.Send(Words(ProgramFormat.MsgStage2Failed, 1, 13));
