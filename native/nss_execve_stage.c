@@ -3,7 +3,8 @@
 // and this constructor, which runs before the .NET runtime has started a single thread, enters the new
 // namespaces with unshare (impossible later: CLONE_NEWUSER refuses a multi-threaded caller). A process
 // cannot map ids other than its own into its own user namespace, so a short-lived helper, forked before
-// unshare and still privileged outside, writes the maps and exits. Then it runs stage 2's program from the
+// unshare and still privileged outside, writes the maps and exits (a failed write comes back over a pipe as
+// {file, errno}, which this process prints). Then it runs stage 2's program from the
 // memfd (nss_stage2.c), which ends in the target's execve: the runtime never starts.
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,19 +22,36 @@
 #include "nss_shim.h"
 #include "nss_stage2.h"
 
-static void write_file(const char *path, const char *text)
-{
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) _exit(1);
-    size_t len = strlen(text);
-    if (write(fd, text, len) != (ssize_t)len) _exit(2);
-    close(fd);
-}
-
-static void fail(const char *what, int err)
+static __attribute__((noreturn)) void fail(const char *what, int err)
 {
     dprintf(2, "nssandbox: %s: %s\n", what, strerror(err));
     _exit(NSS_SETUP_EXIT);
+}
+
+// The map helper's report when a write fails: which file of map_files, and errno.
+struct map_failure {
+    int32_t file, err;
+};
+static const char *const map_files[] = {"uid_map", "setgroups", "gid_map"};
+
+// In the helper: writes one of the parent's map files, or reports why not on report_fd and exits.
+static void write_map(pid_t parent, int32_t file, const char *text, int report_fd)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)parent, map_files[file]);
+    size_t len = strlen(text);
+    int err = 0, fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+        err = errno;
+    } else {
+        ssize_t n = write(fd, text, len);
+        err = n < 0 ? errno : (size_t)n != len ? EIO : 0;
+        close(fd);
+    }
+    if (err == 0) return;
+    struct map_failure f = {file, err};
+    if (write(report_fd, &f, sizeof f) != sizeof f) _exit(2);
+    _exit(1);
 }
 
 // --trace_timing measures from here: the first code of this process to run, before the .NET runtime starts.
@@ -60,23 +78,21 @@ static void enter_namespaces(unsigned long flags, char **argv)
         if (unshare((int)flags) != 0) fail("unshare", errno);
         return;
     }
-    int go[2];
-    if (pipe2(go, O_CLOEXEC) != 0) fail("pipe", errno);
+    int go[2], report[2];
+    if (pipe2(go, O_CLOEXEC) != 0 || pipe2(report, O_CLOEXEC) != 0) fail("pipe", errno);
     pid_t helper = fork();
     if (helper < 0) fail("fork", errno);
     if (helper == 0) {
-        char c, path[64];
-        if (read(go[0], &c, 1) != 1) _exit(3);
+        char c;
+        if (read(go[0], &c, 1) != 1) _exit(3); // unshare failed: the parent says so
         pid_t parent = getppid();
-        snprintf(path, sizeof path, "/proc/%d/uid_map", (int)parent);
-        write_file(path, argv[4]);
-        snprintf(path, sizeof path, "/proc/%d/setgroups", (int)parent);
-        write_file(path, argv[6]);
-        snprintf(path, sizeof path, "/proc/%d/gid_map", (int)parent);
-        write_file(path, argv[5]);
+        write_map(parent, 0, argv[4], report[1]);
+        write_map(parent, 1, argv[6], report[1]);
+        write_map(parent, 2, argv[5], report[1]);
         _exit(0);
     }
     close(go[0]);
+    close(report[1]);
     int err = unshare((int)flags) == 0 ? 0 : errno;
     if (err == 0) {
         char c = 'g';
@@ -87,7 +103,17 @@ static void enter_namespaces(unsigned long flags, char **argv)
     while (waitpid(helper, &status, 0) < 0 && errno == EINTR) {
     }
     if (err != 0) fail("unshare", err);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) fail("write uid_map/gid_map", EPERM);
+    struct map_failure f;
+    if (read(report[0], &f, sizeof f) == sizeof f && f.file >= 0 && f.file < 3) {
+        char what[32];
+        snprintf(what, sizeof what, "write %s", map_files[f.file]);
+        fail(what, f.err);
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        dprintf(2, "nssandbox: the id map helper ended with status 0x%x\n", (unsigned)status);
+        _exit(NSS_SETUP_EXIT);
+    }
+    close(report[0]);
 }
 
 __attribute__((constructor)) static void nss_execve_stage(int argc, char **argv, char **envp)
