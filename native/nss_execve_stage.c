@@ -69,7 +69,10 @@ static void run_program(const char *fd_text)
     void *program = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     if (program == MAP_FAILED) fail("stage 2 program", errno);
     close(fd);
-    _exit(nss_run_program(program, (uint32_t)st.st_size, -1, 0));
+    struct nss_failure f;
+    int status = nss_run_program(program, (uint32_t)st.st_size, -1, 0, &f);
+    dprintf(2, "nssandbox: %s: %s\n", f.what ? f.what : "stage 2 program", strerror(f.err));
+    _exit(status);
 }
 
 static void enter_namespaces(unsigned long flags, char **argv)

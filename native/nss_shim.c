@@ -20,14 +20,10 @@
 #include <sys/socket.h>
 #include <pthread.h>
 
+#include "nss_child.h"
 #include "nss_shim.h"
-#include "nss_stage2.h"
 #include "nss_sys.h"
-#include "nss_target.h"
 
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
 #ifndef SYS_clone3
 #define SYS_clone3 435
 #endif
@@ -38,69 +34,15 @@ struct nss_clone_args {
         cgroup;
 };
 
-// What the child starts from, kept where the parent's later work cannot overwrite it.
-struct child_start {
-    int sync_fd;
-    int stdio_fds[3];
-    int die_with_parent;
-    uint32_t program_length;
-    void *program;
-};
-
 #define CHILD_STACK (256 * 1024)
 #define GUARD 4096
 
-static __attribute__((noreturn)) void report_and_exit(int sync_fd, int step, long rc)
-{
-    int32_t msg[3] = {NSS_MSG_SHIM_FAILED, step, (int32_t)-rc};
-    nss_sys6(SYS_sendto, sync_fd, (long)msg, sizeof msg, MSG_NOSIGNAL, 0, 0);
-    nss_exit(NSS_SETUP_EXIT);
-}
-
-// Each descriptor is first copied above NSS_SYNC_FD, then onto its place: a source may sit on another's
-// place (a caller's socket on fd 3, the sync socket on fd 1), and one socket may serve as all of stdio.
-static int place_descriptors(const struct child_start *start)
-{
-    long sync = nss_sys3(SYS_fcntl, start->sync_fd, F_DUPFD_CLOEXEC, NSS_SYNC_FD + 1);
-    if (sync < 0) report_and_exit(start->sync_fd, NSS_STEP_SYNC_FD, sync);
-    int spare[3];
-    for (int i = 0; i < 3; i++) {
-        spare[i] = -1;
-        if (start->stdio_fds[i] < 0) continue;
-        long rc = nss_sys3(SYS_fcntl, start->stdio_fds[i], F_DUPFD_CLOEXEC, NSS_SYNC_FD + 1);
-        if (rc < 0) report_and_exit((int)sync, NSS_STEP_STDIN + i, rc);
-        spare[i] = (int)rc;
-    }
-    long rc = nss_sys3(SYS_dup3, sync, NSS_SYNC_FD, 0); // without O_CLOEXEC: the program's own until its exec
-    if (rc < 0) report_and_exit((int)sync, NSS_STEP_SYNC_FD, rc);
-    for (int i = 0; i < 3; i++) {
-        if (spare[i] < 0) continue;
-        rc = nss_sys3(SYS_dup3, spare[i], i, 0);
-        if (rc < 0) report_and_exit(NSS_SYNC_FD, NSS_STEP_STDIN + i, rc);
-    }
-    return NSS_SYNC_FD; // the spares are close-on-exec, and close_range below closes them anyway
-}
-
-static __attribute__((noreturn, used)) void child_main(const struct child_start *start)
-{
-    int fd = place_descriptors(start);
-    long rc;
-    if (start->die_with_parent) {
-        rc = nss_sys2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
-        if (rc < 0) report_and_exit(fd, NSS_STEP_PDEATHSIG, rc);
-    }
-    nss_reset_signals();
-    // The runtime's descriptors (and any a caller leaked) mean nothing here: only stdio and the channel stay.
-    rc = nss_sys3(SYS_close_range, NSS_SYNC_FD + 1, ~0U, 0);
-    if (rc < 0) report_and_exit(fd, NSS_STEP_CLOSE_FDS, rc);
-    nss_exit(nss_run_program(start->program, start->program_length, fd, start->die_with_parent));
-}
-
 #if NSS_CLONE_VM
-// clone3 onto the child's own stack: the child has no frame to return to, so it calls child_main directly.
-static long clone3_on_stack(struct nss_clone_args *args, size_t size, const struct child_start *start)
+// clone3 onto the child's own stack: the child has no frame to return to, so it calls nss_child_main directly
+// (nss_child.c: the child's code, built apart from this file's).
+static long clone3_on_stack(struct nss_clone_args *args, size_t size, const struct nss_child_start *start)
 {
-    register long fn __asm__("r12") = (long)child_main;
+    register long fn __asm__("r12") = (long)nss_child_main;
     register long arg __asm__("r13") = (long)start;
     long ret;
     __asm__ volatile("syscall\n\t"
@@ -149,12 +91,12 @@ int nss_spawn(const struct nss_spawn_req *req, struct nss_child *child)
         args.cgroup = (uint64_t)req->cgroup_fd;
         size = sizeof args;
     }
-    struct child_start local = {req->sync_fd,
+    struct nss_child_start local = {req->sync_fd,
                                 {req->stdio_fds[0], req->stdio_fds[1], req->stdio_fds[2]},
                                 req->die_with_parent != 0,
                                 req->program_length,
                                 (void *)req->program};
-    const struct child_start *start = &local;
+    const struct nss_child_start *start = &local;
 #if NSS_CLONE_VM
     // [guard][stack][start][program]: the program is the child's to relocate in place.
     size_t region_size = GUARD + CHILD_STACK + sizeof local + req->program_length;
@@ -165,7 +107,7 @@ int nss_spawn(const struct nss_spawn_req *req, struct nss_child *child)
         munmap(region, region_size);
         return -err;
     }
-    struct child_start *shared = (struct child_start *)(void *)(region + GUARD + CHILD_STACK);
+    struct nss_child_start *shared = (struct nss_child_start *)(void *)(region + GUARD + CHILD_STACK);
     *shared = local;
     shared->program = shared + 1;
     memcpy(shared->program, req->program, req->program_length);
@@ -182,7 +124,7 @@ int nss_spawn(const struct nss_spawn_req *req, struct nss_child *child)
     long pid = clone3_on_stack(&args, size, start);
 #else
     long pid = nss_sys2(SYS_clone3, (long)&args, (long)size);
-    if (pid == 0) child_main(start);
+    if (pid == 0) nss_child_main(start);
 #endif
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (pid < 0) {

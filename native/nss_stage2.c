@@ -1,11 +1,10 @@
 // Stage 2's interpreter: executes the program the parent compiled from the plan (nss_stage2.h), inside the
 // new namespaces. It runs in the child of clone, which may share the parent's memory and thread-local state
-// (nss_shim.c), so it makes raw system calls (nss_sys.h), allocates nothing and writes only its own stack,
-// its program and its run state (on that stack). Only mode execve, alone in its process, prints with libc.
+// (nss_shim.c), so it makes raw system calls (nss_sys.h), allocates nothing and writes only its own stack
+// (the run state too) and its program. Built without the stack protector, like nss_child.c.
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -46,6 +45,7 @@ struct run {
     uint32_t length;
     int sync_fd;
     int die_with_parent;
+    struct nss_failure *failure;
     int slots[NSS_PROG_SLOTS];
     struct stamp stamps[32];
     uint32_t stamp_count;
@@ -54,8 +54,8 @@ struct run {
 static void stamp(struct run *r, uint32_t op)
 {
     if (r->stamp_count >= sizeof r->stamps / sizeof r->stamps[0]) return;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
+    struct timespec now = {0, 0};
+    nss_sys2(SYS_clock_gettime, CLOCK_MONOTONIC, (long)&now); // libc's would write errno on failure
     r->stamps[r->stamp_count].op = op;
     r->stamps[r->stamp_count].pad = 0;
     r->stamps[r->stamp_count].ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
@@ -265,17 +265,17 @@ static long run_op(struct run *r, const struct nss_op *op, uint32_t index)
 
 static int fail(const struct run *r, const struct nss_op *op, uint32_t index, int err)
 {
+    r->failure->index = index;
+    r->failure->err = err;
+    r->failure->what = op ? str(r, op->what) : NULL;
     if (r->sync_fd >= 0) {
         int32_t msg[3] = {NSS_MSG_STAGE2_FAILED, (int32_t)index, err};
         nss_sys6(SYS_sendto, r->sync_fd, (long)msg, sizeof msg, MSG_NOSIGNAL, 0, 0);
-    } else {
-        const char *what = op ? str(r, op->what) : NULL;
-        dprintf(2, "nssandbox: %s: %s\n", what ? what : "stage 2 program", strerror(err));
     }
     return op && op->code == NSS_OP_EXEC && err == ENOENT ? NSS_NOT_FOUND_EXIT : NSS_SETUP_EXIT;
 }
 
-int nss_run_program(void *program, uint32_t length, int sync_fd, int die_with_parent)
+int nss_run_program(void *program, uint32_t length, int sync_fd, int die_with_parent, struct nss_failure *failure)
 {
     // On the child's own stack (~4.6 KiB of its 256 KiB): under CLONE_VM a static would be the parent's
     // memory, shared by every child it spawns at the same time.
@@ -284,6 +284,7 @@ int nss_run_program(void *program, uint32_t length, int sync_fd, int die_with_pa
     r.length = length;
     r.sync_fd = sync_fd;
     r.die_with_parent = die_with_parent;
+    r.failure = failure;
     r.stamp_count = 0;
     for (int i = 0; i < NSS_PROG_SLOTS; i++) r.slots[i] = -1;
     const struct nss_prog *prog = program;

@@ -63,8 +63,18 @@ struct nss_prog {
 };
 #define NSS_PROG_TIMING 1u
 
+// Where a program stopped: the op that failed (or NSS_STAMP_STARTED for a malformed program, NSS_STAMP_GO, or
+// op_count when it ended without an exec), errno, and the op's description if the program carries one.
+struct nss_failure {
+    uint32_t index;
+    int32_t err;
+    const char *what;
+};
+
 // Runs the program. With sync_fd >= 0 (a child of nss_spawn) it first waits for NSS_MSG_GO, reports a failure
 // or its timestamps on the socket, and leaves the target's execve to close it; with die_with_parent it exits
-// rather than exec once the parent has closed its end. With -1 (mode execve) it prints a failure to stderr.
-// Returns only on failure, with the exit status to use.
-int nss_run_program(void *program, uint32_t length, int sync_fd, int die_with_parent);
+// rather than exec once the parent has closed its end. With -1 (mode execve) there is no parent: the caller
+// prints the failure. Returns only on failure, filling *failure, with the exit status to use. It writes
+// nothing but its stack, the program and *failure, and uses no libc but memset/memcpy: it runs in the child
+// of clone, on the spawning thread's TLS.
+int nss_run_program(void *program, uint32_t length, int sync_fd, int die_with_parent, struct nss_failure *failure);
