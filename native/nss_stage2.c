@@ -35,11 +35,6 @@ struct nss_mount_attr {
     uint64_t attr_set, attr_clr, propagation, userns_fd;
 };
 
-struct stamp {
-    uint32_t op, pad;
-    int64_t ns;
-};
-
 struct run {
     char *base;
     uint32_t length;
@@ -47,7 +42,7 @@ struct run {
     int die_with_parent;
     struct nss_failure *failure;
     int slots[NSS_PROG_SLOTS];
-    struct stamp stamps[32];
+    struct nss_stamp stamps[32];
     uint32_t stamp_count;
 };
 
@@ -125,12 +120,12 @@ static void send_timing(struct run *r)
 {
     struct {
         int32_t magic, count;
-        struct stamp stamps[32];
+        struct nss_stamp stamps[32];
     } msg;
     msg.magic = NSS_MSG_TIMING;
     msg.count = (int32_t)r->stamp_count;
     memcpy(msg.stamps, r->stamps, sizeof msg.stamps);
-    nss_sys6(SYS_sendto, r->sync_fd, (long)&msg, 8 + r->stamp_count * sizeof(struct stamp), MSG_NOSIGNAL, 0, 0);
+    nss_sys6(SYS_sendto, r->sync_fd, (long)&msg, 8 + r->stamp_count * sizeof(struct nss_stamp), MSG_NOSIGNAL, 0, 0);
 }
 
 // The supervisor is gone when its end of the channel reads as closed; then nobody would supervise the target.

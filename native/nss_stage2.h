@@ -12,7 +12,7 @@
 #define NSS_MSG_GO 0x21216f67          // parent to stage 2: the maps are written, go ahead
 #define NSS_MSG_START 0x74727473       // parent to stage 2 at NSS_OP_AWAIT_START: the set-up is done, exec
 #define NSS_MSG_STAGE2_FAILED 0x4c494146 // {magic, op index, errno}; stage 2 exits right after
-#define NSS_MSG_TIMING 0x454d4954        // {magic, count, {op index, pad, int64 ns} * count}
+#define NSS_MSG_TIMING 0x454d4954        // {magic, count, struct nss_stamp[count]}
 // Pseudo op indices of the two stamps stage 2 takes outside any op.
 #define NSS_STAMP_STARTED 0xffffffffu
 #define NSS_STAMP_GO 0xfffffffeu
@@ -54,6 +54,12 @@ struct nss_op {
     uint32_t what; // "mount /data": what the op does, for mode execve's error message
     uint32_t a, b, c, pad;
     uint64_t d, e;
+};
+
+// One timestamp of NSS_MSG_TIMING: the op it was taken at (or NSS_STAMP_*) and CLOCK_MONOTONIC in ns.
+struct nss_stamp {
+    uint32_t op, pad;
+    int64_t ns;
 };
 
 struct nss_prog {

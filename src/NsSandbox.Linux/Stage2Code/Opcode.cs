@@ -35,7 +35,10 @@ public enum Opcode : uint
 public static class ProgramFormat
 {
     public const uint Magic = 0x3250534e, Version = 1, TimingFlag = 1;
-    public const int HeaderSize = 24, OpSize = 40;
+    /// <summary>struct nss_prog (the header) and the offsets of its fields after magic and version.</summary>
+    public const int HeaderSize = 24, HeaderOpCount = 8, HeaderOps = 12, HeaderLength = 16, HeaderFlags = 20;
+    /// <summary>struct nss_op and the offsets of its fields after the opcode.</summary>
+    public const int OpSize = 40, OpWhat = 4, OpA = 8, OpB = 12, OpC = 16, OpD = 24, OpE = 32;
     /// <summary>Detached mount trees a program may hold at once (NSS_PROG_SLOTS).</summary>
     public const int Slots = 1024;
     public const int MsgGo = 0x21216f67, MsgStart = 0x74727473, MsgStage2Failed = 0x4c494146, MsgTiming = 0x454d4954;

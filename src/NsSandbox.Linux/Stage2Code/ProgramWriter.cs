@@ -41,12 +41,12 @@ public sealed class ProgramWriter(bool timing, bool describe = false, int expect
         ulong oa = _data.Place(a), ob = _data.Place(b), oc = _data.Place(c), od = _data.Place(d), oe = _data.Place(e);
         var span = _ops.Reserve(ProgramFormat.OpSize);
         BinaryPrimitives.WriteUInt32LittleEndian(span, (uint)code);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[4..], what);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[8..], checked((uint)oa));
-        BinaryPrimitives.WriteUInt32LittleEndian(span[12..], checked((uint)ob));
-        BinaryPrimitives.WriteUInt32LittleEndian(span[16..], checked((uint)oc));
-        BinaryPrimitives.WriteUInt64LittleEndian(span[24..], od);
-        BinaryPrimitives.WriteUInt64LittleEndian(span[32..], oe);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[ProgramFormat.OpWhat..], what);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[ProgramFormat.OpA..], checked((uint)oa));
+        BinaryPrimitives.WriteUInt32LittleEndian(span[ProgramFormat.OpB..], checked((uint)ob));
+        BinaryPrimitives.WriteUInt32LittleEndian(span[ProgramFormat.OpC..], checked((uint)oc));
+        BinaryPrimitives.WriteUInt64LittleEndian(span[ProgramFormat.OpD..], od);
+        BinaryPrimitives.WriteUInt64LittleEndian(span[ProgramFormat.OpE..], oe);
         _steps.Add(new Stage2Program.Step(code, call, subject, mark));
     }
 
@@ -135,10 +135,10 @@ public sealed class ProgramWriter(bool timing, bool describe = false, int expect
         var header = buffer.AsSpan();
         BinaryPrimitives.WriteUInt32LittleEndian(header, ProgramFormat.Magic);
         BinaryPrimitives.WriteUInt32LittleEndian(header[4..], ProgramFormat.Version);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[8..], (uint)_steps.Count);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[12..], (uint)opsAt);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[16..], (uint)length);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[20..], timing ? ProgramFormat.TimingFlag : 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[ProgramFormat.HeaderOpCount..], (uint)_steps.Count);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[ProgramFormat.HeaderOps..], (uint)opsAt);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[ProgramFormat.HeaderLength..], (uint)length);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[ProgramFormat.HeaderFlags..], timing ? ProgramFormat.TimingFlag : 0);
         return new Stage2Program(buffer, length, _steps);
     }
 

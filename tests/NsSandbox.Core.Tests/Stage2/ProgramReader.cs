@@ -10,8 +10,8 @@ public static class ProgramReader
 {
     public sealed record Op(Opcode Code, string? What, object? A, object? B, object? C, object? D, object? E);
 
-    // Which operands are strings (s), string arrays (l), a filter (f) or numbers (n), for a, b, c, d, e.
-    private static readonly Dictionary<Opcode, string> Operands = new()
+    /// <summary>Which operands are strings (s), string arrays (l), a filter (f) or numbers (n), for a, b, c, d, e.</summary>
+    public static readonly IReadOnlyDictionary<Opcode, string> Operands = new Dictionary<Opcode, string>
     {
         [Opcode.Mount] = "sssns", [Opcode.SetAttributes] = "snnnn", [Opcode.OpenTree] = "snnnn",
         [Opcode.TreeSetAttributes] = "nnnnn", [Opcode.MoveMount] = "snnnn", [Opcode.Close] = "nnnnn",
@@ -29,8 +29,8 @@ public static class ProgramReader
         byte[] p = program.ToArray();
         Assert.Equal(ProgramFormat.Magic, U32(p, 0));
         Assert.Equal(ProgramFormat.Version, U32(p, 4));
-        uint count = U32(p, 8), ops = U32(p, 12);
-        Assert.Equal((uint)p.Length, U32(p, 16));
+        uint count = U32(p, ProgramFormat.HeaderOpCount), ops = U32(p, ProgramFormat.HeaderOps);
+        Assert.Equal((uint)p.Length, U32(p, ProgramFormat.HeaderLength));
         Assert.Equal(0, p[^1]);
         Assert.Equal(0u, ops % 8);
         Assert.True(ops + count * ProgramFormat.OpSize <= p.Length);
@@ -40,9 +40,10 @@ public static class ProgramReader
             int at = (int)(ops + i * ProgramFormat.OpSize);
             var code = (Opcode)U32(p, at);
             string kinds = Operands[code];
-            ulong[] raw = [U32(p, at + 8), U32(p, at + 12), U32(p, at + 16), U64(p, at + 24), U64(p, at + 32)];
+            ulong[] raw = [U32(p, at + ProgramFormat.OpA), U32(p, at + ProgramFormat.OpB), U32(p, at + ProgramFormat.OpC),
+                U64(p, at + ProgramFormat.OpD), U64(p, at + ProgramFormat.OpE)];
             var values = raw.Select((v, k) => Decode(p, kinds[k], v)).ToArray();
-            result.Add(new Op(code, (string?)Decode(p, 's', U32(p, at + 4)), values[0], values[1], values[2], values[3], values[4]));
+            result.Add(new Op(code, (string?)Decode(p, 's', U32(p, at + ProgramFormat.OpWhat)), values[0], values[1], values[2], values[3], values[4]));
         }
         return result;
     }
