@@ -59,14 +59,41 @@ static void stamp(struct run *r, uint32_t op)
 
 // A string operand, NULL for offset 0 or one outside the program (the program ends with a NUL, so every
 // offset inside it is terminated).
-static const char *str(const struct run *r, uint32_t off)
+static const char *str(const struct run *r, uint64_t off)
 {
     return off == 0 || off >= r->length ? NULL : r->base + off;
 }
 
+// Which of the operands a, b, c and e are strings: 'S' one the op needs, 's' one that may be 0 (NULL), '-' none.
+static const char *const string_operands[NSS_OP_LIMIT] = {
+    [NSS_OP_MOUNT] = "sSss",      [NSS_OP_SETATTR] = "S---",    [NSS_OP_OPEN_TREE] = "S---",
+    [NSS_OP_MOVE_MOUNT] = "S---", [NSS_OP_UMOUNT] = "S---",     [NSS_OP_ENSURE_DIR] = "S---",
+    [NSS_OP_ENSURE_FILE] = "S---", [NSS_OP_REQUIRE] = "S---",   [NSS_OP_SYMLINK] = "SS--",
+    [NSS_OP_PIVOT_ROOT] = "SS--", [NSS_OP_CHDIR] = "S---",      [NSS_OP_SETHOSTNAME] = "S---",
+};
+
+struct strings_of_op {
+    const char *a, *b, *c, *e;
+};
+
+// The op's string operands as pointers; -EINVAL for one missing or outside the program, so that no call gets
+// a NULL or stray path from a malformed program.
+static long resolve_strings(const struct run *r, const struct nss_op *op, struct strings_of_op *s)
+{
+    const char *kinds = op->code < NSS_OP_LIMIT && string_operands[op->code] ? string_operands[op->code] : "----";
+    const uint64_t offsets[4] = {op->a, op->b, op->c, op->e};
+    const char **out[4] = {&s->a, &s->b, &s->c, &s->e};
+    for (int i = 0; i < 4; i++) {
+        *out[i] = kinds[i] == '-' ? NULL : str(r, offsets[i]);
+        if (!*out[i] && kinds[i] != '-' && !(kinds[i] == 's' && offsets[i] == 0)) return -EINVAL;
+    }
+    return 0;
+}
+
+// A string array, its offsets turned into pointers in place; NULL unless it lies whole inside the program.
 static char *const *strings(struct run *r, uint32_t off)
 {
-    if (off == 0 || off % 8 != 0 || (uint64_t)off + 8 > r->length) return NULL;
+    if (off == 0 || off % 8 != 0 || (uint64_t)off + 16 > r->length) return NULL; // the count and the closing 0
     uint64_t *words = (uint64_t *)(void *)(r->base + off);
     uint64_t count = words[0];
     if (count > (r->length - off) / 8 - 2) return NULL;
@@ -128,12 +155,13 @@ static void send_timing(struct run *r)
     nss_sys6(SYS_sendto, r->sync_fd, (long)&msg, 8 + r->stamp_count * sizeof(struct nss_stamp), MSG_NOSIGNAL, 0, 0);
 }
 
-// The supervisor is gone when its end of the channel reads as closed; then nobody would supervise the target.
+// The supervisor is gone when its end of the channel is closed; then nobody would supervise the target. (A
+// message waiting to be read is not that.)
 static int parent_gone(int fd)
 {
-    struct pollfd p = {fd, POLLIN | POLLRDHUP, 0};
+    struct pollfd p = {fd, POLLRDHUP, 0};
     struct timespec now = {0, 0};
-    return nss_sys5(SYS_ppoll, (long)&p, 1, (long)&now, 0, 8) > 0;
+    return nss_sys5(SYS_ppoll, (long)&p, 1, (long)&now, 0, 8) > 0 && (p.revents & (POLLRDHUP | POLLHUP));
 }
 
 // The next message from the parent, which must be `expected`. With the parent gone there is nothing left to
@@ -165,7 +193,7 @@ static long exec(struct run *r, const struct nss_op *op, uint32_t index)
     req.envp = envp;
     req.seccomp_flags = (uint32_t)op->e;
     if (op->d != 0) {
-        if (op->d % 8 != 0 || op->d + 8 > r->length) return -EINVAL;
+        if (op->d % 8 != 0 || op->d >= r->length || r->length - op->d < 8) return -EINVAL;
         uint32_t n = *(uint32_t *)(void *)(r->base + op->d);
         if (n > (r->length - op->d - 8) / 8) return -EINVAL;
         req.filter = r->base + op->d + 8;
@@ -183,13 +211,16 @@ static long exec(struct run *r, const struct nss_op *op, uint32_t index)
 
 static long run_op(struct run *r, const struct nss_op *op, uint32_t index)
 {
-    const char *a = str(r, op->a), *b = str(r, op->b);
+    struct strings_of_op s;
+    long rc = resolve_strings(r, op, &s);
+    if (rc < 0) return rc;
+    const char *a = s.a, *b = s.b;
     struct nss_mount_attr attr;
     memset(&attr, 0, sizeof attr);
     attr.attr_set = op->d;
     switch (op->code) {
     case NSS_OP_MOUNT:
-        return nss_sys5(SYS_mount, (long)a, (long)b, (long)str(r, op->c), (long)op->d, (long)str(r, (uint32_t)op->e));
+        return nss_sys5(SYS_mount, (long)a, (long)b, (long)s.c, (long)op->d, (long)s.e);
     case NSS_OP_SETATTR:
         return nss_sys5(SYS_mount_setattr, AT_FDCWD, (long)a, AT_SYMLINK_NOFOLLOW | (op->b ? NSS_AT_RECURSIVE : 0),
                         (long)&attr, sizeof attr);
@@ -226,8 +257,8 @@ static long run_op(struct run *r, const struct nss_op *op, uint32_t index)
         return nss_sys2(SYS_pivot_root, (long)a, (long)b);
     case NSS_OP_CHDIR:
         return nss_sys1(SYS_chdir, (long)a);
-    case NSS_OP_SETHOSTNAME:
-        return nss_sys2(SYS_sethostname, (long)a, op->b);
+    case NSS_OP_SETHOSTNAME: // the length must not reach past the program
+        return op->b <= r->length - op->a ? nss_sys2(SYS_sethostname, (long)a, op->b) : -EINVAL;
     case NSS_OP_LOOPBACK_UP:
         return nss_loopback_up();
     case NSS_OP_SETRLIMIT: {
@@ -282,21 +313,26 @@ int nss_run_program(void *program, uint32_t length, int sync_fd, int die_with_pa
     r.failure = failure;
     r.stamp_count = 0;
     for (int i = 0; i < NSS_PROG_SLOTS; i++) r.slots[i] = -1;
-    const struct nss_prog *prog = program;
-    if (length < sizeof *prog || prog->magic != NSS_PROG_MAGIC || prog->version != NSS_PROG_VERSION ||
-        prog->length != length || r.base[length - 1] != 0 || prog->ops % 8 != 0 ||
-        prog->ops > length || prog->op_count > (length - prog->ops) / sizeof(struct nss_op))
+    // The header, and each op below, are copied before use: an exec turns string arrays into pointers in place,
+    // and in a malformed program those arrays may overlap them.
+    struct nss_prog prog;
+    if (length < sizeof prog) return fail(&r, NULL, NSS_STAMP_STARTED, EINVAL);
+    memcpy(&prog, program, sizeof prog);
+    if (prog.magic != NSS_PROG_MAGIC || prog.version != NSS_PROG_VERSION || prog.length != length ||
+        r.base[length - 1] != 0 || prog.ops % 8 != 0 || prog.ops < sizeof prog || prog.ops > length ||
+        prog.op_count > (length - prog.ops) / sizeof(struct nss_op))
         return fail(&r, NULL, NSS_STAMP_STARTED, EINVAL);
-    if (prog->flags & NSS_PROG_TIMING) stamp(&r, NSS_STAMP_STARTED);
+    if (prog.flags & NSS_PROG_TIMING) stamp(&r, NSS_STAMP_STARTED);
     if (sync_fd >= 0) {
         long rc = await_message(sync_fd, NSS_MSG_GO);
         if (rc < 0) return fail(&r, NULL, NSS_STAMP_GO, (int)-rc);
-        if (prog->flags & NSS_PROG_TIMING) stamp(&r, NSS_STAMP_GO);
+        if (prog.flags & NSS_PROG_TIMING) stamp(&r, NSS_STAMP_GO);
     }
-    const struct nss_op *ops = (const struct nss_op *)(const void *)(r.base + prog->ops);
-    for (uint32_t i = 0; i < prog->op_count; i++) {
-        long rc = run_op(&r, &ops[i], i);
-        if (rc < 0) return fail(&r, &ops[i], i, (int)-rc);
+    const struct nss_op *ops = (const struct nss_op *)(const void *)(r.base + prog.ops);
+    for (uint32_t i = 0; i < prog.op_count; i++) {
+        struct nss_op op = ops[i];
+        long rc = run_op(&r, &op, i);
+        if (rc < 0) return fail(&r, &op, i, (int)-rc);
     }
-    return fail(&r, NULL, prog->op_count, EINVAL); // a program ends with its exec
+    return fail(&r, NULL, prog.op_count, EINVAL); // a program ends with its exec
 }
