@@ -34,7 +34,7 @@ public static unsafe class ChildProcess
                 TraceStops.DetachIfStopped(pid);
                 whileRunning?.Invoke();
             }
-            if (r < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != 4)
+            if (r < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != Errno.Interrupted)
                 KernelException.ThrowIfFailed(-1, "poll", "pidfd");
         }
     }
@@ -42,7 +42,7 @@ public static unsafe class ChildProcess
     /// <summary>Sends a signal through the pidfd; a child already gone is not an error.</summary>
     public static void Signal(int pidFd, int signal)
     {
-        if (Libc.PidfdSendSignal(pidFd, signal, null, 0) != 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != 3)
+        if (Libc.PidfdSendSignal(pidFd, signal, null, 0) != 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != Errno.NoSuchProcess)
             KernelException.ThrowIfFailed(-1, "pidfd_send_signal", signal.ToString());
     }
 
@@ -56,7 +56,7 @@ public static unsafe class ChildProcess
         while (Libc.Waitid(PPid, (uint)pid, info, WExited | WNoHang | WNoWait) < 0)
         {
             int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-            if (errno != 4) throw new KernelException("waitid", pid.ToString(), errno);
+            if (errno != Errno.Interrupted) throw new KernelException("waitid", pid.ToString(), errno);
         }
         // siginfo_t: si_signo, si_errno, si_code, then (at 16) si_pid, si_uid, si_status.
         int code = *(int*)(info + 8);
@@ -72,7 +72,7 @@ public static unsafe class ChildProcess
         while (Libc.Wait4(pid, &status, 0, &usage) < 0)
         {
             int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-            if (errno != 4) throw new KernelException("wait4", pid.ToString(), errno);
+            if (errno != Errno.Interrupted) throw new KernelException("wait4", pid.ToString(), errno);
         }
         int termSig = status & 0x7f;
         int? exitCode = termSig == 0 ? (status >> 8) & 0xff : null;

@@ -94,6 +94,6 @@ public static unsafe class DirectoryEntries
     internal static Exception Failure(string call, string path, int errno)
     {
         string message = $"{call} {path}: {KernelException.Describe(errno)}";
-        return errno is 1 or 13 ? new UnauthorizedAccessException(message) : new IOException(message); // EPERM, EACCES
+        return errno is Errno.NotPermitted or Errno.AccessDenied ? new UnauthorizedAccessException(message) : new IOException(message);
     }
 }

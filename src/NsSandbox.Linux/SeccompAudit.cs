@@ -198,7 +198,7 @@ public sealed unsafe class SeccompAudit : IDisposable
             if (n <= 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
-                if (n < 0 && errno is 4 or 105) continue; // EINTR; ENOBUFS: records were dropped, go on
+                if (n < 0 && errno is Errno.Interrupted or Errno.NoBufferSpace) continue; // ENOBUFS: records were dropped, go on
                 return;
             }
             Collect(buffer.AsSpan(0, (int)n));

@@ -71,7 +71,7 @@ public sealed unsafe class SeqPacketSocket : IDisposable
             var pfd = new PollFd { Fd = Fd, Events = PollIn };
             int r = Libc.Poll(&pfd, 1, (int)Math.Min((left + 999_999) / 1_000_000, int.MaxValue));
             if (r > 0) return true;
-            if (r < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != 4)
+            if (r < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != Errno.Interrupted)
                 KernelException.ThrowIfFailed(-1, "poll", "sync channel");
         }
     }

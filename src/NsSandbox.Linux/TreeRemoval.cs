@@ -11,7 +11,6 @@ public static unsafe class TreeRemoval
 {
     private const int AtFdCwd = -100, AtRemoveDir = 0x200, AtSymlinkNoFollow = 0x100, AtEmptyPath = 0x1000;
     private const int ORdonly = 0, ODirectory = 0x10000, ONofollow = 0x20000, OCloexec = 0x80000;
-    private const int Enoent = 2, Eacces = 13, Eisdir = 21;
     private const uint UserRwx = 0x1c0; // 0700
 
     /// <summary>Removes <paramref name="path"/> (a file, a symlink or a whole directory); nothing when it does not
@@ -25,7 +24,7 @@ public static unsafe class TreeRemoval
         if (parentFd < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            if (errno == Enoent) return;
+            if (errno == Errno.NoEntry) return;
             throw Failure("open", parent, errno);
         }
         try
@@ -45,8 +44,8 @@ public static unsafe class TreeRemoval
         {
             if (Libc.UnlinkAt(dirFd, name, 0) == 0) return;
             int errno = Marshal.GetLastPInvokeError();
-            if (errno == Enoent) return;
-            if (errno != Eisdir) throw Failure("unlink", display, errno);
+            if (errno == Errno.NoEntry) return;
+            if (errno != Errno.IsDirectory) throw Failure("unlink", display, errno);
         }
         RemoveDirectory(dirFd, name, display);
     }
@@ -58,9 +57,9 @@ public static unsafe class TreeRemoval
         if (fd < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            if (errno == Enoent) return;
+            if (errno == Errno.NoEntry) return;
             // Mode 0 (or no r/x) on a directory now ours: open it up and try once more.
-            if (errno != Eacces || !OpenUp(parentFd, name)) throw Failure("open", display, errno);
+            if (errno != Errno.AccessDenied || !OpenUp(parentFd, name)) throw Failure("open", display, errno);
             fd = Libc.OpenAt(parentFd, name, ORdonly | ODirectory | ONofollow | OCloexec, 0);
             if (fd < 0) throw Failure("open", display, Marshal.GetLastPInvokeError());
         }
@@ -79,7 +78,7 @@ public static unsafe class TreeRemoval
         if (Libc.UnlinkAt(parentFd, name, AtRemoveDir) != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            if (errno != Enoent) throw Failure("rmdir", display, errno);
+            if (errno != Errno.NoEntry) throw Failure("rmdir", display, errno);
         }
     }
 

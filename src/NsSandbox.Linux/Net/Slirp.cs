@@ -100,7 +100,7 @@ public sealed unsafe class Slirp : IDisposable
         var pfd = new PollFd { Fd = readyRead, Events = 0x1 };
         int r;
         do r = Libc.Poll(&pfd, 1, (int)ReadyTimeout.TotalMilliseconds);
-        while (r < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == 4);
+        while (r < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == Errno.Interrupted);
         if (r == 0) throw new NetworkException($"slirp4netns did not configure the sandbox's network within {ReadyTimeout.TotalSeconds:0} s");
         byte b;
         if (Libc.Read(readyRead, &b, 1) == 1 && b == (byte)'1') return;

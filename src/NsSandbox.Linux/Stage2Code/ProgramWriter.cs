@@ -12,9 +12,6 @@ namespace NsSandbox.Linux.Stage2Code;
 /// zeroes every byte a launch allocates, so growing them twice costs more than guessing well once.</summary>
 public sealed class ProgramWriter(bool timing, bool describe = false, int expectedOps = 128) : IKernel
 {
-    private const int EMFILE = 24;
-    private const int EINVAL = 22;
-
     /// <summary>One operand: a string, a string list or a filter (stored in the data area at once, replaced by its
     /// offset), or a number.</summary>
     private readonly record struct Operand(ulong Number, string? Text = null, IReadOnlyList<string>? List = null, byte[]? Filter = null)
@@ -59,7 +56,7 @@ public sealed class ProgramWriter(bool timing, bool describe = false, int expect
     public int CloneTree(string source, bool recursive)
     {
         int slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : _nextSlot++;
-        if (slot >= ProgramFormat.Slots) throw new KernelException("bind mount", source, EMFILE);
+        if (slot >= ProgramFormat.Slots) throw new KernelException("bind mount", source, Errno.TooManyFiles);
         _slotSources[slot] = source;
         Add(Opcode.OpenTree, "bind mount", source, source, recursive, (uint)slot);
         return slot;
@@ -160,7 +157,7 @@ public sealed class ProgramWriter(bool timing, bool describe = false, int expect
         {
             _strings ??= new(64, StringComparer.Ordinal);
             if (_strings.TryGetValue(s, out uint at)) return at;
-            if (s.Contains('\0')) throw new KernelException("a NUL byte in", s.Replace('\0', '?'), EINVAL);
+            if (s.Contains('\0')) throw new KernelException("a NUL byte in", s.Replace('\0', '?'), Errno.InvalidArgument);
             at = (uint)_length;
             int n = Encoding.UTF8.GetByteCount(s);
             Encoding.UTF8.GetBytes(s, Reserve(n + 1)[..n]);
