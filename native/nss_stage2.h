@@ -1,6 +1,6 @@
 // Stage 2 as a program: the parent compiles a plan into the flat list of kernel operations below
-// (src/NsSandbox.Linux/Stage2Program/ writes it; its Opcode enum mirrors this one) and the child of clone,
-// or mode execve's constructor, executes it with no managed runtime and no allocation.
+// (src/NsSandbox.Linux/Stage2Code/ProgramWriter.cs writes it; Opcode.cs mirrors this enum) and the child of
+// clone, or mode execve's constructor, executes it with no managed runtime and no allocation.
 #pragma once
 #include <stdint.h>
 
