@@ -114,7 +114,8 @@ static int run(const uint8_t *program, size_t length, const struct setup *s)
         if (status == NSS_NOT_FOUND_EXIT) {
             uint32_t code = u32_at(program, length, (size_t)ops + (size_t)failure.index * sizeof(struct nss_op));
             if (failure.err != ENOENT || failure.index >= op_count || code != NSS_OP_EXEC)
-                fuzz_fail("status 127 for op %u (errno %d), not an exec that found nothing", failure.index, failure.err);
+                fuzz_fail("status 127 for op %u (errno %d), not an exec that found nothing", failure.index,
+                          failure.err);
         } else if (status != NSS_SETUP_EXIT) {
             fuzz_fail("status %d", status);
         }
@@ -122,10 +123,12 @@ static int run(const uint8_t *program, size_t length, const struct setup *s)
             fuzz_fail("failure at op %u of %u", failure.index, op_count);
         if (failure.what) {
             const char *base = (const char *)copy;
-            if (failure.what < base || failure.what >= base + length) fuzz_fail("failure description outside the program");
+            if (failure.what < base || failure.what >= base + length)
+                fuzz_fail("failure description outside the program");
             (void)strlen(failure.what);
         }
-        if (s->sync_fd >= 0 && (!fake.sent_failure || (uint32_t)fake.sent_index != failure.index || fake.sent_err != failure.err))
+        int reported = fake.sent_failure && (uint32_t)fake.sent_index == failure.index && fake.sent_err == failure.err;
+        if (s->sync_fd >= 0 && !reported)
             fuzz_fail("failure at op %u (errno %d) not reported on the sync socket", failure.index, failure.err);
         break;
     }
@@ -247,7 +250,8 @@ static void mutate_program(int index)
         s.poll = REPLY_EOF;
         s.die_with_parent = die;
         outcome = run(p, length, &s);
-        if (index < 3 && outcome != (die ? RAN_EXIT : RAN_EXEC)) fuzz_fail("die_with_parent %d: outcome %d", die, outcome);
+        if (index < 3 && outcome != (die ? RAN_EXIT : RAN_EXEC))
+            fuzz_fail("die_with_parent %d: outcome %d", die, outcome);
     }
 
     // Truncated: with the header as it was, and with the header and final NUL made to fit.
@@ -265,7 +269,8 @@ static void mutate_program(int index)
     // Each header field, each op field, each string array's count and first item, each filter's length.
     for (uint32_t field = 0; field < 6; field++) {
         for (size_t k = 0; k < nv; k++) {
-            snprintf(fuzz_case, sizeof fuzz_case, "program %d, header word %u = %llu", index, field, (unsigned long long)values[k]);
+            snprintf(fuzz_case, sizeof fuzz_case, "program %d, header word %u = %llu", index, field,
+                     (unsigned long long)values[k]);
             memcpy(m, p, length);
             uint32_t v = (uint32_t)values[k];
             memcpy(m + 4 * field, &v, 4);
@@ -361,7 +366,8 @@ static uint32_t random_program(uint64_t *rng, uint8_t *out, size_t cap)
     for (int i = 0; i < 2; i++) pool[n++] = b_filter(&b, (uint32_t)(fuzz_next(rng) % 5));
     uint32_t ops = (uint32_t)(fuzz_next(rng) % 12);
     for (uint32_t i = 0; i < ops; i++) {
-        uint32_t code = fuzz_next(rng) % 8 ? 1 + (uint32_t)(fuzz_next(rng) % (NSS_OP_LIMIT + 1)) : (uint32_t)fuzz_next(rng);
+        uint32_t code = fuzz_next(rng) % 8 ? 1 + (uint32_t)(fuzz_next(rng) % (NSS_OP_LIMIT + 1))
+                                           : (uint32_t)fuzz_next(rng);
         uint64_t v[6];
         for (int k = 0; k < 6; k++) v[k] = pick(rng, pool, n, b.length);
         b_op(&b, code, (uint32_t)v[0], (uint32_t)v[1], (uint32_t)v[2], (uint32_t)v[3], v[4], v[5]);
@@ -422,7 +428,8 @@ static void every_opcode(void)
 static void random_programs(unsigned long count, uint64_t seed)
 {
     static uint8_t program[BUILDER_DATA + BUILDER_OPS * sizeof(struct nss_op) + 8];
-    const enum reply replies[] = {REPLY_OK, REPLY_OK, REPLY_OK, REPLY_OK, REPLY_OK, REPLY_EOF, REPLY_WRONG, REPLY_ERROR};
+    const enum reply replies[] = {REPLY_OK,  REPLY_OK,  REPLY_OK,    REPLY_OK,
+                                  REPLY_OK,  REPLY_EOF, REPLY_WRONG, REPLY_ERROR};
     for (unsigned long i = 0; i < count; i++) {
         snprintf(fuzz_case, sizeof fuzz_case, "random program %lu of seed %llu", i, (unsigned long long)seed);
         uint64_t rng = seed * 0x100000001b3ull + i;
@@ -450,7 +457,7 @@ int main(int argc, char **argv)
     every_opcode();
     unsigned long fixed = runs;
     random_programs(count, seed);
-    printf("fuzz: %lu programs (%lu mutations, %lu random of seed %llu): %lu exec'd, %lu failed, %lu exited\n", runs, fixed,
-           count, (unsigned long long)seed, execs, failures, exits);
+    printf("fuzz: %lu programs (%lu mutations, %lu random of seed %llu): %lu exec'd, %lu failed, %lu exited\n",
+           runs, fixed, count, (unsigned long long)seed, execs, failures, exits);
     return 0;
 }

@@ -51,7 +51,8 @@ static void string_array(long p, const char *what)
 {
     const char *const *items = (const char *const *)p;
     const uint8_t *base = fake.program;
-    if ((const uint8_t *)items < base || (const uint8_t *)items >= base + fake.length) fuzz_fail("%s: array outside the program", what);
+    if ((const uint8_t *)items < base || (const uint8_t *)items >= base + fake.length)
+        fuzz_fail("%s: array outside the program", what);
     for (size_t i = 0;; i++) {
         if ((const uint8_t *)&items[i + 1] > base + fake.length) fuzz_fail("%s: array runs past the program", what);
         if (!items[i]) break;

@@ -137,7 +137,8 @@ static int reap(struct spawned *s)
 
 static void expect_exit(int status, int code, const char *what)
 {
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != code) die("%s: wait status 0x%x, expected exit %d", what, status, code);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != code)
+        die("%s: wait status 0x%x, expected exit %d", what, status, code);
 }
 
 // ---- concurrent
@@ -294,7 +295,8 @@ static void bad_fd(void)
     struct spawned s = spawn(&p, sync[1], stdio_fd, 1);
     close(sync[1]);
     int32_t words[4];
-    if (receive(sync[0], words) != 3 || words[0] != NSS_MSG_SHIM_FAILED || words[1] != NSS_STEP_STDOUT || words[2] != EBADF)
+    int n = receive(sync[0], words);
+    if (n != 3 || words[0] != NSS_MSG_SHIM_FAILED || words[1] != NSS_STEP_STDOUT || words[2] != EBADF)
         die("got %#x %d %d", words[0], words[1], words[2]);
     expect_exit(reap(&s), NSS_SETUP_EXIT, "bad fd");
     printf("ok: {NSS_STEP_STDOUT, EBADF}, exit %d\n", NSS_SETUP_EXIT);
@@ -343,7 +345,8 @@ static void die_with_parent(int dies)
     close(pipefd[1]);
     close(report[1]);
     pid_t child;
-    if (!readable(report[0], WAIT_MS) || read(report[0], &child, sizeof child) != sizeof child) die("no pid from the middle process");
+    if (!readable(report[0], WAIT_MS) || read(report[0], &child, sizeof child) != sizeof child)
+        die("no pid from the middle process");
     int status;
     if (waitpid(middle, &status, 0) != middle) die("waitpid: %s", strerror(errno));
     expect_exit(status, 0, "middle process");
@@ -361,7 +364,8 @@ static void die_with_parent(int dies)
         nanosleep(&ms, NULL);
     }
     if (dies) {
-        if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL || out[0]) die("wait status 0x%x, printed \"%s\"", status, out);
+        if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL || out[0])
+            die("wait status 0x%x, printed \"%s\"", status, out);
         printf("ok: killed with its parent\n");
     } else {
         expect_exit(status, 0, "orphan");
