@@ -33,7 +33,7 @@ public static class SeccompLogMode
                 ? insn with { K = SeccompRet.Log }
                 : insn);
         if (result.Count > MaxInstructions)
-            throw new Spec.SpecException("--seccomp_log", $"the policy with --seccomp_log's checks is {result.Count} instructions; " +
+            throw new SpecException("--seccomp_log", $"the policy with --seccomp_log's checks is {result.Count} instructions; " +
                 $"the kernel takes at most {MaxInstructions}");
         return BpfCodec.ToBytes(result);
     }
