@@ -2,12 +2,13 @@ using System.Diagnostics;
 
 namespace NsSandbox.EndToEnd.Tests;
 
-/// <summary>The C probe (probes/syscall_probe.c) compiled with gcc into a temp directory that the sandbox's
-/// nobody can read; tests bind it at <see cref="MountPoint"/>. Compiled once per test class.</summary>
+/// <summary>The C probe (probes/syscall_probe.c) compiled with gcc into a directory of the suite's own
+/// (<see cref="SuiteDirectory"/>) that the sandbox's nobody can read; tests bind it at <see cref="MountPoint"/>.
+/// Compiled once per test class.</summary>
 public sealed class SyscallProbe : IDisposable
 {
     public const string MountPoint = "/probe";
-    private readonly string _dir = Directory.CreateTempSubdirectory("nss-e2e-probe-").FullName;
+    private readonly string _dir = SuiteDirectory.NewDirectory("probe-");
 
     /// <summary>Why the probe could not be built (no gcc), or null.</summary>
     public string? Unavailable { get; }

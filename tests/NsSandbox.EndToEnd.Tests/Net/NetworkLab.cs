@@ -134,8 +134,12 @@ public sealed class NetworkLab : IDisposable
         foreach (string ns in new[] { Host, World })
             if (File.Exists($"/run/netns/{ns}")) Ip("netns", "del", ns);
         if (Directory.Exists($"/etc/netns/{Host}")) Directory.Delete($"/etc/netns/{Host}", recursive: true);
+        // /etc/netns is shared with every other lab on the machine: one may have put its directory there meanwhile.
         if (_createdEtcNetns && Directory.Exists("/etc/netns") && !Directory.EnumerateFileSystemEntries("/etc/netns").Any())
-            Directory.Delete("/etc/netns");
+        {
+            try { Directory.Delete("/etc/netns"); }
+            catch (IOException) { }
+        }
         if (Leftovers().Any()) throw new InvalidOperationException("network namespaces left behind: " + string.Join(", ", Leftovers()));
         if (Subreaper.LiveChildren("slirp4netns").Any()) throw new InvalidOperationException("slirp4netns outlived the suite");
     }
