@@ -106,12 +106,12 @@ public sealed class CgroupTests : IDisposable
         string[] leaves;
         using (var launcher = Process.Start(psi)!)
         {
-            Assert.Equal("started", launcher.StandardOutput.ReadLine());
+            Assert.Equal("started", launcher.StandardOutput.ReadLineWithin(TimeSpan.FromSeconds(60)));
             string run = Directory.GetDirectories(Path.Combine(_nss.StateDir, "runs")).Single();
             leaves = File.ReadAllLines(Path.Combine(run, "cgroups"));
             Assert.NotEmpty(leaves);
             launcher.Kill(); // SIGKILL: the supervisor removes nothing
-            launcher.WaitForExit();
+            launcher.WaitForExitWithin(TimeSpan.FromSeconds(30));
         }
         Assert.All(leaves, l => Assert.True(Directory.Exists(l), $"{l} should outlive its killed supervisor"));
 

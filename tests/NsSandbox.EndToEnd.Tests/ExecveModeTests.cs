@@ -41,7 +41,7 @@ public sealed class ExecveModeTests : IDisposable
         using var p = Process.Start(psi)!;
         try
         {
-            Assert.Equal("ready", p.StandardOutput.ReadLine());
+            Assert.Equal("ready", p.StandardOutput.ReadLineWithin(TimeSpan.FromSeconds(60)));
             var status = File.ReadAllLines($"/proc/{p.Id}/status").Select(l => l.Split(':', 2)).ToDictionary(x => x[0], x => x[1].Trim());
             Assert.Equal("sh", status["Name"]);
             Assert.StartsWith("65534\t65534\t65534\t65534", status["Uid"]); // seen from the host: nobody
@@ -53,7 +53,7 @@ public sealed class ExecveModeTests : IDisposable
         finally
         {
             p.StandardInput.Close();
-            p.WaitForExit();
+            if (!p.WaitForExit(TimeSpan.FromSeconds(30))) p.Kill();
         }
         Assert.False(Directory.Exists(Path.Combine(_nss.StateDir, "runs")), "mode execve creates no per-run directory");
     }

@@ -44,9 +44,13 @@ public sealed class SyscallProbe : IDisposable
         {
             RedirectStandardError = true,
         })!;
-        string errors = gcc.StandardError.ReadToEnd();
-        gcc.WaitForExit();
-        return (gcc.ExitCode, errors);
+        var errors = gcc.StandardError.ReadToEndAsync();
+        if (!gcc.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            gcc.Kill(entireProcessTree: true);
+            throw new TimeoutException("gcc did not finish within 2 minutes");
+        }
+        return (gcc.ExitCode, errors.Result);
     }
 
     /// <summary>Skips unless the static probe could be built.</summary>

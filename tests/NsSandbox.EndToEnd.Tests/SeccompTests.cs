@@ -264,7 +264,7 @@ public sealed class SeccompTests(SyscallProbe probe) : IClassFixture<SyscallProb
         var noise = new Thread(() =>
         {
             while (!Volatile.Read(ref stop))
-                using (var p = Process.Start(probe.OnHost, "self_seccomp_kill")) p.WaitForExit();
+                using (var p = Process.Start(probe.OnHost, "self_seccomp_kill")) p.WaitForExitWithin(TimeSpan.FromSeconds(30));
         });
         noise.Start();
         try

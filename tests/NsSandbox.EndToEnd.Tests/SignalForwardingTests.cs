@@ -27,10 +27,10 @@ public sealed class SignalForwardingTests : IDisposable
         using var launcher = Process.Start(psi)!;
         try
         {
-            Assert.Equal("started", launcher.StandardOutput.ReadLine());
+            Assert.Equal("started", launcher.StandardOutput.ReadLineWithin(TimeSpan.FromSeconds(60)));
             using (var kill = Process.Start("kill", ["-" + signal, launcher.Id.ToString()]))
-                kill.WaitForExit();
-            Assert.Equal($"got {signal}", launcher.StandardOutput.ReadLine());
+                kill.WaitForExitWithin(TimeSpan.FromSeconds(30));
+            Assert.Equal($"got {signal}", launcher.StandardOutput.ReadLineWithin(TimeSpan.FromSeconds(30)));
             Assert.True(launcher.WaitForExit(TimeSpan.FromSeconds(30)), "the launcher did not end after the target did");
         }
         finally

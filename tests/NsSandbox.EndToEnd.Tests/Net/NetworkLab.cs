@@ -149,9 +149,13 @@ public sealed class NetworkLab : IDisposable
         var psi = new ProcessStartInfo("ip") { RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
-        string err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"ip {string.Join(' ', args)}: {err.Trim()}");
+        var err = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            p.Kill();
+            throw new TimeoutException($"ip {string.Join(' ', args)} did not finish within 60 s");
+        }
+        if (p.ExitCode != 0) throw new InvalidOperationException($"ip {string.Join(' ', args)}: {err.Result.Trim()}");
     }
 
     private static bool IsRoot() => File.ReadAllLines("/proc/self/status")

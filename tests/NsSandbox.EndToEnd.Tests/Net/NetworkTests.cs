@@ -196,11 +196,11 @@ public sealed class NetworkTests : IClassFixture<NetworkLab>, IDisposable
         using var launcher = Process.Start(psi)!;
         try
         {
-            Assert.Equal("started", launcher.StandardOutput.ReadLine());
+            Assert.Equal("started", launcher.StandardOutput.ReadLineWithin(TimeSpan.FromSeconds(60)));
             int slirp = File.ReadAllText($"/proc/{launcher.Id}/task/{launcher.Id}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries)
                 .Select(int.Parse).Single(p => File.ReadAllText($"/proc/{p}/comm").Trim() == "slirp4netns");
             launcher.Kill(); // SIGKILL: no cleanup code runs in the supervisor
-            launcher.WaitForExit();
+            launcher.WaitForExitWithin(TimeSpan.FromSeconds(30));
             // It is reparented to this test process (a subreaper), which leaves it a zombie: ended is enough.
             var deadline = DateTime.UtcNow.AddSeconds(10);
             while (Subreaper.IsLive(slirp) && DateTime.UtcNow < deadline) Thread.Sleep(50);
