@@ -5,6 +5,7 @@ namespace NsSandbox.EndToEnd.Tests;
 
 /// <summary>cgroup limits on this host, through whichever interface it offers (on the development machines,
 /// the v1 fallback; tests/vm proves v2). Every run's leaf must be gone afterwards.</summary>
+[Collection<LoadSensitive>]
 public sealed class CgroupTests : IDisposable
 {
     private readonly Launcher _nss = new();

@@ -38,6 +38,7 @@ public sealed class CgroupV2Vm
     }
 }
 
+[Collection<LoadSensitive>]
 public sealed class CgroupV2VmTests(CgroupV2Vm vm) : IClassFixture<CgroupV2Vm>
 {
     public static TheoryData<string> Expected =>

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 namespace NsSandbox.EndToEnd.Tests;
 
 /// <summary>--trace_timing: one timeline of the supervisor's and stage 2's steps on stderr (bench/ reads it).</summary>
+[Collection<LoadSensitive>]
 public sealed class TraceTimingTests : IDisposable
 {
     private readonly Launcher _nss = new();

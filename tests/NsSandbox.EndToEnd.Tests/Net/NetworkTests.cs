@@ -6,6 +6,7 @@ namespace NsSandbox.EndToEnd.Tests.Net;
 
 /// <summary>The network modes, proved against the <see cref="NetworkLab"/>: nssandbox runs in the lab's host
 /// namespace, and no test sends traffic anywhere but loopback and the lab's namespaces.</summary>
+[Collection<LoadSensitive>]
 public sealed class NetworkTests : IClassFixture<NetworkLab>, IDisposable
 {
     private readonly NetworkLab _lab;
