@@ -49,7 +49,7 @@ public static class SeccompPlanner
         {
             throw new SpecException("--seccomp_policy", e.Message);
         }
-        return spec.Log ? SeccompLogMode.Apply(program, arch) : program;
+        try { return spec.Log ? Policy.Bpf.SeccompLogMode.Apply(program, arch) : program; } catch (PolicyException e) { throw new SpecException("--seccomp_log", e.Message); }
     }
 
     /// <summary>The strings are one source, joined by newlines, after an #include of the file (if any) on a

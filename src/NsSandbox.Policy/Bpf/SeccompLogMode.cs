@@ -1,14 +1,14 @@
-using NsSandbox.Policy.Bpf;
 using NsSandbox.Policy.Syscalls;
 
-namespace NsSandbox.Core.Plan;
+namespace NsSandbox.Policy.Bpf;
 
 /// <summary>--seccomp_log: every SECCOMP_RET_KILL_THREAD and SECCOMP_RET_KILL_PROCESS the compiled filter
 /// returns becomes SECCOMP_RET_LOG (the call runs and the kernel logs it), so a user can run a program
 /// under a draft policy and read every call it would have been killed for. The architecture and x32
 /// checks must still kill, so this prepends its own copy of them: the compiled program's own checks then
 /// never fire, and rewriting their returns too is harmless. Classic BPF jumps are relative and forward
-/// only, so prepending leaves every jump of the program valid.</summary>
+/// only, so prepending leaves every jump of the program valid. A program that grows past the kernel's limit is
+/// a <see cref="PolicyException"/> without a position (the launcher reports it under --seccomp_log).</summary>
 public static class SeccompLogMode
 {
     private const uint X32Bit = 0x40000000;
@@ -33,7 +33,7 @@ public static class SeccompLogMode
                 ? insn with { K = SeccompRet.Log }
                 : insn);
         if (result.Count > MaxInstructions)
-            throw new Spec.SpecException("--seccomp_log", $"the policy with --seccomp_log's checks is {result.Count} instructions; " +
+            throw new PolicyException(null, $"the policy with --seccomp_log's checks is {result.Count} instructions; " +
                 $"the kernel takes at most {MaxInstructions}");
         return BpfCodec.ToBytes(result);
     }
