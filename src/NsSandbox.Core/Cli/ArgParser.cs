@@ -82,14 +82,5 @@ public static class ArgParser
         return new SpecException(flag, near.Count > 0 ? $"unknown flag; did you mean {string.Join(" or ", near)}?" : "unknown flag; see --help");
     }
 
-    internal static int EditDistance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (int x = 0; x <= a.Length; x++) d[x, 0] = x;
-        for (int y = 0; y <= b.Length; y++) d[0, y] = y;
-        for (int x = 1; x <= a.Length; x++)
-            for (int y = 1; y <= b.Length; y++)
-                d[x, y] = Math.Min(Math.Min(d[x - 1, y] + 1, d[x, y - 1] + 1), d[x - 1, y - 1] + (a[x - 1] == b[y - 1] ? 0 : 1));
-        return d[a.Length, b.Length];
-    }
+    internal static int EditDistance(string a, string b) => Policy.Syscalls.EditDistance.Between(a, b);
 }
