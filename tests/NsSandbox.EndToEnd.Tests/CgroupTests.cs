@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace NsSandbox.EndToEnd.Tests;
@@ -101,11 +100,8 @@ public sealed class CgroupTests : IDisposable
     public void AKilledSupervisorsLeafIsRemovedByCleanup()
     {
         Require.Cgroup("pids");
-        var psi = new ProcessStartInfo(Launcher.BinaryPath) { UseShellExecute = false, RedirectStandardOutput = true };
-        foreach (string a in new[] { "--state_dir", _nss.StateDir, "--cgroup_pids_max", "20", "--", "/bin/sh", "-c", "echo started; sleep 60" })
-            psi.ArgumentList.Add(a);
         string[] leaves;
-        using (var launcher = Process.Start(psi)!)
+        using (var launcher = _nss.Start(["--state_dir", _nss.StateDir, "--cgroup_pids_max", "20", "--", "/bin/sh", "-c", "echo started; sleep 60"]))
         {
             Assert.Equal("started", launcher.StandardOutput.ReadLineWithin(TimeSpan.FromSeconds(60)));
             string run = Directory.GetDirectories(Path.Combine(_nss.StateDir, "runs")).Single();

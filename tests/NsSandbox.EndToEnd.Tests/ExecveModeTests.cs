@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace NsSandbox.EndToEnd.Tests;
 
 /// <summary>Mode execve (-Me): the launcher process itself becomes the sandbox; nothing supervises it.</summary>
@@ -34,11 +32,7 @@ public sealed class ExecveModeTests : IDisposable
     public void ItRunsAsNobodyOutsideWithoutPrivilegesAndALeftoverFree()
     {
         Require.Root();
-        var psi = new ProcessStartInfo(Launcher.BinaryPath) { UseShellExecute = false, RedirectStandardOutput = true };
-        foreach (string a in new[] { "-Me", "--disable_proc", "--", "/bin/sh", "-c", "echo ready; read never" })
-            psi.ArgumentList.Add(a);
-        psi.RedirectStandardInput = true;
-        using var p = Process.Start(psi)!;
+        using var p = _nss.Start(["-Me", "--disable_proc", "--", "/bin/sh", "-c", "echo ready; read never"], redirectInput: true);
         try
         {
             Assert.Equal("ready", p.StandardOutput.ReadLineWithin(TimeSpan.FromSeconds(60)));

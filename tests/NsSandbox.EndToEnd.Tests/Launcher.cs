@@ -37,29 +37,21 @@ public sealed class Launcher : IDisposable
     {
         string reportPath = Path.Combine(TempDir, "report.json");
         File.Delete(reportPath);
-        var psi = new ProcessStartInfo
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        ProcessStartInfo psi;
         if (bashPrefix is null)
         {
-            // A Wrapper (such as "ip netns exec NAME") runs the launcher inside a test's own namespaces.
-            psi.FileName = Wrapper.Count > 0 ? Wrapper[0] : BinaryPath;
-            foreach (string a in Wrapper.Skip(1)) psi.ArgumentList.Add(a);
-            if (Wrapper.Count > 0) psi.ArgumentList.Add(BinaryPath);
-            foreach (string a in args) psi.ArgumentList.Add(a);
+            psi = StartInfo(args);
         }
         else
         {
             // For descriptors the launcher must not pass on: bash opens them, then execs the launcher.
-            psi.FileName = "/bin/bash";
+            psi = new ProcessStartInfo("/bin/bash") { UseShellExecute = false };
             psi.ArgumentList.Add("-c");
             psi.ArgumentList.Add(bashPrefix + " exec \"$0\" \"$@\"");
             psi.ArgumentList.Add(BinaryPath);
             foreach (string a in args) psi.ArgumentList.Add(a);
         }
+        psi.RedirectStandardOutput = psi.RedirectStandardError = true;
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
@@ -72,6 +64,27 @@ public sealed class Launcher : IDisposable
         if (readReport && File.Exists(reportPath))
             report = JsonDocument.Parse(File.ReadAllText(reportPath)).RootElement.Clone();
         return new LaunchResult(p.ExitCode, stdout.Result, stderr.Result, report);
+    }
+
+    /// <summary>Starts nssandbox with exactly these arguments and returns at once, its output to read (and its
+    /// input to write, if asked): for tests that act on it while it runs. The caller must end it.</summary>
+    public Process Start(IEnumerable<string> args, bool redirectInput = false)
+    {
+        var psi = StartInfo(args);
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardInput = redirectInput;
+        return Process.Start(psi)!;
+    }
+
+    /// <summary>nssandbox with these arguments; under the Wrapper (such as "ip netns exec NAME"), if there is one,
+    /// which runs it inside a test's own namespaces.</summary>
+    private ProcessStartInfo StartInfo(IEnumerable<string> args)
+    {
+        var psi = new ProcessStartInfo(Wrapper.Count > 0 ? Wrapper[0] : BinaryPath) { UseShellExecute = false };
+        foreach (string a in Wrapper.Skip(1)) psi.ArgumentList.Add(a);
+        if (Wrapper.Count > 0) psi.ArgumentList.Add(BinaryPath);
+        foreach (string a in args) psi.ArgumentList.Add(a);
+        return psi;
     }
 
     public void Dispose()

@@ -54,10 +54,7 @@ public sealed class NothingLeaksTests : IDisposable
     public void KilledSupervisorTakesTheSandboxAlongAndTheNextRunCleansUp()
     {
         Require.Root();
-        var psi = new ProcessStartInfo(Launcher.BinaryPath) { UseShellExecute = false, RedirectStandardOutput = true };
-        foreach (string a in new[] { "--state_dir", _nss.StateDir, "--", "/bin/sh", "-c", "sleep 60 & echo started; wait" })
-            psi.ArgumentList.Add(a);
-        using var launcher = Process.Start(psi)!;
+        using var launcher = _nss.Start(["--state_dir", _nss.StateDir, "--", "/bin/sh", "-c", "sleep 60 & echo started; wait"]);
         try
         {
             Assert.Equal("started", launcher.StandardOutput.ReadLineWithin(TimeSpan.FromSeconds(60)));

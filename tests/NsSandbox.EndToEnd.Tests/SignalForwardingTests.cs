@@ -19,12 +19,9 @@ public sealed class SignalForwardingTests : IDisposable
     {
         Require.Root();
         string report = Path.Combine(_nss.TempDir, "forward.json");
-        var psi = new ProcessStartInfo(Launcher.BinaryPath) { UseShellExecute = false, RedirectStandardOutput = true };
         // pid 1 of the sandbox gets only signals it has a handler for: the trap is the proof of delivery.
-        foreach (string a in new[] { "--state_dir", _nss.StateDir, "--report", report, "--", "/bin/sh", "-c",
-                     $"trap 'echo got {signal}; exit 7' {signal}; echo started; while :; do sleep 0.05; done" })
-            psi.ArgumentList.Add(a);
-        using var launcher = Process.Start(psi)!;
+        using var launcher = _nss.Start(["--state_dir", _nss.StateDir, "--report", report, "--", "/bin/sh", "-c",
+            $"trap 'echo got {signal}; exit 7' {signal}; echo started; while :; do sleep 0.05; done"]);
         try
         {
             Assert.Equal("started", launcher.StandardOutput.ReadLineWithin(TimeSpan.FromSeconds(60)));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using NsSandbox.EndToEnd.Tests.Linux;
 
@@ -190,11 +189,8 @@ public sealed class NetworkTests : IClassFixture<NetworkLab>, IDisposable
     public void SlirpEndsWhenTheSupervisorIsKilled()
     {
         Require();
-        var psi = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true };
-        foreach (string a in new[] { "netns", "exec", _lab.Host, Launcher.BinaryPath, "--state_dir", _nss.StateDir, "--net", "egress",
-                     "--", "/bin/sh", "-c", "echo started; sleep 60" })
-            psi.ArgumentList.Add(a);
-        using var launcher = Process.Start(psi)!;
+        // Through the lab's wrapper, ip netns exec, which execs the launcher: the process is the launcher's.
+        using var launcher = _nss.Start(["--state_dir", _nss.StateDir, "--net", "egress", "--", "/bin/sh", "-c", "echo started; sleep 60"]);
         try
         {
             Assert.Equal("started", launcher.StandardOutput.ReadLineWithin(TimeSpan.FromSeconds(60)));
