@@ -19,18 +19,15 @@ public sealed class SignalForwardingTests : IDisposable
     {
         Require.Root();
         string report = Path.Combine(_nss.TempDir, "forward.json");
-        var psi = new ProcessStartInfo(Launcher.BinaryPath) { UseShellExecute = false, RedirectStandardOutput = true };
         // pid 1 of the sandbox gets only signals it has a handler for: the trap is the proof of delivery.
-        foreach (string a in new[] { "--state_dir", _nss.StateDir, "--report", report, "--", "/bin/sh", "-c",
-                     $"trap 'echo got {signal}; exit 7' {signal}; echo started; while :; do sleep 0.05; done" })
-            psi.ArgumentList.Add(a);
-        using var launcher = Process.Start(psi)!;
+        using var launcher = _nss.Start(["--state_dir", _nss.StateDir, "--report", report, "--", "/bin/sh", "-c",
+            $"trap 'echo got {signal}; exit 7' {signal}; echo started; while :; do sleep 0.05; done"]);
         try
         {
-            Assert.Equal("started", launcher.StandardOutput.ReadLine());
+            Assert.Equal("started", launcher.StandardOutput.ReadLineWithin(TimeSpan.FromSeconds(60)));
             using (var kill = Process.Start("kill", ["-" + signal, launcher.Id.ToString()]))
-                kill.WaitForExit();
-            Assert.Equal($"got {signal}", launcher.StandardOutput.ReadLine());
+                kill.WaitForExitWithin(TimeSpan.FromSeconds(30));
+            Assert.Equal($"got {signal}", launcher.StandardOutput.ReadLineWithin(TimeSpan.FromSeconds(30)));
             Assert.True(launcher.WaitForExit(TimeSpan.FromSeconds(30)), "the launcher did not end after the target did");
         }
         finally

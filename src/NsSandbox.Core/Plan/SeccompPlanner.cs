@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using NsSandbox.Policy.Bpf;
 using NsSandbox.Policy;
 using NsSandbox.Policy.Syscalls;
 
@@ -49,7 +50,17 @@ public static class SeccompPlanner
         {
             throw new SpecException("--seccomp_policy", e.Message);
         }
-        if (spec.Log) program = SeccompLogMode.Apply(program, arch);
+        if (spec.Log)
+        {
+            try
+            {
+                program = SeccompLogMode.Apply(program, arch);
+            }
+            catch (PolicyException e)
+            {
+                throw new SpecException("--seccomp_log", e.Message);
+            }
+        }
         return new SeccompProgram(program, spec.Label, spec.Log)
         {
             CompileTime = spec.UsesDefault ? TimeSpan.Zero : System.Diagnostics.Stopwatch.GetElapsedTime(start),

@@ -7,7 +7,7 @@ namespace NsSandbox.Core.Report;
 /// killed the command for, and with --seccomp_log the calls it would have.</summary>
 public static class SeccompNames
 {
-    private const int X32Bit = (int)Policy.Codegen.CodeGenerator.X32SyscallBit;
+    private const int X32Bit = (int)Arches.X32SyscallBit;
 
     public static SeccompViolation Violation(SeccompRecord? record)
     {

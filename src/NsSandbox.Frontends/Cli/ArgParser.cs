@@ -1,3 +1,4 @@
+using NsSandbox.Policy.Syscalls;
 
 namespace NsSandbox.Frontends.Cli;
 
@@ -78,20 +79,9 @@ public static class ArgParser
     {
         string bare = flag.TrimStart('-').Replace('-', '_');
         var near = FlagTable.All
-            .Select(f => (f.Name, Distance: EditDistance(bare, f.Name)))
+            .Select(f => (f.Name, Distance: EditDistance.Between(bare, f.Name)))
             .Where(x => x.Distance <= (bare.Length >= 6 ? 2 : 1)).OrderBy(x => x.Distance).Take(2)
             .Select(x => "--" + x.Name).ToList();
         return new SpecException(flag, near.Count > 0 ? $"unknown flag; did you mean {string.Join(" or ", near)}?" : "unknown flag; see --help");
-    }
-
-    internal static int EditDistance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (int x = 0; x <= a.Length; x++) d[x, 0] = x;
-        for (int y = 0; y <= b.Length; y++) d[0, y] = y;
-        for (int x = 1; x <= a.Length; x++)
-            for (int y = 1; y <= b.Length; y++)
-                d[x, y] = Math.Min(Math.Min(d[x - 1, y] + 1, d[x, y - 1] + 1), d[x - 1, y - 1] + (a[x - 1] == b[y - 1] ? 0 : 1));
-        return d[a.Length, b.Length];
     }
 }

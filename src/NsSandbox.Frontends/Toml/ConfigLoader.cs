@@ -129,7 +129,7 @@ public static class ConfigLoader
                 case "dst": dst = Text(f.Value, fieldOrigin, "a string"); break;
                 case "rw": rw = f.Value is BooleanValueSyntax v ? v.Value : throw WrongType(fieldOrigin, "a boolean (true or false)", f.Value); break;
                 default:
-                    string nearest = MountFields.OrderBy(x => Cli.ArgParser.EditDistance(f.Path, x)).First();
+                    string nearest = MountFields.OrderBy(x => Policy.Syscalls.EditDistance.Between(f.Path, x)).First();
                     throw new SpecException($"{ConfigSyntax.Where(file, f.KeyAt)}: {m.Path}.{f.Path}", $"unknown key; did you mean {m.Path}.{nearest}?");
             }
         }

@@ -100,7 +100,7 @@ public sealed class ConfigSyntax
         string leaf = path[(path.LastIndexOf('.') + 1)..];
         string nearest = candidates
             .OrderBy(c => c[(c.LastIndexOf('.') + 1)..] == leaf ? 0 : 1)
-            .ThenBy(c => Cli.ArgParser.EditDistance(path, c)).ThenBy(c => c, StringComparer.Ordinal).First();
+            .ThenBy(c => Policy.Syscalls.EditDistance.Between(path, c)).ThenBy(c => c, StringComparer.Ordinal).First();
         return new SpecException($"{Where(file, at)}: {path}",
             $"unknown {(section ? "section" : "key")}; did you mean {nearest}?{(hint is null ? "" : " (" + hint + ")")}");
     }

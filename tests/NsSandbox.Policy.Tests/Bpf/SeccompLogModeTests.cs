@@ -1,9 +1,7 @@
-using NsSandbox.Core.Plan;
-using NsSandbox.Policy;
 using NsSandbox.Policy.Bpf;
 using NsSandbox.Policy.Syscalls;
 
-namespace NsSandbox.Core.Tests.Seccomp;
+namespace NsSandbox.Policy.Tests.Bpf;
 
 /// <summary>--seccomp_log's rewrite, run in the BPF interpreter: kills become LOG, every other action stays,
 /// and the architecture and x32 checks still kill.</summary>
@@ -52,6 +50,21 @@ public sealed class SeccompLogModeTests
         var (_, logged) = Both(Arch.X86_64);
         BpfInterpreter.Validate(logged);
     }
+
+    [Theory]
+    [InlineData(Arch.X86_64, 6)]
+    [InlineData(Arch.Aarch64, 3)]
+    public void TheChecksMayFillTheKernelsLimitButNotPassIt(Arch arch, int checks)
+    {
+        Assert.Equal(4096 * 8, SeccompLogMode.Apply(Loads(4096 - checks), arch).Length);
+        var e = Assert.Throws<PolicyException>(() => SeccompLogMode.Apply(Loads(4097 - checks), arch));
+        Assert.Null(e.Location);
+        Assert.Equal("the policy with --seccomp_log's checks is 4097 instructions; the kernel takes at most 4096", e.Message);
+    }
+
+    /// <summary>A program of <paramref name="count"/> instructions: loads of nr, then ALLOW.</summary>
+    private static byte[] Loads(int count) =>
+        BpfCodec.ToBytes([.. Enumerable.Repeat(BpfOp.Stmt(BpfOp.LdAbsW, SeccompData.NrOffset), count - 1), Programs.Return(SeccompRet.Allow)]);
 
     private static (IReadOnlyList<BpfInstruction> Plain, IReadOnlyList<BpfInstruction> Logged) Both(Arch arch)
     {

@@ -1,19 +1,16 @@
-using NsSandbox.Policy.Bpf;
 using NsSandbox.Policy.Syscalls;
 
-namespace NsSandbox.Core.Plan;
+namespace NsSandbox.Policy.Bpf;
 
 /// <summary>--seccomp_log: every SECCOMP_RET_KILL_THREAD and SECCOMP_RET_KILL_PROCESS the compiled filter
 /// returns becomes SECCOMP_RET_LOG (the call runs and the kernel logs it), so a user can run a program
 /// under a draft policy and read every call it would have been killed for. The architecture and x32
 /// checks must still kill, so this prepends its own copy of them: the compiled program's own checks then
 /// never fire, and rewriting their returns too is harmless. Classic BPF jumps are relative and forward
-/// only, so prepending leaves every jump of the program valid.</summary>
+/// only, so prepending leaves every jump of the program valid. A program that grows past the kernel's limit is
+/// a <see cref="PolicyException"/> without a position (the launcher reports it under --seccomp_log).</summary>
 public static class SeccompLogMode
 {
-    private const uint X32Bit = 0x40000000;
-    private const int MaxInstructions = 4096; // the kernel's BPF_MAXINSNS
-
     public static byte[] Apply(ReadOnlySpan<byte> program, Arch arch)
     {
         var result = new List<BpfInstruction>
@@ -25,16 +22,16 @@ public static class SeccompLogMode
         if (arch == Arch.X86_64)
         {
             result.Add(new(BpfOp.LdAbsW, 0, 0, SeccompData.NrOffset));
-            result.Add(new(BpfOp.JsetK, 0, 1, X32Bit));
+            result.Add(new(BpfOp.JsetK, 0, 1, Arches.X32SyscallBit));
             result.Add(new(BpfOp.RetK, 0, 0, SeccompRet.KillProcess));
         }
         foreach (var insn in BpfCodec.FromBytes(program))
             result.Add(insn.Code == BpfOp.RetK && SeccompRet.Action(insn.K) is SeccompRet.KillThread or SeccompRet.KillProcess
                 ? insn with { K = SeccompRet.Log }
                 : insn);
-        if (result.Count > MaxInstructions)
-            throw new SpecException("--seccomp_log", $"the policy with --seccomp_log's checks is {result.Count} instructions; " +
-                $"the kernel takes at most {MaxInstructions}");
+        if (result.Count > BpfValidator.MaxInstructions)
+            throw new PolicyException(null, $"the policy with --seccomp_log's checks is {result.Count} instructions; " +
+                $"the kernel takes at most {BpfValidator.MaxInstructions}");
         return BpfCodec.ToBytes(result);
     }
 }
