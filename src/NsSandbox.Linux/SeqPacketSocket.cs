@@ -21,6 +21,15 @@ public sealed unsafe class SeqPacketSocket : IDisposable
         return (new SeqPacketSocket(fds[0]), new SeqPacketSocket(fds[1]));
     }
 
+    /// <summary>A second descriptor of the same end (close-on-exec), which outlives this one's disposal.</summary>
+    public SeqPacketSocket Duplicate()
+    {
+        const int FDupFdCloexec = 1030;
+        int fd = Libc.Fcntl(Fd, FDupFdCloexec, 0);
+        KernelException.ThrowIfFailed(fd, "fcntl(F_DUPFD_CLOEXEC)", "sync channel");
+        return new SeqPacketSocket(fd);
+    }
+
     public void Send(ReadOnlySpan<byte> message)
     {
         fixed (byte* p = message)

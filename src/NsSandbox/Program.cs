@@ -1,21 +1,21 @@
-using System.Diagnostics;
-using NsSandbox.Core.Cli;
-using NsSandbox.Core.Config;
+using NsSandbox.Commands;
 using NsSandbox.Core.Execve;
 using NsSandbox.Core.Plan;
-using NsSandbox.Core.PolicyTool;
 using NsSandbox.Core.Report;
-using NsSandbox.Core.Spec;
 using NsSandbox.Core.Supervision;
 using NsSandbox.Core.Timing;
+using NsSandbox.Frontends.Cli;
 using NsSandbox.Linux;
 
 namespace NsSandbox;
 
+/// <summary>The executable: subcommand dispatch, and for a run the flow front end (flags, TOML) -> spec ->
+/// plan -> the mode's supervisor -> report.</summary>
 public static class Program
 {
     public static int Main(string[] args)
     {
+        SignalDispositions.UnignoreForwarded();
         try
         {
             return Run(args);
@@ -30,7 +30,7 @@ public static class Program
     private static int Run(string[] args)
     {
         long mainNs = MonotonicClock.NowNs;
-        if (args.Length > 0 && args[0] == "cleanup") return StaleCleanup.Run(args[1..], Console.Out, Console.Error);
+        if (args.Length > 0 && args[0] == "cleanup") return CleanupCommand.Run(args[1..], Console.Out);
         if (args.Length > 0 && args[0] == "config") return ConfigCommand.Run(args[1..], Console.Out);
         if (args.Length > 0 && args[0] == "policy") return PolicyCommand.Run(args[1..], Console.Out, Console.Error);
         var parsed = ArgParser.Parse(args);
@@ -39,40 +39,26 @@ public static class Program
             Console.Out.Write(HelpText.Render());
             return 0;
         }
+        var mode = parsed.Builder.Mode;
         var spec = parsed.Builder.Build();
         if (spec.TraceTiming)
         {
             LaunchTrace.Enable(LaunchTrace.Supervisor, mainNs);
             LaunchTrace.Mark("spec");
         }
-        long compileStart = Stopwatch.GetTimestamp();
-        byte[]? seccompFilter = SeccompPlanner.Compile(spec.Seccomp);
-        if (seccompFilter is not null && spec.Verbosity == Verbosity.Verbose)
-            Console.Error.WriteLine($"nssandbox: seccomp: {spec.Seccomp.Label}: {seccompFilter.Length / 8} instructions, " +
-                $"compiled in {Stopwatch.GetElapsedTime(compileStart).TotalMilliseconds:0.0} ms");
+        var plan = Planner.Create(spec, new RealHostView(), mode == RunMode.Execve ? PlanOptions.Execve : PlanOptions.Once);
+        if (plan.Seccomp.Filter is not null && spec.Verbosity == Verbosity.Verbose)
+            Console.Error.WriteLine($"nssandbox: seccomp: {plan.Seccomp.Label}: {plan.Seccomp.Instructions} instructions, " +
+                $"compiled in {plan.Seccomp.CompileTime.TotalMilliseconds:0.0} ms");
         LaunchTrace.Mark("seccomp compiled");
-        if (spec.Mode == RunMode.Execve)
+        if (mode == RunMode.Execve)
         {
-            var failure = ExecveLauncher.Exec(spec, new RealHostView(), seccompFilter);
+            var failure = ExecveLauncher.Exec(plan);
             Console.Error.WriteLine($"nssandbox: {failure.Message}");
             return ExitCodes.Setup;
         }
 
-        RunReport report;
-        try
-        {
-            report = new OnceRunner(spec, new RealHostView(), Console.Error).Run(seccompFilter);
-        }
-        catch (KernelException e)
-        {
-            Console.Error.WriteLine($"nssandbox: {e.Message}");
-            return ExitCodes.Setup;
-        }
-        catch (IOException e)
-        {
-            Console.Error.WriteLine($"nssandbox: {e.Message}");
-            return ExitCodes.Setup;
-        }
+        var report = new OnceSupervisor(plan, LinuxSpawner.Instance, Console.Error).Run();
         Announce(spec, report);
         if (spec.ReportPath is { } path) ReportWriter.Write(report, path);
         LaunchTrace.Mark("report");

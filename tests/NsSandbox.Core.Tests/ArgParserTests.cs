@@ -1,5 +1,4 @@
-using NsSandbox.Core.Cli;
-using NsSandbox.Core.Spec;
+using NsSandbox.Frontends.Cli;
 using NsSandbox.Linux;
 
 namespace NsSandbox.Core.Tests;
@@ -64,8 +63,8 @@ public sealed class ArgParserTests
         // The net namespace follows the network mode: nsjail's flags for it select --net host.
         var b = Parse("--disable_clone_newnet", "--disable-clone-newipc", "x");
         Assert.Equal(Defaults.Namespaces & ~Namespaces.Ipc, b.Namespaces);
-        Assert.Equal(NsSandbox.Core.Network.NetMode.Host, b.Net.Mode);
-        Assert.Equal(NsSandbox.Core.Network.NetMode.Host, Parse("-N", "x").Net.Mode);
+        Assert.Equal(NsSandbox.Contract.NetMode.Host, b.Net.Mode);
+        Assert.Equal(NsSandbox.Contract.NetMode.Host, Parse("-N", "x").Net.Mode);
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-using NsSandbox.Core.Cli;
+using NsSandbox.Frontends.Cli;
 
 namespace NsSandbox.Core.Tests;
 

@@ -17,7 +17,11 @@ public sealed class FakeHost : IHostView
         ],
     };
 
-    public Dictionary<string, EntryKind> Kinds { get; } = new() { ["/srv/file"] = EntryKind.File, ["/srv/dir"] = EntryKind.Directory };
+    public Dictionary<string, EntryKind> Kinds { get; } = new()
+    {
+        ["/"] = EntryKind.Directory, ["/srv/file"] = EntryKind.File, ["/srv/dir"] = EntryKind.Directory,
+    };
+    public Dictionary<string, string[]> Files { get; } = new();
     public Dictionary<string, string> Env { get; } = new() { ["TERM"] = "xterm", ["SECRET"] = "s" };
     public uint EffectiveUid { get; set; }
     public uint EffectiveGid { get; set; }
@@ -26,6 +30,7 @@ public sealed class FakeHost : IHostView
     public EntryKind? KindOf(string path) => Kinds.TryGetValue(path, out var k) ? k : null;
     public (ulong Soft, ulong Hard) GetRlimit(RlimitResource resource) => (1024, 4096);
     public string? GetEnvironmentVariable(string name) => Env.GetValueOrDefault(name);
+    public IEnumerable<string>? ReadLines(string path) => Files.GetValueOrDefault(path);
     public IReadOnlyList<KeyValuePair<string, string>> Environment => Env.OrderBy(e => e.Key, StringComparer.Ordinal).ToList();
 }
 
@@ -63,4 +68,13 @@ public sealed class RecordingKernel : IKernel
     public void Mark(string step) => Record($"mark {step}");
     public void Exec(IReadOnlyList<string> candidates, IReadOnlyList<string> argv, IReadOnlyList<string> env, byte[]? seccompFilter,
         uint seccompFlags) => Record($"exec {string.Join(",", candidates)} [{string.Join(" ", argv)}] filter {seccompFilter?.Length ?? 0}");
+}
+
+/// <summary>Plans made from specs on the fake host, with a fixed run id.</summary>
+public static class TestPlans
+{
+    public static RunPlan For(SandboxSpec spec, FakeHost? host = null) =>
+        Planner.Create(spec, host ?? new FakeHost(), PlanOptions.Once with { RunId = "r" });
+
+    public static Stage2Plan Stage2(SandboxSpec spec, FakeHost? host = null) => For(spec, host).Stage2;
 }

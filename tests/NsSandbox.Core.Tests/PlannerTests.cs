@@ -1,5 +1,4 @@
 using NsSandbox.Core.Plan;
-using NsSandbox.Core.Spec;
 using NsSandbox.Linux;
 
 namespace NsSandbox.Core.Tests;
@@ -15,12 +14,12 @@ public sealed class PlannerTests
     }
 
     private static List<string> Ops(SandboxSpec spec, FakeHost? host = null) =>
-        FilesystemPlanner.Build(spec, Paths, host ?? new FakeHost()).Select(o => o.ToString()).ToList();
+        FilesystemPlanner.Build(spec, 65534, 65534, Paths, host ?? new FakeHost()).Select(o => o.ToString()).ToList();
 
     [Fact]
     public void EveryBindSourceIsDetachedBeforeTheSkeletonExists()
     {
-        var ops = FilesystemPlanner.Build(Spec(), Paths, new FakeHost());
+        var ops = FilesystemPlanner.Build(Spec(), 65534, 65534, Paths, new FakeHost());
         int skeleton = ops.ToList().FindIndex(o => o.Kind == MountOpKind.Skeleton);
         Assert.True(skeleton > 0);
         Assert.All(ops.Take(skeleton), o => Assert.Contains(o.Kind, new[] { MountOpKind.CloneTree, MountOpKind.SetTreeAttributes }));
@@ -145,7 +144,7 @@ public sealed class PlannerTests
             Rlimits = [new(RlimitResource.Nofile, RlimitKind.Soft), new(RlimitResource.Stack, RlimitKind.Hard),
                 new(RlimitResource.Cpu, RlimitKind.Infinity), new(RlimitResource.As, RlimitKind.Value, 7)],
         });
-        var plan = Planner.Create(spec, Paths, new FakeHost()).Plan;
+        var plan = TestPlans.Stage2(spec);
         Assert.Equal([new RlimitOp(RlimitResource.Nofile, 1024, 1024), new RlimitOp(RlimitResource.Stack, 4096, 4096),
             new RlimitOp(RlimitResource.Cpu, ulong.MaxValue, ulong.MaxValue), new RlimitOp(RlimitResource.As, 7, 7)], plan.Rlimits);
     }

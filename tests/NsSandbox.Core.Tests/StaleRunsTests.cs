@@ -39,6 +39,19 @@ public sealed class StaleRunsTests : IDisposable
     }
 
     [Fact]
+    public void ARunHandedOverToALiveProcessIsKeptAndRemovedOnceItIsGone()
+    {
+        string handed = Run("handed", withLock: true);
+        File.WriteAllText(Path.Combine(handed, "owner"), ProcessStartTime.Describe(Environment.ProcessId) + "\n");
+        Assert.Empty(RunDirectory.RemoveStale(_runs));
+        Assert.True(Directory.Exists(handed));
+
+        // Same pid, another start time: a reused pid does not keep the run alive.
+        File.WriteAllText(Path.Combine(handed, "owner"), $"{Environment.ProcessId} 1\n");
+        Assert.Equal([handed], RunDirectory.RemoveStale(_runs));
+    }
+
+    [Fact]
     public void AMissingRunsDirectoryHasNothingStale()
     {
         Assert.Empty(RunDirectory.RemoveStale(Path.Combine(_runs, "absent")));

@@ -1,5 +1,4 @@
-using NsSandbox.Core.Cli;
-using NsSandbox.Core.Spec;
+using NsSandbox.Frontends.Cli;
 
 namespace NsSandbox.Core.Tests;
 

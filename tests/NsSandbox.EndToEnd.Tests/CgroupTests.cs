@@ -1,10 +1,10 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace NsSandbox.EndToEnd.Tests;
 
 /// <summary>cgroup limits on this host, through whichever interface it offers (on the development machines,
 /// the v1 fallback; tests/vm proves v2). Every run's leaf must be gone afterwards.</summary>
+[Collection<LoadSensitive>]
 public sealed class CgroupTests : IDisposable
 {
     private readonly Launcher _nss = new();
@@ -100,18 +100,15 @@ public sealed class CgroupTests : IDisposable
     public void AKilledSupervisorsLeafIsRemovedByCleanup()
     {
         Require.Cgroup("pids");
-        var psi = new ProcessStartInfo(Launcher.BinaryPath) { UseShellExecute = false, RedirectStandardOutput = true };
-        foreach (string a in new[] { "--state_dir", _nss.StateDir, "--cgroup_pids_max", "20", "--", "/bin/sh", "-c", "echo started; sleep 60" })
-            psi.ArgumentList.Add(a);
         string[] leaves;
-        using (var launcher = Process.Start(psi)!)
+        using (var launcher = _nss.Start(["--state_dir", _nss.StateDir, "--cgroup_pids_max", "20", "--", "/bin/sh", "-c", "echo started; sleep 60"]))
         {
-            Assert.Equal("started", launcher.StandardOutput.ReadLine());
+            Assert.Equal("started", launcher.StandardOutput.ReadLineWithin(TimeSpan.FromSeconds(60)));
             string run = Directory.GetDirectories(Path.Combine(_nss.StateDir, "runs")).Single();
             leaves = File.ReadAllLines(Path.Combine(run, "cgroups"));
             Assert.NotEmpty(leaves);
             launcher.Kill(); // SIGKILL: the supervisor removes nothing
-            launcher.WaitForExit();
+            launcher.WaitForExitWithin(TimeSpan.FromSeconds(30));
         }
         Assert.All(leaves, l => Assert.True(Directory.Exists(l), $"{l} should outlive its killed supervisor"));
 

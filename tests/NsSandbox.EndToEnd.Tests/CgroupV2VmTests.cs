@@ -23,10 +23,13 @@ public sealed class CgroupV2Vm
             psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var stderr = p.StandardError.ReadToEndAsync();
-        string stdout = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        ExitCode = p.ExitCode;
-        Log = stdout + stderr.Result;
+        var output = p.StandardOutput.ReadToEndAsync();
+        // run.sh stops qemu after its --timeout; this bound covers its own setup too.
+        bool ended = p.WaitForExit(TimeSpan.FromMinutes(15));
+        if (!ended) p.Kill(entireProcessTree: true);
+        string stdout = output.Wait(TimeSpan.FromSeconds(30)) ? output.Result : "";
+        ExitCode = ended ? p.ExitCode : -1;
+        Log = stdout + (stderr.Wait(TimeSpan.FromSeconds(30)) ? stderr.Result : "") + (ended ? "" : "\nrun.sh did not end within 15 minutes");
         foreach (string line in stdout.Split('\n'))
         {
             string[] f = line.Split(' ', 4);
@@ -35,6 +38,7 @@ public sealed class CgroupV2Vm
     }
 }
 
+[Collection<LoadSensitive>]
 public sealed class CgroupV2VmTests(CgroupV2Vm vm) : IClassFixture<CgroupV2Vm>
 {
     public static TheoryData<string> Expected =>

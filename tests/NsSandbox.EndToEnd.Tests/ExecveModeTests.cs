@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace NsSandbox.EndToEnd.Tests;
 
 /// <summary>Mode execve (-Me): the launcher process itself becomes the sandbox; nothing supervises it.</summary>
@@ -34,14 +32,10 @@ public sealed class ExecveModeTests : IDisposable
     public void ItRunsAsNobodyOutsideWithoutPrivilegesAndALeftoverFree()
     {
         Require.Root();
-        var psi = new ProcessStartInfo(Launcher.BinaryPath) { UseShellExecute = false, RedirectStandardOutput = true };
-        foreach (string a in new[] { "-Me", "--disable_proc", "--", "/bin/sh", "-c", "echo ready; read never" })
-            psi.ArgumentList.Add(a);
-        psi.RedirectStandardInput = true;
-        using var p = Process.Start(psi)!;
+        using var p = _nss.Start(["-Me", "--disable_proc", "--", "/bin/sh", "-c", "echo ready; read never"], redirectInput: true);
         try
         {
-            Assert.Equal("ready", p.StandardOutput.ReadLine());
+            Assert.Equal("ready", p.StandardOutput.ReadLineWithin(TimeSpan.FromSeconds(60)));
             var status = File.ReadAllLines($"/proc/{p.Id}/status").Select(l => l.Split(':', 2)).ToDictionary(x => x[0], x => x[1].Trim());
             Assert.Equal("sh", status["Name"]);
             Assert.StartsWith("65534\t65534\t65534\t65534", status["Uid"]); // seen from the host: nobody
@@ -53,7 +47,7 @@ public sealed class ExecveModeTests : IDisposable
         finally
         {
             p.StandardInput.Close();
-            p.WaitForExit();
+            if (!p.WaitForExit(TimeSpan.FromSeconds(30))) p.Kill();
         }
         Assert.False(Directory.Exists(Path.Combine(_nss.StateDir, "runs")), "mode execve creates no per-run directory");
     }

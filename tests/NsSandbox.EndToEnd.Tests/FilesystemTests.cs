@@ -88,7 +88,7 @@ public sealed class FilesystemTests : IDisposable
     public void ReadOnlyHoldsForSubmountsOfTheChroot()
     {
         Require.Root();
-        string dir = Directory.CreateTempSubdirectory("nss-e2e-ro-").FullName;
+        string dir = SuiteDirectory.NewDirectory("ro-");
         try
         {
             Linux.FileOwnershipForTests.Chown(dir, 65534, 65534);
@@ -107,7 +107,7 @@ public sealed class FilesystemTests : IDisposable
     public void ReadWriteBindMountWritesThrough()
     {
         Require.Root();
-        string dir = Directory.CreateTempSubdirectory("nss-e2e-rw-").FullName;
+        string dir = SuiteDirectory.NewDirectory("rw-");
         try
         {
             Linux.FileOwnershipForTests.Chown(dir, 65534, 65534);
@@ -161,7 +161,7 @@ public sealed class FilesystemTests : IDisposable
     {
         Require.Root();
         // A chroot whose /bin and /lib64 are real directories (the Debian layout before merged /usr).
-        string root = Directory.CreateTempSubdirectory("nss-e2e-chroot-").FullName;
+        string root = SuiteDirectory.NewDirectory("chroot-");
         try
         {
             foreach (string d in new[] { "bin", "lib64", "lib/x86_64-linux-gnu", "usr/lib", "etc" })

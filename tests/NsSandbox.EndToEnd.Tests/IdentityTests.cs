@@ -32,7 +32,7 @@ public sealed class IdentityTests : IDisposable
     public void FilesTheTargetCreatesAreOwnedByNobodyOutside()
     {
         Require.Root();
-        string data = Directory.CreateTempSubdirectory("nss-e2e-data-").FullName;
+        string data = SuiteDirectory.NewDirectory("data-");
         try
         {
             Linux.FileOwnershipForTests.Chown(data, 65534, 65534);
@@ -88,9 +88,15 @@ public sealed class IdentityTests : IDisposable
     public void DisablingTheNetNamespaceSharesTheHostsInterfaces()
     {
         Require.Root();
-        var host = File.ReadAllLines("/proc/net/dev").Skip(2).Select(l => l.Split(':')[0].Trim()).Order().ToList();
-        var r = _nss.Sh("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | sort", "-N");
-        Assert.Equal(host, r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList());
+        // The same namespace as the launcher's; and so the same interfaces, unless something else on the machine
+        // added or removed one during the run (then the lists before and after differ and are not compared).
+        static List<string> Host() => File.ReadAllLines("/proc/net/dev").Skip(2).Select(l => l.Split(':')[0].Trim()).Order(StringComparer.Ordinal).ToList();
+        var before = Host();
+        var r = _nss.Sh("readlink /proc/self/ns/net; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | LC_ALL=C sort", "-N");
+        var after = Host();
+        var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+        Assert.Equal(new FileInfo("/proc/self/ns/net").LinkTarget, lines[0]);
+        if (before.SequenceEqual(after)) Assert.Equal(before, lines.Skip(1).ToList());
     }
 
     [Fact]

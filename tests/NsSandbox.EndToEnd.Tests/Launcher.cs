@@ -10,7 +10,8 @@ public sealed record LaunchResult(int ExitCode, string Stdout, string Stderr, Js
 }
 
 /// <summary>Runs the published nssandbox (artifacts/bin/nssandbox, or $NSSANDBOX_BIN) for real. Every run gets
-/// --state_dir in the test's own temp directory, so per-run directories never land in the host's /var/lib.</summary>
+/// --state_dir in the test's own directory under <see cref="SuiteDirectory"/>, so per-run directories never land
+/// in the host's /var/lib.</summary>
 public sealed class Launcher : IDisposable
 {
     /// <summary>The checkout the tests run from (the directory holding NsSandbox.sln). Declared before
@@ -19,8 +20,8 @@ public sealed class Launcher : IDisposable
 
     public static string BinaryPath { get; } = FindBinary();
 
-    public string StateDir { get; } = Directory.CreateTempSubdirectory("nss-e2e-state-").FullName;
-    public string TempDir { get; } = Directory.CreateTempSubdirectory("nss-e2e-tmp-").FullName;
+    public string StateDir { get; } = SuiteDirectory.NewDirectory("state-");
+    public string TempDir { get; } = SuiteDirectory.NewDirectory("tmp-");
     /// <summary>A command the launcher runs under, e.g. ["ip", "netns", "exec", NAME].</summary>
     public IReadOnlyList<string> Wrapper { get; init; } = [];
 
@@ -36,29 +37,21 @@ public sealed class Launcher : IDisposable
     {
         string reportPath = Path.Combine(TempDir, "report.json");
         File.Delete(reportPath);
-        var psi = new ProcessStartInfo
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        ProcessStartInfo psi;
         if (bashPrefix is null)
         {
-            // A Wrapper (such as "ip netns exec NAME") runs the launcher inside a test's own namespaces.
-            psi.FileName = Wrapper.Count > 0 ? Wrapper[0] : BinaryPath;
-            foreach (string a in Wrapper.Skip(1)) psi.ArgumentList.Add(a);
-            if (Wrapper.Count > 0) psi.ArgumentList.Add(BinaryPath);
-            foreach (string a in args) psi.ArgumentList.Add(a);
+            psi = StartInfo(args);
         }
         else
         {
             // For descriptors the launcher must not pass on: bash opens them, then execs the launcher.
-            psi.FileName = "/bin/bash";
+            psi = new ProcessStartInfo("/bin/bash") { UseShellExecute = false };
             psi.ArgumentList.Add("-c");
             psi.ArgumentList.Add(bashPrefix + " exec \"$0\" \"$@\"");
             psi.ArgumentList.Add(BinaryPath);
             foreach (string a in args) psi.ArgumentList.Add(a);
         }
+        psi.RedirectStandardOutput = psi.RedirectStandardError = true;
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
@@ -73,8 +66,33 @@ public sealed class Launcher : IDisposable
         return new LaunchResult(p.ExitCode, stdout.Result, stderr.Result, report);
     }
 
+    /// <summary>Starts nssandbox with exactly these arguments and returns at once, its output to read (and its
+    /// input to write, if asked): for tests that act on it while it runs. The caller must end it.</summary>
+    public Process Start(IEnumerable<string> args, bool redirectInput = false)
+    {
+        var psi = StartInfo(args);
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardInput = redirectInput;
+        return Process.Start(psi)!;
+    }
+
+    /// <summary>nssandbox with these arguments; under the Wrapper (such as "ip netns exec NAME"), if there is one,
+    /// which runs it inside a test's own namespaces.</summary>
+    private ProcessStartInfo StartInfo(IEnumerable<string> args)
+    {
+        var psi = new ProcessStartInfo(Wrapper.Count > 0 ? Wrapper[0] : BinaryPath) { UseShellExecute = false };
+        foreach (string a in Wrapper.Skip(1)) psi.ArgumentList.Add(a);
+        if (Wrapper.Count > 0) psi.ArgumentList.Add(BinaryPath);
+        foreach (string a in args) psi.ArgumentList.Add(a);
+        return psi;
+    }
+
     public void Dispose()
     {
+        // A mount left on the host is a leak, and deleting through it could reach the host files bound there:
+        // then nothing is deleted.
+        var mounts = SuiteDirectory.MountsUnder(StateDir).Concat(SuiteDirectory.MountsUnder(TempDir)).ToList();
+        if (mounts.Count > 0) throw new InvalidOperationException("mounts left on the host: " + string.Join("; ", mounts));
         // A leftover per-run directory is a leak the tests must see, so the state dir is checked before removal.
         string runs = Path.Combine(StateDir, "runs");
         var leftovers = Directory.Exists(runs) ? Directory.GetFileSystemEntries(runs) : [];
@@ -92,6 +110,24 @@ public sealed class Launcher : IDisposable
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "NsSandbox.sln"))) return dir.FullName;
         throw new FileNotFoundException("cannot find the repository root (NsSandbox.sln) above " + AppContext.BaseDirectory);
+    }
+}
+
+public static class ProcessWaits
+{
+    /// <summary>The next line from a process's output; a TimeoutException when none comes in time (the caller
+    /// kills the process, which ends the read).</summary>
+    public static string? ReadLineWithin(this StreamReader reader, TimeSpan timeout)
+    {
+        var line = reader.ReadLineAsync();
+        if (!line.Wait(timeout)) throw new TimeoutException($"no line within {timeout.TotalSeconds:0} s");
+        return line.Result;
+    }
+
+    /// <summary>Waits for a process that must end (killed, or its work done); a TimeoutException if it does not.</summary>
+    public static void WaitForExitWithin(this Process process, TimeSpan timeout)
+    {
+        if (!process.WaitForExit(timeout)) throw new TimeoutException($"{process.Id} did not end within {timeout.TotalSeconds:0} s");
     }
 }
 

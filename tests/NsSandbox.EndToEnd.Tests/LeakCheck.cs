@@ -4,17 +4,26 @@ using System.Diagnostics;
 
 namespace NsSandbox.EndToEnd.Tests;
 
-/// <summary>After the whole suite: no mounts on the host mention the launcher, and no launcher process this
-/// suite started still runs. The suite is the subreaper of its processes, so other suites running on the same
-/// machine do not count. (Each test's Launcher checks its own per-run directories.)</summary>
+/// <summary>After the whole suite: no mount on the host names the suite's own directory (every state directory,
+/// temp file and bind source of the suite is in it), and no launcher or sandboxed process this suite started
+/// still runs. The suite is the subreaper of its processes, so other suites and launchers running on the same
+/// machine do not count. (Each test's Launcher checks its own per-run directories and mounts.)</summary>
 public sealed class LeakCheck : IDisposable
 {
-    public LeakCheck() => Linux.Subreaper.Become();
+    public LeakCheck()
+    {
+        Linux.Subreaper.Become();
+        _ = SuiteDirectory.Root;
+    }
 
     public void Dispose()
     {
-        var mounts = File.ReadAllLines("/proc/self/mountinfo").Where(l => l.Contains("nssandbox") || l.Contains("nss-e2e")).ToList();
-        var processes = Linux.Subreaper.LiveChildren("nssandbox").ToList();
+        var mounts = SuiteDirectory.MountsOfTheSuite();
+        var processes = Linux.Subreaper.LiveDescendants()
+            .Where(p => Linux.Subreaper.CommandName(p) == "nssandbox" || Linux.Subreaper.InOtherPidNamespace(p))
+            .Select(p => $"{p} ({Linux.Subreaper.CommandName(p)})").ToList();
+        // Never delete through a leaked mount: it may reach host files bound there.
+        if (mounts.Count == 0) Directory.Delete(SuiteDirectory.Root, recursive: true);
         if (mounts.Count > 0 || processes.Count > 0)
             throw new InvalidOperationException($"leaks after the suite: mounts [{string.Join("; ", mounts)}], processes [{string.Join(", ", processes)}]");
     }
@@ -30,30 +39,30 @@ public sealed class NothingLeaksTests : IDisposable
     public void FailedAndTimedOutRunsLeaveNoDirectoryMountOrProcess()
     {
         Require.Root();
-        _nss.Run(["--bindmount", "/nonexistent:/x"], "/bin/true");
-        _nss.Sh("sleep 20 & sleep 20", "--time_limit", "0.5");
-        _nss.Run([], "/does/not/exist");
+        // Every process of these runs carries the marker in its environment: other tests' sandboxes, running
+        // meanwhile, do not.
+        string marker = "NSS_E2E_LEAK=" + Guid.NewGuid().ToString("N");
+        _nss.Run(["--env", marker, "--bindmount", "/nonexistent:/x"], "/bin/true");
+        _nss.Sh("sleep 20 & sleep 20", "--env", marker, "--time_limit", "0.5");
+        _nss.Run(["--env", marker], "/does/not/exist");
         Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_nss.StateDir, "runs")));
-        Assert.DoesNotContain(File.ReadAllLines("/proc/self/mountinfo"), l => l.Contains(_nss.StateDir));
-        Assert.DoesNotContain(Process.GetProcessesByName("sleep"), p => IsSandboxed(p.Id) && Linux.Subreaper.IsOurs(p.Id));
+        Assert.Empty(SuiteDirectory.MountsUnder(_nss.StateDir));
+        Assert.DoesNotContain(Linux.Subreaper.LiveDescendants(), p => Linux.Subreaper.HasEnvironmentEntry(p, marker));
     }
 
     [Fact]
     public void KilledSupervisorTakesTheSandboxAlongAndTheNextRunCleansUp()
     {
         Require.Root();
-        var psi = new ProcessStartInfo(Launcher.BinaryPath) { UseShellExecute = false, RedirectStandardOutput = true };
-        foreach (string a in new[] { "--state_dir", _nss.StateDir, "--", "/bin/sh", "-c", "sleep 60 & echo started; wait" })
-            psi.ArgumentList.Add(a);
-        using var launcher = Process.Start(psi)!;
+        using var launcher = _nss.Start(["--state_dir", _nss.StateDir, "--", "/bin/sh", "-c", "sleep 60 & echo started; wait"]);
         try
         {
-            Assert.Equal("started", launcher.StandardOutput.ReadLine());
+            Assert.Equal("started", launcher.StandardOutput.ReadLineWithin(TimeSpan.FromSeconds(60)));
             // The sandbox's pid 1 is the launcher's child, the sleeper its child.
             int init = Children(launcher.Id).Single();
             using var sleep = Process.GetProcessById(Children(init).Single());
             launcher.Kill(); // SIGKILL: no cleanup code runs in the launcher
-            launcher.WaitForExit();
+            launcher.WaitForExitWithin(TimeSpan.FromSeconds(30));
             Assert.True(sleep.WaitForExit(TimeSpan.FromSeconds(10)), "the sandbox outlived its supervisor");
         }
         finally
@@ -67,17 +76,4 @@ public sealed class NothingLeaksTests : IDisposable
 
     private static int[] Children(int pid) =>
         File.ReadAllText($"/proc/{pid}/task/{pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
-
-    /// <summary>A process in another pid namespace than ours: one of a sandbox's.</summary>
-    private static bool IsSandboxed(int pid)
-    {
-        try
-        {
-            return new FileInfo($"/proc/{pid}/ns/pid").LinkTarget != new FileInfo("/proc/self/ns/pid").LinkTarget;
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
 }

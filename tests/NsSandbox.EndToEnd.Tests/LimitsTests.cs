@@ -1,6 +1,7 @@
 namespace NsSandbox.EndToEnd.Tests;
 
 /// <summary>rlimits as the kernel reports them, and the wall-clock limit.</summary>
+[Collection<LoadSensitive>]
 public sealed class LimitsTests : IDisposable
 {
     private readonly Launcher _nss = new();

@@ -2,12 +2,13 @@ using System.Diagnostics;
 
 namespace NsSandbox.EndToEnd.Tests;
 
-/// <summary>The C probe (probes/syscall_probe.c) compiled with gcc into a temp directory that the sandbox's
-/// nobody can read; tests bind it at <see cref="MountPoint"/>. Compiled once per test class.</summary>
+/// <summary>The C probe (probes/syscall_probe.c) compiled with gcc into a directory of the suite's own
+/// (<see cref="SuiteDirectory"/>) that the sandbox's nobody can read; tests bind it at <see cref="MountPoint"/>.
+/// Compiled once per test class.</summary>
 public sealed class SyscallProbe : IDisposable
 {
     public const string MountPoint = "/probe";
-    private readonly string _dir = Directory.CreateTempSubdirectory("nss-e2e-probe-").FullName;
+    private readonly string _dir = SuiteDirectory.NewDirectory("probe-");
 
     /// <summary>Why the probe could not be built (no gcc), or null.</summary>
     public string? Unavailable { get; }
@@ -43,9 +44,13 @@ public sealed class SyscallProbe : IDisposable
         {
             RedirectStandardError = true,
         })!;
-        string errors = gcc.StandardError.ReadToEnd();
-        gcc.WaitForExit();
-        return (gcc.ExitCode, errors);
+        var errors = gcc.StandardError.ReadToEndAsync();
+        if (!gcc.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            gcc.Kill(entireProcessTree: true);
+            throw new TimeoutException("gcc did not finish within 2 minutes");
+        }
+        return (gcc.ExitCode, errors.Result);
     }
 
     /// <summary>Skips unless the static probe could be built.</summary>

@@ -4,7 +4,8 @@ using System.Text.Json;
 namespace NsSandbox.EndToEnd.Tests;
 
 /// <summary>SIGTERM, SIGINT, SIGHUP and SIGQUIT to the launcher reach the sandbox, and the report says so. The
-/// launcher registers its handlers while stage 2 starts, so they must be in place once the target runs.</summary>
+/// launcher registers its handlers before the clone, so they are in place once the target runs; and it takes
+/// SIGINT and SIGQUIT also when its caller started it with them ignored (a background job of a shell script).</summary>
 public sealed class SignalForwardingTests : IDisposable
 {
     private readonly Launcher _nss = new();
@@ -15,22 +16,33 @@ public sealed class SignalForwardingTests : IDisposable
     [InlineData("TERM", "SIGTERM")]
     [InlineData("INT", "SIGINT")]
     [InlineData("HUP", "SIGHUP")]
-    public void ASignalToTheLauncherReachesTheTargetAndIsReported(string signal, string name)
+    [InlineData("QUIT", "SIGQUIT")]
+    public void ASignalToTheLauncherReachesTheTargetAndIsReported(string signal, string name) => AssertForwarded(_nss, signal, name);
+
+    [Theory]
+    [InlineData("INT", "SIGINT")]
+    [InlineData("QUIT", "SIGQUIT")]
+    public void ASignalTheCallerIgnoredIsForwardedToo(string signal, string name)
     {
         Require.Root();
-        string report = Path.Combine(_nss.TempDir, "forward.json");
-        var psi = new ProcessStartInfo(Launcher.BinaryPath) { UseShellExecute = false, RedirectStandardOutput = true };
+        // POSIX sh cannot undo an ignore it inherited, and exec keeps it: the launcher starts with the signal ignored.
+        using var ignoring = new Launcher { Wrapper = ["/bin/sh", "-c", $"trap '' {signal}; exec \"$0\" \"$@\""] };
+        AssertForwarded(ignoring, signal, name);
+    }
+
+    private static void AssertForwarded(Launcher nss, string signal, string name)
+    {
+        Require.Root();
+        string report = Path.Combine(nss.TempDir, "forward.json");
         // pid 1 of the sandbox gets only signals it has a handler for: the trap is the proof of delivery.
-        foreach (string a in new[] { "--state_dir", _nss.StateDir, "--report", report, "--", "/bin/sh", "-c",
-                     $"trap 'echo got {signal}; exit 7' {signal}; echo started; while :; do sleep 0.05; done" })
-            psi.ArgumentList.Add(a);
-        using var launcher = Process.Start(psi)!;
+        using var launcher = nss.Start(["--state_dir", nss.StateDir, "--report", report, "--", "/bin/sh", "-c",
+            $"trap 'echo got {signal}; exit 7' {signal}; echo started; while :; do sleep 0.05; done"]);
         try
         {
-            Assert.Equal("started", launcher.StandardOutput.ReadLine());
+            Assert.Equal("started", launcher.StandardOutput.ReadLineWithin(TimeSpan.FromSeconds(60)));
             using (var kill = Process.Start("kill", ["-" + signal, launcher.Id.ToString()]))
-                kill.WaitForExit();
-            Assert.Equal($"got {signal}", launcher.StandardOutput.ReadLine());
+                kill.WaitForExitWithin(TimeSpan.FromSeconds(30));
+            Assert.Equal($"got {signal}", launcher.StandardOutput.ReadLineWithin(TimeSpan.FromSeconds(30)));
             Assert.True(launcher.WaitForExit(TimeSpan.FromSeconds(30)), "the launcher did not end after the target did");
         }
         finally

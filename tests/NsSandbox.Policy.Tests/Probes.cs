@@ -1,4 +1,3 @@
-using NsSandbox.Policy.Codegen;
 using NsSandbox.Policy.Bpf;
 using NsSandbox.Policy.Semantics;
 using NsSandbox.Policy.Syscalls;
@@ -31,7 +30,7 @@ public static class Probes
             {
                 < 6 when numbers.Length > 0 => numbers[random.Next(numbers.Length)] + (uint)random.Next(-1, 2),
                 6 => (uint)random.Next(0, 600),
-                7 => (uint)random.Next() | CodeGenerator.X32SyscallBit,
+                7 => (uint)random.Next() | Arches.X32SyscallBit,
                 8 => (uint)(long)Edges[random.Next(Edges.Length)],
                 _ => (uint)random.NextInt64(0, 1L << 32),
             };

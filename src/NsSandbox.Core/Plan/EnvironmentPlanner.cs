@@ -1,4 +1,3 @@
-using NsSandbox.Core.Spec;
 
 namespace NsSandbox.Core.Plan;
 

@@ -1,4 +1,3 @@
-using NsSandbox.Core.Spec;
 using NsSandbox.Linux;
 
 namespace NsSandbox.Core.Plan;
@@ -20,7 +19,7 @@ public static class FilesystemPlanner
 
     private const MountFlags Hardened = MountFlags.NoSuid | MountFlags.NoDev;
 
-    public static IReadOnlyList<MountOp> Build(SandboxSpec spec, RunPaths paths, IHostView host)
+    public static IReadOnlyList<MountOp> Build(SandboxSpec spec, uint uid, uint gid, RunPaths paths, IHostView host)
     {
         var b = new Builder();
         var topLevel = host.ListDirectory(spec.Chroot).Where(e => !Reserved.Contains(e.Name)).ToList();
@@ -41,7 +40,7 @@ public static class FilesystemPlanner
         // Phase 2: the skeleton, which becomes the working directory; from here on paths are relative to it,
         // so nothing after this looks up a path through the host's tree (stage 2 is the sandbox's user now).
         // It is mounted before stage 2 switches ids, so it is given to the sandbox's user explicitly.
-        string owner = spec.Namespaces.HasFlag(Namespaces.User) ? $",uid={spec.Uid},gid={spec.Gid}" : "";
+        string owner = spec.Namespaces.HasFlag(Namespaces.User) ? $",uid={uid},gid={gid}" : "";
         b.Add(new MountOp(MountOpKind.Skeleton, paths.RootMountPoint) { Data = "mode=0755,size=1m" + owner, Flags = Hardened });
         b.Track("/", creatable: true);
         foreach (var e in topLevel)

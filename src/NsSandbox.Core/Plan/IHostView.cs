@@ -1,5 +1,3 @@
-using NsSandbox.Linux;
-
 namespace NsSandbox.Core.Plan;
 
 public enum EntryKind { Directory, File, Symlink, Other }
@@ -17,6 +15,8 @@ public interface IHostView
     (ulong Soft, ulong Hard) GetRlimit(RlimitResource resource);
     string? GetEnvironmentVariable(string name);
     IReadOnlyList<KeyValuePair<string, string>> Environment { get; }
+    /// <summary>The lines of a text file (a chroot's /etc/passwd), or null when it does not exist.</summary>
+    IEnumerable<string>? ReadLines(string path);
     uint EffectiveUid { get; }
     uint EffectiveGid { get; }
 }

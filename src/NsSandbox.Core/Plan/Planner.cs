@@ -1,40 +1,96 @@
-using NsSandbox.Core.Spec;
 using NsSandbox.Linux;
 
 namespace NsSandbox.Core.Plan;
 
-/// <summary>A plan for stage 2 and what the parent itself must do (the user mapping).</summary>
-public sealed record PlannedRun(Plan Plan, UserMapping? Users, RunPaths Paths);
-
-/// <summary>Resolves a validated spec into a plan. Reads the host (through <see cref="IHostView"/>) but changes nothing.</summary>
+/// <summary>The single place a spec becomes everything a run needs (<see cref="RunPlan"/>): it checks the spec
+/// against the host (paths, names, privileges), compiles the seccomp policy, and resolves run paths, id maps,
+/// the environment, mounts, rlimits, cgroup and network. Reads the host through <see cref="IHostView"/> but
+/// changes nothing, so a bad spec is refused before anything exists.</summary>
 public static class Planner
 {
-    public static PlannedRun Create(SandboxSpec spec, RunPaths paths, IHostView host, byte[]? seccompFilter = null)
+    public static RunPlan Create(SandboxSpec spec, IHostView host, PlanOptions options)
     {
+        var (uid, gid, seccomp) = Check(spec, host);
+
+        string runId = options.RunId ?? RunIds.New();
+        string stateDir = spec.StateDir ?? StateDirectory.Default(host);
+        var paths = options.RunDirectory ? RunPaths.For(stateDir, runId, spec.DataDir) : RunPaths.ForExecve(runId, spec.DataDir);
         bool newUser = spec.Namespaces.HasFlag(Namespaces.User);
-        var users = newUser ? UserMapping.For(spec.Uid, spec.Gid, host.EffectiveUid, host.EffectiveGid) : null;
+        var users = newUser ? UserMapping.For(uid, gid, host.EffectiveUid, host.EffectiveGid) : null;
         var env = EnvironmentPlanner.Build(spec.Env, host);
-        var plan = new Plan
+        var rlimits = spec.Rlimits.Select(r => Resolve(r, host)).ToList();
+        var stage2 = new Stage2Plan
         {
-            RunId = paths.RunId,
+            RunId = runId,
             Namespaces = spec.Namespaces,
             RootMountPoint = paths.RootMountPoint,
-            MountOps = FilesystemPlanner.Build(spec, paths, host),
+            MountOps = FilesystemPlanner.Build(spec, uid, gid, paths, host),
             Hostname = spec.Namespaces.HasFlag(Namespaces.Uts) ? spec.Hostname : null,
-            Rlimits = spec.Rlimits.Select(r => Resolve(r, host)).ToList(),
-            Uid = spec.Uid,
-            Gid = spec.Gid,
+            Rlimits = rlimits,
+            Uid = uid,
+            Gid = gid,
             ClearGroups = users?.AllowSetgroups ?? host.EffectiveUid == 0,
             Cwd = spec.Cwd,
             Argv = spec.Command,
             ExecCandidates = EnvironmentPlanner.ExecCandidates(spec.Command[0], env),
             Env = env,
-            DieWithParent = spec.Mode == RunMode.Once,
-            SeccompFilter = seccompFilter,
+            DieWithParent = options.DieWithParent,
+            AwaitStart = options.AwaitStart,
+            Seccomp = seccomp,
             LoopbackUp = spec.Net.LoopbackUp,
             TraceTiming = spec.TraceTiming,
         };
-        return new PlannedRun(plan, users, paths);
+        return new RunPlan
+        {
+            RunId = runId,
+            Command = spec.Command,
+            Paths = paths,
+            Users = users,
+            Stage2 = stage2,
+            Cgroup = spec.Cgroup,
+            Net = spec.Net,
+            TimeLimit = spec.TimeLimit,
+            KeepData = spec.KeepData,
+            DataUid = users?.Uid.Outside ?? uid,
+            DataGid = users?.Gid.Outside ?? gid,
+            Verbosity = spec.Verbosity,
+            TraceTiming = spec.TraceTiming,
+            ReportSandbox = new ReportSandbox
+            {
+                Uid = uid,
+                Gid = gid,
+                Hostname = stage2.Hostname,
+                Namespaces = FlagNames.Of(spec.Namespaces).Split(','),
+                Chroot = spec.Chroot,
+                ReadOnlyRoot = !spec.ReadWrite,
+                DataDir = spec.DataDir,
+                Network = spec.Net.ModeName,
+                SeccompPolicy = seccomp.Label,
+                SeccompLog = seccomp.Log ? true : null,
+            },
+            ReportLimits = LimitsOf(spec, rlimits),
+        };
+    }
+
+    /// <summary>Everything that can refuse a spec before a run (a usage error, exit 125): what it names on the
+    /// host must be there, what it asks must be allowed to this user, its user and group must resolve and its
+    /// seccomp policy compile. <c>config check</c> runs this alone.</summary>
+    public static (uint Uid, uint Gid, SeccompProgram Seccomp) Check(SandboxSpec spec, IHostView host)
+    {
+        CheckAgainstHost(spec, host);
+        uint uid = IdResolver.Resolve(spec.User, spec.Chroot, "passwd", spec.OriginOf("user", "--user"), host);
+        uint gid = IdResolver.Resolve(spec.Group, spec.Chroot, "group", spec.OriginOf("group", "--group"), host);
+        return (uid, gid, SeccompPlanner.Compile(spec.Seccomp));
+    }
+
+    private static void CheckAgainstHost(SandboxSpec spec, IHostView host)
+    {
+        if (host.KindOf(spec.Chroot) != EntryKind.Directory)
+            throw new SpecException(spec.OriginOf("chroot", "--chroot"), $"{spec.Chroot} is not a directory");
+        if (!spec.Namespaces.HasFlag(Namespaces.User) && host.EffectiveUid != 0)
+            throw new SpecException(spec.OriginOf("namespaces", "--disable_clone_newuser"), "only root can run without a user namespace");
+        if (spec.DataDir is { } data && host.KindOf(data) != EntryKind.Directory)
+            throw new SpecException(spec.OriginOf("data", "--data"), $"{data} is not a directory");
     }
 
     /// <summary>nsjail's semantics: soft and hard are both set; soft/hard take the launcher's current value.</summary>
@@ -50,4 +106,15 @@ public static class Planner
         };
         return new RlimitOp(r.Resource, value, value);
     }
+
+    private static ReportLimits LimitsOf(SandboxSpec spec, IReadOnlyList<RlimitOp> rlimits) => new()
+    {
+        TimeLimitSeconds = spec.TimeLimit?.TotalSeconds,
+        TmpSizeBytes = spec.TmpSizeBytes,
+        Rlimits = rlimits.ToDictionary(r => FlagNames.Of(r.Resource), r => r.Hard == ulong.MaxValue ? null : (ulong?)r.Hard),
+        CgroupMemMaxBytes = spec.Cgroup.Limits.MemoryMax,
+        CgroupMemSwapMaxBytes = spec.Cgroup.Limits.MemoryMax is null ? null : spec.Cgroup.Limits.MemorySwapMax ?? 0,
+        CgroupPidsMax = spec.Cgroup.Limits.PidsMax,
+        CgroupCpuMsPerSec = spec.Cgroup.Limits.CpuMsPerSec,
+    };
 }

@@ -47,6 +47,8 @@ public sealed class RealHostView : IHostView
         }
     }
 
+    public IEnumerable<string>? ReadLines(string path) => File.Exists(path) ? File.ReadLines(path) : null;
+
     public uint EffectiveUid => Identity.EffectiveUid;
     public uint EffectiveGid => Identity.EffectiveGid;
 }

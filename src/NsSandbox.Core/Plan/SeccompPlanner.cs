@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using NsSandbox.Core.Spec;
+using NsSandbox.Policy.Bpf;
 using NsSandbox.Policy;
 using NsSandbox.Policy.Syscalls;
 
@@ -20,10 +20,11 @@ public static class SeccompPlanner
         var other => throw new SpecException("seccomp", $"no syscall table for {other}; use --disable_seccomp"),
     };
 
-    /// <summary>The filter as sock_filter bytes, or null with --disable_seccomp.</summary>
-    public static byte[]? Compile(SeccompSpec spec)
+    /// <summary>The filter, or <see cref="SeccompProgram.None"/> with --disable_seccomp.</summary>
+    public static SeccompProgram Compile(SeccompSpec spec)
     {
-        if (spec.Disabled) return null;
+        if (spec.Disabled) return SeccompProgram.None;
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         var arch = HostArch;
         byte[] program;
         try
@@ -49,7 +50,21 @@ public static class SeccompPlanner
         {
             throw new SpecException("--seccomp_policy", e.Message);
         }
-        return spec.Log ? SeccompLogMode.Apply(program, arch) : program;
+        if (spec.Log)
+        {
+            try
+            {
+                program = SeccompLogMode.Apply(program, arch);
+            }
+            catch (PolicyException e)
+            {
+                throw new SpecException("--seccomp_log", e.Message);
+            }
+        }
+        return new SeccompProgram(program, spec.Label, spec.Log)
+        {
+            CompileTime = spec.UsesDefault ? TimeSpan.Zero : System.Diagnostics.Stopwatch.GetElapsedTime(start),
+        };
     }
 
     /// <summary>The strings are one source, joined by newlines, after an #include of the file (if any) on a

@@ -8,8 +8,8 @@ public sealed record UserMapping(IdMap Uid, IdMap Gid, bool AllowSetgroups)
     public static UserMapping For(uint insideUid, uint insideGid, uint launcherUid, uint launcherGid)
     {
         bool privileged = launcherUid == 0;
-        uint outsideUid = privileged ? Spec.Defaults.NobodyId : launcherUid;
-        uint outsideGid = privileged ? Spec.Defaults.NobodyId : launcherGid;
+        uint outsideUid = privileged ? Defaults.NobodyId : launcherUid;
+        uint outsideGid = privileged ? Defaults.NobodyId : launcherGid;
         // A privileged parent may allow setgroups, so stage 2 can drop the supplementary groups it inherited
         // (root's); an unprivileged one must deny it before it may write gid_map.
         return new UserMapping(new IdMap(insideUid, outsideUid, 1), new IdMap(insideGid, outsideGid, 1), privileged);

@@ -1,11 +1,9 @@
-using System.Text.Json;
-
 namespace NsSandbox.Core.Report;
 
 /// <summary>Writes the report as one JSON object: to stderr for "-", else atomically to a file.</summary>
 public static class ReportWriter
 {
-    public static string ToJson(RunReport report) => JsonSerializer.Serialize(report, CoreJsonContext.Default.RunReport);
+    public static string ToJson(RunReport report) => ReportJson.Serialize(report);
 
     public static void Write(RunReport report, string destination)
     {

@@ -9,13 +9,13 @@ public static class ProcessSetup
 
     /// <summary>Becomes the sandbox's user while keeping the capabilities held in the new user namespace
     /// (the ids it switches from are unmapped there, so the kernel's setuid fixups do not apply).</summary>
-    public static void BecomeSandboxUser(Plan.Plan plan, IKernel kernel)
+    public static void BecomeSandboxUser(Plan.Stage2Plan plan, IKernel kernel)
     {
         if (plan.ClearGroups) kernel.ClearSupplementaryGroups();
         kernel.SetIds(plan.Uid, plan.Gid);
     }
 
-    public static void Apply(Plan.Plan plan, IKernel kernel)
+    public static void Apply(Plan.Stage2Plan plan, IKernel kernel)
     {
         if (plan.Hostname is not null) kernel.SetHostname(plan.Hostname);
         if (plan.Namespaces.HasFlag(Namespaces.Net) && plan.LoopbackUp) kernel.BringUpLoopback();

@@ -8,7 +8,7 @@ namespace NsSandbox.Core.Stage2;
 public static class SandboxBuilder
 {
     /// <summary>With <paramref name="describe"/> (mode execve) the program can phrase its own errors.</summary>
-    public static Stage2Program Compile(Plan.Plan plan, bool describe = false)
+    public static Stage2Program Compile(Plan.Stage2Plan plan, bool describe = false)
     {
         // About one operation per mount step, and a dozen for the process and the exec.
         var writer = new ProgramWriter(plan.TraceTiming, describe, plan.MountOps.Count + 24);
@@ -16,7 +16,7 @@ public static class SandboxBuilder
         return writer.Finish();
     }
 
-    public static void Build(Plan.Plan plan, IKernel kernel)
+    public static void Build(Plan.Stage2Plan plan, IKernel kernel)
     {
         // Without a user namespace this process is real root and switching early would cost its
         // capabilities; its files are owned by a mapped id anyway, so it switches at the end only.
@@ -24,6 +24,6 @@ public static class SandboxBuilder
         new MountExecutor(kernel, () => { if (userNs) ProcessSetup.BecomeSandboxUser(plan, kernel); }).Execute(plan.MountOps);
         ProcessSetup.Apply(plan, kernel);
         kernel.Mark("privileges");
-        kernel.Exec(plan.ExecCandidates, plan.Argv, plan.Env, plan.SeccompFilter, plan.SeccompFlags);
+        kernel.Exec(plan.ExecCandidates, plan.Argv, plan.Env, plan.Seccomp.Filter, plan.Seccomp.Flags);
     }
 }

@@ -1,4 +1,3 @@
-using NsSandbox.Core.Spec;
 using NsSandbox.Linux.Cgroups;
 
 namespace NsSandbox.Core.Supervision;

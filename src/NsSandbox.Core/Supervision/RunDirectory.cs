@@ -6,12 +6,15 @@ namespace NsSandbox.Core.Supervision;
 
 /// <summary>The host directory of one run (state/runs/ID), also the skeleton's mount point: the fresh /data and
 /// a lock held while the run lives. Removed on dispose (all but /data when it is to be kept). A run whose
-/// supervisor died leaves an unlocked directory that the next run removes.</summary>
+/// supervisor died leaves an unlocked directory that the next run removes, unless the run was handed over to a
+/// process that outlives its supervisor (a created container) and that process still runs.</summary>
 public sealed class RunDirectory : IDisposable
 {
     private const string LockName = ".lock";
     /// <summary>The run's cgroup leaves, one path a line, written before each is created.</summary>
     private const string CgroupsName = "cgroups";
+    /// <summary>"PID STARTTIME" of the process the run was handed over to (<see cref="HandOver"/>).</summary>
+    private const string OwnerName = "owner";
     private readonly RunPaths _paths;
     private readonly bool _keepData;
     private LockFile? _lock;
@@ -62,6 +65,14 @@ public sealed class RunDirectory : IDisposable
         _cgroupsRecorded = true;
     }
 
+    /// <summary>The run lives on after its supervisor, as long as process <paramref name="pid"/> does: the
+    /// stale scan leaves it alone until then. Whoever ends the run later removes the directory.</summary>
+    public void HandOver(int pid)
+    {
+        string owner = ProcessStartTime.Describe(pid) ?? throw new IOException($"process {pid} is gone");
+        File.WriteAllText(Path.Combine(_paths.RunDir!, OwnerName), owner + "\n");
+    }
+
     public void Dispose()
     {
         if (_lock is null) return;
@@ -100,6 +111,9 @@ public sealed class RunDirectory : IDisposable
             // No lock file (a kept /data) or a lock a live run holds: not stale.
             using var stale = LockFile.TryAcquire(Path.Combine(dir, LockName), create: false);
             if (stale is null) continue;
+            // Handed over to a process that still runs (a created container): not stale either.
+            string owner = Path.Combine(dir, OwnerName);
+            if (File.Exists(owner) && ProcessStartTime.IsAlive(File.ReadAllText(owner))) continue;
             string cgroups = Path.Combine(dir, CgroupsName);
             if (File.Exists(cgroups))
                 foreach (string leaf in File.ReadAllLines(cgroups).Where(l => l.Length > 0))

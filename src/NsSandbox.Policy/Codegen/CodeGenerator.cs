@@ -9,9 +9,6 @@ namespace NsSandbox.Policy.Codegen;
 /// tests of one syscall.</summary>
 public static class CodeGenerator
 {
-    /// <summary>x86_64's __X32_SYSCALL_BIT: x32 ABI calls, which a filter for x86_64 must not let through.</summary>
-    public const uint X32SyscallBit = 0x40000000;
-
     private sealed record Range(ulong Start, SyscallDecision Decision);
 
     public static IReadOnlyList<BpfInstruction> Generate(ResolvedPolicy policy, SourceLocation start)
@@ -27,7 +24,7 @@ public static class CodeGenerator
         if (policy.Arch == Arch.X86_64)
         {
             int x32 = asm.NewLabel(), native = asm.NewLabel();
-            asm.Jump(BpfOp.JsetK, X32SyscallBit, x32, native);
+            asm.Jump(BpfOp.JsetK, Arches.X32SyscallBit, x32, native);
             asm.Place(x32);
             asm.Return(SeccompRet.KillProcess);
             asm.Place(native);

@@ -1,5 +1,4 @@
 using NsSandbox.Policy.Bpf;
-using NsSandbox.Policy.Codegen;
 using NsSandbox.Policy.Syscalls;
 
 namespace NsSandbox.Policy.Semantics;
@@ -29,7 +28,7 @@ public static class ReferenceEvaluator
     {
         if (call.Arch != Arches.AuditArch(policy.Arch))
             return new Decision(PolicyAction.KillProcess, DecisionSource.ArchitectureMismatch, null, null);
-        if (policy.Arch == Arch.X86_64 && ((uint)call.Nr & CodeGenerator.X32SyscallBit) != 0)
+        if (policy.Arch == Arch.X86_64 && ((uint)call.Nr & Arches.X32SyscallBit) != 0)
             return new Decision(PolicyAction.KillProcess, DecisionSource.X32Syscall, null, null);
         Span<ulong> args = [call.Arg0, call.Arg1, call.Arg2, call.Arg3, call.Arg4, call.Arg5];
         foreach (var rule in policy.Rules)

@@ -12,6 +12,10 @@ public static class Arches
     public const uint AuditArchX86_64 = 0xC000003E;
     public const uint AuditArchAarch64 = 0xC00000B7;
 
+    /// <summary>x86_64's __X32_SYSCALL_BIT: set in the number of an x32 ABI call, which the kernel reports with
+    /// AUDIT_ARCH_X86_64 too; a filter for x86_64 must not let such calls through.</summary>
+    public const uint X32SyscallBit = 0x40000000;
+
     /// <summary>The value the kernel puts in seccomp_data.arch for this architecture.</summary>
     public static uint AuditArch(Arch a) => a switch
     {

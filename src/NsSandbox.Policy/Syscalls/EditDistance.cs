@@ -1,8 +1,11 @@
 namespace NsSandbox.Policy.Syscalls;
 
-/// <summary>Levenshtein distance, for "did you mean" suggestions.</summary>
-internal static class EditDistance
+/// <summary>Levenshtein distance, for "did you mean" suggestions: of syscall names here, and of the launcher's
+/// flags and configuration keys.</summary>
+public static class EditDistance
 {
+    /// <summary>The fewest single-character insertions, deletions and substitutions that turn
+    /// <paramref name="a"/> into <paramref name="b"/>.</summary>
     public static int Between(string a, string b)
     {
         var previous = new int[b.Length + 1];

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using NsSandbox.Core.Config;
+using NsSandbox.Frontends.Toml;
 using static NsSandbox.Core.Tests.Config.ConfigFixture;
 
 namespace NsSandbox.Core.Tests.Config;

@@ -1,4 +1,3 @@
-using NsSandbox.Core.Spec;
 using static NsSandbox.Core.Tests.Config.ConfigFixture;
 
 namespace NsSandbox.Core.Tests.Config;

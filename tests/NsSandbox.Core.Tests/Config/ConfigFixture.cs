@@ -1,8 +1,8 @@
+using NsSandbox.Core.Plan;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using NsSandbox.Core.Cli;
-using NsSandbox.Core.Config;
-using NsSandbox.Core.Spec;
+using NsSandbox.Frontends.Cli;
+using NsSandbox.Frontends.Toml;
 
 namespace NsSandbox.Core.Tests.Config;
 
@@ -23,7 +23,7 @@ internal static class ConfigFixture
         File.WriteAllText(file, toml);
         try
         {
-            return ConfigCommand.Effective(file, flags);
+            return EffectiveConfig.Of(file, flags, "usage").Spec;
         }
         finally
         {
@@ -33,7 +33,30 @@ internal static class ConfigFixture
 
     public static SandboxSpec FromFlags(params string[] flags) => ArgParser.Parse(flags).Builder.Build(commandOptional: true);
 
+    /// <summary>The spec and the mode, as <c>config show</c> gets them.</summary>
+    public static EffectiveConfig EffectiveFromFlags(params string[] flags)
+    {
+        var b = ArgParser.Parse(flags).Builder;
+        return new EffectiveConfig(b.Build(commandOptional: true), b.Mode);
+    }
+
+    public static EffectiveConfig EffectiveFromToml(string toml)
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"nss-config-test-{Guid.NewGuid():N}.toml");
+        File.WriteAllText(file, toml);
+        try
+        {
+            return EffectiveConfig.Of(file, [], "usage");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     public static string Dump(SandboxSpec spec) => JsonSerializer.Serialize(spec, SpecJson.Default.SandboxSpec);
+
+    public static string Dump(EffectiveConfig c) => c.Mode + "\n" + Dump(c.Spec);
 
     /// <summary>The error a configuration text gives, as the launcher prints it after "nssandbox: ".</summary>
     public static string Error(string toml, string file = "t.toml")
@@ -42,7 +65,8 @@ internal static class ConfigFixture
         var e = Assert.Throws<SpecException>(() =>
         {
             ConfigLoader.ApplyText(b, toml, file);
-            b.Build(commandOptional: true);
+            // What config check does: the spec, then the planner's checks against the host.
+            Planner.Check(b.Build(commandOptional: true), new RealHostView());
         });
         return $"{e.Origin}: {e.Message}";
     }

@@ -1,6 +1,5 @@
-using NsSandbox.Core.Cli;
-using NsSandbox.Core.Config;
-using NsSandbox.Core.Spec;
+using NsSandbox.Frontends.Cli;
+using NsSandbox.Frontends.Toml;
 using static NsSandbox.Core.Tests.Config.ConfigFixture;
 
 namespace NsSandbox.Core.Tests.Config;

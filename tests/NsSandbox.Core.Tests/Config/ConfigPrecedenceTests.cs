@@ -27,7 +27,7 @@ public sealed class ConfigPrecedenceTests
         Assert.Equal(["/bin/echo", "from", "file"], s.Command);
         Assert.Equal("filehost", s.Hostname);
         Assert.Equal(TimeSpan.FromSeconds(10), s.TimeLimit);
-        Assert.Equal(64UL, s.Rlimits.Single(r => r.Resource == Linux.RlimitResource.Nofile).Value);
+        Assert.Equal(64UL, s.Rlimits.Single(r => r.Resource == RlimitResource.Nofile).Value);
     }
 
     [Fact]
@@ -36,7 +36,7 @@ public sealed class ConfigPrecedenceTests
         var s = FromToml(File, "-H", "flaghost", "--time_limit=3", "--rlimit_nofile", "32", "-E", "A=flag", "-R", "/usr:/y");
         Assert.Equal("flaghost", s.Hostname);
         Assert.Equal(TimeSpan.FromSeconds(3), s.TimeLimit);
-        Assert.Equal(32UL, s.Rlimits.Single(r => r.Resource == Linux.RlimitResource.Nofile).Value);
+        Assert.Equal(32UL, s.Rlimits.Single(r => r.Resource == RlimitResource.Nofile).Value);
         Assert.Equal(["A=file", "A=flag"], s.Env.Entries.Select(e => $"{e.Name}={e.Value}"));
         Assert.Equal(["/x", "/y"], s.Mounts.Select(m => m.Target));
     }
@@ -44,7 +44,7 @@ public sealed class ConfigPrecedenceTests
     [Fact]
     public void FlagsBeforeConfigStillWin()
     {
-        var spec = Core.Cli.ArgParser.Parse(["-H", "early", "--config", RepoFile("configs/default.toml"), "--", "/bin/true"]).Builder.Build();
+        var spec = Frontends.Cli.ArgParser.Parse(["-H", "early", "--config", RepoFile("configs/default.toml"), "--", "/bin/true"]).Builder.Build();
         Assert.Equal("early", spec.Hostname);
         Assert.Equal(["/bin/true"], spec.Command);
     }

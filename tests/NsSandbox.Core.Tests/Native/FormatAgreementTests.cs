@@ -98,8 +98,8 @@ public sealed class FormatAgreementTests
     public void ExitStatusesAndTheSelfExecArgumentAgree()
     {
         var c = C();
-        Assert.Equal(NsSandbox.Core.Report.ExitCodes.Setup, Value(c, "NSS_SETUP_EXIT"));
-        Assert.Equal(NsSandbox.Core.Report.ExitCodes.NotFound, Value(c, "NSS_NOT_FOUND_EXIT"));
+        Assert.Equal(NsSandbox.Contract.ExitCodes.Setup, Value(c, "NSS_SETUP_EXIT"));
+        Assert.Equal(NsSandbox.Contract.ExitCodes.NotFound, Value(c, "NSS_NOT_FOUND_EXIT"));
         Assert.Equal(SelfExec.StageArgument, c["NSS_EXECVE_STAGE"]);
     }
 

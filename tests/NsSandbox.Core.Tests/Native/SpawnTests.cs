@@ -65,7 +65,7 @@ public sealed class SpawnTests(SpawnTests.Harness harness) : IClassFixture<Spawn
         var (code, output) = NativeTools.Run(harness.Exe, ["__execve_stage", "0", CloneNewUser, "not a map", "0 0 1", "deny"],
             TimeSpan.FromSeconds(30));
         if (output.Contains("nssandbox: unshare:")) Assert.Skip($"no new user namespace here: {output.Trim()}");
-        Assert.Equal(NsSandbox.Core.Report.ExitCodes.Setup, code);
+        Assert.Equal(NsSandbox.Contract.ExitCodes.Setup, code);
         Assert.Equal("nssandbox: write uid_map: Invalid argument", output.Trim());
     }
 }

@@ -45,7 +45,7 @@ public sealed class DefaultFilterTests
         var arch = SeccompPlanner.HostArch;
         byte[] embedded = DefaultFilter.For(arch).ToArray();
         var spec = log ? FromFlags("--seccomp_log").Seccomp : FromFlags().Seccomp;
-        Assert.Equal(log ? SeccompLogMode.Apply(embedded, arch) : embedded, SeccompPlanner.Compile(spec));
+        Assert.Equal(log ? SeccompLogMode.Apply(embedded, arch) : embedded, SeccompPlanner.Compile(spec).Filter);
         Assert.Equal("default", spec.Label);
     }
 }

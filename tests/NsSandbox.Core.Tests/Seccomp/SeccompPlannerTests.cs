@@ -1,5 +1,4 @@
 using NsSandbox.Core.Plan;
-using NsSandbox.Core.Spec;
 using NsSandbox.Policy;
 using NsSandbox.Policy.Bpf;
 using NsSandbox.Policy.Syscalls;
@@ -27,8 +26,11 @@ public sealed class SeccompPlannerTests
     public void NoFlagMeansTheDefaultAndDisableMeansNoFilter()
     {
         Assert.Equal("default", FromFlags().Seccomp.Label);
-        Assert.NotNull(SeccompPlanner.Compile(FromFlags().Seccomp));
-        Assert.Null(SeccompPlanner.Compile(FromFlags("--disable_seccomp").Seccomp));
+        Assert.NotNull(SeccompPlanner.Compile(FromFlags().Seccomp).Filter);
+        // No filter is an explicit plan value, never a null a caller could pass by forgetting it.
+        Assert.Same(SeccompProgram.None, SeccompPlanner.Compile(FromFlags("--disable_seccomp").Seccomp));
+        Assert.Null(SeccompProgram.None.Filter);
+        Assert.Equal("none", SeccompProgram.None.Label);
         Assert.Equal("none", FromFlags("--disable_seccomp").Seccomp.Label);
     }
 
@@ -50,7 +52,7 @@ public sealed class SeccompPlannerTests
             var e = Assert.Throws<SpecException>(() => SeccompPlanner.Compile(
                 FromFlags("--seccomp_policy", file, "--seccomp_string", "USE q DEFAULT KILL").Seccomp));
             Assert.StartsWith("--seccomp_string:1:", e.Origin);
-            Assert.NotNull(SeccompPlanner.Compile(FromFlags("--seccomp_policy", file, "--seccomp_string", "USE p DEFAULT KILL").Seccomp));
+            Assert.NotNull(SeccompPlanner.Compile(FromFlags("--seccomp_policy", file, "--seccomp_string", "USE p DEFAULT KILL").Seccomp).Filter);
         }
         finally
         {

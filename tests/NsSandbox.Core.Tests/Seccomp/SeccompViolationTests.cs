@@ -42,7 +42,7 @@ public sealed class SeccompViolationTests
     [InlineData(0xc000003eu, 4000, null, "x86_64")]
     public void NamesTheCallOnItsArchitecture(uint arch, int nr, string? name, string archName)
     {
-        var v = SeccompViolation.From(new SeccompRecord(1, arch, nr, 0));
+        var v = SeccompNames.Violation(new SeccompRecord(1, arch, nr, 0));
         Assert.Equal((name, nr, archName), (v.Syscall, v.Number, v.Arch));
     }
 
@@ -50,7 +50,7 @@ public sealed class SeccompViolationTests
     public void LoggedCallsAreCountedPerCallInNumberOrder()
     {
         const uint x86_64 = 0xc000003e, log = 0x7ffc0000;
-        var calls = SeccompLoggedCall.From([
+        var calls = SeccompNames.Logged([
             new SeccompRecord(5, x86_64, 165, log), new SeccompRecord(6, x86_64, 101, log), new SeccompRecord(5, x86_64, 165, log)]);
         Assert.Equal([new SeccompLoggedCall("ptrace", 101, "x86_64", 1), new SeccompLoggedCall("mount", 165, "x86_64", 2)], calls);
         Assert.Equal("ptrace (101), mount (165) x2", string.Join(", ", calls));
@@ -60,7 +60,7 @@ public sealed class SeccompViolationTests
     [Fact]
     public void WithoutARecordNothingIsKnown()
     {
-        var v = SeccompViolation.From(null);
+        var v = SeccompNames.Violation(null);
         Assert.Equal((null, null, null), (v.Syscall, v.Number, v.Arch));
     }
 }

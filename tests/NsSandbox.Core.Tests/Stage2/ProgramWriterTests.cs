@@ -1,5 +1,4 @@
 using NsSandbox.Core.Plan;
-using NsSandbox.Core.Spec;
 using NsSandbox.Core.Stage2;
 using NsSandbox.Linux;
 using NsSandbox.Linux.Stage2Code;
@@ -10,11 +9,11 @@ namespace NsSandbox.Core.Tests;
 /// native interpreter reads it (the end-to-end tests prove the interpreter and the kernel agree).</summary>
 public sealed class ProgramWriterTests
 {
-    private static Plan.Plan MakePlan(Func<SandboxSpec, SandboxSpec>? change = null)
+    private static Stage2Plan MakePlan(Func<SandboxSpec, SandboxSpec>? change = null)
     {
         var spec = new SandboxSpec { Command = ["/bin/true", "a b"], StateDir = "/state" };
         if (change is not null) spec = change(spec);
-        return Planner.Create(spec, RunPaths.For("/state", "r", null), new FakeHost(), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]).Plan;
+        return TestPlans.Stage2(spec) with { Seccomp = new SeccompProgram([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16], "test", false) };
     }
 
     [Fact]
@@ -43,8 +42,8 @@ public sealed class ProgramWriterTests
         Assert.Equal(plan.ExecCandidates, (List<string>)exec.A!);
         Assert.Equal(["/bin/true", "a b"], (List<string>)exec.B!);
         Assert.Equal(plan.Env, (List<string>)exec.C!);
-        Assert.Equal(plan.SeccompFilter, (byte[])exec.D!);
-        Assert.Equal((ulong)plan.SeccompFlags, exec.E);
+        Assert.Equal(plan.Seccomp.Filter, (byte[])exec.D!);
+        Assert.Equal((ulong)plan.Seccomp.Flags, exec.E);
         Assert.Equal("execve /bin/true", exec.What);
     }
 

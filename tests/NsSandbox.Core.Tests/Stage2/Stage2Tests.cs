@@ -1,5 +1,4 @@
 using NsSandbox.Core.Plan;
-using NsSandbox.Core.Spec;
 using NsSandbox.Core.Stage2;
 using NsSandbox.Linux;
 using NsSandbox.Linux.Stage2Code;
@@ -9,11 +8,11 @@ namespace NsSandbox.Core.Tests;
 /// <summary>The exact kernel call sequence stage 2 makes for a plan (the end-to-end tests prove the kernel agrees).</summary>
 public sealed class Stage2Tests
 {
-    private static Plan.Plan MakePlan(Func<SandboxSpec, SandboxSpec>? change = null)
+    private static Stage2Plan MakePlan(Func<SandboxSpec, SandboxSpec>? change = null)
     {
         var spec = new SandboxSpec { Command = ["/bin/true"], StateDir = "/state" };
         if (change is not null) spec = change(spec);
-        return Planner.Create(spec, RunPaths.For("/state", "r", null), new FakeHost()).Plan;
+        return TestPlans.Stage2(spec);
     }
 
     [Fact]
@@ -51,9 +50,12 @@ public sealed class Stage2Tests
     public void TheWholeStageEndsInOneExecAndMarksOnlyWhenTracing()
     {
         var kernel = new RecordingKernel();
-        SandboxBuilder.Build(MakePlan(), kernel);
+        var plan = MakePlan();
+        SandboxBuilder.Build(plan, kernel);
         Assert.StartsWith("exec ", kernel.Calls[^1]);
-        Assert.EndsWith(" [/bin/true] filter 0", kernel.Calls[^1]);
+        // A plan always carries its filter: the default policy unless the spec says otherwise.
+        Assert.True(plan.Seccomp.Filter!.Length > 0);
+        Assert.EndsWith($" [/bin/true] filter {plan.Seccomp.Filter.Length}", kernel.Calls[^1]);
         Assert.Single(kernel.Calls, c => c.StartsWith("exec ", StringComparison.Ordinal));
 
         var untraced = ProgramReader.Read(SandboxBuilder.Compile(MakePlan()).Bytes);

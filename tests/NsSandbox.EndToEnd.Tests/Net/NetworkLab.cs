@@ -134,8 +134,12 @@ public sealed class NetworkLab : IDisposable
         foreach (string ns in new[] { Host, World })
             if (File.Exists($"/run/netns/{ns}")) Ip("netns", "del", ns);
         if (Directory.Exists($"/etc/netns/{Host}")) Directory.Delete($"/etc/netns/{Host}", recursive: true);
+        // /etc/netns is shared with every other lab on the machine: one may have put its directory there meanwhile.
         if (_createdEtcNetns && Directory.Exists("/etc/netns") && !Directory.EnumerateFileSystemEntries("/etc/netns").Any())
-            Directory.Delete("/etc/netns");
+        {
+            try { Directory.Delete("/etc/netns"); }
+            catch (IOException) { }
+        }
         if (Leftovers().Any()) throw new InvalidOperationException("network namespaces left behind: " + string.Join(", ", Leftovers()));
         if (Subreaper.LiveChildren("slirp4netns").Any()) throw new InvalidOperationException("slirp4netns outlived the suite");
     }
@@ -145,9 +149,13 @@ public sealed class NetworkLab : IDisposable
         var psi = new ProcessStartInfo("ip") { RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
-        string err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"ip {string.Join(' ', args)}: {err.Trim()}");
+        var err = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            p.Kill();
+            throw new TimeoutException($"ip {string.Join(' ', args)} did not finish within 60 s");
+        }
+        if (p.ExitCode != 0) throw new InvalidOperationException($"ip {string.Join(' ', args)}: {err.Result.Trim()}");
     }
 
     private static bool IsRoot() => File.ReadAllLines("/proc/self/status")

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using NsSandbox.EndToEnd.Tests.Linux;
 
@@ -6,6 +5,7 @@ namespace NsSandbox.EndToEnd.Tests.Net;
 
 /// <summary>The network modes, proved against the <see cref="NetworkLab"/>: nssandbox runs in the lab's host
 /// namespace, and no test sends traffic anywhere but loopback and the lab's namespaces.</summary>
+[Collection<LoadSensitive>]
 public sealed class NetworkTests : IClassFixture<NetworkLab>, IDisposable
 {
     private readonly NetworkLab _lab;
@@ -189,18 +189,15 @@ public sealed class NetworkTests : IClassFixture<NetworkLab>, IDisposable
     public void SlirpEndsWhenTheSupervisorIsKilled()
     {
         Require();
-        var psi = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true };
-        foreach (string a in new[] { "netns", "exec", _lab.Host, Launcher.BinaryPath, "--state_dir", _nss.StateDir, "--net", "egress",
-                     "--", "/bin/sh", "-c", "echo started; sleep 60" })
-            psi.ArgumentList.Add(a);
-        using var launcher = Process.Start(psi)!;
+        // Through the lab's wrapper, ip netns exec, which execs the launcher: the process is the launcher's.
+        using var launcher = _nss.Start(["--state_dir", _nss.StateDir, "--net", "egress", "--", "/bin/sh", "-c", "echo started; sleep 60"]);
         try
         {
-            Assert.Equal("started", launcher.StandardOutput.ReadLine());
+            Assert.Equal("started", launcher.StandardOutput.ReadLineWithin(TimeSpan.FromSeconds(60)));
             int slirp = File.ReadAllText($"/proc/{launcher.Id}/task/{launcher.Id}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries)
                 .Select(int.Parse).Single(p => File.ReadAllText($"/proc/{p}/comm").Trim() == "slirp4netns");
             launcher.Kill(); // SIGKILL: no cleanup code runs in the supervisor
-            launcher.WaitForExit();
+            launcher.WaitForExitWithin(TimeSpan.FromSeconds(30));
             // It is reparented to this test process (a subreaper), which leaves it a zombie: ended is enough.
             var deadline = DateTime.UtcNow.AddSeconds(10);
             while (Subreaper.IsLive(slirp) && DateTime.UtcNow < deadline) Thread.Sleep(50);

@@ -1,0 +1,14 @@
+namespace NsSandbox.Contract;
+
+/// <summary>RLIMIT_* resources, by their kernel numbers.</summary>
+public enum RlimitResource
+{
+    Cpu = 0,
+    Fsize = 1,
+    Data = 2,
+    Stack = 3,
+    Core = 4,
+    Nproc = 6,
+    Nofile = 7,
+    As = 9,
+}

@@ -1,0 +1,77 @@
+
+namespace NsSandbox.Contract;
+
+/// <summary>How the launcher relates to the sandbox: chosen by a front end, which hands the spec to that
+/// mode's supervisor. Not part of the spec: nothing downstream of the front end asks for it.</summary>
+public enum RunMode
+{
+    /// <summary>-Mo: a supervisor clones the sandbox, waits for it and reports.</summary>
+    Once,
+    /// <summary>-Me: the launcher process itself becomes the sandbox; nothing is left to supervise.</summary>
+    Execve,
+}
+
+/// <summary>Everything a run asks for, from flags and config, validated as far as it can be without looking at
+/// the host (the planner checks paths and names against the host). Immutable; the plan is made from it.</summary>
+public sealed record SandboxSpec
+{
+    /// <summary>argv of the target; [0] is a path or a name looked up in the sandbox's PATH.</summary>
+    public required IReadOnlyList<string> Command { get; init; }
+    public string Chroot { get; init; } = "/";
+    public bool ReadWrite { get; init; }
+    public Namespaces Namespaces { get; init; } = Defaults.Namespaces;
+    public string Hostname { get; init; } = "nssandbox";
+    /// <summary>A uid, or a name the planner looks up in the chroot's /etc/passwd.</summary>
+    public string User { get; init; } = Defaults.NobodyName;
+    /// <summary>A gid, or a name the planner looks up in the chroot's /etc/group.</summary>
+    public string Group { get; init; } = Defaults.NobodyName;
+    public bool MountProc { get; init; } = true;
+    public ulong TmpSizeBytes { get; init; } = Defaults.TmpSizeBytes;
+    /// <summary>A host directory to mount at /data instead of a fresh per-run one.</summary>
+    public string? DataDir { get; init; }
+    public bool KeepData { get; init; }
+    /// <summary>Where per-run state lives; null means the default for the launching user (the planner's choice).</summary>
+    public string? StateDir { get; init; }
+    public string Cwd { get; init; } = "/data";
+    public IReadOnlyList<MountSpec> Mounts { get; init; } = [];
+    public EnvSpec Env { get; init; } = new();
+    public IReadOnlyList<RlimitSpec> Rlimits { get; init; } = Defaults.Rlimits;
+    public TimeSpan? TimeLimit { get; init; }
+    public CgroupSpec Cgroup { get; init; } = new();
+    /// <summary>Where the JSON report goes: a file, "-" for stderr, or nowhere.</summary>
+    public string? ReportPath { get; init; }
+    public Verbosity Verbosity { get; init; } = Verbosity.Normal;
+    public NetSpec Net { get; init; } = new();
+    /// <summary>Print where the launch's time went (docs/benchmarks.md).</summary>
+    public bool TraceTiming { get; init; }
+    public SeccompSpec Seccomp { get; init; } = new();
+    /// <summary>Where each setting came from ("--chroot", "run.toml:3:10"), so that checks made later (the
+    /// planner's against the host) name it as validation would.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyDictionary<string, string> Origins { get; init; } = new Dictionary<string, string>();
+
+    public string OriginOf(string setting, string fallback) => Origins.GetValueOrDefault(setting, fallback);
+}
+
+public enum Verbosity { Quiet, Normal, Verbose }
+
+/// <summary>A bind mount (Source set) or a tmpfs (Source null) at Target inside the sandbox.</summary>
+public sealed record MountSpec(string? Source, string Target, bool ReadOnly, ulong TmpfsSizeBytes = 0)
+{
+    public bool IsTmpfs => Source is null;
+}
+
+/// <summary>The target's environment: empty plus PATH and HOME unless KeepAll; then each entry in order.</summary>
+public sealed record EnvSpec
+{
+    public bool KeepAll { get; init; }
+    /// <summary>NAME=value sets; a null Value passes the host's variable through when it is set.</summary>
+    public IReadOnlyList<EnvEntry> Entries { get; init; } = [];
+}
+
+public sealed record EnvEntry(string Name, string? Value);
+
+public enum RlimitKind { Value, Infinity, Soft, Hard }
+
+/// <summary>One rlimit; Value is in the resource's kernel unit (bytes, seconds or a count).</summary>
+public sealed record RlimitSpec(RlimitResource Resource, RlimitKind Kind, ulong Value = 0);

@@ -1,0 +1,167 @@
+
+namespace NsSandbox.Contract;
+
+/// <summary>The mutable side of a spec, which every front end fills through these typed setters: flags (and
+/// config files) are applied to it in order, each remembering its origin for error messages; <see cref="Build"/>
+/// validates and freezes it. It reads nothing of the host: the planner checks paths and names.</summary>
+public sealed class SpecBuilder
+{
+    private readonly Dictionary<string, string> _origins = new();
+
+    /// <summary>The front end's choice of supervisor; it constrains the spec (<see cref="Build"/>) but is not part of it.</summary>
+    public RunMode Mode { get; set; } = RunMode.Once;
+    public List<string> Command { get; } = [];
+    public string Chroot { get; set; } = "/";
+    public bool ReadWrite { get; set; }
+    public Namespaces Namespaces { get; set; } = Defaults.Namespaces;
+    public string Hostname { get; set; } = "nssandbox";
+    public string User { get; set; } = Defaults.NobodyName;
+    public string Group { get; set; } = Defaults.NobodyName;
+    public bool MountProc { get; set; } = true;
+    public ulong TmpSizeBytes { get; set; } = Defaults.TmpSizeBytes;
+    public string? DataDir { get; set; }
+    public bool KeepData { get; set; }
+    public string? StateDir { get; set; }
+    public string Cwd { get; set; } = "/data";
+    public List<MountSpec> Mounts { get; } = [];
+    public bool KeepEnv { get; set; }
+    public List<EnvEntry> Env { get; } = [];
+    public Dictionary<RlimitResource, RlimitSpec> Rlimits { get; } = Defaults.Rlimits.ToDictionary(r => r.Resource);
+    public TimeSpan? TimeLimit { get; set; }
+    public string? ReportPath { get; set; }
+    public Verbosity Verbosity { get; set; } = Verbosity.Normal;
+    public bool TraceTiming { get; set; }
+    public string? SeccompPolicyFile { get; set; }
+    public List<string> SeccompStrings { get; } = [];
+    public bool SeccompLog { get; set; }
+    public bool DisableSeccomp { get; set; }
+    public ulong? CgroupMemMax { get; set; }
+    public ulong? CgroupMemSwapMax { get; set; }
+    public ulong? CgroupPidsMax { get; set; }
+    public uint? CgroupCpuMsPerSec { get; set; }
+    public CgroupVersion CgroupVersion { get; set; } = CgroupVersion.Auto;
+    public string? CgroupParent { get; set; }
+    public string? CgroupV2Mount { get; set; }
+    public NetSettings Net { get; } = new();
+
+    /// <summary>Records where a setting came from, so validation can point at it.</summary>
+    public void NoteOrigin(string setting, string origin) => _origins[setting] = origin;
+
+    private string Origin(string setting, string fallback) => _origins.GetValueOrDefault(setting, fallback);
+
+    /// <param name="commandOptional">for checking a configuration on its own, which need not name a command.</param>
+    public SandboxSpec Build(bool commandOptional = false)
+    {
+        if (Command.Count == 0 && !commandOptional)
+            throw new SpecException("command", "no command to run; give it after -- (e.g. nssandbox -- /bin/echo hi)");
+        if (Command.Count > 0 && Command[0].Length == 0) throw new SpecException("command", "the command's path is empty");
+
+        var net = Net.Build(Mode);
+        Namespaces = net.Mode == NetMode.Host ? Namespaces & ~Namespaces.Net : Namespaces | Namespaces.Net;
+        string chroot = Path.GetFullPath(Chroot);
+        if (!Namespaces.HasFlag(Namespaces.Mount))
+            throw new SpecException(Origin("namespaces", "--disable_clone_newns"),
+                "the mount namespace cannot be disabled: the sandbox's filesystem is built in it");
+        if (TimeLimit is { } t && t <= TimeSpan.Zero) TimeLimit = null; // 0 is none (as in default.toml)
+        if (Mode == RunMode.Execve && MountProc)
+            throw new SpecException(Origin("mode", "--mode"),
+                "mode execve cannot mount a fresh /proc (the launcher is not inside the new pid namespace); add --disable_proc");
+        if (Mode == RunMode.Execve)
+        {
+            if (TimeLimit is not null)
+                throw new SpecException("--time_limit", "mode execve has no supervisor to enforce a time limit; use mode once (-Mo)");
+            if (ReportPath is not null)
+                throw new SpecException("--report", "mode execve has no supervisor to write a report; use mode once (-Mo)");
+            if (TraceTiming)
+                throw new SpecException("--trace_timing", "mode execve has no supervisor to collect the timing; use mode once (-Mo)");
+            if (KeepData)
+                throw new SpecException("--keep_data", "mode execve's /data is a tmpfs that ends with the sandbox; give a host directory with --data");
+            if (CgroupMemMax is not null || CgroupMemSwapMax is not null || CgroupPidsMax is not null || CgroupCpuMsPerSec is not null)
+                throw new SpecException(Origin("cgroup", "--cgroup_mem_max"),
+                    "mode execve has no supervisor to create and remove a cgroup; use mode once (-Mo)");
+            // A process never enters the pid namespace it creates (only its children do), and the launcher is
+            // the sandbox here: see docs/usage.md, "Modes".
+            Namespaces &= ~Namespaces.Pid;
+        }
+        if (MountProc && !Namespaces.HasFlag(Namespaces.Pid))
+            throw new SpecException(Origin("namespaces", "--disable_clone_newpid"),
+                "a fresh /proc needs a new pid namespace; add --disable_proc as well");
+        if (Hostname.Length is 0 or > 64)
+            throw new SpecException(Origin("hostname", "--hostname"), "a hostname has 1 to 64 characters");
+        if (!Cwd.StartsWith('/')) throw new SpecException(Origin("cwd", "--cwd"), $"{Cwd} is not an absolute path");
+
+        if (DisableSeccomp && (SeccompPolicyFile is not null || SeccompStrings.Count > 0 || SeccompLog))
+            throw new SpecException(Origin("disable_seccomp", "--disable_seccomp"), "cannot be combined with --seccomp_policy, --seccomp_string or --seccomp_log");
+
+        string? dataDir = DataDir is null ? null : Path.GetFullPath(DataDir);
+        if (User.Length == 0) throw new SpecException(Origin("user", "--user"), "the user is empty");
+        if (Group.Length == 0) throw new SpecException(Origin("group", "--group"), "the group is empty");
+
+        return new SandboxSpec
+        {
+            Command = Command.ToList(),
+            Chroot = chroot,
+            ReadWrite = ReadWrite,
+            Namespaces = Namespaces,
+            Hostname = Hostname,
+            User = User,
+            Group = Group,
+            MountProc = MountProc,
+            TmpSizeBytes = TmpSizeBytes,
+            DataDir = dataDir,
+            KeepData = KeepData,
+            StateDir = StateDir is null ? null : Path.GetFullPath(StateDir),
+            Cwd = Cwd,
+            Mounts = Mounts.Select(ValidateMount).ToList(),
+            Env = new EnvSpec { KeepAll = KeepEnv, Entries = Env.ToList() },
+            Rlimits = Rlimits.Values.OrderBy(r => r.Resource).ToList(),
+            TimeLimit = TimeLimit,
+            Cgroup = BuildCgroup(),
+            ReportPath = ReportPath,
+            Verbosity = Verbosity,
+            Net = net,
+            TraceTiming = TraceTiming,
+            Seccomp = new SeccompSpec
+            {
+                PolicyFile = SeccompPolicyFile is null ? null : Path.GetFullPath(SeccompPolicyFile),
+                PolicyStrings = SeccompStrings.ToList(),
+                Log = SeccompLog,
+                Disabled = DisableSeccomp,
+            },
+            Origins = new Dictionary<string, string>(_origins),
+        };
+    }
+
+    private CgroupSpec BuildCgroup()
+    {
+        if (CgroupMemSwapMax is not null && CgroupMemMax is null)
+            throw new SpecException(Origin("cgroup_mem_swap_max", "--cgroup_mem_swap_max"), "a swap limit needs a memory limit (--cgroup_mem_max)");
+        if (CgroupParent is { } parent && (!parent.StartsWith('/') || parent.Split('/').Contains("..")))
+            throw new SpecException(Origin("cgroup_parent", "--cgroup_parent"), $"{parent} is not a cgroup path from the hierarchy's root (like /sandboxes)");
+        return new CgroupSpec
+        {
+            Limits = new CgroupLimits(CgroupMemMax, CgroupMemSwapMax, CgroupPidsMax, CgroupCpuMsPerSec),
+            Version = CgroupVersion,
+            Parent = CgroupParent is null ? null : "/" + CgroupParent.Trim('/'),
+            V2Mount = CgroupV2Mount is null ? null : Path.GetFullPath(CgroupV2Mount),
+        };
+    }
+
+    private MountSpec ValidateMount(MountSpec m, int index)
+    {
+        string origin = Origin($"mount{index}", "--bindmount");
+        string target = m.Target;
+        if (!target.StartsWith('/')) throw new SpecException(origin, $"mount target {target} is not an absolute path");
+        target = Path.GetFullPath(target);
+        if (target == "/" || IsProvided(target))
+            throw new SpecException(origin, $"cannot mount over {target}: the sandbox provides it");
+        return m with
+        {
+            Source = m.Source is null ? null : Path.GetFullPath(m.Source),
+            Target = target,
+            TmpfsSizeBytes = m.IsTmpfs && m.TmpfsSizeBytes == 0 ? TmpSizeBytes : m.TmpfsSizeBytes,
+        };
+    }
+
+    private static bool IsProvided(string target) => target is "/proc" or "/dev";
+}

@@ -1,0 +1,30 @@
+namespace NsSandbox.Core.Plan;
+
+/// <summary>Everything one run needs, resolved from a spec by <see cref="Planner"/>: stage 2's plan (with its
+/// compiled seccomp program), the host paths, id maps, cgroup, network, limits and what the report will say of
+/// the sandbox. Supervisors read only this; the report is built from it and from what happened.</summary>
+public sealed record RunPlan
+{
+    public required string RunId { get; init; }
+    public required IReadOnlyList<string> Command { get; init; }
+    public required RunPaths Paths { get; init; }
+    /// <summary>What the parent writes to the child's id maps; null without a user namespace.</summary>
+    public UserMapping? Users { get; init; }
+    public required Stage2Plan Stage2 { get; init; }
+    public SeccompProgram Seccomp => Stage2.Seccomp;
+    public required CgroupSpec Cgroup { get; init; }
+    /// <summary>The name of the run's cgroup leaf.</summary>
+    public string CgroupName => "nssandbox-" + RunId;
+    public required NetSpec Net { get; init; }
+    public TimeSpan? TimeLimit { get; init; }
+    /// <summary>Keep the fresh /data after the run (--keep_data).</summary>
+    public bool KeepData { get; init; }
+    /// <summary>The outside owner of a fresh /data: the id the sandbox's user maps to.</summary>
+    public required uint DataUid { get; init; }
+    public required uint DataGid { get; init; }
+    public Verbosity Verbosity { get; init; } = Verbosity.Normal;
+    public bool TraceTiming { get; init; }
+    /// <summary>The report's "sandbox" (its data_dir is filled in after the run) and "limits".</summary>
+    public required ReportSandbox ReportSandbox { get; init; }
+    public required ReportLimits ReportLimits { get; init; }
+}

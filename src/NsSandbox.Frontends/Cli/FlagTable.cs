@@ -1,0 +1,170 @@
+
+namespace NsSandbox.Frontends.Cli;
+
+/// <summary>Every flag of a run, with its default as --help shows it. The same table will drive the config
+/// file's keys, so a flag and its key cannot drift apart.</summary>
+public static class FlagTable
+{
+    // Declared before All: static initializers run in textual order.
+    private const ulong MiB = 1024 * 1024;
+
+    public static readonly (string Name, RlimitResource Resource, ulong Unit, string Help)[] Rlimits =
+    [
+        ("as", RlimitResource.As, MiB, "address space in MiB (or 1G, 512M), or inf, soft, hard"),
+        ("core", RlimitResource.Core, MiB, "core file size in MiB"),
+        ("cpu", RlimitResource.Cpu, 1, "CPU time in seconds"),
+        ("fsize", RlimitResource.Fsize, MiB, "largest file in MiB"),
+        ("nofile", RlimitResource.Nofile, 1, "open file descriptors"),
+        ("nproc", RlimitResource.Nproc, 1, "processes of the sandbox's outside user (shared by concurrent sandboxes)"),
+        ("stack", RlimitResource.Stack, MiB, "stack size in MiB"),
+        ("data", RlimitResource.Data, MiB, "data segment in MiB"),
+    ];
+
+    public static readonly (string Name, Namespaces Ns)[] NamespaceFlags =
+    [
+        ("user", Namespaces.User), ("ns", Namespaces.Mount), ("pid", Namespaces.Pid), ("ipc", Namespaces.Ipc),
+        ("uts", Namespaces.Uts), ("net", Namespaces.Net), ("cgroup", Namespaces.Cgroup),
+    ];
+
+    public static readonly IReadOnlyList<Flag> All = Build();
+
+    private static List<Flag> Build()
+    {
+        var flags = new List<Flag>
+        {
+            new("config", 'C', "FILE", "none", "load settings from a TOML file (docs/config.md); flags given here override it",
+                (b, v, o) => Toml.ConfigLoader.Apply(b, v, o)),
+            new("mode", 'M', "MODE", "o", "o (once): supervise the sandbox and report; e (execve): the launcher becomes the sandbox",
+                (b, v, o) =>
+                {
+                    b.Mode = v switch
+                    {
+                        "o" or "once" => RunMode.Once,
+                        "e" or "execve" => RunMode.Execve,
+                        "l" or "r" or "listen" or "rerun" => throw new SpecException(o, $"mode '{v}' (nsjail's listen/rerun) is not supported; use o or e"),
+                        _ => throw new SpecException(o, $"unknown mode '{v}'; use o (once) or e (execve)"),
+                    };
+                    b.NoteOrigin("mode", o);
+                }),
+            new("chroot", 'c', "DIR", "/", "the sandbox's root directory (read-only unless --rw)",
+                (b, v, o) => { b.Chroot = v; b.NoteOrigin("chroot", o); }),
+            new("rw", null, null, "off", "mount the chroot read-write", (b, _, _) => b.ReadWrite = true),
+            new("user", 'u', "USER", "65534", "user inside the sandbox: a uid or a name from the chroot's /etc/passwd",
+                (b, v, o) => { b.User = v; b.NoteOrigin("user", o); }),
+            new("group", 'g', "GROUP", "65534", "group inside the sandbox: a gid or a name from the chroot's /etc/group",
+                (b, v, o) => { b.Group = v; b.NoteOrigin("group", o); }),
+            new("hostname", 'H', "NAME", "nssandbox", "hostname inside the sandbox",
+                (b, v, o) => { b.Hostname = v; b.NoteOrigin("hostname", o); }),
+            new("cwd", 'D', "DIR", "/data", "working directory inside the sandbox",
+                (b, v, o) => { b.Cwd = v; b.NoteOrigin("cwd", o); }),
+            new("time_limit", 't', "SECONDS", "0 (none)", "wall-clock limit; the whole sandbox is killed when it passes (also 500ms, 2m)",
+                (b, v, o) => b.TimeLimit = Values.Duration(o, v)),
+            new("quiet", 'q', null, "off", "print only the launcher's errors", (b, _, _) => b.Verbosity = Verbosity.Quiet),
+            new("verbose", 'v', null, "off", "say what the launcher does", (b, _, _) => b.Verbosity = Verbosity.Verbose),
+            new("env", 'E', "VAR[=VALUE]", "PATH, HOME=/data", "set VAR, or pass the host's VAR through (repeatable)",
+                (b, v, o) =>
+                {
+                    int eq = v.IndexOf('=');
+                    string name = eq < 0 ? v : v[..eq];
+                    if (name.Length == 0) throw new SpecException(o, $"'{v}' has no variable name");
+                    b.Env.Add(new EnvEntry(name, eq < 0 ? null : v[(eq + 1)..]));
+                }),
+            new("keep_env", 'e', null, "off", "pass the launcher's whole environment", (b, _, _) => b.KeepEnv = true),
+            new("disable_proc", null, null, "off", "do not mount a fresh /proc", (b, _, _) => b.MountProc = false),
+            new("bindmount_ro", 'R', "SRC[:DST]", "none", "bind a host path read-only (repeatable)",
+                (b, v, o) => AddBind(b, v, o, readOnly: true)),
+            new("bindmount", 'B', "SRC[:DST]", "none", "bind a host path read-write (repeatable)",
+                (b, v, o) => AddBind(b, v, o, readOnly: false)),
+            new("tmpfsmount", 'T', "DST", "none", "mount a fresh tmpfs at DST (repeatable)",
+                (b, v, o) =>
+                {
+                    b.NoteOrigin($"mount{b.Mounts.Count}", o);
+                    b.Mounts.Add(new MountSpec(null, v, false)); // sized by tmp_size when the spec is built
+                }),
+            new("tmp_size", null, "SIZE", "256M", "size of /tmp, /dev/shm and --tmpfsmount mounts",
+                (b, v, o) => b.TmpSizeBytes = Values.Size(o, v)),
+            new("data", null, "DIR", "fresh per run", "a host directory to mount at /data instead of a fresh one",
+                (b, v, o) => { b.DataDir = v; b.NoteOrigin("data", o); }),
+            new("keep_data", null, null, "off", "keep the fresh /data after the run (the report names it)",
+                (b, _, _) => b.KeepData = true),
+            new("state_dir", null, "DIR", "/var/lib/nssandbox", "where per-run directories live (non-root: ~/.local/state/nssandbox)",
+                (b, v, _) => b.StateDir = v),
+            new("report", null, "FILE", "none", "write the run's JSON report to FILE, or - for stderr",
+                (b, v, _) => b.ReportPath = v),
+            new("trace_timing", null, null, "off", "print on stderr how long each step of the launch took (mode once)",
+                (b, _, _) => b.TraceTiming = true),
+            new("seccomp_policy", null, "FILE", "the built-in default.policy", "filter system calls with the policy in FILE (nsjail's policy language)",
+                (b, v, _) => b.SeccompPolicyFile = v),
+            new("seccomp_string", null, "POLICY", "none", "policy text, appended after --seccomp_policy's file (repeatable)",
+                (b, v, _) => b.SeccompStrings.Add(v)),
+            new("seccomp_log", null, null, "off", "the policy's KILL actions only log the call (to build a policy)",
+                (b, _, _) => b.SeccompLog = true),
+            new("disable_seccomp", null, null, "off", "run without any system call filter",
+                (b, _, o) => { b.DisableSeccomp = true; b.NoteOrigin("disable_seccomp", o); }),
+        };
+
+        flags.AddRange(CgroupFlags());
+
+        foreach (var (name, resource, unit, help) in Rlimits)
+            flags.Add(new Flag("rlimit_" + name, null, "VALUE", name == "core" ? "0" : "soft", help,
+                (b, v, o) => b.Rlimits[resource] = Values.Rlimit(o, resource, v, unit)));
+
+        foreach (var (name, ns) in NamespaceFlags)
+            flags.Add(new Flag("disable_clone_new" + name, name == "net" ? 'N' : null, null, "off",
+                name == "net" ? "share the host's network (the same as --net host)" : $"do not create a new {name} namespace",
+                name == "net"
+                    ? (b, _, o) => { b.Net.Mode = NetMode.Host; b.Net.Note("mode", o); }
+                    : (b, _, o) => { b.Namespaces &= ~ns; b.NoteOrigin("namespaces", o); }));
+        flags.AddRange(NetFlags.All());
+        return flags;
+    }
+
+    private static IEnumerable<Flag> CgroupFlags() =>
+    [
+        new("cgroup_mem_max", null, "SIZE", "none", "memory limit of the run's cgroup (512M, 1G); the OOM killer ends the run",
+            (b, v, o) => { b.CgroupMemMax = AtLeast(o, Values.Size(o, v), MiB, "1M"); b.NoteOrigin("cgroup", o); }),
+        new("cgroup_mem_swap_max", null, "SIZE", "0 with a memory limit", "swap the run's cgroup may use besides its memory",
+            (b, v, o) => { b.CgroupMemSwapMax = Values.Size(o, v); b.NoteOrigin("cgroup_mem_swap_max", o); b.NoteOrigin("cgroup", o); }),
+        new("cgroup_pids_max", null, "N", "none", "processes and threads the run's cgroup may hold at once",
+            (b, v, o) => { b.CgroupPidsMax = AtLeast(o, Values.Count(o, v), 1, "1"); b.NoteOrigin("cgroup", o); }),
+        new("cgroup_cpu_ms_per_sec", null, "MS", "none", "CPU time per second of wall time (200 = 20% of one CPU)",
+            (b, v, o) =>
+            {
+                ulong ms = AtLeast(o, Values.Count(o, v), 1, "1");
+                if (ms > 1_000_000) throw new SpecException(o, $"'{v}' is more CPU than any machine has (at most 1000000)");
+                b.CgroupCpuMsPerSec = (uint)ms;
+                b.NoteOrigin("cgroup", o);
+            }),
+        new("cgroup_version", null, "auto|1|2", "auto", "the cgroup interface for limits: auto prefers v2, else v1",
+            (b, v, o) => b.CgroupVersion = v switch
+            {
+                "auto" => CgroupVersion.Auto,
+                "1" or "v1" => CgroupVersion.V1,
+                "2" or "v2" => CgroupVersion.V2,
+                _ => throw new SpecException(o, $"unknown cgroup version '{v}'; use auto, 1 or 2"),
+            }),
+        new("cgroup_parent", null, "PATH", "own cgroup", "cgroup path (from each hierarchy's root) to create run cgroups under",
+            (b, v, o) => { b.CgroupParent = v; b.NoteOrigin("cgroup_parent", o); }),
+        new("cgroupv2_mount", null, "DIR", "from mountinfo", "where the cgroup v2 hierarchy is mounted",
+            (b, v, _) => b.CgroupV2Mount = v),
+    ];
+
+    private static ulong AtLeast(string origin, ulong value, ulong minimum, string shown) =>
+        value >= minimum ? value : throw new SpecException(origin, $"{value} is below the smallest limit, {shown}");
+
+    private static void AddBind(SpecBuilder b, string value, string origin, bool readOnly)
+    {
+        var (src, dst) = Values.BindPair(origin, value);
+        b.NoteOrigin($"mount{b.Mounts.Count}", origin);
+        b.Mounts.Add(new MountSpec(src, dst, readOnly));
+    }
+
+    /// <summary>Finds a flag by long name in either spelling.</summary>
+    public static Flag? ByName(string name)
+    {
+        string canonical = name.Replace('-', '_');
+        return All.FirstOrDefault(f => f.Name == canonical);
+    }
+
+    public static Flag? ByShort(char c) => All.FirstOrDefault(f => f.Short == c);
+}

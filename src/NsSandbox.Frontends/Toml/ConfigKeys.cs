@@ -1,0 +1,135 @@
+using NsSandbox.Frontends.Cli;
+
+namespace NsSandbox.Frontends.Toml;
+
+/// <summary>What TOML values a key takes; each is turned into the text its flag parses.</summary>
+public enum ConfigType
+{
+    /// <summary>true applies the switch; false leaves the default.</summary>
+    Switch,
+    /// <summary>a string.</summary>
+    Text,
+    /// <summary>a whole number (0 or more, up to Max), or a string the flag parses (a name, 1G, inf).</summary>
+    Number,
+    /// <summary>seconds as a number (fractions allowed), or a string with a unit (500ms, 30s, 2m).</summary>
+    Duration,
+    /// <summary>an array of strings: the repeatable flag applied once per item, in order.</summary>
+    List,
+}
+
+/// <summary>One key of the configuration file: its flag (whose parser and validation it reuses), section and
+/// how the effective value is read back from a spec for <c>config show</c> (null: not set).</summary>
+public sealed record ConfigKey(Flag Flag, string Section, ConfigType Type, Func<SandboxSpec, object?> Show, long Max = long.MaxValue)
+{
+    /// <summary>The flag's name in kebab-case, or its short name in <see cref="ConfigKeys.ShortNames"/>.</summary>
+    public string Name { get; } = ConfigKeys.ShortNames.GetValueOrDefault(Flag.Name) ?? Flag.Name.Replace('_', '-');
+    public string Path => Section + "." + Name;
+}
+
+/// <summary>The configuration file's keys, derived from the flag table: every flag maps to a section here (a
+/// test fails for a flag that does not), and its key is the flag's name in kebab-case. A new flag is one line.</summary>
+public static class ConfigKeys
+{
+    /// <summary>Flags with no key: the file itself.</summary>
+    public static readonly IReadOnlySet<string> NotInFiles = new HashSet<string> { "config" };
+
+    /// <summary>The three mount flags are also written as [[fs.mount]] tables, which is how show prints them.</summary>
+    public static readonly IReadOnlySet<string> MountFlags = new HashSet<string> { "bindmount", "bindmount_ro", "tmpfsmount" };
+
+    /// <summary>Keys not named after their flag: the flag's name repeats the section ([net] mode, not net-net).</summary>
+    public static readonly IReadOnlyDictionary<string, string> ShortNames = new Dictionary<string, string>
+    {
+        ["net"] = "mode", ["net_deny"] = "deny", ["net_allow"] = "allow", ["net_forward"] = "forward",
+    };
+    /// <summary>Keys whose relative paths are taken from the configuration file's directory, so that a profile
+    /// can name a file that sits next to it (configs/python.toml's policy).</summary>
+    public static readonly IReadOnlySet<string> RelativeToFile = new HashSet<string> { "seccomp_policy" };
+
+    /// <summary>Sections in the order show prints them; a section not listed comes after these.</summary>
+    public static readonly IReadOnlyList<string> SectionOrder =
+        ["exec", "user", "fs", "limits", "cgroup", "env", "namespaces", "net", "seccomp", "launcher", "report"];
+
+    private static readonly Dictionary<string, (string Section, ConfigType Type, Func<SandboxSpec, object?> Show)> Map = new()
+    {
+        // The mode is the front end's choice, not the spec's: ConfigWriter writes it from the parse.
+        ["mode"] = ("exec", ConfigType.Text, _ => null),
+        ["cwd"] = ("exec", ConfigType.Text, s => s.Cwd),
+        ["hostname"] = ("exec", ConfigType.Text, s => s.Hostname),
+        ["user"] = ("user", ConfigType.Number, s => IdValue(s.User)),
+        ["group"] = ("user", ConfigType.Number, s => IdValue(s.Group)),
+        ["chroot"] = ("fs", ConfigType.Text, s => s.Chroot),
+        ["rw"] = ("fs", ConfigType.Switch, s => s.ReadWrite),
+        ["disable_proc"] = ("fs", ConfigType.Switch, s => !s.MountProc),
+        ["tmp_size"] = ("fs", ConfigType.Number, s => ConfigText.Size(s.TmpSizeBytes)),
+        ["data"] = ("fs", ConfigType.Text, s => s.DataDir),
+        ["keep_data"] = ("fs", ConfigType.Switch, s => s.KeepData),
+        ["bindmount_ro"] = ("fs", ConfigType.List, _ => null),
+        ["bindmount"] = ("fs", ConfigType.List, _ => null),
+        ["tmpfsmount"] = ("fs", ConfigType.List, _ => null),
+        ["time_limit"] = ("limits", ConfigType.Duration, s => s.TimeLimit is { } t ? ConfigText.Duration(t) : 0L),
+        ["cgroup_mem_max"] = ("cgroup", ConfigType.Number, s => s.Cgroup.Limits.MemoryMax is { } v ? ConfigText.Size(v) : null),
+        ["cgroup_mem_swap_max"] = ("cgroup", ConfigType.Number, s => s.Cgroup.Limits.MemorySwapMax is { } v ? ConfigText.Size(v) : null),
+        ["cgroup_pids_max"] = ("cgroup", ConfigType.Number, s => s.Cgroup.Limits.PidsMax is { } v ? (long)v : null),
+        ["cgroup_cpu_ms_per_sec"] = ("cgroup", ConfigType.Number, s => s.Cgroup.Limits.CpuMsPerSec is { } v ? (long)v : null),
+        ["cgroup_version"] = ("cgroup", ConfigType.Text, s => s.Cgroup.Version switch { CgroupVersion.V1 => "1", CgroupVersion.V2 => "2", _ => "auto" }),
+        ["cgroup_parent"] = ("cgroup", ConfigType.Text, s => s.Cgroup.Parent),
+        ["cgroupv2_mount"] = ("cgroup", ConfigType.Text, s => s.Cgroup.V2Mount),
+        ["env"] = ("env", ConfigType.List, s => s.Env.Entries.Select(e => e.Value is null ? e.Name : e.Name + "=" + e.Value).ToList()),
+        ["keep_env"] = ("env", ConfigType.Switch, s => s.Env.KeepAll),
+        ["quiet"] = ("launcher", ConfigType.Switch, s => s.Verbosity == Verbosity.Quiet),
+        ["verbose"] = ("launcher", ConfigType.Switch, s => s.Verbosity == Verbosity.Verbose),
+        ["state_dir"] = ("launcher", ConfigType.Text, s => s.StateDir),
+        ["trace_timing"] = ("launcher", ConfigType.Switch, s => s.TraceTiming),
+        ["report"] = ("report", ConfigType.Text, s => s.ReportPath),
+        ["disable_clone_newnet"] = ("net", ConfigType.Switch, s => !s.Namespaces.HasFlag(Namespaces.Net)),
+        ["net"] = ("net", ConfigType.Text, s => s.Net.ModeName),
+        ["iface_no_lo"] = ("net", ConfigType.Switch, s => !s.Net.LoopbackUp),
+        ["net_deny"] = ("net", ConfigType.List, s => s.Net.Mode == NetMode.Egress ? s.Net.Deny.Select(c => c.ToString()).ToList() : null),
+        ["net_allow"] = ("net", ConfigType.List, s => s.Net.Mode == NetMode.Egress ? s.Net.Allow.Select(c => c.ToString()).ToList() : null),
+        ["net_forward"] = ("net", ConfigType.List, s => s.Net.Mode == NetMode.Egress ? s.Net.Forwards.Select(f => $"{f.HostPort}:{f.SandboxPort}").ToList() : null),
+        ["macvlan_iface"] = ("net", ConfigType.Text, s => s.Net.Macvlan?.Interface),
+        ["macvlan_vs_ip"] = ("net", ConfigType.Text, s => s.Net.Macvlan?.Address),
+        ["macvlan_vs_nm"] = ("net", ConfigType.Text, s => s.Net.Macvlan?.Netmask),
+        ["macvlan_vs_gw"] = ("net", ConfigType.Text, s => s.Net.Macvlan is { } m ? m.Gateway ?? "0.0.0.0" : null),
+        ["macvlan_vs_ma"] = ("net", ConfigType.Text, s => s.Net.Macvlan?.Mac),
+        ["seccomp_policy"] = ("seccomp", ConfigType.Text, s => s.Seccomp.PolicyFile),
+        ["seccomp_string"] = ("seccomp", ConfigType.List, s => s.Seccomp.PolicyStrings.ToList()),
+        ["seccomp_log"] = ("seccomp", ConfigType.Switch, s => s.Seccomp.Log),
+        ["disable_seccomp"] = ("seccomp", ConfigType.Switch, s => s.Seccomp.Disabled),
+    };
+
+    public static readonly IReadOnlyList<ConfigKey> All = Build();
+
+    /// <summary>Sections that have keys, in the order show prints them.</summary>
+    public static readonly IReadOnlyList<string> Sections = All.Select(k => k.Section).Append("exec").Distinct()
+        .OrderBy(s => SectionOrder.Contains(s) ? SectionOrder.ToList().IndexOf(s) : SectionOrder.Count).ThenBy(s => s, StringComparer.Ordinal)
+        .ToList();
+
+    private static List<ConfigKey> Build()
+    {
+        var families = new Dictionary<string, (string Section, ConfigType Type, Func<SandboxSpec, object?> Show)>();
+        foreach (var (name, resource, unit, _) in FlagTable.Rlimits)
+            families["rlimit_" + name] = ("limits", ConfigType.Number, s => ConfigText.Rlimit(s, resource, unit));
+        foreach (var (name, ns) in FlagTable.NamespaceFlags)
+            families.TryAdd("disable_clone_new" + name, ("namespaces", ConfigType.Switch, s => !s.Namespaces.HasFlag(ns)));
+
+        var keys = new List<ConfigKey>();
+        foreach (var flag in FlagTable.All.Where(f => !NotInFiles.Contains(f.Name)))
+        {
+            if (!Map.TryGetValue(flag.Name, out var k) && !families.TryGetValue(flag.Name, out k)) continue;
+            if (!flag.TakesValue && k.Type != ConfigType.Switch) throw new InvalidOperationException($"--{flag.Name} is a switch");
+            long max = flag.Name is "user" or "group" ? uint.MaxValue - 1 : long.MaxValue;
+            keys.Add(new ConfigKey(flag, k.Section, k.Type, k.Show, max));
+        }
+        return keys;
+    }
+
+    /// <summary>Flags that have no key yet (a test asserts there are none).</summary>
+    public static IEnumerable<Flag> Unmapped =>
+        FlagTable.All.Where(f => !NotInFiles.Contains(f.Name) && All.All(k => k.Flag != f));
+
+    public static ConfigKey? ByPath(string path) => All.FirstOrDefault(k => k.Path == path);
+
+    /// <summary>A uid or gid as a number, a name as the string it is.</summary>
+    private static object IdValue(string id) => long.TryParse(id, out long n) ? n : id;
+}

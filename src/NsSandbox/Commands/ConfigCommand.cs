@@ -1,0 +1,26 @@
+using NsSandbox.Core.Plan;
+using NsSandbox.Frontends.Toml;
+
+namespace NsSandbox.Commands;
+
+/// <summary><c>nssandbox config check FILE</c> validates a file as a run would (without needing a command),
+/// host checks included; <c>nssandbox config show FILE [flags] [-- COMMAND]</c> prints the effective
+/// configuration as TOML. Errors are <see cref="SpecException"/>s, reported like a run's.</summary>
+public static class ConfigCommand
+{
+    public const string Usage = "usage: nssandbox config check FILE | nssandbox config show FILE [flags] [-- COMMAND...]";
+
+    public static int Run(IReadOnlyList<string> args, TextWriter stdout)
+    {
+        if (args.Count < 2 || args[1].StartsWith('-') || (args[0] == "check" && args.Count > 2) || args[0] is not ("check" or "show"))
+            throw new SpecException("config", Usage);
+        var effective = EffectiveConfig.Of(args[1], args.Skip(2).ToList(), Usage);
+        if (args[0] == "check")
+        {
+            Planner.Check(effective.Spec, new RealHostView());
+            stdout.WriteLine($"{args[1]}: ok");
+        }
+        else stdout.Write(ConfigWriter.Write(effective.Spec, effective.Mode));
+        return 0;
+    }
+}
