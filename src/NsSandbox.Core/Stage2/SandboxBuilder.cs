@@ -24,6 +24,8 @@ public static class SandboxBuilder
         new MountExecutor(kernel, () => { if (userNs) ProcessSetup.BecomeSandboxUser(plan, kernel); }).Execute(plan.MountOps);
         ProcessSetup.Apply(plan, kernel);
         kernel.Mark("privileges");
+        // A created container waits here, set up, for its start: nothing but the exec remains.
+        if (plan.AwaitStart) kernel.AwaitStart();
         kernel.Exec(plan.ExecCandidates, plan.Argv, plan.Env, plan.Seccomp.Filter, plan.Seccomp.Flags);
     }
 }

@@ -9,7 +9,7 @@ public sealed class LinuxSpawner : ISpawner
     public static LinuxSpawner Instance { get; } = new();
 
     public ISandboxProcess Spawn(Stage2Plan stage2, SeqPacketSocket childEnd, int cgroupFd, ReadOnlySpan<byte> program) =>
-        new Process(Spawner.Spawn(new SpawnRequest(stage2.Namespaces, childEnd.Fd, cgroupFd), program));
+        new Process(Spawner.Spawn(new SpawnRequest(stage2.Namespaces, childEnd.Fd, cgroupFd, stage2.DieWithParent), program));
 
     private sealed class Process(Spawner.Child child) : ISandboxProcess
     {

@@ -65,6 +65,26 @@ public sealed class Stage2Tests
     }
 
     [Fact]
+    public void ASupervisorsOptionsReachStage2NotTheSpec()
+    {
+        var spec = new SandboxSpec { Command = ["/bin/true"], StateDir = "/state" };
+        var once = Planner.Create(spec, new FakeHost(), PlanOptions.Once).Stage2;
+        var created = Planner.Create(spec, new FakeHost(), new PlanOptions { DieWithParent = false, AwaitStart = true }).Stage2;
+
+        var kernel = new RecordingKernel();
+        SandboxBuilder.Build(once, kernel);
+        Assert.DoesNotContain("await start", kernel.Calls);
+        Assert.Contains("pdeathsig 9", kernel.Calls);
+
+        kernel = new RecordingKernel();
+        SandboxBuilder.Build(created, kernel);
+        // It waits set up, its privileges dropped, with nothing left but the exec; and it outlives its parent.
+        Assert.Equal("await start", kernel.Calls[^2]);
+        Assert.StartsWith("exec ", kernel.Calls[^1]);
+        Assert.DoesNotContain("pdeathsig 9", kernel.Calls);
+    }
+
+    [Fact]
     public void ProcessSetupOrderDropsCapabilitiesAfterTheIdsAndRearmsTheDeathSignal()
     {
         var kernel = new RecordingKernel();
