@@ -27,6 +27,11 @@ public sealed class FakeHost : IHostView
     public uint EffectiveGid { get; set; }
 
     public IReadOnlyList<HostEntry> ListDirectory(string path) => Directories[path];
+    public Dictionary<string, string> Links { get; } = new();
+    public string FollowLink(string path) => Links.GetValueOrDefault(path, path);
+    /// <summary>Symlinks inside the chroot: path to target as written.</summary>
+    public Dictionary<string, string> Symlinks { get; } = new();
+    public string? ReadLink(string path) => Symlinks.GetValueOrDefault(path);
     public EntryKind? KindOf(string path) => Kinds.TryGetValue(path, out var k) ? k : null;
     public (ulong Soft, ulong Hard) GetRlimit(RlimitResource resource) => (1024, 4096);
     public string? GetEnvironmentVariable(string name) => Env.GetValueOrDefault(name);

@@ -70,7 +70,8 @@ public sealed record ReportSandbox
     public required uint Gid { get; init; }
     public string? Hostname { get; init; }
     public required IReadOnlyList<string> Namespaces { get; init; }
-    public required string Chroot { get; init; }
+    /// <summary>The host directory of the sandbox's root; absent for an empty root (only the mounts given).</summary>
+    public string? Chroot { get; init; }
     public required bool ReadOnlyRoot { get; init; }
     /// <summary>The network mode: none, host, egress or macvlan.</summary>
     public required string Network { get; init; }

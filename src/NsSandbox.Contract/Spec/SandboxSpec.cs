@@ -17,7 +17,9 @@ public sealed record SandboxSpec
 {
     /// <summary>argv of the target; [0] is a path or a name looked up in the sandbox's PATH.</summary>
     public required IReadOnlyList<string> Command { get; init; }
-    public string Chroot { get; init; } = "/";
+    /// <summary>The host directory whose entries make the sandbox's root; null for an empty root that holds only
+    /// what the sandbox provides and the mounts given (nsjail's root when a config binds no chroot).</summary>
+    public string? Chroot { get; init; } = "/";
     public bool ReadWrite { get; init; }
     public Namespaces Namespaces { get; init; } = Defaults.Namespaces;
     public string Hostname { get; init; } = "nssandbox";
@@ -55,8 +57,9 @@ public sealed record SandboxSpec
 
 public enum Verbosity { Quiet, Normal, Verbose }
 
-/// <summary>A bind mount (Source set) or a tmpfs (Source null) at Target inside the sandbox.</summary>
-public sealed record MountSpec(string? Source, string Target, bool ReadOnly, ulong TmpfsSizeBytes = 0)
+/// <summary>A bind mount (Source set) or a tmpfs (Source null) at Target inside the sandbox. An optional bind
+/// (nsjail's <c>mandatory: false</c>) is left out when its source does not exist.</summary>
+public sealed record MountSpec(string? Source, string Target, bool ReadOnly, ulong TmpfsSizeBytes = 0, bool Optional = false)
 {
     public bool IsTmpfs => Source is null;
 }

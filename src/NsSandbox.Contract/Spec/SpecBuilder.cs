@@ -11,7 +11,8 @@ public sealed class SpecBuilder
     /// <summary>The front end's choice of supervisor; it constrains the spec (<see cref="Build"/>) but is not part of it.</summary>
     public RunMode Mode { get; set; } = RunMode.Once;
     public List<string> Command { get; } = [];
-    public string Chroot { get; set; } = "/";
+    /// <summary>"" (or null) for an empty root: see <see cref="SandboxSpec.Chroot"/>.</summary>
+    public string? Chroot { get; set; } = "/";
     public bool ReadWrite { get; set; }
     public Namespaces Namespaces { get; set; } = Defaults.Namespaces;
     public string Hostname { get; set; } = "nssandbox";
@@ -58,7 +59,7 @@ public sealed class SpecBuilder
 
         var net = Net.Build(Mode);
         Namespaces = net.Mode == NetMode.Host ? Namespaces & ~Namespaces.Net : Namespaces | Namespaces.Net;
-        string chroot = Path.GetFullPath(Chroot);
+        string? chroot = string.IsNullOrEmpty(Chroot) ? null : Path.GetFullPath(Chroot);
         if (!Namespaces.HasFlag(Namespaces.Mount))
             throw new SpecException(Origin("namespaces", "--disable_clone_newns"),
                 "the mount namespace cannot be disabled: the sandbox's filesystem is built in it");

@@ -22,20 +22,26 @@ public static class FilesystemPlanner
     public static IReadOnlyList<MountOp> Build(SandboxSpec spec, uint uid, uint gid, RunPaths paths, IHostView host)
     {
         var b = new Builder();
-        var topLevel = host.ListDirectory(spec.Chroot).Where(e => !Reserved.Contains(e.Name)).ToList();
+        string? chroot = spec.Chroot;
+        var topLevel = chroot is null ? [] : host.ListDirectory(chroot).Where(e => !Reserved.Contains(e.Name)).ToList();
+        // Targets resolved inside the sandbox's root; an optional bind whose source is missing is left out
+        // (nsjail's mandatory: false).
+        var mounts = spec.Mounts
+            .Select((m, i) => m with { Target = SandboxPaths.Resolve(m.Target, chroot, Reserved, host, spec.OriginOf($"mount{i}", "--bindmount")) })
+            .Where(m => !m.Optional || host.KindOf(m.Source!) is not null).ToList();
 
         // Phase 1: detach copies of every bind source before the skeleton exists, so that no copy of a
         // recursive tree (the chroot's /var, say) contains the skeleton itself.
         var topHandles = new Dictionary<string, int>();
         foreach (var e in topLevel.Where(e => e.Kind is EntryKind.Directory or EntryKind.File))
-            topHandles[e.Name] = b.Clone(Path.Combine(spec.Chroot, e.Name), e.Kind == EntryKind.Directory,
+            topHandles[e.Name] = b.Clone(Path.Combine(chroot!, e.Name), e.Kind == EntryKind.Directory,
                 spec.ReadWrite ? MountAttributes.NoSuid : MountAttributes.ReadOnly | MountAttributes.NoSuid);
-        bool hostSys = !spec.Namespaces.HasFlag(Namespaces.Net) && host.KindOf(Path.Combine(spec.Chroot, "sys")) == EntryKind.Directory;
-        int sysHandle = hostSys ? b.Clone(Path.Combine(spec.Chroot, "sys"), true, MountAttributes.ReadOnly | MountAttributes.NoSuid) : -1;
+        bool hostSys = chroot is not null && !spec.Namespaces.HasFlag(Namespaces.Net) && host.KindOf(Path.Combine(chroot, "sys")) == EntryKind.Directory;
+        int sysHandle = hostSys ? b.Clone(Path.Combine(chroot!, "sys"), true, MountAttributes.ReadOnly | MountAttributes.NoSuid) : -1;
         var devHandles = Devices.Select(d => b.Clone("/dev/" + d, false, MountAttributes.NoSuid)).ToList();
         int dataHandle = paths.DataDir is null ? -1 : b.Clone(paths.DataDir, false, MountAttributes.NoSuid | MountAttributes.NoDev);
-        var userHandles = spec.Mounts.Select(m => m.IsTmpfs ? -1
-            : b.Clone(m.Source!, true, (m.ReadOnly ? MountAttributes.ReadOnly : 0) | MountAttributes.NoSuid)).ToList();
+        var userHandles = mounts.Select(m => m.IsTmpfs ? -1
+            : b.Clone(host.FollowLink(m.Source!), true, (m.ReadOnly ? MountAttributes.ReadOnly : 0) | MountAttributes.NoSuid)).ToList();
 
         // Phase 2: the skeleton, which becomes the working directory; from here on paths are relative to it,
         // so nothing after this looks up a path through the host's tree (stage 2 is the sandbox's user now).
@@ -94,9 +100,9 @@ public static class FilesystemPlanner
         else b.Tmpfs("/data", $"mode=0700,size={spec.TmpSizeBytes}");
 
         // Phase 4: the user's mounts, in the order given.
-        for (int i = 0; i < spec.Mounts.Count; i++)
+        for (int i = 0; i < mounts.Count; i++)
         {
-            var m = spec.Mounts[i];
+            var m = mounts[i];
             bool directory = m.IsTmpfs || host.KindOf(m.Source!) != EntryKind.File;
             b.MountPoint(m.Target, directory);
             if (m.IsTmpfs) b.Tmpfs(m.Target, m.TmpfsSizeBytes > 0 ? $"mode=1777,size={m.TmpfsSizeBytes}" : "mode=1777");

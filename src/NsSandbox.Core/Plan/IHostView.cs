@@ -10,6 +10,10 @@ public interface IHostView
 {
     /// <summary>The entries of a directory (not following symlinks), sorted by name; throws when unreadable.</summary>
     IReadOnlyList<HostEntry> ListDirectory(string path);
+    /// <summary>The target of a symlink as written, or null when the path is not one (or does not exist).</summary>
+    string? ReadLink(string path);
+    /// <summary>The path with a final symlink followed to what it points to (the path itself otherwise).</summary>
+    string FollowLink(string path);
     /// <summary>What a bind source is, following symlinks; null when it does not exist.</summary>
     EntryKind? KindOf(string path);
     (ulong Soft, ulong Hard) GetRlimit(RlimitResource resource);

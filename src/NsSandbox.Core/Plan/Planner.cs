@@ -78,14 +78,16 @@ public static class Planner
     public static (uint Uid, uint Gid, SeccompProgram Seccomp) Check(SandboxSpec spec, IHostView host)
     {
         CheckAgainstHost(spec, host);
-        uint uid = IdResolver.Resolve(spec.User, spec.Chroot, "passwd", spec.OriginOf("user", "--user"), host);
-        uint gid = IdResolver.Resolve(spec.Group, spec.Chroot, "group", spec.OriginOf("group", "--group"), host);
+        // Names are the sandbox's own: its root's /etc, or the host's when the root is empty (as nsjail does).
+        string names = spec.Chroot ?? "/";
+        uint uid = IdResolver.Resolve(spec.User, names, "passwd", spec.OriginOf("user", "--user"), host);
+        uint gid = IdResolver.Resolve(spec.Group, names, "group", spec.OriginOf("group", "--group"), host);
         return (uid, gid, SeccompPlanner.Compile(spec.Seccomp));
     }
 
     private static void CheckAgainstHost(SandboxSpec spec, IHostView host)
     {
-        if (host.KindOf(spec.Chroot) != EntryKind.Directory)
+        if (spec.Chroot is not null && host.KindOf(spec.Chroot) != EntryKind.Directory)
             throw new SpecException(spec.OriginOf("chroot", "--chroot"), $"{spec.Chroot} is not a directory");
         if (!spec.Namespaces.HasFlag(Namespaces.User) && host.EffectiveUid != 0)
             throw new SpecException(spec.OriginOf("namespaces", "--disable_clone_newuser"), "only root can run without a user namespace");

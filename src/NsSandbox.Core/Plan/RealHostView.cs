@@ -31,6 +31,20 @@ public sealed class RealHostView : IHostView
         _ => EntryKind.Other,
     };
 
+    public string? ReadLink(string path) => DirectoryEntries.LinkTarget(path);
+
+    public string FollowLink(string path)
+    {
+        try
+        {
+            return File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path;
+        }
+        catch (IOException)
+        {
+            return path; // a dangling or looping link: the bind reports it by name
+        }
+    }
+
     public (ulong Soft, ulong Hard) GetRlimit(RlimitResource resource) => Rlimits.Get(resource);
 
     public string? GetEnvironmentVariable(string name) => System.Environment.GetEnvironmentVariable(name);

@@ -32,8 +32,8 @@ public static class FlagTable
     {
         var flags = new List<Flag>
         {
-            new("config", 'C', "FILE", "none", "load settings from a TOML file (docs/config.md); flags given here override it",
-                (b, v, o) => Toml.ConfigLoader.Apply(b, v, o)),
+            new("config", 'C', "FILE", "none", "load settings from a TOML file (docs/config.md) or an nsjail config (docs/nsjail.md); flags given here override it",
+                (b, v, o) => ConfigFile.Apply(b, v, o)),
             new("mode", 'M', "MODE", "o", "o (once): supervise the sandbox and report; e (execve): the launcher becomes the sandbox",
                 (b, v, o) =>
                 {

@@ -57,7 +57,7 @@ public static class ConfigKeys
         ["hostname"] = ("exec", ConfigType.Text, s => s.Hostname),
         ["user"] = ("user", ConfigType.Number, s => IdValue(s.User)),
         ["group"] = ("user", ConfigType.Number, s => IdValue(s.Group)),
-        ["chroot"] = ("fs", ConfigType.Text, s => s.Chroot),
+        ["chroot"] = ("fs", ConfigType.Text, s => s.Chroot ?? ""),
         ["rw"] = ("fs", ConfigType.Switch, s => s.ReadWrite),
         ["disable_proc"] = ("fs", ConfigType.Switch, s => !s.MountProc),
         ["tmp_size"] = ("fs", ConfigType.Number, s => ConfigText.Size(s.TmpSizeBytes)),

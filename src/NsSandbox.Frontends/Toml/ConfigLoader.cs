@@ -11,27 +11,7 @@ public static class ConfigLoader
     /// <summary>Keys of the file that have no flag: the command, which on the command line comes after --.</summary>
     public static readonly IReadOnlyList<string> ExecPaths = ["exec.path", "exec.args"];
 
-    private static readonly string[] MountFields = ["type", "src", "dst", "rw"];
-
-    public static void Apply(SpecBuilder b, string file, string origin)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText(file);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            string why = e switch
-            {
-                FileNotFoundException or DirectoryNotFoundException => "No such file or directory",
-                UnauthorizedAccessException => "Permission denied",
-                _ => e.Message,
-            };
-            throw new SpecException(origin, $"cannot read {file}: {why}");
-        }
-        ApplyText(b, text, file);
-    }
+    private static readonly string[] MountFields = ["type", "src", "dst", "rw", "optional", "size"];
 
     public static void ApplyText(SpecBuilder b, string text, string file)
     {
@@ -118,7 +98,9 @@ public static class ConfigLoader
         string origin = Origin(file, m.At, m.Path);
         string type = "bind", typeOrigin = origin;
         string? src = null, dst = null;
-        bool? rw = null;
+        bool? rw = null, optional = null;
+        string? size = null;
+        string sizeOrigin = origin;
         foreach (var f in m.Fields)
         {
             string fieldOrigin = Origin(file, f.Value.Span.Start, $"{m.Path}.{f.Path}");
@@ -128,6 +110,16 @@ public static class ConfigLoader
                 case "src": src = Text(f.Value, fieldOrigin, "a string"); break;
                 case "dst": dst = Text(f.Value, fieldOrigin, "a string"); break;
                 case "rw": rw = f.Value is BooleanValueSyntax v ? v.Value : throw WrongType(fieldOrigin, "a boolean (true or false)", f.Value); break;
+                case "optional": optional = f.Value is BooleanValueSyntax o ? o.Value : throw WrongType(fieldOrigin, "a boolean (true or false)", f.Value); break;
+                case "size":
+                    size = f.Value switch
+                    {
+                        IntegerValueSyntax n => n.Value.ToString(CultureInfo.InvariantCulture),
+                        StringValueSyntax s => s.Value!,
+                        _ => throw WrongType(fieldOrigin, "a size (a number of bytes, or a string like \"64M\")", f.Value),
+                    };
+                    sizeOrigin = fieldOrigin;
+                    break;
                 default:
                     string nearest = MountFields.OrderBy(x => Policy.Syscalls.EditDistance.Between(f.Path, x)).First();
                     throw new SpecException($"{ConfigSyntax.Where(file, f.KeyAt)}: {m.Path}.{f.Path}", $"unknown key; did you mean {m.Path}.{nearest}?");
@@ -137,13 +129,18 @@ public static class ConfigLoader
         {
             case "bind":
                 if (src is null) throw new SpecException(origin, "a bind mount needs src");
+                if (size is not null) throw new SpecException(sizeOrigin, "a bind mount has no size");
                 Cli.FlagTable.ByName(rw == true ? "bindmount" : "bindmount_ro")!.Apply(b, dst is null ? src : src + ":" + dst, origin);
+                // Left out when its source does not exist (nsjail's mandatory: false).
+                if (optional == true) b.Mounts[^1] = b.Mounts[^1] with { Optional = true };
                 break;
             case "tmpfs":
                 if (src is not null) throw new SpecException(origin, "a tmpfs takes no src");
                 if (dst is null) throw new SpecException(origin, "a tmpfs needs dst");
                 if (rw == false) throw new SpecException(origin, "a tmpfs is always writable; leave out rw");
+                if (optional is not null) throw new SpecException(origin, "a tmpfs is never optional; leave out optional");
                 Cli.FlagTable.ByName("tmpfsmount")!.Apply(b, dst, origin);
+                if (size is not null) b.Mounts[^1] = b.Mounts[^1] with { TmpfsSizeBytes = Cli.Values.Size(sizeOrigin, size) };
                 break;
             default:
                 throw new SpecException(typeOrigin, $"'{type}' is not a mount type; use bind or tmpfs");

@@ -26,22 +26,24 @@ public static class ConfigWriter
                 else s.Append("# ").Append(key.Name).Append(" is not set (default: ").Append(key.Flag.Default).AppendLine(")");
             }
             if (section == "fs")
-                foreach (var m in spec.Mounts) Mount(s, m);
+                foreach (var m in spec.Mounts) Mount(s, m, spec.TmpSizeBytes);
         }
         return s.ToString();
     }
 
-    private static void Mount(StringBuilder s, MountSpec m)
+    private static void Mount(StringBuilder s, MountSpec m, ulong tmpSize)
     {
         s.AppendLine().AppendLine("[[fs.mount]]");
         if (m.IsTmpfs)
         {
             s.AppendLine("type = \"tmpfs\"").Append("dst = ").AppendLine(ConfigText.Quote(m.Target));
+            if (m.TmpfsSizeBytes != tmpSize) s.Append("size = ").AppendLine(m.TmpfsSizeBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
             return;
         }
         s.AppendLine("type = \"bind\"")
             .Append("src = ").AppendLine(ConfigText.Quote(m.Source!))
             .Append("dst = ").AppendLine(ConfigText.Quote(m.Target))
             .Append("rw = ").AppendLine(m.ReadOnly ? "false" : "true");
+        if (m.Optional) s.AppendLine("optional = true");
     }
 }

@@ -1,0 +1,52 @@
+using System.Text.RegularExpressions;
+using NsSandbox.Frontends.Nsjail;
+using NsSandbox.Frontends.Toml;
+
+namespace NsSandbox.Frontends;
+
+/// <summary>--config FILE: a TOML file (docs/config.md) or an nsjail config in protobuf text format
+/// (docs/nsjail.md), told apart by content: the first line that is not blank or a comment is TOML's
+/// <c>[section]</c> or <c>key = value</c>, or nsjail's <c>field: value</c> or <c>field {</c>.</summary>
+public static partial class ConfigFile
+{
+    public enum Format { Toml, Nsjail }
+
+    public static void Apply(SpecBuilder b, string file, string origin)
+    {
+        string text = Read(file, origin);
+        if (Detect(text) == Format.Nsjail) NsjailConfigLoader.ApplyText(b, text, file);
+        else ConfigLoader.ApplyText(b, text, file);
+    }
+
+    public static Format Detect(string text)
+    {
+        foreach (string raw in text.Split('\n'))
+        {
+            string line = raw.Trim();
+            if (line.Length == 0 || line[0] == '#') continue;
+            return NsjailLine().IsMatch(line) ? Format.Nsjail : Format.Toml;
+        }
+        return Format.Toml;
+    }
+
+    public static string Read(string file, string origin)
+    {
+        try
+        {
+            return File.ReadAllText(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            string why = e switch
+            {
+                FileNotFoundException or DirectoryNotFoundException => "No such file or directory",
+                UnauthorizedAccessException => "Permission denied",
+                _ => e.Message,
+            };
+            throw new SpecException(origin, $"cannot read {file}: {why}");
+        }
+    }
+
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*\s*(:|\{|<)")]
+    private static partial Regex NsjailLine();
+}

@@ -1,0 +1,136 @@
+namespace NsSandbox.Frontends.Nsjail;
+
+/// <summary>One field of nsjail's config.proto: repeated or not, and, when we refuse it, why and for which
+/// values (<see cref="IsSet"/>: a refused field at nsjail's default value means nothing and is accepted).</summary>
+public sealed record NsjailField(bool Repeated = false, string? Refusal = null, Func<TextValue, string, bool>? Differs = null)
+{
+    /// <summary>Whether the value asks for something (is not nsjail's default); validates its type.</summary>
+    public bool IsSet(TextValue value, string origin) => Differs?.Invoke(value, origin) ?? true;
+}
+
+/// <summary>Every field of nsjail's config.proto (NsJailConfig, MountPt, Exe, IdMap), each applied by
+/// <see cref="NsjailConfigLoader"/> or refused here with the reason docs/nsjail.md gives.</summary>
+public static class NsjailFields
+{
+    private static NsjailField Applied(bool repeated = false) => new(repeated);
+
+    private static NsjailField RefusedIfTrue(string why) => new(false, why, (v, o) => NsjailValues.Bool(v, o));
+
+    private static NsjailField RefusedUnless(ulong value, string why) => new(false, why, (v, o) => NsjailValues.Unsigned(v, o) != value);
+
+    private static NsjailField RefusedUnlessText(string value, string why) => new(false, why, (v, o) => NsjailValues.String(v, o) != value);
+
+    private static NsjailField Refused(string why, bool repeated = false) => new(repeated, why);
+
+    private const string NotYet = "is not supported yet (docs/nsjail.md)";
+
+    /// <summary>The rlimits a config sets, their unit and nsjail's default (type and value).</summary>
+    public static readonly (RlimitResource Resource, string Name, ulong Unit, (string Type, ulong Value) Default)[] Rlimits =
+    [
+        (RlimitResource.As, "as", 1024 * 1024, ("VALUE", 4096)),
+        (RlimitResource.Core, "core", 1024 * 1024, ("VALUE", 0)),
+        (RlimitResource.Cpu, "cpu", 1, ("VALUE", 600)),
+        (RlimitResource.Fsize, "fsize", 1024 * 1024, ("VALUE", 1)),
+        (RlimitResource.Nofile, "nofile", 1, ("VALUE", 32)),
+        (RlimitResource.Nproc, "nproc", 1, ("SOFT", 1024)),
+        (RlimitResource.Stack, "stack", 1024 * 1024, ("SOFT", 8)),
+    ];
+
+    public static readonly (string Name, Namespaces Ns)[] Namespaces =
+    [
+        ("net", Contract.Namespaces.Net), ("user", Contract.Namespaces.User), ("ns", Contract.Namespaces.Mount),
+        ("pid", Contract.Namespaces.Pid), ("ipc", Contract.Namespaces.Ipc), ("uts", Contract.Namespaces.Uts),
+        ("cgroup", Contract.Namespaces.Cgroup),
+    ];
+
+    public static readonly IReadOnlyDictionary<string, NsjailField> Config = BuildConfig();
+
+    public static readonly IReadOnlyDictionary<string, NsjailField> Exe = new Dictionary<string, NsjailField>
+    {
+        ["path"] = Applied(),
+        ["arg"] = Applied(repeated: true),
+        ["arg0"] = Refused("(an argv[0] other than the path) " + NotYet),
+        ["exec_fd"] = RefusedIfTrue("(execveat of a descriptor) " + NotYet),
+    };
+
+    public static readonly IReadOnlyDictionary<string, NsjailField> Mount = new Dictionary<string, NsjailField>
+    {
+        ["src"] = Applied(), ["prefix_src_env"] = Applied(), ["dst"] = Applied(), ["prefix_dst_env"] = Applied(),
+        ["fstype"] = Applied(), ["options"] = Applied(), ["is_bind"] = Applied(), ["rw"] = Applied(), ["is_dir"] = Applied(),
+        ["mandatory"] = Applied(), ["nosuid"] = Applied(),
+        ["src_content"] = Refused("(a file made from the config's text) " + NotYet),
+        ["is_symlink"] = RefusedIfTrue("(a symlink made in the sandbox) " + NotYet),
+        ["nodev"] = RefusedIfTrue("(a nodev bind) " + NotYet),
+        ["noexec"] = RefusedIfTrue("(a noexec bind) " + NotYet),
+    };
+
+    private static Dictionary<string, NsjailField> BuildConfig()
+    {
+        var fields = new Dictionary<string, NsjailField>
+        {
+            ["name"] = Applied(), ["description"] = Applied(repeated: true), ["mode"] = Applied(),
+            ["chroot_dir"] = Applied(), ["is_root_rw"] = Applied(), ["hostname"] = Applied(), ["cwd"] = Applied(),
+            ["no_pivotroot"] = RefusedIfTrue("the sandbox's root is always entered with pivot_root"),
+            ["port"] = RefusedUnless(0, "applies to mode LISTEN, which is not supported yet"),
+            ["bindhost"] = RefusedUnlessText("::", "applies to mode LISTEN, which is not supported yet"),
+            ["max_conns"] = RefusedUnless(0, "applies to mode LISTEN, which is not supported yet"),
+            ["max_conns_per_ip"] = RefusedUnless(0, "applies to mode LISTEN, which is not supported yet"),
+            ["time_limit"] = Applied(),
+            ["daemon"] = RefusedIfTrue("the launcher does not go into the background; run it under a service manager"),
+            ["max_cpus"] = RefusedUnless(0, "(CPU affinity) " + NotYet + "; --cgroup_cpu_ms_per_sec limits CPU time"),
+            ["nice_level"] = Refused("(the sandbox's niceness) " + NotYet),
+            ["log_fd"] = Refused("(logging to a descriptor) " + NotYet),
+            ["log_file"] = Refused("(logging to a file) " + NotYet + "; the launcher logs to stderr"),
+            ["log_level"] = Applied(),
+            ["keep_env"] = Applied(), ["envar"] = Applied(repeated: true),
+            ["keep_caps"] = RefusedIfTrue("capabilities are always dropped"),
+            ["cap"] = Refused("capabilities are always dropped", repeated: true),
+            ["silent"] = RefusedIfTrue("(closing 0-2) " + NotYet),
+            ["skip_setsid"] = RefusedIfTrue("the command always runs in a new session (no TIOCSTI into the caller's terminal)"),
+            ["stderr_to_null"] = RefusedIfTrue("(stderr to /dev/null) " + NotYet),
+            ["pass_fd"] = Refused("only descriptors 0, 1 and 2 reach the command", repeated: true),
+            ["disable_no_new_privs"] = RefusedIfTrue("no_new_privs is always set"),
+            ["forward_signals"] = Applied(),
+            ["disable_tsc"] = RefusedIfTrue("(PR_SET_TSC) " + NotYet),
+            ["disable_rl"] = Applied(),
+            ["clone_newtime"] = RefusedIfTrue("(a time namespace) " + NotYet),
+            ["uidmap"] = Refused("(id maps) " + NotYet + "; the sandbox's user maps to an unprivileged id", repeated: true),
+            ["gidmap"] = Refused("(id maps) " + NotYet + "; the sandbox's group maps to an unprivileged id", repeated: true),
+            ["mount_proc"] = Applied(), ["mount"] = Applied(repeated: true),
+            ["seccomp_policy_file"] = Applied(), ["seccomp_string"] = Applied(repeated: true), ["seccomp_log"] = Applied(),
+            ["cgroup_mem_max"] = Applied(), ["cgroup_mem_memsw_max"] = Applied(), ["cgroup_mem_swap_max"] = Applied(),
+            ["cgroup_mem_parent"] = Applied(), ["cgroup_pids_max"] = Applied(), ["cgroup_pids_parent"] = Applied(),
+            ["cgroup_cpu_ms_per_sec"] = Applied(), ["cgroup_cpu_parent"] = Applied(),
+            ["cgroup_mem_mount"] = RefusedUnlessText("/sys/fs/cgroup/memory", "cgroup v1 hierarchies are found in /proc/self/mountinfo"),
+            ["cgroup_pids_mount"] = RefusedUnlessText("/sys/fs/cgroup/pids", "cgroup v1 hierarchies are found in /proc/self/mountinfo"),
+            ["cgroup_cpu_mount"] = RefusedUnlessText("/sys/fs/cgroup/cpu", "cgroup v1 hierarchies are found in /proc/self/mountinfo"),
+            ["cgroup_net_cls_classid"] = RefusedUnless(0, "(the net_cls controller) " + NotYet),
+            ["cgroup_net_cls_mount"] = RefusedUnlessText("/sys/fs/cgroup/net_cls", "(the net_cls controller) " + NotYet),
+            ["cgroup_net_cls_parent"] = RefusedUnlessText("NSJAIL", "(the net_cls controller) " + NotYet),
+            ["cgroupv2_mount"] = Applied(), ["use_cgroupv2"] = Applied(), ["detect_cgroupv2"] = Applied(),
+            ["iface_no_lo"] = Applied(),
+            ["iface_own"] = Refused("(moving a host interface into the sandbox) " + NotYet, repeated: true),
+            ["macvlan_iface"] = Applied(), ["macvlan_vs_ip"] = Applied(), ["macvlan_vs_nm"] = Applied(),
+            ["macvlan_vs_gw"] = Applied(), ["macvlan_vs_ma"] = Applied(),
+            ["macvlan_vs_mo"] = RefusedUnlessText("private", "(a macvlan mode other than private) " + NotYet),
+            ["user_net"] = Refused("(pasta networking) " + NotYet + "; --net egress gives outbound access"),
+            ["exec_bin"] = Applied(),
+        };
+        foreach (var (_, name, _, _) in Rlimits)
+        {
+            fields["rlimit_" + name] = Applied();
+            fields["rlimit_" + name + "_type"] = Applied();
+        }
+        foreach (string name in new[] { "memlock", "rtprio", "msgqueue" })
+        {
+            fields["rlimit_" + name] = Refused($"(RLIMIT_{name.ToUpperInvariant()}) " + NotYet);
+            fields["rlimit_" + name + "_type"] = new(false, $"(RLIMIT_{name.ToUpperInvariant()}) " + NotYet,
+                (v, o) => NsjailValues.Enum(v, o, "VALUE", "SOFT", "HARD", "INF") != "SOFT");
+        }
+        foreach (string p in new[] { "persona_addr_compat_layout", "persona_mmap_page_zero", "persona_read_implies_exec",
+                     "persona_addr_limit_3gb", "persona_addr_no_randomize" })
+            fields[p] = RefusedIfTrue("(personality flags) " + NotYet);
+        foreach (var (name, _) in Namespaces) fields["clone_new" + name] = Applied();
+        return fields;
+    }
+}

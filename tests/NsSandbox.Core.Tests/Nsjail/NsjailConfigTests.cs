@@ -1,0 +1,174 @@
+using NsSandbox.Core.Plan;
+using NsSandbox.Frontends;
+using NsSandbox.Frontends.Nsjail;
+
+namespace NsSandbox.Core.Tests.Nsjail;
+
+/// <summary>An nsjail config means what it means to nsjail, or is refused by field name and line:column.</summary>
+public sealed class NsjailConfigTests
+{
+    private static SpecBuilder Load(string text)
+    {
+        var b = new SpecBuilder();
+        NsjailConfigLoader.ApplyText(b, text, "j.cfg");
+        return b;
+    }
+
+    private static string Error(string text)
+    {
+        var e = Assert.Throws<SpecException>(() => Load(text).Build(commandOptional: true));
+        return $"{e.Origin}: {e.Message}";
+    }
+
+    [Fact]
+    public void WhatTheFileOmitsTakesNsjailsDefaults()
+    {
+        var spec = Load("mode: ONCE").Build(commandOptional: true);
+        Assert.Null(spec.Chroot);
+        Assert.Equal(("NSJAIL", "/", false), (spec.Hostname, spec.Cwd, spec.MountProc));
+        Assert.Equal(TimeSpan.FromSeconds(600), spec.TimeLimit);
+        ulong Limit(RlimitResource r) => spec.Rlimits.Single(x => x.Resource == r).Value;
+        Assert.Equal(4096UL << 20, Limit(RlimitResource.As));
+        Assert.Equal(1UL << 20, Limit(RlimitResource.Fsize));
+        Assert.Equal(32UL, Limit(RlimitResource.Nofile));
+        Assert.Equal(600UL, Limit(RlimitResource.Cpu));
+        Assert.Equal(RlimitKind.Soft, spec.Rlimits.Single(x => x.Resource == RlimitResource.Stack).Kind);
+        // Our safer defaults stay: the built-in seccomp policy, nobody.
+        Assert.True(spec.Seccomp.UsesDefault);
+        Assert.Equal("65534", spec.User);
+    }
+
+    [Fact]
+    public void FieldsMapToTheSpec()
+    {
+        var spec = Load("""
+            hostname: "box" cwd: "/tmp" time_limit: 0 keep_env: true envar: "A=1" envar: "B"
+            rlimit_as: 64 rlimit_nofile: 100 rlimit_cpu_type: INF
+            clone_newipc: false clone_newnet: false iface_no_lo: true
+            cgroup_mem_max: 67108864 cgroup_mem_memsw_max: 100663296 cgroup_pids_max: 20 cgroup_cpu_ms_per_sec: 500
+            mount_proc: true seccomp_string: "ALLOW { read } DEFAULT KILL" log_level: WARNING
+            mount { src: "/" dst: "/" is_bind: true rw: true }
+            mount { src: "/srv" dst: "/srv" is_bind: true mandatory: false }
+            mount { dst: "/scratch" fstype: "tmpfs" rw: true options: "size=4m" }
+            mount { dst: "/proc" fstype: "proc" }
+            mount { src: "/dev/urandom" dst: "/dev/urandom" is_bind: true }
+            exec_bin { path: "/bin/echo" arg: "a" arg: "b c" }
+            """).Build();
+        Assert.Equal(("box", "/tmp", (TimeSpan?)null), (spec.Hostname, spec.Cwd, spec.TimeLimit));
+        Assert.Equal(["/bin/echo", "a", "b c"], spec.Command);
+        Assert.Equal(("/", true), (spec.Chroot, spec.ReadWrite));
+        Assert.Equal([new EnvEntry("A", "1"), new EnvEntry("B", null)], spec.Env.Entries);
+        Assert.True(spec.Env.KeepAll);
+        Assert.Equal(64UL << 20, spec.Rlimits.Single(r => r.Resource == RlimitResource.As).Value);
+        Assert.Equal(RlimitKind.Infinity, spec.Rlimits.Single(r => r.Resource == RlimitResource.Cpu).Kind);
+        Assert.False(spec.Namespaces.HasFlag(Namespaces.Ipc));
+        Assert.Equal(NetMode.Host, spec.Net.Mode);
+        Assert.True(spec.Net.LoopbackUp); // iface_no_lo means nothing with the host's network, as in nsjail
+        Assert.Equal((64UL << 20, 32UL << 20, 20UL, 500u), (spec.Cgroup.Limits.MemoryMax!.Value, spec.Cgroup.Limits.MemorySwapMax!.Value,
+            spec.Cgroup.Limits.PidsMax!.Value, spec.Cgroup.Limits.CpuMsPerSec!.Value));
+        Assert.True(spec.MountProc);
+        Assert.Equal(Verbosity.Quiet, spec.Verbosity);
+        Assert.Equal(
+        [
+            new MountSpec("/srv", "/srv", ReadOnly: true, Optional: true),
+            new MountSpec(null, "/scratch", ReadOnly: false, TmpfsSizeBytes: 4 << 20),
+        ], spec.Mounts);
+    }
+
+    [Theory]
+    [InlineData("keep_caps: true", "j.cfg:1:1: keep_caps: capabilities are always dropped")]
+    [InlineData("\n  hostnme: \"x\"", "j.cfg:2:3: hostnme: is not a field of nsjail's configuration; did you mean hostname?")]
+    [InlineData("cwd: \"/a\" cwd: \"/b\"", "j.cfg:1:11: cwd: is given twice; it is not a repeated field")]
+    [InlineData("time_limit: \"5\"", "j.cfg:1:1: time_limit: expects a whole number from 0 to 4294967295, not \"5\"")]
+    [InlineData("mode: LISTEN", "j.cfg:1:1: mode: mode LISTEN (a sandbox per TCP connection) is not supported yet; use ONCE or EXECVE")]
+    [InlineData("mount { src: \"/x\" dst: \"/x\" is_bind: true noexec: true }", "j.cfg:1:43: noexec: (a noexec bind) is not supported yet (docs/nsjail.md)")]
+    [InlineData("mount { dst: \"/t\" fstype: \"tmpfs\" options: \"nr_inodes=5\" }", "j.cfg:1:1: mount: the mount option 'nr_inodes=5' is not supported yet (docs/nsjail.md)")]
+    [InlineData("mount { src: \"/dev/kvm\" dst: \"/dev/kvm\" is_bind: true }", "binding /dev/kvm at /dev/kvm is not supported yet")]
+    [InlineData("mount { dst: \"/m\" fstype: \"mqueue\" }", "a mqueue mount at /m is not supported yet")]
+    [InlineData("uidmap { inside_id: \"0\" }", "j.cfg:1:1: uidmap: (id maps) is not supported yet")]
+    [InlineData("exec_bin { arg: \"x\" }", "j.cfg:1:10: exec_bin: needs a path")]
+    [InlineData("mount: \"x\"", "j.cfg:1:1: mount: expects a message in braces, not \"x\"")]
+    [InlineData("port: 0 bindhost: \"::\" cgroup_mem_parent: \"NSJAIL\" persona_mmap_page_zero: false\nport: 9", "j.cfg:2:1: port: is given twice")]
+    public void RefusalsNameTheFieldAndWhy(string text, string expected) => Assert.Contains(expected, Error(text));
+
+    [Fact]
+    public void RefusedFieldsAtNsjailsDefaultsMeanNothingAndPass() =>
+        Load("port: 0 bindhost: \"::\" max_cpus: 0 daemon: false keep_caps: false cgroup_mem_parent: \"NSJAIL\" " +
+             "cgroup_mem_mount: \"/sys/fs/cgroup/memory\" macvlan_vs_mo: \"private\" rlimit_memlock_type: SOFT clone_newtime: false").Build(commandOptional: true);
+
+    [Fact]
+    public void EveryFieldOfConfigProtoIsKnown()
+    {
+        // NsJailConfig's fields as nsjail's current config.proto lists them.
+        string[] proto =
+        [
+            "name", "description", "mode", "hostname", "cwd", "no_pivotroot", "port", "bindhost", "max_conns", "max_conns_per_ip",
+            "time_limit", "daemon", "max_cpus", "nice_level", "log_fd", "log_file", "log_level", "keep_env", "envar", "keep_caps",
+            "cap", "silent", "skip_setsid", "stderr_to_null", "pass_fd", "disable_no_new_privs", "forward_signals", "disable_tsc",
+            "rlimit_as", "rlimit_as_type", "rlimit_core", "rlimit_core_type", "rlimit_cpu", "rlimit_cpu_type", "rlimit_fsize",
+            "rlimit_fsize_type", "rlimit_nofile", "rlimit_nofile_type", "rlimit_nproc", "rlimit_nproc_type", "rlimit_stack",
+            "rlimit_stack_type", "rlimit_memlock", "rlimit_memlock_type", "rlimit_rtprio", "rlimit_rtprio_type", "rlimit_msgqueue",
+            "rlimit_msgqueue_type", "disable_rl", "persona_addr_compat_layout", "persona_mmap_page_zero", "persona_read_implies_exec",
+            "persona_addr_limit_3gb", "persona_addr_no_randomize", "clone_newnet", "clone_newuser", "clone_newns", "clone_newpid",
+            "clone_newipc", "clone_newuts", "clone_newcgroup", "clone_newtime", "uidmap", "gidmap", "mount_proc", "mount",
+            "seccomp_policy_file", "seccomp_string", "seccomp_log", "cgroup_mem_max", "cgroup_mem_memsw_max", "cgroup_mem_swap_max",
+            "cgroup_mem_mount", "cgroup_mem_parent", "cgroup_pids_max", "cgroup_pids_mount", "cgroup_pids_parent",
+            "cgroup_net_cls_classid", "cgroup_net_cls_mount", "cgroup_net_cls_parent", "cgroup_cpu_ms_per_sec", "cgroup_cpu_mount",
+            "cgroup_cpu_parent", "cgroupv2_mount", "use_cgroupv2", "detect_cgroupv2", "iface_no_lo", "iface_own", "macvlan_iface",
+            "macvlan_vs_ip", "macvlan_vs_nm", "macvlan_vs_gw", "macvlan_vs_ma", "macvlan_vs_mo", "user_net", "exec_bin",
+            // Older configs' deprecated root fields.
+            "chroot_dir", "is_root_rw",
+        ];
+        Assert.Empty(proto.Except(NsjailFields.Config.Keys));
+        Assert.Empty(NsjailFields.Config.Keys.Except(proto));
+        string docs = File.ReadAllText(Config.ConfigFixture.RepoFile("docs/nsjail.md"));
+        Assert.All(proto, field => Assert.Contains($"`{field}`", docs));
+    }
+
+    [Fact]
+    public void AnImportedConfigLoadsBackToTheSameSpec()
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"nss-nsjail-test-{Guid.NewGuid():N}.cfg");
+        File.WriteAllText(file, """
+            mode: ONCE hostname: "box" rlimit_as: 64 rlimit_stack_type: HARD clone_newipc: false
+            mount { src: "/usr" dst: "/usr" is_bind: true } mount { src: "/opt/x" dst: "/x" is_bind: true rw: true mandatory: false }
+            mount { dst: "/scratch" fstype: "tmpfs" options: "size=4m" }
+            exec_bin { path: "/bin/true" }
+            """);
+        try
+        {
+            var imported = Frontends.Toml.EffectiveConfig.Of(file, [], "usage");
+            string toml = Frontends.Toml.ConfigWriter.Write(imported.Spec, imported.Mode);
+            Assert.Contains("chroot = \"\"", toml);
+            Assert.Equal(Config.ConfigFixture.Dump(imported), Config.ConfigFixture.Dump(Config.ConfigFixture.EffectiveFromToml(toml)));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Theory]
+    [InlineData("# nsjail\nname: \"x\"", ConfigFile.Format.Nsjail)]
+    [InlineData("mount {\n}", ConfigFile.Format.Nsjail)]
+    [InlineData("\n# a comment: with a colon\n[exec]\npath = \"/bin/true\"", ConfigFile.Format.Toml)]
+    [InlineData("chroot = \"/\"", ConfigFile.Format.Toml)]
+    public void TheFormatIsToldByContent(string text, ConfigFile.Format format) => Assert.Equal(format, ConfigFile.Detect(text));
+
+    [Fact]
+    public void AnEmptyRootResolvesNamesInTheHostsPasswdAndPlansOnlyItsMounts()
+    {
+        var host = new FakeHost();
+        host.Files["/etc/passwd"] = ["app:x:1234:1234::/:/bin/sh"];
+        host.Files["/etc/group"] = ["app:x:1234:"];
+        var b = Load("mount { src: \"/srv/dir\" dst: \"/lib\" is_bind: true }\nexec_bin { path: \"/lib/x\" }");
+        b.User = "app";
+        b.Group = "app";
+        var plan = Planner.Create(b.Build() with { StateDir = "/s" }, host, PlanOptions.Once);
+        Assert.Equal(1234u, plan.Stage2.Uid);
+        var clones = plan.Stage2.MountOps.Where(o => o.Kind == MountOpKind.CloneTree).Select(o => o.Source).ToList();
+        Assert.DoesNotContain("/etc", clones);
+        Assert.Contains("/srv/dir", clones);
+        Assert.Null(plan.ReportSandbox.Chroot);
+    }
+}

@@ -1,0 +1,166 @@
+namespace NsSandbox.EndToEnd.Tests;
+
+/// <summary>nsjail's configs run unchanged, in real sandboxes: the shapes real projects use (an empty root made
+/// of binds on a merged-/usr host, a bind of / as the root plus binds of /lib and /bin, device binds, optional
+/// mounts, a sized tmpfs, nsjail's limits), and a hostile chroot whose links point at host paths creates
+/// nothing on the host.</summary>
+public sealed class NsjailConfigTests : IDisposable
+{
+    private readonly Launcher _nss = new();
+
+    public void Dispose() => _nss.Dispose();
+
+    private string Config(string text)
+    {
+        string file = Path.Combine(_nss.TempDir, $"jail-{Guid.NewGuid():N}.cfg");
+        File.WriteAllText(file, text);
+        return file;
+    }
+
+    private const string SystemBinds = """
+        mount { src: "/bin" dst: "/bin" is_bind: true }
+        mount { src: "/lib" dst: "/lib" is_bind: true }
+        mount { src: "/lib64" dst: "/lib64" is_bind: true mandatory: false }
+        mount { src: "/usr" dst: "/usr" is_bind: true }
+        mount { src: "/sbin" dst: "/sbin" is_bind: true mandatory: false }
+        """;
+
+    [Fact]
+    public void AJudgeStyleConfigRunsInAnEmptyRootWithNsjailsLimits()
+    {
+        Require.Root();
+        string cfg = Config($$"""
+            name: "judge"
+            mode: ONCE
+            time_limit: 20
+            {{SystemBinds}}
+            mount { src: "/dev/null" dst: "/dev/null" is_bind: true rw: true }
+            mount { src: "/no/such/dir" dst: "/opt/optional" is_bind: true mandatory: false }
+            mount { dst: "/tmp" fstype: "tmpfs" rw: true options: "size=8m" }
+            mount_proc: true
+            envar: "GREETING=hi"
+            exec_bin {
+              path: "/bin/sh"
+              arg: "-c"
+              arg: "echo $GREETING; pwd; hostname; ls / | tr '\\n' ' '; echo; ulimit -n; ulimit -f; [ -e /opt/optional ] || echo no-optional; stat -f -c '%b %S' /tmp; echo x > /dev/null && echo devnull"
+            }
+            """);
+        var r = _nss.RunRaw(["--state_dir", _nss.StateDir, "--config", cfg]);
+        Assert.Equal(0, r.ExitCode);
+        var lines = r.Stdout.Split('\n');
+        Assert.Equal("hi", lines[0]);
+        Assert.Equal("/", lines[1]);                                   // nsjail's cwd
+        Assert.Equal("NSJAIL", lines[2]);                              // and hostname
+        // Only what the config mounts and what the sandbox provides: no /etc, /home, /root of the host.
+        var top = lines[3].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.DoesNotContain("etc", top);
+        Assert.DoesNotContain("root", top);
+        Assert.Contains("usr", top);
+        Assert.Equal("32", lines[4]);                                  // rlimit_nofile's default
+        Assert.Equal("2048", lines[5]);                                // rlimit_fsize 1 MiB in 512-byte blocks
+        Assert.Equal("no-optional", lines[6]);
+        var tmp = lines[7].Split(' ').Select(long.Parse).ToArray();
+        Assert.Equal(8L << 20, tmp[0] * tmp[1]);                       // the tmpfs's size=8m
+        Assert.Equal("devnull", lines[8]);
+    }
+
+    [Fact]
+    public void BindsOfLibAndBinOverAChrootOfSlashLandInsideUsr()
+    {
+        Require.Root();
+        // The most common shape: the host's / as the root, then its merged-/usr links bound again.
+        string cfg = Config($$"""
+            mount { src: "/" dst: "/" is_bind: true }
+            {{SystemBinds}}
+            cwd: "/data"
+            exec_bin { path: "/bin/sh" arg: "-c" arg: "[ -L /lib ] && echo lib-is-a-link; ls /etc/hostname" }
+            """);
+        var r = _nss.RunRaw(["--state_dir", _nss.StateDir, "--config", cfg]);
+        Assert.Equal("", r.Stderr);
+        Assert.Equal(new FileInfo("/lib").LinkTarget is null ? "/etc/hostname\n" : "lib-is-a-link\n/etc/hostname\n", r.Stdout);
+        Assert.Equal(0, r.ExitCode);
+    }
+
+    [Fact]
+    public void TheSeedPlaygroundsCommandLineWorksVerbatim()
+    {
+        Require.Root();
+        // nsjail --chroot / --config /sandbox.cfg -- python3 /examples/hello.py, with sh for python.
+        string cfg = Config("""
+            mode: ONCE
+            hostname: "sandbox"
+            cwd: "/data"
+            time_limit: 30
+            rlimit_as: 1024
+            """);
+        var r = _nss.RunRaw(["--state_dir", _nss.StateDir, "--chroot", "/", "--config", cfg, "--", "/bin/sh", "-c", "hostname; pwd"]);
+        Assert.Equal("sandbox\n/data\n", r.Stdout);
+        Assert.Equal(0, r.ExitCode);
+    }
+
+    [Fact]
+    public void AHostileChrootsLinksLeadInsideTheSandboxAndCreateNothingOnTheHost()
+    {
+        Require.Root();
+        string root = SuiteDirectory.NewDirectory("hostile-");
+        string outside = SuiteDirectory.NewDirectory("outside-");
+        try
+        {
+            // Links that would lead a mount point out of the chroot if followed on the host.
+            File.CreateSymbolicLink(Path.Combine(root, "abs"), outside);
+            File.CreateSymbolicLink(Path.Combine(root, "rel"), "../../../../.." + outside);
+            Directory.CreateDirectory(Path.Combine(root, "usr"));
+            string cfg = Config($$"""
+                mount { src: "{{root}}" dst: "/" is_bind: true }
+                mount { src: "/usr" dst: "/usr" is_bind: true }
+                mount { src: "/lib" dst: "/lib" is_bind: true mandatory: false }
+                mount { src: "/lib64" dst: "/lib64" is_bind: true mandatory: false }
+                mount { src: "/etc" dst: "/abs/x" is_bind: true }
+                mount { src: "/etc" dst: "/rel/y" is_bind: true }
+                exec_bin { path: "/usr/bin/ls" arg: "-d" arg: "{{outside}}/x/hostname" arg: "{{outside}}/y/hostname" }
+                """);
+            var r = _nss.RunRaw(["--state_dir", _nss.StateDir, "--config", cfg]);
+            // Both links lead to the outside directory's path inside the sandbox (under its own /tmp), where the
+            // mount points are made; on the host, that directory stays empty and the chroot unchanged.
+            Assert.Equal("", r.Stderr);
+            Assert.Equal($"{outside}/x/hostname\n{outside}/y/hostname\n", r.Stdout);
+            Assert.Equal(0, r.ExitCode);
+            Assert.Empty(Directory.GetFileSystemEntries(outside));
+            Assert.Equal(["abs", "rel", "usr"], Directory.GetFileSystemEntries(root).Select(Path.GetFileName).Order());
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void AnUnsupportedFieldIsRefusedByNameAndNothingRuns()
+    {
+        Require.Root();
+        string cfg = Config("mode: ONCE\nkeep_caps: true\nexec_bin { path: \"/bin/true\" }\n");
+        var r = _nss.RunRaw(["--state_dir", _nss.StateDir, "--config", cfg]);
+        Assert.Equal(125, r.ExitCode);
+        Assert.Equal($"nssandbox: {cfg}:2:1: keep_caps: capabilities are always dropped\n", r.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(_nss.StateDir, "runs")));
+    }
+
+    [Fact]
+    public void ConfigCheckAndImportReadNsjailConfigs()
+    {
+        Require.Root();
+        string cfg = Config($$"""{{SystemBinds}}""" + "\nexec_bin { path: \"/bin/true\" }\n");
+        var check = _nss.RunRaw(["config", "check", cfg]);
+        Assert.Equal((0, $"{cfg}: ok\n"), (check.ExitCode, check.Stdout));
+        var import = _nss.RunRaw(["config", "import", cfg]);
+        Assert.Equal(0, import.ExitCode);
+        Assert.Contains("chroot = \"\"", import.Stdout);
+        Assert.Contains("optional = true", import.Stdout);
+        // The TOML it prints runs the same sandbox.
+        string toml = Path.Combine(_nss.TempDir, "imported.toml");
+        File.WriteAllText(toml, import.Stdout);
+        var run = _nss.RunRaw(["--state_dir", _nss.StateDir, "--config", toml, "--", "/bin/sh", "-c", "hostname; ulimit -n"]);
+        Assert.Equal("NSJAIL\n32\n", run.Stdout);
+    }
+}
