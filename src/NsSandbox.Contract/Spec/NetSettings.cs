@@ -37,8 +37,9 @@ public sealed class NetSettings
         if (mode != NetMode.Macvlan)
             foreach (string s in new[] { "macvlan_iface", "macvlan_vs_ip", "macvlan_vs_nm", "macvlan_vs_gw", "macvlan_vs_ma" })
                 if (_origins.TryGetValue(s, out string? o)) throw new SpecException(o, "applies only to --net macvlan");
-        if (LoopbackDown && mode is not NetMode.None)
-            throw new SpecException(Origin("iface_no_lo", "--iface_no_lo"), "applies only to --net none (the other modes need lo, or share the host's)");
+        // With the host's network, lo is the host's and stays as it is: nsjail accepts the flag there too.
+        if (LoopbackDown && mode is NetMode.Egress or NetMode.Macvlan)
+            throw new SpecException(Origin("iface_no_lo", "--iface_no_lo"), "applies only to --net none or host (egress and macvlan need lo)");
         var hostPorts = Forwards.GroupBy(f => f.HostPort).FirstOrDefault(g => g.Count() > 1);
         if (hostPorts is not null)
             throw new SpecException(Origin("forward", "--net_forward"), $"host port {hostPorts.Key} is forwarded twice");

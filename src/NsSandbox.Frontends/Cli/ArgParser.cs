@@ -26,7 +26,8 @@ public static class ArgParser
             {
                 int eq = a.IndexOf('=');
                 string name = eq < 0 ? a[2..] : a[2..eq];
-                var flag = FlagTable.ByName(name) ?? throw Unknown("--" + name);
+                var flag = FlagTable.ByName(name) ?? NsjailFlags.AliasByName(name.Replace('-', '_'))
+                    ?? throw (NsjailFlags.RefusalOf(name.Replace('-', '_')) is { } why ? new SpecException("--" + name, why) : Unknown("--" + name));
                 string origin = "--" + flag.Name;
                 if (!flag.TakesValue)
                 {
@@ -43,7 +44,8 @@ public static class ArgParser
                 // Bundled short switches; a short flag with a value takes the rest of the word or the next one.
                 for (int j = 1; j < a.Length; j++)
                 {
-                    var flag = FlagTable.ByShort(a[j]) ?? throw Unknown("-" + a[j]);
+                    var flag = FlagTable.ByShort(a[j]) ?? NsjailFlags.AliasByShort(a[j])
+                        ?? throw (NsjailFlags.RefusalOf(a[j]) is { } refused ? new SpecException($"-{a[j]} (--{refused.Name})", refused.Reason) : Unknown("-" + a[j]));
                     string origin = "-" + a[j];
                     if (!flag.TakesValue)
                     {

@@ -93,7 +93,7 @@ public static class FlagTable
                 (b, v, _) => b.ReportPath = v),
             new("trace_timing", null, null, "off", "print on stderr how long each step of the launch took (mode once)",
                 (b, _, _) => b.TraceTiming = true),
-            new("seccomp_policy", null, "FILE", "the built-in default.policy", "filter system calls with the policy in FILE (nsjail's policy language)",
+            new("seccomp_policy", 'P', "FILE", "the built-in default.policy", "filter system calls with the policy in FILE (nsjail's policy language)",
                 (b, v, _) => b.SeccompPolicyFile = v),
             new("seccomp_string", null, "POLICY", "none", "policy text, appended after --seccomp_policy's file (repeatable)",
                 (b, v, _) => b.SeccompStrings.Add(v)),

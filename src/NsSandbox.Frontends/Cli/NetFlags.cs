@@ -28,7 +28,7 @@ public static class NetFlags
             (b, v, o) => { b.Net.Allow.Add(Range(o, v)); b.Net.Note("allow", o); }),
         new("net_forward", null, "HOST:SANDBOX", "none", "egress: forward TCP port HOST of the host's 127.0.0.1 to port SANDBOX (repeatable)",
             (b, v, o) => { b.Net.Forwards.Add(Forward(o, v)); b.Net.Note("forward", o); }),
-        new("macvlan_iface", null, "IFACE", "none", "macvlan: the host interface to attach to (implies --net macvlan)",
+        new("macvlan_iface", 'I', "IFACE", "none", "macvlan: the host interface to attach to (implies --net macvlan)",
             (b, v, o) => { b.Net.MacvlanInterface = v; b.Net.Note("macvlan_iface", o); }),
         new("macvlan_vs_ip", null, "ADDR", "192.168.0.2", "macvlan: the sandbox's IPv4 address",
             (b, v, o) => { b.Net.MacvlanAddress = v; b.Net.Note("macvlan_vs_ip", o); }),

@@ -42,13 +42,13 @@ public static class Values
     }
 
     /// <summary>An rlimit as nsjail takes it: a number in <paramref name="unit"/> (MiB for sizes, 1 for counts
-    /// and seconds), or inf, soft/def (the launcher's soft limit) or hard. Sizes also take a unit (8G, 512M).</summary>
+    /// and seconds), or inf, soft/def (the launcher's soft limit) or hard/max. Sizes also take a unit (8G, 512M).</summary>
     public static RlimitSpec Rlimit(string flag, RlimitResource resource, string value, ulong unit) =>
         value.Trim().ToLowerInvariant() switch
         {
             "inf" or "unlimited" => new RlimitSpec(resource, RlimitKind.Infinity),
             "soft" or "def" => new RlimitSpec(resource, RlimitKind.Soft),
-            "hard" => new RlimitSpec(resource, RlimitKind.Hard),
+            "hard" or "max" => new RlimitSpec(resource, RlimitKind.Hard),
             var v when unit > 1 && v.Length > 0 && char.IsAsciiLetter(v[^1]) && TrySize(v) is { } bytes => new RlimitSpec(resource, RlimitKind.Value, bytes),
             var v when ulong.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out ulong n) => n <= ulong.MaxValue / unit
                 ? new RlimitSpec(resource, RlimitKind.Value, n * unit)

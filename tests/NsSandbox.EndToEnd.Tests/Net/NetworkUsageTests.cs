@@ -14,7 +14,7 @@ public sealed class NetworkUsageTests : IDisposable
     [InlineData("--net_forward=80", "--net_forward: '80' is not HOST:SANDBOX")]
     [InlineData("--net=macvlan", "macvlan needs --macvlan_iface")]
     [InlineData("--macvlan_vs_nm=255.0.255.0", "applies only to --net macvlan")]
-    [InlineData("--iface_no_lo -N", "--iface_no_lo: applies only to --net none")]
+    [InlineData("--iface_no_lo --net=egress", "--iface_no_lo: applies only to --net none or host")]
     [InlineData("-Me --disable_proc --net=egress", "--net: mode execve supports only --net none or host")]
     [InlineData("-Me --disable_proc --macvlan_iface=eth0", "mode execve supports only --net none or host")]
     public void RefusedWithOneLineAndCode125(string flags, string message)

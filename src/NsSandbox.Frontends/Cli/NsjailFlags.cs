@@ -1,0 +1,85 @@
+namespace NsSandbox.Frontends.Cli;
+
+/// <summary>nsjail's flags that are not this launcher's own (those in <see cref="FlagTable"/> keep nsjail's
+/// names and meaning): a few spellings of settings we have, and the rest refused by name with the reason, so
+/// an nsjail command line either means what it meant or says why not (docs/nsjail.md). Command-line only:
+/// they have no configuration keys.</summary>
+public static class NsjailFlags
+{
+    private const string NotYet = "is not supported yet (docs/nsjail.md)";
+
+    /// <summary>nsjail's other spellings: each is applied as a flag of ours.</summary>
+    public static readonly IReadOnlyList<Flag> Aliases =
+    [
+        new("really_quiet", 'Q', null, "off", "nsjail's -Q: the same as --quiet", (b, _, _) => b.Verbosity = Verbosity.Quiet),
+        new("disable_rlimits", null, null, "off", "every rlimit stays the launcher's", (b, _, _) => b.Rlimits.Clear()),
+        new("use_cgroupv2", null, null, "off", "the same as --cgroup_version 2", (b, _, _) => b.CgroupVersion = CgroupVersion.V2),
+        new("detect_cgroupv2", null, null, "off", "the same as --cgroup_version auto", (b, _, _) => b.CgroupVersion = CgroupVersion.Auto),
+        new("cgroup_mem_parent", null, "PATH", "none", "the same as --cgroup_parent", CgroupParent),
+        new("cgroup_pids_parent", null, "PATH", "none", "the same as --cgroup_parent", CgroupParent),
+        new("cgroup_cpu_parent", null, "PATH", "none", "the same as --cgroup_parent", CgroupParent),
+        new("forward_signals", null, null, "on", "signals are always forwarded", (_, _, _) => { }),
+    ];
+
+    /// <summary>nsjail's flags we refuse, with why: (name, short, takes a value, reason).</summary>
+    public static readonly IReadOnlyList<(string Name, char? Short, bool TakesValue, string Reason)> Refused =
+    [
+        ("exec_file", 'x', true, "(an executable other than argv[0]) " + NotYet),
+        ("execute_fd", null, false, "(execveat of a descriptor) " + NotYet),
+        ("exec_wrapper", null, true, "(a wrapper around the command) " + NotYet),
+        ("port", 'p', true, "(mode listen) " + NotYet),
+        ("bindhost", null, true, "(mode listen) " + NotYet),
+        ("max_conns", null, true, "(mode listen) " + NotYet),
+        ("max_conns_per_ip", 'i', true, "(mode listen) " + NotYet),
+        ("log", 'l', true, "(a log file) " + NotYet + "; the launcher logs to stderr"),
+        ("log_fd", 'L', true, "(a log descriptor) " + NotYet + "; the launcher logs to stderr"),
+        ("max_cpus", null, true, "(CPU affinity) " + NotYet + "; --cgroup_cpu_ms_per_sec limits CPU time"),
+        ("daemon", 'd', false, "the launcher does not go into the background; run it under a service manager"),
+        ("keep_caps", null, false, "capabilities are always dropped"),
+        ("cap", null, true, "capabilities are always dropped"),
+        ("silent", null, false, "(closing 0-2) " + NotYet),
+        ("stderr_to_null", null, false, "(stderr to /dev/null) " + NotYet + "; redirect the launcher's stderr"),
+        ("skip_setsid", null, false, "the command always runs in a new session (no TIOCSTI into the caller's terminal)"),
+        ("pass_fd", null, true, "only descriptors 0, 1 and 2 reach the command"),
+        ("disable_no_new_privs", null, false, "no_new_privs is always set"),
+        ("nice_level", null, true, "(the sandbox's niceness) " + NotYet),
+        ("disable_tsc", null, false, "(PR_SET_TSC) " + NotYet),
+        ("persona_addr_compat_layout", null, false, "(personality flags) " + NotYet),
+        ("persona_mmap_page_zero", null, false, "(personality flags) " + NotYet),
+        ("persona_read_implies_exec", null, false, "(personality flags) " + NotYet),
+        ("persona_addr_limit_3gb", null, false, "(personality flags) " + NotYet),
+        ("persona_addr_no_randomize", null, false, "(personality flags) " + NotYet),
+        ("uid_mapping", 'U', true, "(id maps) " + NotYet + "; the sandbox's user maps to an unprivileged id"),
+        ("gid_mapping", 'G', true, "(id maps) " + NotYet + "; the sandbox's group maps to an unprivileged id"),
+        ("mount", 'm', true, "(SRC:DST:FSTYPE:OPTIONS mounts) " + NotYet + "; use --bindmount, --bindmount_ro or --tmpfsmount"),
+        ("symlink", 's', true, "(symlinks made in the sandbox) " + NotYet),
+        ("proc_path", null, true, "(/proc elsewhere) " + NotYet),
+        ("proc_rw", null, false, "/proc is always mounted read-only"),
+        ("cgroup_mem_memsw_max", null, true, "(a memory+swap limit) " + NotYet + "; use --cgroup_mem_swap_max"),
+        ("cgroup_mem_mount", null, true, "cgroup v1 hierarchies are found in /proc/self/mountinfo"),
+        ("cgroup_pids_mount", null, true, "cgroup v1 hierarchies are found in /proc/self/mountinfo"),
+        ("cgroup_cpu_mount", null, true, "cgroup v1 hierarchies are found in /proc/self/mountinfo"),
+        ("cgroup_net_cls_classid", null, true, "(the net_cls controller) " + NotYet),
+        ("cgroup_net_cls_mount", null, true, "(the net_cls controller) " + NotYet),
+        ("cgroup_net_cls_parent", null, true, "(the net_cls controller) " + NotYet),
+        ("iface_own", null, true, "(moving a host interface into the sandbox) " + NotYet),
+        ("macvlan_vs_mo", null, true, "(a macvlan mode other than private) " + NotYet),
+        ("user_net", null, false, "(pasta networking) " + NotYet + "; --net egress gives outbound access"),
+    ];
+
+    public static Flag? AliasByName(string canonical) => Aliases.FirstOrDefault(f => f.Name == canonical);
+
+    public static Flag? AliasByShort(char c) => Aliases.FirstOrDefault(f => f.Short == c);
+
+    /// <summary>The reason an nsjail flag is refused, or null when it is not one of those.</summary>
+    public static string? RefusalOf(string canonical) => Refused.FirstOrDefault(r => r.Name == canonical).Reason;
+
+    public static (string Name, string Reason)? RefusalOf(char c) =>
+        Refused.FirstOrDefault(r => r.Short == c) is { Name: not null } r ? (r.Name, r.Reason) : null;
+
+    private static void CgroupParent(SpecBuilder b, string value, string origin)
+    {
+        b.CgroupParent = value;
+        b.NoteOrigin("cgroup_parent", origin);
+    }
+}
