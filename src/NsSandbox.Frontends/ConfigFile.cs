@@ -29,6 +29,16 @@ public static partial class ConfigFile
         return Format.Toml;
     }
 
+    /// <summary>A path the file names, relative to the directory of the file itself (a symlink to it
+    /// followed), so a profile can name a policy beside it wherever it is linked from.</summary>
+    public static string RelativeTo(string file, string path)
+    {
+        if (path.Length == 0 || Path.IsPathRooted(path)) return path;
+        var info = new FileInfo(Path.GetFullPath(file));
+        string real = info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? info.FullName;
+        return Path.Combine(Path.GetDirectoryName(real)!, path);
+    }
+
     public static string Read(string file, string origin)
     {
         try

@@ -5,6 +5,7 @@ using NsSandbox.Core.Report;
 using NsSandbox.Core.Supervision;
 using NsSandbox.Core.Timing;
 using NsSandbox.Frontends.Cli;
+using NsSandbox.Frontends.Nsjail;
 using NsSandbox.Linux;
 
 namespace NsSandbox;
@@ -33,7 +34,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "cleanup") return CleanupCommand.Run(args[1..], Console.Out);
         if (args.Length > 0 && args[0] == "config") return ConfigCommand.Run(args[1..], Console.Out);
         if (args.Length > 0 && args[0] == "policy") return PolicyCommand.Run(args[1..], Console.Out, Console.Error);
-        var parsed = ArgParser.Parse(args);
+        var parsed = ArgParser.Parse(args, asNsjail: InvokedAs() == NsjailDefaults.ProgramName);
         if (parsed.Help)
         {
             Console.Out.Write(HelpText.Render());
@@ -64,6 +65,21 @@ public static class Program
         LaunchTrace.Mark("report");
         if (spec.TraceTiming) LaunchTrace.Print(Console.Error);
         return report.LauncherExitCode;
+    }
+
+    /// <summary>The name the launcher was started under (argv[0]'s file name), which a link can set.</summary>
+    private static string InvokedAs()
+    {
+        try
+        {
+            string cmdline = File.ReadAllText("/proc/self/cmdline");
+            int end = cmdline.IndexOf('\0');
+            return Path.GetFileName(end < 0 ? cmdline : cmdline[..end]);
+        }
+        catch (IOException)
+        {
+            return "nssandbox";
+        }
     }
 
     /// <summary>One line on stderr when the run did not simply exit: the user reads why.</summary>

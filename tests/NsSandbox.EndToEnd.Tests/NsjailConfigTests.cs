@@ -136,6 +136,35 @@ public sealed class NsjailConfigTests : IDisposable
     }
 
     [Fact]
+    public void InvokedAsNsjailItTakesNsjailsDefaults()
+    {
+        Require.Root();
+        string link = Path.Combine(_nss.TempDir, "nsjail");
+        File.CreateSymbolicLink(link, Launcher.BinaryPath);
+        (int Code, string Out) Run(params string[] args)
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo(link) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (string a in new[] { "--state_dir", _nss.StateDir }.Concat(args)) psi.ArgumentList.Add(a);
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            _ = p.StandardError.ReadToEndAsync();
+            if (!p.WaitForExit(TimeSpan.FromMinutes(1)))
+            {
+                p.Kill(entireProcessTree: true);
+                throw new TimeoutException("nsjail (the link) did not finish within a minute");
+            }
+            return (p.ExitCode, stdout.Result);
+        }
+        // nsjail's README lines; its hostname, cwd and nofile, and no seccomp policy unless one is given.
+        Assert.Equal((0, "ABC\n"), Run("-Mo", "--chroot", "/", "--", "/bin/echo", "ABC"));
+        Assert.Equal((0, "ABC\n"), Run("-Me", "--chroot", "/", "--disable_proc", "--", "/bin/echo", "ABC"));
+        Assert.Equal((0, "NSJAIL\n/\n32\nSeccomp:\t0\n"),
+            Run("--chroot", "/", "--", "/bin/sh", "-c", "hostname; pwd; ulimit -n; grep ^Seccomp: /proc/self/status"));
+        // Still nobody, mapped to an unprivileged id outside.
+        Assert.Equal((0, "65534\n"), Run("--chroot", "/", "--", "/usr/bin/id", "-u"));
+    }
+
+    [Fact]
     public void AnUnsupportedFieldIsRefusedByNameAndNothingRuns()
     {
         Require.Root();

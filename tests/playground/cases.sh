@@ -95,6 +95,19 @@ case_profile_hello() {
 }
 run_case "profile: python3 --version and /examples/hello.py" case_profile_hello
 
+case_nsjail_lines() {
+  # The seed project's lines, verbatim, with nsjail linked to the launcher.
+  in_pg nsjail --chroot / --config /sandbox.cfg -- python3 --version
+  [ "$rc" -eq 0 ] && [[ "$out" == "Python 3."* ]] || { got "expected Python 3.x"; return; }
+  in_pg nsjail --chroot / --config /sandbox.cfg -- python3 /examples/hello.py
+  [ "$rc" -eq 0 ] && [ "$out" = "hello from uid 65534 gid 65534 in /data, HOME=/data, host nssandbox" ] ||
+    { got "expected hello.py's line for nobody in /data"; return; }
+  in_pg nsjail -Mo --chroot / -- /bin/echo ABC
+  [ "$rc" -eq 0 ] && [ "$out" = ABC ] || { got "expected ABC"; return; }
+}
+run_case "nsjail's lines: nsjail --chroot / --config /sandbox.cfg -- python3 ..., nsjail -Mo --chroot / -- /bin/echo ABC" \
+  case_nsjail_lines
+
 case_nobody() {
   in_pg sh -c "${sb[*]} --keep_data --report /tmp/nobody.json -- /bin/sh -c 'id -u; id -g; id -un; touch /data/made' &&
     d=\$(python3 -c 'import json; print(json.load(open(\"/tmp/nobody.json\"))[\"sandbox\"][\"data_dir\"])') &&

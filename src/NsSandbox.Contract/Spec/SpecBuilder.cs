@@ -36,6 +36,8 @@ public sealed class SpecBuilder
     public List<string> SeccompStrings { get; } = [];
     public bool SeccompLog { get; set; }
     public bool DisableSeccomp { get; set; }
+    /// <summary>Without a policy file or string, no filter rather than the built-in default (invoked as nsjail).</summary>
+    public bool NoDefaultSeccompPolicy { get; set; }
     public ulong? CgroupMemMax { get; set; }
     public ulong? CgroupMemSwapMax { get; set; }
     public ulong? CgroupPidsMax { get; set; }
@@ -69,8 +71,11 @@ public sealed class SpecBuilder
                 "mode execve cannot mount a fresh /proc (the launcher is not inside the new pid namespace); add --disable_proc");
         if (Mode == RunMode.Execve)
         {
-            if (TimeLimit is not null)
-                throw new SpecException("--time_limit", "mode execve has no supervisor to enforce a time limit; use mode once (-Mo)");
+            // A time limit asked for cannot be enforced without a supervisor; nsjail's default one is dropped,
+            // as nsjail's mode execve does.
+            if (TimeLimit is not null && _origins.TryGetValue("time_limit", out string? limitOrigin))
+                throw new SpecException(limitOrigin, "mode execve has no supervisor to enforce a time limit; use mode once (-Mo)");
+            TimeLimit = null;
             if (ReportPath is not null)
                 throw new SpecException("--report", "mode execve has no supervisor to write a report; use mode once (-Mo)");
             if (TraceTiming)
@@ -127,7 +132,7 @@ public sealed class SpecBuilder
                 PolicyFile = SeccompPolicyFile is null ? null : Path.GetFullPath(SeccompPolicyFile),
                 PolicyStrings = SeccompStrings.ToList(),
                 Log = SeccompLog,
-                Disabled = DisableSeccomp,
+                Disabled = DisableSeccomp || (NoDefaultSeccompPolicy && SeccompPolicyFile is null && SeccompStrings.Count == 0),
             },
             Origins = new Dictionary<string, string>(_origins),
         };

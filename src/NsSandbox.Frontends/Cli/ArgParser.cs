@@ -11,9 +11,11 @@ public static class ArgParser
     public sealed record Result(SpecBuilder Builder, bool Help);
 
     /// <param name="only">for a subcommand that takes a few of the run's flags: any other flag is refused.</param>
-    public static Result Parse(IReadOnlyList<string> args, IReadOnlySet<string>? only = null)
+    /// <param name="asNsjail">invoked as nsjail: its defaults first (<see cref="Nsjail.NsjailDefaults"/>).</param>
+    public static Result Parse(IReadOnlyList<string> args, IReadOnlySet<string>? only = null, bool asNsjail = false)
     {
         var b = new SpecBuilder();
+        if (asNsjail) Nsjail.NsjailDefaults.ApplyToCommandLine(b);
         var given = new List<(Flag Flag, string Value, string Origin)>();
         bool help = false;
         int i = 0;

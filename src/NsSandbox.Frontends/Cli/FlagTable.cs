@@ -58,7 +58,7 @@ public static class FlagTable
             new("cwd", 'D', "DIR", "/data", "working directory inside the sandbox",
                 (b, v, o) => { b.Cwd = v; b.NoteOrigin("cwd", o); }),
             new("time_limit", 't', "SECONDS", "0 (none)", "wall-clock limit; the whole sandbox is killed when it passes (also 500ms, 2m)",
-                (b, v, o) => b.TimeLimit = Values.Duration(o, v)),
+                (b, v, o) => { b.TimeLimit = Values.Duration(o, v); b.NoteOrigin("time_limit", o); }),
             new("quiet", 'q', null, "off", "print only the launcher's errors", (b, _, _) => b.Verbosity = Verbosity.Quiet),
             new("verbose", 'v', null, "off", "say what the launcher does", (b, _, _) => b.Verbosity = Verbosity.Verbose),
             new("env", 'E', "VAR[=VALUE]", "PATH, HOME=/data", "set VAR, or pass the host's VAR through (repeatable)",

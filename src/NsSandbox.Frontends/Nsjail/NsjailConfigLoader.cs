@@ -38,14 +38,12 @@ public sealed class NsjailConfigLoader
         loader.Finish();
     }
 
-    /// <summary>What nsjail does when the file says nothing, where it differs from our defaults.</summary>
+    /// <summary>What nsjail does when the file says nothing, where it differs from our defaults; a config
+    /// mounts /proc only when it says so.</summary>
     private void ApplyDefaults()
     {
-        _b.Chroot = null; // nsjail's root holds only what the config mounts
-        _b.Hostname = "NSJAIL";
-        _b.Cwd = "/";
+        NsjailDefaults.Apply(_b);
         _b.MountProc = false;
-        _b.TimeLimit = TimeSpan.FromSeconds(600);
         foreach (var (resource, _, _, _) in NsjailFields.Rlimits) _rlimits[resource] = (null, null, "nsjail's default");
     }
 
@@ -81,7 +79,7 @@ public sealed class NsjailConfigLoader
             case "is_root_rw": _b.ReadWrite = NsjailValues.Bool(v, o); break;
             case "hostname": Set("hostname", o, () => _b.Hostname = NsjailValues.String(v, o)); break;
             case "cwd": Set("cwd", o, () => _b.Cwd = NsjailValues.String(v, o)); break;
-            case "time_limit": _b.TimeLimit = TimeSpan.FromSeconds(NsjailValues.Unsigned(v, o, uint.MaxValue)); break;
+            case "time_limit": Set("time_limit", o, () => _b.TimeLimit = TimeSpan.FromSeconds(NsjailValues.Unsigned(v, o, uint.MaxValue))); break;
             case "log_level": ApplyLogLevel(NsjailValues.Enum(v, o, "DEBUG", "INFO", "WARNING", "ERROR", "FATAL")); break;
             case "keep_env": _b.KeepEnv = NsjailValues.Bool(v, o); break;
             case "envar": AddEnv(NsjailValues.String(v, o), o); break;
@@ -89,7 +87,7 @@ public sealed class NsjailConfigLoader
             case "disable_rl": if (NsjailValues.Bool(v, o)) foreach (var r in NsjailFields.Rlimits) _rlimits[r.Resource] = (0, "SOFT", o); break;
             case "mount_proc": _b.MountProc = NsjailValues.Bool(v, o); break;
             case "mount": ApplyMount(NsjailValues.Message(v, o), o); break;
-            case "seccomp_policy_file": _b.SeccompPolicyFile = RelativeToFile(NsjailValues.String(v, o)); break;
+            case "seccomp_policy_file": _b.SeccompPolicyFile = ConfigFile.RelativeTo(_file, NsjailValues.String(v, o)); break;
             case "seccomp_string": _b.SeccompStrings.Add(NsjailValues.String(v, o)); break;
             case "seccomp_log": _b.SeccompLog = NsjailValues.Bool(v, o); break;
             case "cgroup_mem_max": _memMax = NsjailValues.Unsigned(v, o); Note("cgroup", o); break;
@@ -181,9 +179,6 @@ public sealed class NsjailConfigLoader
         _b.CgroupParent = path;
         _b.NoteOrigin("cgroup_parent", origin);
     }
-
-    private string RelativeToFile(string path) =>
-        Path.IsPathRooted(path) ? path : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(_file)) ?? "/", path);
 
     private void ApplyExec(TextMessage exe)
     {

@@ -63,7 +63,7 @@ public static class ConfigLoader
             case ConfigType.Text:
                 string str = Text(value, origin, "a string");
                 if (ConfigKeys.RelativeToFile.Contains(key.Flag.Name) && str.Length > 0 && !Path.IsPathRooted(str))
-                    str = Path.Combine(Path.GetDirectoryName(RealPath(file))!, str);
+                    str = ConfigFile.RelativeTo(file, str);
                 key.Flag.Apply(b, str, origin);
                 break;
             case ConfigType.Number:
@@ -182,9 +182,4 @@ public static class ConfigLoader
 
     /// <summary>The file's path with symlinks resolved: a profile linked elsewhere (the playground's
     /// /sandbox.toml) still finds the files beside it.</summary>
-    private static string RealPath(string file)
-    {
-        var info = new FileInfo(Path.GetFullPath(file));
-        return info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? info.FullName;
-    }
 }

@@ -148,6 +148,19 @@ public sealed class NsjailConfigTests
         }
     }
 
+    [Fact]
+    public void ThePythonProfileInNsjailsFormatMatchesTheTomlOne()
+    {
+        var cfg = Frontends.Toml.EffectiveConfig.Of(Config.ConfigFixture.RepoFile("configs/python.cfg"), [], "usage").Spec;
+        var toml = Frontends.Toml.EffectiveConfig.Of(Config.ConfigFixture.RepoFile("configs/python.toml"), [], "usage").Spec;
+        Planner.Check(cfg, new RealHostView());
+        Assert.Equal((toml.Chroot, toml.Cwd, toml.Hostname, toml.TimeLimit, toml.Cgroup.Limits), (cfg.Chroot, cfg.Cwd, cfg.Hostname, cfg.TimeLimit, cfg.Cgroup.Limits));
+        Assert.Equal(toml.Seccomp.PolicyFile, cfg.Seccomp.PolicyFile);
+        Assert.Equal(toml.Env.Entries, cfg.Env.Entries);
+        Assert.Equal(8UL << 30, cfg.Rlimits.Single(r => r.Resource == RlimitResource.Fsize).Value);
+        Assert.Equal(NetMode.None, cfg.Net.Mode); // nsjail's format has no egress
+    }
+
     [Theory]
     [InlineData("# nsjail\nname: \"x\"", ConfigFile.Format.Nsjail)]
     [InlineData("mount {\n}", ConfigFile.Format.Nsjail)]
