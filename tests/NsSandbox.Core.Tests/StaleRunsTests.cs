@@ -52,6 +52,31 @@ public sealed class StaleRunsTests : IDisposable
     }
 
     [Fact]
+    public async Task AScanNeverTakesARunDirectoryItsOwnerIsStillMaking()
+    {
+        // Launchers sharing a state directory: each scans runs/ for stale directories as it makes its own. A scan
+        // that locked a new directory between its mkdir and its owner's lock would remove it under its owner.
+        string runs = Path.Combine(_runs, "state", "runs");
+        Directory.CreateDirectory(runs);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        var scanner = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested) RunDirectory.RemoveStale(runs);
+        }, TestContext.Current.CancellationToken);
+        var makers = Enumerable.Range(0, 4).Select(t => Task.Run(() =>
+        {
+            for (int i = 0; !stop.IsCancellationRequested; i++)
+            {
+                var paths = Core.Plan.RunPaths.For(Path.GetDirectoryName(runs)!, $"t{t}-{i}", null);
+                using var dir = RunDirectory.Create(paths, 65534, 65534, keepData: false);
+                Assert.True(Directory.Exists(paths.DataDir), $"{paths.RunDir} was removed under its owner");
+            }
+        }, TestContext.Current.CancellationToken)).ToArray();
+        await Task.WhenAll([scanner, .. makers]).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        Assert.Empty(Directory.GetFileSystemEntries(runs));
+    }
+
+    [Fact]
     public void AMissingRunsDirectoryHasNothingStale()
     {
         Assert.Empty(RunDirectory.RemoveStale(Path.Combine(_runs, "absent")));

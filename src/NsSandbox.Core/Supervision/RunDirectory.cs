@@ -38,9 +38,15 @@ public sealed class RunDirectory : IDisposable
         File.SetUnixFileMode(runs, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         RemoveStale(runs);
 
-        Directory.CreateDirectory(paths.RunDir!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var lockFile = LockFile.TryAcquire(Path.Combine(paths.RunDir, LockName), create: true)
-            ?? throw new IOException($"cannot lock {paths.RunDir}");
+        LockFile lockFile;
+        // runs/ itself is locked shared while a run directory is made and locked, and exclusively while stale
+        // ones are scanned: a scan never takes a new directory's lock before its owner does.
+        using (LockFile.WaitOnDirectory(runs, shared: true))
+        {
+            Directory.CreateDirectory(paths.RunDir!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            lockFile = LockFile.TryAcquire(Path.Combine(paths.RunDir, LockName), create: true)
+                ?? throw new IOException($"cannot lock {paths.RunDir}");
+        }
         var dir = new RunDirectory(paths, keepData, lockFile);
         try
         {
@@ -104,6 +110,7 @@ public sealed class RunDirectory : IDisposable
     {
         var removed = new List<string>();
         if (FileTypes.Of(runs, followSymlinks: true) != FileType.Directory) return removed;
+        using var scanning = LockFile.WaitOnDirectory(runs, shared: false);
         foreach (var entry in DirectoryEntries.Read(runs))
         {
             if (entry.Type != FileType.Directory) continue;
