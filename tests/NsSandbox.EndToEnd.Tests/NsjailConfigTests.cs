@@ -35,6 +35,7 @@ public sealed class NsjailConfigTests : IDisposable
             time_limit: 20
             {{SystemBinds}}
             mount { src: "/dev/null" dst: "/dev/null" is_bind: true rw: true }
+            mount { src: "/dev/tty" dst: "/dev/tty" is_bind: true rw: true }
             mount { src: "/no/such/dir" dst: "/opt/optional" is_bind: true mandatory: false }
             mount { dst: "/tmp" fstype: "tmpfs" rw: true options: "size=8m" }
             mount_proc: true
@@ -42,7 +43,7 @@ public sealed class NsjailConfigTests : IDisposable
             exec_bin {
               path: "/bin/sh"
               arg: "-c"
-              arg: "echo $GREETING; pwd; hostname; ls / | tr '\\n' ' '; echo; ulimit -n; ulimit -f; [ -e /opt/optional ] || echo no-optional; stat -f -c '%b %S' /tmp; echo x > /dev/null && echo devnull"
+              arg: "echo $GREETING; pwd; hostname; ls / | tr '\\n' ' '; echo; ulimit -n; ulimit -f; [ -e /opt/optional ] || echo no-optional; stat -f -c '%b %S' /tmp; echo x > /dev/null && echo devnull; [ -c /dev/tty ] && echo tty-is-a-device"
             }
             """);
         var r = _nss.RunRaw(["--state_dir", _nss.StateDir, "--config", cfg]);
@@ -62,6 +63,7 @@ public sealed class NsjailConfigTests : IDisposable
         var tmp = lines[7].Split(' ').Select(long.Parse).ToArray();
         Assert.Equal(8L << 20, tmp[0] * tmp[1]);                       // the tmpfs's size=8m
         Assert.Equal("devnull", lines[8]);
+        Assert.Equal("tty-is-a-device", lines[9]);                    // another host device, bound as a file
     }
 
     [Fact]

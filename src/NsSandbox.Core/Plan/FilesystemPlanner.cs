@@ -103,7 +103,8 @@ public static class FilesystemPlanner
         for (int i = 0; i < mounts.Count; i++)
         {
             var m = mounts[i];
-            bool directory = m.IsTmpfs || host.KindOf(m.Source!) != EntryKind.File;
+            // A device node (a GPU, /dev/kvm) is bound on a file, like a regular file.
+            bool directory = m.IsTmpfs || host.KindOf(m.Source!) is EntryKind.Directory or null;
             b.MountPoint(m.Target, directory);
             if (m.IsTmpfs) b.Tmpfs(m.Target, m.TmpfsSizeBytes > 0 ? $"mode=1777,size={m.TmpfsSizeBytes}" : "mode=1777");
             else b.Attach(userHandles[i], m.Target, creatable: false);

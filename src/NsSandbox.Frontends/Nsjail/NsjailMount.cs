@@ -79,12 +79,12 @@ public static class NsjailMount
             b.NoteOrigin("chroot", origin);
             return;
         }
-        if (target.StartsWith("/dev/", StringComparison.Ordinal) || target == "/dev")
+        if (target == "/dev") throw new SpecException(origin, "binding over /dev is not supported yet: the sandbox provides /dev (docs/nsjail.md)");
+        if (ProvidedDevices.Contains(target))
         {
             // The same host device the sandbox binds there itself (read-write or not: a device node's use is the same).
-            if (ProvidedDevices.Contains(target) && Normalize(src) == target) return;
-            throw new SpecException(origin, $"binding {src} at {target} is not supported yet: the sandbox's /dev holds only " +
-                "null, zero, full, random and urandom (docs/nsjail.md)");
+            if (Normalize(src) == target) return;
+            throw new SpecException(origin, $"cannot bind {src} over {target}: the sandbox binds the host's {target} there");
         }
         if (target == "/proc") throw new SpecException(origin, "cannot mount over /proc: the sandbox provides it");
         b.NoteOrigin($"mount{b.Mounts.Count}", origin);
