@@ -38,12 +38,13 @@ public sealed class NsjailConfigTests : IDisposable
             mount { src: "/dev/tty" dst: "/dev/tty" is_bind: true rw: true }
             mount { src: "/no/such/dir" dst: "/opt/optional" is_bind: true mandatory: false }
             mount { dst: "/tmp" fstype: "tmpfs" rw: true options: "size=8m" }
+            mount { dst: "/etc/passwd" src_content: "nobody:x:65534:65534::/:/bin/false\n" }
             mount_proc: true
             envar: "GREETING=hi"
             exec_bin {
               path: "/bin/sh"
               arg: "-c"
-              arg: "echo $GREETING; pwd; hostname; ls / | tr '\\n' ' '; echo; ulimit -n; ulimit -f; [ -e /opt/optional ] || echo no-optional; stat -f -c '%b %S' /tmp; echo x > /dev/null && echo devnull; [ -c /dev/tty ] && echo tty-is-a-device"
+              arg: "echo $GREETING; pwd; hostname; ls / | tr '\\n' ' '; echo; ulimit -n; ulimit -f; [ -e /opt/optional ] || echo no-optional; stat -f -c '%b %S' /tmp; echo x > /dev/null && echo devnull; [ -c /dev/tty ] && echo tty-is-a-device; cat /etc/passwd; echo more >> /etc/passwd || echo read-only"
             }
             """);
         var r = _nss.RunRaw(["--state_dir", _nss.StateDir, "--config", cfg]);
@@ -52,9 +53,10 @@ public sealed class NsjailConfigTests : IDisposable
         Assert.Equal("hi", lines[0]);
         Assert.Equal("/", lines[1]);                                   // nsjail's cwd
         Assert.Equal("NSJAIL", lines[2]);                              // and hostname
-        // Only what the config mounts and what the sandbox provides: no /etc, /home, /root of the host.
+        // Only what the config mounts and what the sandbox provides: no /home, /root of the host (and /etc holds
+        // only the file the config made).
         var top = lines[3].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        Assert.DoesNotContain("etc", top);
+        Assert.DoesNotContain("home", top);
         Assert.DoesNotContain("root", top);
         Assert.Contains("usr", top);
         Assert.Equal("32", lines[4]);                                  // rlimit_nofile's default
@@ -64,6 +66,8 @@ public sealed class NsjailConfigTests : IDisposable
         Assert.Equal(8L << 20, tmp[0] * tmp[1]);                       // the tmpfs's size=8m
         Assert.Equal("devnull", lines[8]);
         Assert.Equal("tty-is-a-device", lines[9]);                    // another host device, bound as a file
+        Assert.Equal("nobody:x:65534:65534::/:/bin/false", lines[10]); // src_content, read-only
+        Assert.Equal("read-only", lines[^2]);
     }
 
     [Fact]

@@ -57,11 +57,14 @@ public sealed record SandboxSpec
 
 public enum Verbosity { Quiet, Normal, Verbose }
 
-/// <summary>A bind mount (Source set) or a tmpfs (Source null) at Target inside the sandbox. An optional bind
-/// (nsjail's <c>mandatory: false</c>) is left out when its source does not exist.</summary>
-public sealed record MountSpec(string? Source, string Target, bool ReadOnly, ulong TmpfsSizeBytes = 0, bool Optional = false)
+/// <summary>A bind mount (Source set), a tmpfs (Source and Content null), or a read-only file made from Content
+/// (nsjail's <c>src_content</c>) at Target inside the sandbox. An optional bind (nsjail's <c>mandatory: false</c>)
+/// is left out when its source does not exist.</summary>
+public sealed record MountSpec(string? Source, string Target, bool ReadOnly, ulong TmpfsSizeBytes = 0, bool Optional = false,
+    string? Content = null)
 {
-    public bool IsTmpfs => Source is null;
+    public bool IsTmpfs => Source is null && Content is null;
+    public bool IsContent => Content is not null;
 }
 
 /// <summary>The target's environment: empty plus PATH and HOME unless KeepAll; then each entry in order.</summary>

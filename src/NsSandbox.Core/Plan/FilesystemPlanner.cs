@@ -29,6 +29,8 @@ public static class FilesystemPlanner
         var mounts = spec.Mounts
             .Select((m, i) => m with { Target = SandboxPaths.Resolve(m.Target, chroot, Reserved, host, spec.OriginOf($"mount{i}", "--bindmount")) })
             .Where(m => !m.Optional || host.KindOf(m.Source!) is not null).ToList();
+        if (mounts.FirstOrDefault(m => m.IsContent && m.Source is null) is { } unplaced)
+            throw new InvalidOperationException($"the file for {unplaced.Target} has no place in the run directory");
 
         // Phase 1: detach copies of every bind source before the skeleton exists, so that no copy of a
         // recursive tree (the chroot's /var, say) contains the skeleton itself.
@@ -104,7 +106,7 @@ public static class FilesystemPlanner
         {
             var m = mounts[i];
             // A device node (a GPU, /dev/kvm) is bound on a file, like a regular file.
-            bool directory = m.IsTmpfs || host.KindOf(m.Source!) is EntryKind.Directory or null;
+            bool directory = m.IsTmpfs || (!m.IsContent && host.KindOf(m.Source!) is EntryKind.Directory or null);
             b.MountPoint(m.Target, directory);
             if (m.IsTmpfs) b.Tmpfs(m.Target, m.TmpfsSizeBytes > 0 ? $"mode=1777,size={m.TmpfsSizeBytes}" : "mode=1777");
             else b.Attach(userHandles[i], m.Target, creatable: false);

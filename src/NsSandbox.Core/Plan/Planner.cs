@@ -17,6 +17,8 @@ public static class Planner
         var paths = options.RunDirectory ? RunPaths.For(stateDir, runId, spec.DataDir) : RunPaths.ForExecve(runId, spec.DataDir);
         bool newUser = spec.Namespaces.HasFlag(Namespaces.User);
         var users = newUser ? UserMapping.For(uid, gid, host.EffectiveUid, host.EffectiveGid) : null;
+        var (mounts, files) = PlaceContent(spec, paths);
+        spec = spec with { Mounts = mounts };
         var env = EnvironmentPlanner.Build(spec.Env, host);
         var rlimits = spec.Rlimits.Select(r => Resolve(r, host)).ToList();
         var stage2 = new Stage2Plan
@@ -53,6 +55,7 @@ public static class Planner
             KeepData = spec.KeepData,
             DataUid = users?.Uid.Outside ?? uid,
             DataGid = users?.Gid.Outside ?? gid,
+            Files = files,
             Verbosity = spec.Verbosity,
             TraceTiming = spec.TraceTiming,
             ReportSandbox = new ReportSandbox
@@ -93,6 +96,23 @@ public static class Planner
             throw new SpecException(spec.OriginOf("namespaces", "--disable_clone_newuser"), "only root can run without a user namespace");
         if (spec.DataDir is { } data && host.KindOf(data) != EntryKind.Directory)
             throw new SpecException(spec.OriginOf("data", "--data"), $"{data} is not a directory");
+    }
+
+    /// <summary>A content mount's file goes in the run directory (runs/ID/content/N), which only the launcher
+    /// may enter; mode execve has none.</summary>
+    private static (IReadOnlyList<MountSpec>, IReadOnlyList<ContentFile>) PlaceContent(SandboxSpec spec, RunPaths paths)
+    {
+        var files = new List<ContentFile>();
+        var mounts = spec.Mounts.Select((m, i) =>
+        {
+            if (!m.IsContent) return m;
+            if (paths.RunDir is null)
+                throw new SpecException(spec.OriginOf($"mount{i}", "src_content"), "a file made from content needs a run directory; mode execve has none");
+            string path = Path.Combine(paths.RunDir, "content", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            files.Add(new ContentFile(path, m.Content!));
+            return m with { Source = path, ReadOnly = true };
+        }).ToList();
+        return (mounts, files);
     }
 
     /// <summary>nsjail's semantics: soft and hard are both set; soft/hard take the launcher's current value.</summary>

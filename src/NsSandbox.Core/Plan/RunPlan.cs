@@ -1,5 +1,8 @@
 namespace NsSandbox.Core.Plan;
 
+/// <summary>A file the launch writes on the host before the clone.</summary>
+public sealed record ContentFile(string Path, string Content);
+
 /// <summary>Everything one run needs, resolved from a spec by <see cref="Planner"/>: stage 2's plan (with its
 /// compiled seccomp program), the host paths, id maps, cgroup, network, limits and what the report will say of
 /// the sandbox. Supervisors read only this; the report is built from it and from what happened.</summary>
@@ -22,6 +25,9 @@ public sealed record RunPlan
     /// <summary>The outside owner of a fresh /data: the id the sandbox's user maps to.</summary>
     public required uint DataUid { get; init; }
     public required uint DataGid { get; init; }
+    /// <summary>Files the launch writes into the run directory before the clone: the sources of the spec's
+    /// content mounts (nsjail's src_content), bound read-only into the sandbox.</summary>
+    public IReadOnlyList<ContentFile> Files { get; init; } = [];
     public Verbosity Verbosity { get; init; } = Verbosity.Normal;
     public bool TraceTiming { get; init; }
     /// <summary>The report's "sandbox" (its data_dir is filled in after the run) and "limits".</summary>

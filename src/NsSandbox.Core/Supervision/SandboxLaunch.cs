@@ -64,6 +64,7 @@ public sealed class SandboxLaunch : IDisposable
     {
         var paths = _plan.Paths;
         if (paths.RunDir is not null) _runDir = RunDirectory.Create(paths, _plan.DataUid, _plan.DataGid, _plan.KeepData);
+        foreach (var file in _plan.Files) ContentFiles.Write(file);
         LaunchTrace.Mark("run dir and plan");
         _log.Verbose($"run {_plan.RunId}: {_plan.Stage2.MountOps.Count} mount steps, namespaces {FlagNames.Of(_plan.Stage2.Namespaces)}");
         try

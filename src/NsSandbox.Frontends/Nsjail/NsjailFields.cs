@@ -58,7 +58,7 @@ public static class NsjailFields
         ["src"] = Applied(), ["prefix_src_env"] = Applied(), ["dst"] = Applied(), ["prefix_dst_env"] = Applied(),
         ["fstype"] = Applied(), ["options"] = Applied(), ["is_bind"] = Applied(), ["rw"] = Applied(), ["is_dir"] = Applied(),
         ["mandatory"] = Applied(), ["nosuid"] = Applied(),
-        ["src_content"] = Refused("(a file made from the config's text) " + NotYet),
+        ["src_content"] = Applied(),
         ["is_symlink"] = RefusedIfTrue("(a symlink made in the sandbox) " + NotYet),
         ["nodev"] = RefusedIfTrue("(a nodev bind) " + NotYet),
         ["noexec"] = RefusedIfTrue("(a noexec bind) " + NotYet),

@@ -14,7 +14,7 @@ public static class NsjailMount
 
     public static void Apply(SpecBuilder b, TextMessage mount, string origin, string file, FieldWalker walk)
     {
-        string? src = null, dst = null, fstype = null, options = null, srcEnv = null, dstEnv = null;
+        string? src = null, dst = null, fstype = null, options = null, srcEnv = null, dstEnv = null, content = null;
         bool bind = false, rw = false, mandatory = true;
         walk(mount, NsjailFields.Mount, (f, o) =>
         {
@@ -22,6 +22,7 @@ public static class NsjailMount
             switch (f.Name)
             {
                 case "src": src = NsjailValues.String(v, o); break;
+                case "src_content": content = NsjailValues.String(v, o); break;
                 case "dst": dst = NsjailValues.String(v, o); break;
                 case "prefix_src_env": srcEnv = Env(NsjailValues.String(v, o), o); break;
                 case "prefix_dst_env": dstEnv = Env(NsjailValues.String(v, o), o); break;
@@ -40,6 +41,17 @@ public static class NsjailMount
         if (dstEnv is not null) dst = dstEnv + dst;
         string target = Normalize(dst);
         fstype = string.IsNullOrEmpty(fstype) ? null : fstype;
+
+        if (content is not null)
+        {
+            // nsjail writes the text to a file of its own and binds it: here the run directory holds it.
+            if (!string.IsNullOrEmpty(src) || fstype is not null) throw new SpecException(origin, "src_content takes neither src nor fstype");
+            if (target is "/" or "/dev" or "/proc" || ProvidedDevices.Contains(target))
+                throw new SpecException(origin, $"cannot make a file at {target}: the sandbox provides it");
+            b.NoteOrigin($"mount{b.Mounts.Count}", origin);
+            b.Mounts.Add(new MountSpec(null, target, ReadOnly: true, Content: content));
+            return;
+        }
 
         if (bind || (fstype is null && !string.IsNullOrEmpty(src)))
         {

@@ -11,7 +11,7 @@ public static class ConfigLoader
     /// <summary>Keys of the file that have no flag: the command, which on the command line comes after --.</summary>
     public static readonly IReadOnlyList<string> ExecPaths = ["exec.path", "exec.args"];
 
-    private static readonly string[] MountFields = ["type", "src", "dst", "rw", "optional", "size"];
+    private static readonly string[] MountFields = ["type", "src", "dst", "rw", "optional", "size", "content"];
 
     public static void ApplyText(SpecBuilder b, string text, string file)
     {
@@ -99,7 +99,7 @@ public static class ConfigLoader
         string type = "bind", typeOrigin = origin;
         string? src = null, dst = null;
         bool? rw = null, optional = null;
-        string? size = null;
+        string? size = null, content = null;
         string sizeOrigin = origin;
         foreach (var f in m.Fields)
         {
@@ -108,6 +108,7 @@ public static class ConfigLoader
             {
                 case "type": type = Text(f.Value, fieldOrigin, "a string"); typeOrigin = fieldOrigin; break;
                 case "src": src = Text(f.Value, fieldOrigin, "a string"); break;
+                case "content": content = Text(f.Value, fieldOrigin, "a string"); break;
                 case "dst": dst = Text(f.Value, fieldOrigin, "a string"); break;
                 case "rw": rw = f.Value is BooleanValueSyntax v ? v.Value : throw WrongType(fieldOrigin, "a boolean (true or false)", f.Value); break;
                 case "optional": optional = f.Value is BooleanValueSyntax o ? o.Value : throw WrongType(fieldOrigin, "a boolean (true or false)", f.Value); break;
@@ -129,21 +130,29 @@ public static class ConfigLoader
         {
             case "bind":
                 if (src is null) throw new SpecException(origin, "a bind mount needs src");
+                if (content is not null) throw new SpecException(origin, "a bind mount has no content (type = \"file\" has)");
                 if (size is not null) throw new SpecException(sizeOrigin, "a bind mount has no size");
                 Cli.FlagTable.ByName(rw == true ? "bindmount" : "bindmount_ro")!.Apply(b, dst is null ? src : src + ":" + dst, origin);
                 // Left out when its source does not exist (nsjail's mandatory: false).
                 if (optional == true) b.Mounts[^1] = b.Mounts[^1] with { Optional = true };
                 break;
             case "tmpfs":
-                if (src is not null) throw new SpecException(origin, "a tmpfs takes no src");
+                if (src is not null || content is not null) throw new SpecException(origin, "a tmpfs takes no src or content");
                 if (dst is null) throw new SpecException(origin, "a tmpfs needs dst");
                 if (rw == false) throw new SpecException(origin, "a tmpfs is always writable; leave out rw");
                 if (optional is not null) throw new SpecException(origin, "a tmpfs is never optional; leave out optional");
                 Cli.FlagTable.ByName("tmpfsmount")!.Apply(b, dst, origin);
                 if (size is not null) b.Mounts[^1] = b.Mounts[^1] with { TmpfsSizeBytes = Cli.Values.Size(sizeOrigin, size) };
                 break;
+            case "file":
+                if (content is null || dst is null) throw new SpecException(origin, "a file needs content and dst");
+                if (src is not null || rw is not null || size is not null || optional is not null)
+                    throw new SpecException(origin, "a file takes only content and dst (it is read-only)");
+                b.NoteOrigin($"mount{b.Mounts.Count}", origin);
+                b.Mounts.Add(new MountSpec(null, dst, ReadOnly: true, Content: content));
+                break;
             default:
-                throw new SpecException(typeOrigin, $"'{type}' is not a mount type; use bind or tmpfs");
+                throw new SpecException(typeOrigin, $"'{type}' is not a mount type; use bind, tmpfs or file");
         }
     }
 

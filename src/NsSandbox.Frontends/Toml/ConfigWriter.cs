@@ -34,6 +34,12 @@ public static class ConfigWriter
     private static void Mount(StringBuilder s, MountSpec m, ulong tmpSize)
     {
         s.AppendLine().AppendLine("[[fs.mount]]");
+        if (m.IsContent)
+        {
+            s.AppendLine("type = \"file\"").Append("dst = ").AppendLine(ConfigText.Quote(m.Target))
+                .Append("content = ").AppendLine(ConfigText.Quote(m.Content!));
+            return;
+        }
         if (m.IsTmpfs)
         {
             s.AppendLine("type = \"tmpfs\"").Append("dst = ").AppendLine(ConfigText.Quote(m.Target));

@@ -51,10 +51,10 @@ public sealed class ConfigErrorTests
     // the command and mount tables
     [InlineData("[exec]\nargs = [\"x\"]\n", "t.toml:2:1: exec.args: needs exec.path (the program the arguments are for)")]
     [InlineData("[[fs.mount]]\ndst = \"/x\"\n", "t.toml:1:1: fs.mount[0]: a bind mount needs src")]
-    [InlineData("[[fs.mount]]\ntype = \"tmpfs\"\nsrc = \"/a\"\ndst = \"/x\"\n", "t.toml:1:1: fs.mount[0]: a tmpfs takes no src")]
+    [InlineData("[[fs.mount]]\ntype = \"tmpfs\"\nsrc = \"/a\"\ndst = \"/x\"\n", "t.toml:1:1: fs.mount[0]: a tmpfs takes no src or content")]
     [InlineData("[[fs.mount]]\ntype = \"tmpfs\"\n", "t.toml:1:1: fs.mount[0]: a tmpfs needs dst")]
     [InlineData("[[fs.mount]]\ntype = \"tmpfs\"\ndst = \"/x\"\nrw = false\n", "t.toml:1:1: fs.mount[0]: a tmpfs is always writable; leave out rw")]
-    [InlineData("[[fs.mount]]\nsrc = \"/etc\"\n[[fs.mount]]\ntype = \"nfs\"\n", "t.toml:4:8: fs.mount[1].type: 'nfs' is not a mount type; use bind or tmpfs")]
+    [InlineData("[[fs.mount]]\nsrc = \"/etc\"\n[[fs.mount]]\ntype = \"nfs\"\n", "t.toml:4:8: fs.mount[1].type: 'nfs' is not a mount type; use bind, tmpfs or file")]
     public void ErrorNamesThePlaceTheKeyAndTheProblem(string toml, string expected) => Assert.Equal(expected, Error(toml));
 
     [Fact]

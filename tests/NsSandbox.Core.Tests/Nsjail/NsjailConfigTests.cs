@@ -134,6 +134,7 @@ public sealed class NsjailConfigTests
             mode: ONCE hostname: "box" rlimit_as: 64 rlimit_stack_type: HARD clone_newipc: false
             mount { src: "/usr" dst: "/usr" is_bind: true } mount { src: "/opt/x" dst: "/x" is_bind: true rw: true mandatory: false }
             mount { dst: "/scratch" fstype: "tmpfs" options: "size=4m" }
+            mount { dst: "/etc/motd" src_content: "hello\n\"there\"" }
             exec_bin { path: "/bin/true" }
             """);
         try
