@@ -23,6 +23,15 @@ public static class HostProcesses
         return found;
     }
 
+    /// <summary>How many sandboxes (pid namespaces) the marked processes live in.</summary>
+    public static int SandboxesWith(string entry) => WithEnvironmentEntry(entry)
+        .Select(pid =>
+        {
+            try { return new FileInfo($"/proc/{pid}/ns/pid").LinkTarget; }
+            catch (IOException) { return null; }
+        })
+        .Where(ns => ns is not null).Distinct().Count();
+
     /// <summary>Waits up to <paramref name="timeout"/> for the marked processes to be gone; those still there.</summary>
     public static async Task<List<int>> GoneWithin(string entry, TimeSpan timeout)
     {
