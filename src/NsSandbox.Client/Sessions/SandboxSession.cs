@@ -38,8 +38,13 @@ public sealed class SandboxSession : IAsyncDisposable
             Command = ["/bin/true"],
             Options = options with { KeepData = true, TimeLimit = client.Options.FileTransferTimeLimit },
         }, cancellationToken).ConfigureAwait(false);
-        if (!result.Succeeded || result.Report?.Sandbox.DataDir is not { } dir)
+        string? dir = result.Report?.Sandbox.DataDir;
+        if (!result.Succeeded || dir is null)
+        {
+            // The launcher keeps /data whatever the outcome: a failed start must not leave it behind.
+            if (dir is not null) WorkspaceRemoval.Remove(dir);
             throw new SandboxSessionException($"could not create the workspace: {Describe(result)}", result);
+        }
         return new SandboxSession(client, options, dir);
     }
 

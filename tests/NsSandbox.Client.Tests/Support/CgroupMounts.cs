@@ -15,9 +15,10 @@ public static class CgroupMounts
 
     public static bool Offers(string controller) => All().Any(m => m.Controllers.Contains(controller));
 
-    /// <summary>The directories named <paramref name="parent"/> at the root of each hierarchy.</summary>
+    /// <summary>The directories of the cgroup path <paramref name="parent"/> (from the root, like /jobs) in each
+    /// hierarchy.</summary>
     public static IEnumerable<string> Directories(string parent) =>
-        All().Select(m => Path.Combine(m.MountPoint, parent)).Where(Directory.Exists);
+        All().Select(m => Path.Combine(m.MountPoint, parent.TrimStart('/'))).Where(Directory.Exists);
 
     private static string[] ReadControllers(string mount)
     {
