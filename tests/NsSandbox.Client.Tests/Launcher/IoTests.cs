@@ -69,6 +69,18 @@ public sealed class IoTests : IDisposable
     }
 
     [Fact]
+    public async Task LeavingTheStreamEarlyEndsTheRunAndLeavesNothing()
+    {
+        var request = new SandboxRequest { Command = ["/usr/bin/yes", "endless"], Options = _t.Options };
+        int lines = 0;
+        await foreach (var e in _t.Client.StreamAsync(request, Ct))
+            if (e is SandboxOutputLine && ++lines == 1000) break;
+        Assert.Equal(1000, lines);
+        Assert.Empty(await HostProcesses.GoneWithin(_t.Marker, TimeSpan.FromSeconds(5)));
+        Assert.Empty(_t.RunDirectories());
+    }
+
+    [Fact]
     public async Task AFirstLineComesBeforeTheRunEnds()
     {
         // The command waits for its stdin to close, which the test does only after it saw the first line.

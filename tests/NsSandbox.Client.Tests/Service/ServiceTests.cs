@@ -95,6 +95,26 @@ public sealed class ServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ACallerThatHangsUpEndsItsRun()
+    {
+        using var hangUp = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var call = _http.PostAsync("/runs", Json(new JsonObject { ["command"] = new JsonArray("/bin/sleep", "20"), ["timeLimitSeconds"] = 30 }), hangUp.Token);
+        Assert.True(await HealthWithin(h => h.GetProperty("running").GetInt32() == 1), "the run did not start");
+        hangUp.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+        Assert.True(await HealthWithin(h => h.GetProperty("running").GetInt32() == 0), "the run outlived its caller");
+        Assert.Empty(_t!.RunDirectories());
+    }
+
+    /// <summary>Polls /health until it satisfies <paramref name="condition"/>, for at most 10 s.</summary>
+    private async Task<bool> HealthWithin(Func<JsonElement, bool> condition)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); DateTime.UtcNow < deadline; await Task.Delay(20, Ct))
+            if (condition(await Body(await _http.GetAsync("/health", Ct)))) return true;
+        return false;
+    }
+
+    [Fact]
     public async Task BadRequestsAreRefusedWithTheReason()
     {
         await Refused(HttpStatusCode.BadRequest, "command", await _http.PostAsync("/runs", Json(new JsonObject { ["command"] = new JsonArray() }), Ct));
