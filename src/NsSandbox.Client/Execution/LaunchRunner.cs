@@ -54,10 +54,13 @@ internal sealed class LaunchRunner(string binary, string reportDirectory, TimeSp
             var result = await ExecuteAsync(command, cancellationToken).ConfigureAwait(false);
             return ResultMapper.Map(result.ExitCode, ReportReader.Read(reportPath), stdout.Result, stderr.Result, queued);
         }
-        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+        catch (Exception e)
         {
+            // Cancelled, or a caller's output callback threw: the launcher may have been killed mid-run.
             await CleanUpAsync(options.StateDirectory).ConfigureAwait(false);
-            throw new OperationCanceledException("the run was cancelled; the sandbox is gone", e, cancellationToken);
+            if (e is OperationCanceledException && cancellationToken.IsCancellationRequested)
+                throw new OperationCanceledException("the run was cancelled; the sandbox is gone", e, cancellationToken);
+            throw;
         }
         finally
         {

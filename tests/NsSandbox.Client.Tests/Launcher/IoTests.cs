@@ -81,6 +81,21 @@ public sealed class IoTests : IDisposable
     }
 
     [Fact]
+    public async Task ACallbackThatThrowsEndsTheRunWithItsException()
+    {
+        var run = _t.Client.RunAsync(new SandboxRequest
+        {
+            Command = ["/usr/bin/yes"],
+            Options = _t.Options,
+            OnStandardOutput = (_, _) => throw new InvalidDataException("consumer gave up"),
+        }, Ct);
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => run.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+        Assert.Equal("consumer gave up", e.Message);
+        Assert.Empty(await HostProcesses.GoneWithin(_t.Marker, TimeSpan.FromSeconds(5)));
+        Assert.Empty(_t.RunDirectories());
+    }
+
+    [Fact]
     public async Task AFirstLineComesBeforeTheRunEnds()
     {
         // The command waits for its stdin to close, which the test does only after it saw the first line.
