@@ -2,11 +2,11 @@ using CliWrap;
 
 namespace NsSandbox.Client;
 
-/// <summary>Runs the launcher once through CliWrap: its command line, its pipes, its report file, and on
-/// cancellation its end and the clean-up of what it left.</summary>
+/// <summary>Runs the launcher through CliWrap: its command line, its pipes, its report file, and on cancellation
+/// (or any other failure) its end and the clean-up of what it left.</summary>
 internal sealed class LaunchRunner(string binary, string reportDirectory, TimeSpan gracePeriod)
 {
-    /// <summary>How long `nssandbox cleanup` may take after a cancelled run.</summary>
+    /// <summary>How long `nssandbox cleanup` may take after a cancelled or failed run.</summary>
     private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Attempts at a launch that lost the launcher's run-directory race (see <see cref="LostRunDirectoryRace"/>).</summary>
