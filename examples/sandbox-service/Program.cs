@@ -1,0 +1,1 @@
+await SandboxService.ServiceApp.Build(args).RunAsync();
