@@ -9,36 +9,11 @@ internal sealed class LaunchRunner(string binary, string reportDirectory, TimeSp
     /// <summary>How long `nssandbox cleanup` may take after a cancelled or failed run.</summary>
     private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(30);
 
-    /// <summary>Attempts at a launch that lost the launcher's run-directory race (see <see cref="LostRunDirectoryRace"/>).</summary>
-    private const int Attempts = 3;
-
-    /// <summary>Input kept for such a retry: a launch that failed took at most a pipe buffer and a copy buffer.</summary>
-    private const int InputKeptForRetry = 512 * 1024;
-
     public async Task<SandboxResult> RunAsync(SandboxRequest request, SandboxOptions options, int outputLimit,
         IOutputSink? stdoutSink, IOutputSink? stderrSink, TimeSpan queued, CancellationToken cancellationToken)
     {
-        var input = request.StandardInput is { } stream ? new ReplayableInput(stream, InputKeptForRetry) : null;
-        for (int attempt = 1; ; attempt++)
-        {
-            var result = await RunOnceAsync(request.Command, input, options, outputLimit, stdoutSink, stderrSink, queued, cancellationToken)
-                .ConfigureAwait(false);
-            if (attempt == Attempts || !LostRunDirectoryRace(result) || input?.TryRewind() == false) return result;
-        }
-    }
-
-    /// <summary>Concurrent launchers in one state directory race: one's scan for stale run directories can lock
-    /// and remove another's new directory between its creation and its lock, and that launch fails in step
-    /// "launch" on its own run directory before anything ran. Such a launch is tried again (with its input from
-    /// the start: see <see cref="ReplayableInput"/>). Remove once the launcher makes its run directory
-    /// locked before others can see it.</summary>
-    internal static bool LostRunDirectoryRace(SandboxResult r) =>
-        r.Outcome == SandboxOutcome.SetupError && r.Report?.Error is { Step: "launch" } error &&
-        error.Message.Contains($"/runs/{r.Report.RunId}", StringComparison.Ordinal);
-
-    private async Task<SandboxResult> RunOnceAsync(IReadOnlyList<string> commandLine, Stream? input, SandboxOptions options,
-        int outputLimit, IOutputSink? stdoutSink, IOutputSink? stderrSink, TimeSpan queued, CancellationToken cancellationToken)
-    {
+        var commandLine = request.Command;
+        var input = request.StandardInput;
         string reportPath = Path.Combine(reportDirectory, Guid.NewGuid().ToString("N") + ".json");
         var args = LauncherArguments.For(options, commandLine, reportPath);
         var stdout = new OutputCapture(outputLimit, stdoutSink);

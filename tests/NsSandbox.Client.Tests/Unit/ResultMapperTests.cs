@@ -54,29 +54,3 @@ public sealed class ResultMapperTests
         Assert.Null(r.Report);
     }
 }
-
-/// <summary>Which failed launches the client tries again: only a launch that failed on its own run directory.</summary>
-public sealed class RunDirectoryRaceTests
-{
-    private static SandboxResult SetupError(string step, string message) => ResultMapper.Map(126, new RunReport
-    {
-        RunId = "20261202-055919-98bc3832",
-        Command = ["x"],
-        Reason = EndReason.SetupError,
-        LauncherExitCode = 126,
-        Limits = new ReportLimits { Rlimits = new Dictionary<string, ulong?>() },
-        Sandbox = new ReportSandbox { Uid = 1, Gid = 1, Namespaces = [], Chroot = "/", ReadOnlyRoot = true, Network = "none" },
-        Error = new SetupError(step, null, 0, message),
-    }, CapturedOutput.Empty, CapturedOutput.Empty, TimeSpan.Zero);
-
-    [Fact]
-    public void ALaunchThatLostItsRunDirectoryIsTriedAgain() =>
-        Assert.True(LaunchRunner.LostRunDirectoryRace(SetupError("launch", "cannot lock /s/runs/20261202-055919-98bc3832")));
-
-    [Theory]
-    [InlineData("launch", "cannot lock /s/runs/20261202-000000-00000000")]
-    [InlineData("bind mount", "bind mount /s/runs/20261202-055919-98bc3832: No such file or directory")]
-    [InlineData("launch", "fork: Resource temporarily unavailable")]
-    public void OtherFailuresAreNot(string step, string message) =>
-        Assert.False(LaunchRunner.LostRunDirectoryRace(SetupError(step, message)));
-}
