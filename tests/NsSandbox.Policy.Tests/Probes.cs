@@ -78,7 +78,14 @@ public static class Probes
     {
         NotCondition n => Constants(n.Operand),
         LogicalCondition l => l.Operands.SelectMany(Constants),
-        Comparison c => [c.Left.Or, c.Left.And, c.Right.Or, c.Right.And, c.Right.Or & c.Left.And],
+        Comparison c => Constants(c.Left).Concat(Constants(c.Right)),
+        _ => [],
+    };
+
+    private static IEnumerable<ulong> Constants(Operand operand) => operand switch
+    {
+        ConstantOperand k => [k.Value, k.Value & uint.MaxValue],
+        BitOperand b => b.Operands.SelectMany(Constants),
         _ => [],
     };
 }

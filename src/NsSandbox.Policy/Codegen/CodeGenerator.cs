@@ -26,6 +26,13 @@ public static class CodeGenerator
             int x32 = asm.NewLabel(), native = asm.NewLabel();
             asm.Jump(BpfOp.JsetK, Arches.X32SyscallBit, x32, native);
             asm.Place(x32);
+            // Numbers with the bit that a rule names (SYSCALL[-1]) go on to the search.
+            foreach (uint named in policy.Rules.Select(r => r.Number).Where(n => (n & Arches.X32SyscallBit) != 0).Distinct())
+            {
+                int next = asm.NewLabel();
+                asm.Jump(BpfOp.JeqK, named, native, next);
+                asm.Place(next);
+            }
             asm.Return(SeccompRet.KillProcess);
             asm.Place(native);
         }

@@ -5,13 +5,11 @@ using NsSandbox.Policy.Syntax;
 namespace NsSandbox.Policy.Codegen;
 
 /// <summary>Compiles a simplified condition to short-circuit jumps to a true and a false label. A 64-bit
-/// comparison becomes tests of the high and low 32-bit halves, since classic BPF registers are 32 bits.</summary>
+/// comparison becomes tests of the high and low 32-bit halves, since classic BPF registers are 32 bits; an
+/// operand that combines arguments is computed in A with X and the scratch memory.</summary>
 public sealed class ConditionEmitter(Assembler asm)
 {
     private enum Relation { Equal, Greater, GreaterOrEqual }
-
-    /// <summary>One 32-bit half of an operand: a constant, or an argument word with its masks applied.</summary>
-    private readonly record struct Half(bool IsConstant, uint Value, int Offset, uint And, uint Or);
 
     public void Emit(Condition condition, int whenTrue, int whenFalse)
     {
@@ -51,84 +49,78 @@ public sealed class ConditionEmitter(Assembler asm)
             ComparisonOperator.Less => (Relation.GreaterOrEqual, whenFalse, whenTrue),
             _ => (Relation.Greater, whenFalse, whenTrue),
         };
-        var (leftLow, rightLow) = (HalfOf(c.Left, high: false), HalfOf(c.Right, high: false));
+        var words = new OperandWords(asm, c.Location);
+        var (leftLow, rightLow) = (OperandWords.Of(c.Left, high: false), OperandWords.Of(c.Right, high: false));
         if (c.Is32Bit)
         {
-            Test(leftLow, relation, rightLow, t, f);
+            Test(words, leftLow, relation, rightLow, t, f, loaded: false);
             return;
         }
-        var (leftHigh, rightHigh) = (HalfOf(c.Left, high: true), HalfOf(c.Right, high: true));
-        if (leftHigh.IsConstant && rightHigh.IsConstant)
+        var (leftHigh, rightHigh) = (OperandWords.Of(c.Left, high: true), OperandWords.Of(c.Right, high: true));
+        if (leftHigh is Word.Constant lh && rightHigh is Word.Constant rh)
         {
             // The high halves are known: they decide, or they are equal and the low halves decide.
-            if (leftHigh.Value == rightHigh.Value) Test(leftLow, relation, rightLow, t, f);
-            else if (relation != Relation.Equal && leftHigh.Value > rightHigh.Value) asm.GoTo(t);
+            if (lh.Value == rh.Value) Test(words, leftLow, relation, rightLow, t, f, loaded: false);
+            else if (relation != Relation.Equal && lh.Value > rh.Value) asm.GoTo(t);
             else asm.GoTo(f);
             return;
         }
         int low = asm.NewLabel();
+        bool loaded = false;
         if (relation != Relation.Equal)
         {
             int notAbove = asm.NewLabel();
-            Test(leftHigh, Relation.Greater, rightHigh, t, notAbove);
+            Test(words, leftHigh, Relation.Greater, rightHigh, t, notAbove, loaded: false);
             asm.Place(notAbove);
+            loaded = true; // A and X still hold the high halves
         }
-        Test(leftHigh, Relation.Equal, rightHigh, low, f);
+        Test(words, leftHigh, Relation.Equal, rightHigh, low, f, loaded);
         asm.Place(low);
-        Test(leftLow, relation, rightLow, t, f);
+        Test(words, leftLow, relation, rightLow, t, f, loaded: false);
     }
 
-    /// <summary>left relation right, on one half; a constant left side is swapped to the right.</summary>
-    private void Test(Half left, Relation relation, Half right, int whenTrue, int whenFalse)
+    /// <summary>left relation right, on one half; a constant left side is swapped to the right. With
+    /// <paramref name="loaded"/> the registers already hold what this test compares.</summary>
+    private void Test(OperandWords words, Word left, Relation relation, Word right, int whenTrue, int whenFalse, bool loaded)
     {
-        if (left.IsConstant && right.IsConstant)
+        if (left is Word.Constant lc && right is Word.Constant rc)
         {
             bool holds = relation switch
             {
-                Relation.Equal => left.Value == right.Value,
-                Relation.Greater => left.Value > right.Value,
-                _ => left.Value >= right.Value,
+                Relation.Equal => lc.Value == rc.Value,
+                Relation.Greater => lc.Value > rc.Value,
+                _ => lc.Value >= rc.Value,
             };
             asm.GoTo(holds ? whenTrue : whenFalse);
             return;
         }
-        if (left.IsConstant)
+        if (left is Word.Constant)
         {
             // c == v is v == c; c > v is !(v >= c); c >= v is !(v > c).
             switch (relation)
             {
-                case Relation.Equal: Test(right, Relation.Equal, left, whenTrue, whenFalse); break;
-                case Relation.Greater: Test(right, Relation.GreaterOrEqual, left, whenFalse, whenTrue); break;
-                default: Test(right, Relation.Greater, left, whenFalse, whenTrue); break;
+                case Relation.Equal: Test(words, right, Relation.Equal, left, whenTrue, whenFalse, loaded); break;
+                case Relation.Greater: Test(words, right, Relation.GreaterOrEqual, left, whenFalse, whenTrue, loaded); break;
+                default: Test(words, right, Relation.Greater, left, whenFalse, whenTrue, loaded); break;
             }
             return;
         }
         ushort op = relation switch { Relation.Equal => BpfOp.Jeq, Relation.Greater => BpfOp.Jgt, _ => BpfOp.Jge };
-        if (right.IsConstant)
+        if (right is Word.Constant k)
         {
-            Load(left);
-            asm.Jump((ushort)(BpfOp.Jmp | op | BpfOp.K), right.Value, whenTrue, whenFalse);
+            // (x & m) == 0 and (x & m) > 0 are one jset on m.
+            if (k.Value == 0 && relation != Relation.GreaterOrEqual && left is Word.Bits { Operator: BitOperator.And, Mask: uint m } bits)
+            {
+                if (!loaded) words.Load(bits with { Mask = null }, 0);
+                if (relation == Relation.Equal) asm.Jump(BpfOp.JsetK, m, whenFalse, whenTrue);
+                else asm.Jump(BpfOp.JsetK, m, whenTrue, whenFalse);
+                return;
+            }
+            if (!loaded) words.Load(left, 0);
+            asm.Jump((ushort)(BpfOp.Jmp | op | BpfOp.K), k.Value, whenTrue, whenFalse);
             return;
         }
-        Load(right);
-        asm.Statement(BpfOp.Misc | BpfOp.Tax, 0);
-        Load(left);
+        if (!loaded) words.LoadPair(left, right);
         asm.Jump((ushort)(BpfOp.Jmp | op | BpfOp.X), 0, whenTrue, whenFalse);
-    }
-
-    private void Load(Half half)
-    {
-        asm.Statement(BpfOp.LdAbsW, (uint)half.Offset);
-        if (half.And != uint.MaxValue) asm.Statement(BpfOp.AndK, half.And);
-        if (half.Or != 0) asm.Statement(BpfOp.OrK, half.Or);
-    }
-
-    private static Half HalfOf(Operand operand, bool high)
-    {
-        int shift = high ? 32 : 0;
-        uint and = (uint)(operand.And >> shift), or = (uint)(operand.Or >> shift);
-        if (operand.Argument is not int argument || and == 0) return new Half(true, or, 0, 0, 0);
-        int offset = high ? SeccompData.ArgHighOffset(argument) : SeccompData.ArgLowOffset(argument);
-        return new Half(false, 0, offset, and, or);
     }
 }

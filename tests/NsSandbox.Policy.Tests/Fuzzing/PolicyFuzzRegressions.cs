@@ -22,7 +22,8 @@ public class PolicyFuzzRegressions
     }
 
     /// <summary>Slow: a megabyte-long unknown name took seconds of edit distances for "did you mean", and the
-    /// message quoted all of it. Names are now at most 128 characters and messages quote 40 at most.</summary>
+    /// message quoted all of it. Names of such lengths are compared only with names of similar length, and
+    /// messages quote 40 characters at most.</summary>
     [Fact]
     public void HugeNamesAndNumbersAreRefusedQuicklyWithAShortMessage()
     {
@@ -30,12 +31,13 @@ public class PolicyFuzzRegressions
         string name = new('a', 1_000_000), digits = new('9', 1_000_000);
         foreach (string text in new[] { $"ALLOW {{ {name} }}", $"ALLOW {{ write {{ fd == {digits} }} }}", $"#{name}" })
             Assert.Equal((false, 0, null), fuzzer.CheckWithin(TimeSpan.FromSeconds(60), text, Arch.X86_64, 10, 1));
-        Assert.Equal($"<string>:1:9: name '{new string('a', 37)}...' is 1000000 characters long (at most 128)",
-            Policies.Error($"ALLOW {{ {name} }}"));
+        Assert.Equal($"<string>:1:9: unknown syscall '{new string('a', 37)}...' on x86_64", Policies.Error($"ALLOW {{ {name} }}"));
         Assert.Equal($"<string>:1:23: invalid number '{new string('9', 37)}...' (expected decimal, 0x hex, 0 octal or 0b binary, at most 64 bits)",
             Policies.Error($"ALLOW {{ write {{ fd == {digits} }} }}"));
         Assert.StartsWith("<string>:1:9: unknown syscall 'aaaaa' on x86_64", Policies.Error("ALLOW { aaaaa }"));
-        Assert.StartsWith("<string>:1:9: name", Policies.Error($"ALLOW {{ {new string('b', 129)} }}"));
+        // kafel's names have no length limit, and neither have ours.
+        string longName = new('b', 129);
+        Assert.Equal("ERRNO(1)", Policies.Decide($"#define {longName} 1\nERRNO({longName}) {{ write }}", "write"));
     }
 
     /// <summary>Found by review while fuzzing: an endless file (a device) was read into memory without bound.</summary>
