@@ -20,13 +20,13 @@ public sealed partial class Resolver
     private Condition ResolveComparison(ComparisonExpression c, ArgumentScope scope)
     {
         var literals = new List<Literal>();
-        var left = ResolveOperand(c.Left, scope, literals);
-        var right = ResolveOperand(c.Right, scope, literals);
-        var arguments = Arguments(left).Concat(Arguments(right)).ToList();
-        bool is32 = arguments.Count > 0 && arguments.All(a => a.Is32Bit);
-        if (is32) CheckWidth(literals, scope, arguments[0].Index);
+        var written = new List<ArgumentOperand>(); // as written: "optval & 0" still counts optval's width
+        var left = ResolveOperand(c.Left, scope, literals, written);
+        var right = ResolveOperand(c.Right, scope, literals, written);
+        bool is32 = written.Count > 0 && written.All(a => a.Is32Bit);
+        if (is32) CheckWidth(literals, scope, written[0].Index);
         var comparison = new Comparison(left, c.Operator, right, is32, c.Location);
-        return arguments.Count == 0 ? new ConstantCondition(ConditionMath.Holds(comparison, [])) : comparison;
+        return Arguments(left).Concat(Arguments(right)).Any() ? comparison : new ConstantCondition(ConditionMath.Holds(comparison, []));
     }
 
     /// <summary>The kernel reads a 32-bit argument's low half only, so a comparison of such arguments is made on
@@ -50,7 +50,7 @@ public sealed partial class Resolver
         _ => [],
     };
 
-    private Operand ResolveOperand(ExpressionSyntax expression, ArgumentScope scope, List<Literal> literals)
+    private Operand ResolveOperand(ExpressionSyntax expression, ArgumentScope scope, List<Literal> literals, List<ArgumentOperand> written)
     {
         switch (expression)
         {
@@ -65,11 +65,15 @@ public sealed partial class Resolver
                     return new ConstantOperand(define.Value);
                 }
                 int index = scope.IndexOf(v.Name);
-                if (index >= 0) return new ArgumentOperand(index, scope.Is32Bit(index));
+                if (index >= 0)
+                {
+                    written.Add(new ArgumentOperand(index, scope.Is32Bit(index)));
+                    return written[^1];
+                }
                 throw new PolicyException(v.Location,
                     $"undefined name '{Names.Quote(v.Name)}': not an argument of {scope.Describe()} nor a #define");
             case BitExpression b:
-                return Fold(b.Operator, b.Operands.Select(o => ResolveOperand(o, scope, literals)));
+                return Fold(b.Operator, b.Operands.Select(o => ResolveOperand(o, scope, literals, written)).ToList());
             default:
                 throw new PolicyException(expression.Location, "expected a value, found a condition (comparisons cannot be operands)");
         }
