@@ -15,11 +15,13 @@ public abstract record Word
     public sealed record Bits(BitOperator Operator, IReadOnlyList<Word> Words, uint? Mask) : Word;
 }
 
-/// <summary>Splits operands into words and computes a word in A: an argument word is one load, '&amp;' and '|'
-/// combine through X, and a word that must wait while another is computed goes to scratch memory (the kernel
-/// gives a filter 16 words; a comparison that needs more is an error at its position).</summary>
-public sealed class OperandWords(Assembler asm, SourceLocation at)
+/// <summary>Splits operands into words and writes the straight-line code that computes a word in A: an
+/// argument word is one load, '&amp;' and '|' combine through X, and a word that must wait while another is
+/// computed goes to scratch memory (the kernel gives a filter 16 words; a comparison that needs more is an
+/// error at its position).</summary>
+public sealed class OperandWords(SourceLocation at)
 {
+    private readonly List<BpfInstruction> _code = [];
     public static Word Of(Operand operand, bool high) => operand switch
     {
         ConstantOperand c => new Word.Constant((uint)(high ? c.Value >> 32 : c.Value)),
@@ -45,13 +47,32 @@ public sealed class OperandWords(Assembler asm, SourceLocation at)
         return new Word.Bits(op, kept, mask == neutral ? null : mask);
     }
 
-    /// <summary>Computes a word (not a constant) in A, using scratch words from <paramref name="slot"/> up.</summary>
-    public void Load(Word word, int slot)
+    /// <summary>The code that computes a word (not a constant) in A.</summary>
+    public IReadOnlyList<BpfInstruction> Load(Word word)
+    {
+        _code.Clear();
+        Load(word, 0);
+        return [.. _code];
+    }
+
+    /// <summary>The code that leaves A = left and X = right, for a comparison of two computed words.</summary>
+    public IReadOnlyList<BpfInstruction> LoadPair(Word left, Word right)
+    {
+        _code.Clear();
+        Load(right, 0);
+        Hold(left, 0);
+        return [.. _code];
+    }
+
+    private void Statement(ushort code, uint k) => _code.Add(BpfOp.Stmt(code, k));
+
+    /// <summary>Computes a word in A, using scratch words from <paramref name="slot"/> up.</summary>
+    private void Load(Word word, int slot)
     {
         switch (word)
         {
             case Word.Argument a:
-                asm.Statement(BpfOp.LdAbsW, (uint)a.Offset);
+                Statement(BpfOp.LdAbsW, (uint)a.Offset);
                 break;
             case Word.Bits b:
                 ushort alu = b.Operator == BitOperator.And ? BpfOp.And : BpfOp.Or;
@@ -59,20 +80,13 @@ public sealed class OperandWords(Assembler asm, SourceLocation at)
                 foreach (var next in b.Words.Skip(1))
                 {
                     Hold(next, slot);
-                    asm.Statement((ushort)(BpfOp.Alu | alu | BpfOp.X), 0);
+                    Statement((ushort)(BpfOp.Alu | alu | BpfOp.X), 0);
                 }
-                if (b.Mask is uint mask) asm.Statement((ushort)(BpfOp.Alu | alu | BpfOp.K), mask);
+                if (b.Mask is uint mask) Statement((ushort)(BpfOp.Alu | alu | BpfOp.K), mask);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(word));
         }
-    }
-
-    /// <summary>A = left and X = right, for a comparison of two computed words.</summary>
-    public void LoadPair(Word left, Word right)
-    {
-        Load(right, 0);
-        Hold(left, 0);
     }
 
     /// <summary>With a value in A: computes <paramref name="word"/> in A and moves the value to X.</summary>
@@ -80,14 +94,14 @@ public sealed class OperandWords(Assembler asm, SourceLocation at)
     {
         if (word is Word.Argument a)
         {
-            asm.Statement(BpfOp.Misc | BpfOp.Tax, 0);
-            asm.Statement(BpfOp.LdAbsW, (uint)a.Offset);
+            Statement(BpfOp.Misc | BpfOp.Tax, 0);
+            Statement(BpfOp.LdAbsW, (uint)a.Offset);
             return;
         }
         if (slot >= BpfValidator.MemoryWords)
             throw new PolicyException(at, $"this comparison needs more than {BpfValidator.MemoryWords} words of the filter's scratch memory: split its operands");
-        asm.Statement(BpfOp.St, (uint)slot);
+        Statement(BpfOp.St, (uint)slot);
         Load(word, slot + 1);
-        asm.Statement(BpfOp.LdxMem, (uint)slot);
+        Statement(BpfOp.LdxMem, (uint)slot);
     }
 }

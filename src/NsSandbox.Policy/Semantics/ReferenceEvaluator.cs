@@ -16,7 +16,7 @@ public sealed record Decision(PolicyAction Action, DecisionSource Source, Resolv
         DecisionSource.Default when DefaultLocation is { } at => $"DEFAULT at {at}",
         DecisionSource.Default => "no rule matched and there is no DEFAULT (KILL)",
         DecisionSource.ArchitectureMismatch => "the call's architecture is not the policy's",
-        _ => "an x32 syscall (bit 30 of the number, and no rule names it) on x86_64",
+        _ => "an x32 syscall (bit 30 of the number) on x86_64",
     };
 }
 

@@ -50,4 +50,17 @@ public class PolicyFuzzRegressions
         var error = Assert.Throws<PolicyException>(() => PolicyCompiler.CompileFile("/dev/zero", Arch.X86_64));
         Assert.Equal("policy file '/dev/zero' is longer than 16 Mi characters", error.Diagnostic);
     }
+
+    /// <summary>Invalid program: where every call gets KILL_PROCESS, the architecture check's two branches met
+    /// and the generator wrote only the load of the architecture, without a return.</summary>
+    [Fact]
+    public void APolicyThatKillsEveryCallIsOneReturn()
+    {
+        foreach (var arch in Arches.All)
+        {
+            var compiled = PolicyCompiler.CompileText("KILL_PROCESS { read { fd == 1 } } DEFAULT KILL_PROCESS", arch);
+            Assert.Equal([NsSandbox.Policy.Bpf.BpfOp.Stmt(NsSandbox.Policy.Bpf.BpfOp.RetK, NsSandbox.Policy.Bpf.SeccompRet.KillProcess)], compiled.Program);
+            Probes.Check(compiled, seed: 1, count: 200);
+        }
+    }
 }
