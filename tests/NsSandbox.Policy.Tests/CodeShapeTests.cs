@@ -10,18 +10,18 @@ public class CodeShapeTests(ITestOutputHelper output)
     [Fact]
     public void AdjacentEqualActionsMergeIntoOneRange()
     {
-        // read, write, open, close are 0..3 on x86_64: one range, one comparison. The x32 check is a jset where
-        // the default's range reaches the numbers with bit 30; one KILL_PROCESS return serves it and the arch check.
+        // read, write, open, close are 0..3 on x86_64: one range, one comparison, after the x32 check. One
+        // KILL_PROCESS return serves the x32 and the architecture checks.
         var compiled = PolicyCompiler.CompileText("ALLOW { read, write, open, close } DEFAULT KILL", Arch.X86_64);
         Assert.Equal("""
             0: ld   [4]                           ; arch
-            1: jeq  #0xc000003e   jt 2    jf 7    ; x86_64
+            1: jeq  #0xc000003e   jt 2    jf 4    ; x86_64
             2: ld   [0]                           ; nr
-            3: jge  #4            jt 5    jf 4    ; newstat
-            4: ret  #0x7fff0000                   ; ALLOW
-            5: jset #0x40000000   jt 7    jf 6
-            6: ret  #0                            ; KILL_THREAD
-            7: ret  #0x80000000                   ; KILL_PROCESS
+            3: jset #0x40000000   jt 4    jf 5
+            4: ret  #0x80000000                   ; KILL_PROCESS
+            5: jge  #4            jt 7    jf 6    ; newstat
+            6: ret  #0x7fff0000                   ; ALLOW
+            7: ret  #0                            ; KILL_THREAD
 
             """, BpfListing.Format(compiled.Program, Arch.X86_64));
         // A rule whose action is the default's merges with the default ranges around it.

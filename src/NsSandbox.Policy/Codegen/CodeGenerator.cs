@@ -5,9 +5,9 @@ using NsSandbox.Policy.Syscalls;
 namespace NsSandbox.Policy.Codegen;
 
 /// <summary>Generates the seccomp program, from its end backwards (<see cref="ReverseAssembler"/>): the
-/// architecture check, then a search over the leaves of <see cref="SearchPlan"/>: jge on range boundaries,
-/// jeq on single numbers, jumping straight to returns shared by every jump within reach. read and write are
-/// placed near the root.</summary>
+/// architecture check, on x86_64 the x32 check, then a search over the leaves of <see cref="SearchPlan"/>: jge
+/// on range boundaries, jeq on single numbers, jumping straight to returns shared by every jump within reach.
+/// read and write are placed near the root.</summary>
 public static class CodeGenerator
 {
     public static IReadOnlyList<BpfInstruction> Generate(ResolvedPolicy policy, SourceLocation start)
@@ -19,6 +19,7 @@ public static class CodeGenerator
         var entry = Emit(asm, emitter, search, 0, leaves.Count);
         foreach (var (number, decision) in search.RootPeels.AsEnumerable().Reverse())
             entry = asm.Jump(BpfOp.JeqK, number, EmitDecision(asm, emitter, decision), entry);
+        if (policy.Arch == Arch.X86_64) entry = EmitX32Check(asm, policy, entry);
         if (entry.Return is null) entry = Target.Of(asm.Add(BpfOp.Stmt(BpfOp.LdAbsW, SeccompData.NrOffset)));
         entry = asm.Jump(BpfOp.JeqK, Arches.AuditArch(policy.Arch), entry, Target.Returning(SeccompRet.KillProcess));
         // Where every call gets KILL_PROCESS, the whole program is that return.
@@ -41,10 +42,19 @@ public static class CodeGenerator
         return asm.Jump(BpfOp.JgeK, (uint)search.Leaves[middle].Start, above, below);
     }
 
+    /// <summary>A number with x86_64's x32 bit (an x32 ABI call) is killed, unless a rule names it (SYSCALL[-1]):
+    /// then the search decides it.</summary>
+    private static Target EmitX32Check(ReverseAssembler asm, ResolvedPolicy policy, Target search)
+    {
+        var x32 = Target.Returning(SeccompRet.KillProcess);
+        foreach (uint named in policy.Rules.Select(r => r.Number).Where(n => (n & Arches.X32SyscallBit) != 0).Distinct().Reverse())
+            x32 = asm.Jump(BpfOp.JeqK, named, search, x32);
+        return asm.Jump(BpfOp.JsetK, Arches.X32SyscallBit, x32, search);
+    }
+
     private static Target EmitLeaf(ReverseAssembler asm, ConditionEmitter emitter, Leaf leaf)
     {
         var entry = EmitDecision(asm, emitter, leaf.Decision);
-        if (leaf.X32) entry = asm.Jump(BpfOp.JsetK, Arches.X32SyscallBit, Target.Returning(SeccompRet.KillProcess), entry);
         for (int i = leaf.Peels.Count - 1; i >= 0; i--)
             entry = asm.Jump(BpfOp.JeqK, leaf.Peels[i].Number, EmitDecision(asm, emitter, leaf.Peels[i].Decision), entry);
         return entry;

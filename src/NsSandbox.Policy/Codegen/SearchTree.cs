@@ -25,9 +25,9 @@ public sealed class SearchTree
         var hot = HotCalls.Select(name => table.TryLookup(name, out var s) ? (uint?)s.Number : null).OfType<uint>().ToList();
         _futex = table.TryLookup("futex", out var futex) ? (uint)futex.Number : uint.MaxValue;
         Weigh(hot);
-        // Each hot call may take as many comparisons as the old layout gave it: x86_64's x32 jset, then one jeq
-        // per hot call up to it. One that takes more, with an action of its own, gets its jeq before the search.
-        var budget = hot.Select((n, i) => (n, i < Budgeted ? i + 1 + (policy.Arch == Arch.X86_64 ? 1 : 0) : int.MaxValue)).ToDictionary();
+        // Each hot call may take as many comparisons after x86_64's x32 jset as the old layout gave it: one jeq per
+        // hot call up to it. One that takes more, with an action of its own, gets its jeq before the search.
+        var budget = hot.Select((n, i) => (n, i < Budgeted ? i + 1 : int.MaxValue)).ToDictionary();
         while (hot.FirstOrDefault(n => Eligible(n, policy) && RootPeels.Count + Comparisons(n) > budget[n], uint.MaxValue) is var number
             && number != uint.MaxValue)
         {
@@ -99,9 +99,9 @@ public sealed class SearchTree
             else to = middle;
             depth++;
         }
-        // A peel waits for the peels before it; the leaf's own numbers for all of them and the x32 jset.
+        // A peel waits for the peels before it; the leaf's own numbers for all of them.
         var leaf = Leaves[target];
         int peel = Enumerable.Range(0, leaf.Peels.Count).FirstOrDefault(i => leaf.Peels[i].Number == number, -1);
-        return depth + (peel >= 0 ? peel + 1 : leaf.Peels.Count + (leaf.X32 ? 1 : 0));
+        return depth + (peel >= 0 ? peel + 1 : leaf.Peels.Count);
     }
 }

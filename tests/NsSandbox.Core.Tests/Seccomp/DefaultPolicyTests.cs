@@ -44,6 +44,13 @@ public sealed class DefaultPolicyTests
         Assert.Equal(Enosys, Run(Number(table, "clone3")));
         Assert.Equal(SeccompRet.Allow, Run(Number(table, "read")));
         Assert.Equal(SeccompRet.Allow, Run(Number(table, "futex_wake")));
+        // A known call that its argument checks refuse is denied like any other, not unknown.
+        uint With(string name, ulong arg0) =>
+            BpfInterpreter.Run(compiled.Program, SeccompInput.Call(Arches.AuditArch(arch), Number(table, name), arg0));
+        Assert.Equal(Eperm, With("clone", 0x10000000)); // CLONE_NEWUSER
+        Assert.Equal(SeccompRet.Allow, With("clone", 0x11));
+        Assert.Equal(Eperm, With("socket", 40)); // AF_VSOCK
+        Assert.Equal(Eperm, With("personality", 0x1234));
         Assert.Equal(new PolicyAction(ActionKind.Errno, 38), compiled.Policy.Default);
     }
 
