@@ -52,7 +52,7 @@ static List<List<Comparison>> Disjuncts(Condition? condition) => condition switc
 // can take: below the first excluded value, each single value between two, above the last.
 static IEnumerable<List<Comparison>> SplitExclusions(List<Comparison> conjunct)
 {
-    var repeated = conjunct.GroupBy(c => c.Left.Argument).FirstOrDefault(g => g.Count() > 1);
+    var repeated = conjunct.GroupBy(c => Normal(c.Left).Argument).FirstOrDefault(g => g.Count() > 1);
     if (repeated is null)
     {
         yield return conjunct;
@@ -60,9 +60,9 @@ static IEnumerable<List<Comparison>> SplitExclusions(List<Comparison> conjunct)
     }
     if (repeated.Any(c => c.Operator != ComparisonOperator.NotEqual))
         throw new NotSupportedException($"libseccomp takes one comparison per argument: {string.Join(" && ", repeated)}");
-    var excluded = repeated.Select(c => c.Right.Or).Distinct().Order().ToList();
+    var excluded = repeated.Select(c => Normal(c.Right).Or).Distinct().Order().ToList();
     var rest = conjunct.Except(repeated).ToList();
-    Comparison With(ComparisonOperator op, ulong value) => repeated.First() with { Operator = op, Right = Operand.Constant(value) };
+    Comparison With(ComparisonOperator op, ulong value) => repeated.First() with { Operator = op, Right = new ConstantOperand(value) };
     var alternatives = new List<Comparison> { With(ComparisonOperator.Less, excluded[0]), With(ComparisonOperator.Greater, excluded[^1]) };
     for (int i = 0; i + 1 < excluded.Count; i++)
     {
@@ -75,11 +75,22 @@ static IEnumerable<List<Comparison>> SplitExclusions(List<Comparison> conjunct)
             yield return split;
 }
 
+// An operand as (argument & And) | Or, the forms libseccomp knows; anything else has no equivalent.
+static (int? Argument, ulong And, ulong Or) Normal(Operand operand) => operand switch
+{
+    ConstantOperand k => (null, 0, k.Value),
+    ArgumentOperand a => (a.Index, ulong.MaxValue, 0),
+    BitOperand { Operator: BitOperator.And, Operands: [ArgumentOperand a, ConstantOperand k] } => (a.Index, k.Value, 0),
+    BitOperand { Operator: BitOperator.Or, Operands: [ArgumentOperand a, ConstantOperand k] } => (a.Index, ulong.MaxValue, k.Value),
+    _ => throw new NotSupportedException($"libseccomp has no equivalent of {operand}"),
+};
+
 static string Argument(Comparison c)
 {
-    if (c.Left.Argument is not int arg || c.Left.Or != 0 || c.Right.Argument is not null)
+    var (left, right) = (Normal(c.Left), Normal(c.Right));
+    if (left.Argument is not int arg || left.Or != 0 || right.Argument is not null)
         throw new NotSupportedException($"libseccomp compares an argument with a constant only: {c}");
-    ulong mask = c.Is32Bit ? c.Left.And & 0xffffffff : c.Left.And;
+    ulong mask = c.Is32Bit ? left.And & 0xffffffff : left.And;
     bool masked = mask != (c.Is32Bit ? 0xffffffffUL : ulong.MaxValue);
     if (masked && c.Operator != ComparisonOperator.Equal)
         throw new NotSupportedException($"libseccomp masks only for ==: {c}");
@@ -92,5 +103,5 @@ static string Argument(Comparison c)
         ComparisonOperator.Greater => "gt",
         _ => "ge",
     };
-    return $" {arg} {op} 0x{mask:x} 0x{c.Right.Or:x}";
+    return $" {arg} {op} 0x{mask:x} 0x{right.Or:x}";
 }

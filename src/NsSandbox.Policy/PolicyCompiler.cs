@@ -26,7 +26,7 @@ public static class PolicyCompiler
 
     /// <summary>Parses and resolves without generating code.</summary>
     public static ResolvedPolicy Resolve(PolicySource source, Arch arch, PolicyOptions? options = null) =>
-        Resolver.Resolve(Parser.Parse(source, options), arch, Start(source));
+        Resolver.Resolve(Parser.Parse(source, options), arch);
 
     /// <summary>What the compiled program returns for a call (run on the interpreter), and what the reference
     /// evaluator decides with the rule (or check) that decided it. The two agree unless the compiler is wrong.</summary>

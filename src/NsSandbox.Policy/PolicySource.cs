@@ -17,10 +17,13 @@ public sealed record PolicySource(string Name, string Text, string BaseDirectory
         new(StringName, text, baseDirectory ?? Directory.GetCurrentDirectory());
 }
 
-/// <summary>Options shared by every compile: where #include looks after the including file's directory.</summary>
+/// <summary>Options shared by every compile: where #include looks after the including file's directory, and
+/// whether to accept only kafel's language (<c>policy check --kafel</c>: every NsSandbox extension is an error).</summary>
 public sealed record PolicyOptions
 {
     public IReadOnlyList<string> IncludePaths { get; init; } = [];
+
+    public bool Kafel { get; init; }
 
     public static PolicyOptions Default { get; } = new();
 }

@@ -79,11 +79,14 @@ public sealed class IncludeTests : IDisposable
         Assert.Equal("ERRNO(3)", Decide(main, "write"));
         Assert.Equal("ALLOW", Decide(main, "read"));
         Assert.Equal(3, PolicyCompiler.CompileFile(main, Arch.X86_64).Policy.Rules.Count);
-        // ...but a definition included twice is defined twice, as in kafel.
+        // ...and so is a definition included twice, as in kafel: the same value again is no redefinition.
         Write("defs.policy", "#define X 3\n");
         string twice = Write("twice.policy", "#include \"defs.policy\" \"defs.policy\"\nDEFAULT ERRNO(X)");
-        Assert.Matches(@"/defs\.policy:1:1: 'X' is already defined at \S*/defs\.policy:1:1$",
-            Assert.Throws<PolicyException>(() => PolicyCompiler.CompileFile(twice, Arch.X86_64)).Diagnostic);
+        Assert.Equal("ERRNO(3)", Decide(twice, "write"));
+        Write("other.policy", "#define X 4\n");
+        string clash = Write("clash.policy", "#include \"defs.policy\" \"other.policy\"\nDEFAULT ERRNO(X)");
+        Assert.Matches(@"/other\.policy:1:1: 'X' is already defined as 0x3 at \S*/defs\.policy:1:1; this #define gives 0x4$",
+            Assert.Throws<PolicyException>(() => PolicyCompiler.CompileFile(clash, Arch.X86_64)).Diagnostic);
     }
 
     [Fact]

@@ -44,7 +44,7 @@ public class ParserTests
     }
 
     [Theory]
-    [InlineData("POLICY p {\n ALLOW { read }\n ERRNO(1) { write } }", "<string>:3:2: expected ',' or '}' after an item of policy p, found identifier 'ERRNO'")]
+    [InlineData("POLICY p {\n ALLOW { read }\n ERRNO(1) { write } }", "<string>:3:2: expected ',' or '}' after an item of policy p, found keyword 'ERRNO'")]
     public void ErrorsNameThePositionTheTokenAndWhatWasExpected(string text, string expected) =>
         Assert.Equal(expected, Error(text));
 }

@@ -16,7 +16,7 @@ public static class Probes
     ];
 
     /// <summary>Runs <paramref name="count"/> probes; returns how many took each source of decision.</summary>
-    public static Dictionary<DecisionSource, int> Check(CompiledPolicy compiled, int seed, int count = 3000)
+    public static Dictionary<DecisionSource, int> Check(CompiledPolicy compiled, int seed, int count = 3000, Action<Decision>? observe = null)
     {
         var random = new Random(seed);
         var policy = compiled.Policy;
@@ -37,6 +37,8 @@ public static class Probes
             uint arch = random.Next(50) == 0 ? (audit == Arches.AuditArchX86_64 ? Arches.AuditArchAarch64 : 0x40000003) : audit;
             var args = new ulong[6];
             for (int a = 0; a < 6; a++) args[a] = Value(random, constants);
+            // Conditions may compare arguments with each other: make some equal, or one apart.
+            if (random.Next(4) == 0) args[random.Next(6)] = args[random.Next(6)] + (ulong)random.Next(-1, 2);
             var call = SeccompInput.Call(arch, unchecked((int)nr), args);
             var expected = ReferenceEvaluator.Decide(policy, call);
             uint actual = BpfInterpreter.RunValidated(compiled.Program, call, out _);
@@ -44,6 +46,7 @@ public static class Probes
                 Assert.Fail($"seed {seed}, probe {i}: nr {nr} arch 0x{arch:x} args [{string.Join(", ", args.Select(x => $"0x{x:x}"))}]: " +
                     $"BPF returned {SeccompRet.Describe(actual)}, the policy says {expected.Action} ({expected.Reason})");
             seen[expected.Source] = seen.GetValueOrDefault(expected.Source) + 1;
+            observe?.Invoke(expected);
         }
         return seen;
     }
@@ -78,7 +81,14 @@ public static class Probes
     {
         NotCondition n => Constants(n.Operand),
         LogicalCondition l => l.Operands.SelectMany(Constants),
-        Comparison c => [c.Left.Or, c.Left.And, c.Right.Or, c.Right.And, c.Right.Or & c.Left.And],
+        Comparison c => Constants(c.Left).Concat(Constants(c.Right)),
+        _ => [],
+    };
+
+    private static IEnumerable<ulong> Constants(Operand operand) => operand switch
+    {
+        ConstantOperand k => [k.Value, k.Value & uint.MaxValue],
+        BitOperand b => b.Operands.SelectMany(Constants),
         _ => [],
     };
 }

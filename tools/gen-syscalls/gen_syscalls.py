@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Generates src/NsSandbox.Policy/Syscalls/Generated/*.g.cs from the Linux kernel's own sources.
 
-Inputs, all from one kernel source tree (Debian: `apt-get install linux-source-6.1`, which installs
-/usr/src/linux-source-6.1.tar.xz; the tarball is read directly, nothing needs unpacking by hand):
+Inputs, all from one kernel source tree (Debian: `apt-get install linux-source-6.12`, which installs
+/usr/src/linux-source-6.12.tar.xz; the tarball is read directly, nothing needs unpacking by hand; without
+--source the newest installed /usr/src/linux-source-*.tar.xz is read):
   - arch/x86/entry/syscalls/syscall_64.tbl      x86_64 numbers: the "common" and "64" ABI rows only
                                                   (x32 rows, numbered 512 and up, are a different ABI)
-  - arch/arm64/include/uapi/asm/unistd.h        aarch64 numbers: arm64 uses the generic table
+  - scripts/syscall.tbl                         aarch64 numbers, from Linux 6.11: the generic table's
+    arch/arm64/kernel/Makefile.syscalls           "common" and "64" rows and the ABIs arm64 adds
+  - arch/arm64/include/uapi/asm/unistd.h        aarch64 numbers before 6.11: the generic unistd.h
     include/uapi/asm-generic/unistd.h           (expanded with cpp so its #if choices are the kernel's)
   - SYSCALL_DEFINEn(...) in the tree's .c files  argument names and types (arch/x86 or arch/arm64 first,
                                                   then generic code; other architectures are ignored)
@@ -17,11 +20,12 @@ Inputs, all from one kernel source tree (Debian: `apt-get install linux-source-6
 Names: a syscall's canonical name is its entry point without "sys_" (newuname, newfstat, umount), as kafel
 and nsjail policies spell it; the table/unistd.h name (uname, fstat, umount2) is kept as an alias.
 
-Usage: python3 tools/gen-syscalls/gen_syscalls.py [--source /usr/src/linux-source-6.1.tar.xz]
+Usage: python3 tools/gen-syscalls/gen_syscalls.py [--source /usr/src/linux-source-6.12.tar.xz]
                                                    [--out src/NsSandbox.Policy/Syscalls/Generated]
 """
 
 import argparse
+import glob
 import os
 import re
 import subprocess
@@ -30,14 +34,15 @@ import tarfile
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DEFAULT_SOURCE = "/usr/src/linux-source-6.1.tar.xz"
+SOURCE_GLOB = "/usr/src/linux-source-*.tar.xz"
 DEFAULT_OUT = os.path.join(ROOT, "src/NsSandbox.Policy/Syscalls/Generated")
 
 ARCH_DIRS = {"x86_64": "arch/x86/", "aarch64": "arch/arm64/"}
 ARCH_CONFIG = {"x86_64": ("arch/x86/Kconfig", "arch/x86/include/asm/unistd.h"),
                "aarch64": ("arch/arm64/Kconfig", "arch/arm64/include/asm/unistd.h")}
 HEADERS = ("include/uapi/", "arch/arm64/include/uapi/", "arch/x86/entry/syscalls/syscall_64.tbl",
-           "include/linux/syscalls.h", "Makefile") + sum(ARCH_CONFIG.values(), ())
+           "include/linux/syscalls.h", "Makefile", "scripts/syscall.tbl",
+           "arch/arm64/kernel/Makefile.syscalls") + sum(ARCH_CONFIG.values(), ())
 
 DEFINE_RE = re.compile(r"(?<![A-Za-z0-9_])SYSCALL_DEFINE([0-6])\(\s*(\w+)\s*((?:,[^)]*)?)\)", re.S)
 PROTO_RE = re.compile(r"asmlinkage\s+long\s+sys_(\w+)\s*\(([^;]*?)\)\s*;", re.S)
@@ -251,8 +256,34 @@ def x86_64_entries(tbl):
     return rows
 
 
+def newest_source():
+    """The newest installed kernel source tarball, by version, or None."""
+    def version(path):
+        m = re.search(r"linux-source-(\d+)\.(\d+)", path)
+        return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+    found = sorted(glob.glob(SOURCE_GLOB), key=version)
+    return found[-1] if found else None
+
+
+def aarch64_table_entries(headers):
+    """From Linux 6.11 arm64 numbers its syscalls with the generic scripts/syscall.tbl: the "common" and "64"
+    rows, and those of the ABIs arch/arm64/kernel/Makefile.syscalls adds (renameat, rlimit, ...)."""
+    abis = {"common", "64"}
+    for m in re.finditer(r"^syscall_abis_64\s*\+?=\s*(.*)$", headers["arch/arm64/kernel/Makefile.syscalls"], re.M):
+        abis.update(m.group(1).split())
+    rows = []
+    for line in headers["scripts/syscall.tbl"].splitlines():
+        fields = line.split("#", 1)[0].split()
+        if len(fields) < 3 or fields[1] not in abis:
+            continue
+        rows.append((int(fields[0]), fields[2], fields[3] if len(fields) > 3 else ""))
+    return rows
+
+
 def aarch64_entries(headers, workdir):
-    """Expands arm64's unistd.h with cpp: yields (number, __NR name, entry point)."""
+    """arm64's numbers: (number, name, entry point). Before 6.11, arm64's unistd.h expanded with cpp."""
+    if "arch/arm64/kernel/Makefile.syscalls" in headers:
+        return aarch64_table_entries(headers)
     for path, text in headers.items():
         if path.startswith(("include/uapi/", "arch/arm64/include/uapi/")):
             dest = os.path.join(workdir, path)
@@ -360,11 +391,13 @@ def emit(path, class_name, arch, version, syscalls, aliases):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--source", default=DEFAULT_SOURCE, help="kernel source tarball or directory")
+    parser.add_argument("--source", default=None, help="kernel source tarball or directory (default: the newest "
+                        "installed /usr/src/linux-source-*.tar.xz)")
     parser.add_argument("--out", default=DEFAULT_OUT)
     opts = parser.parse_args()
-    if not os.path.exists(opts.source):
-        sys.exit(f"gen_syscalls: {opts.source} not found (apt-get install linux-source-6.1)")
+    opts.source = opts.source or newest_source()
+    if not opts.source or not os.path.exists(opts.source):
+        sys.exit(f"gen_syscalls: {opts.source or SOURCE_GLOB} not found (apt-get install linux-source-6.12)")
     headers, defines = read_sources(opts.source)
     version = kernel_version(headers["Makefile"])
     protos = parse_prototypes(headers["include/linux/syscalls.h"])

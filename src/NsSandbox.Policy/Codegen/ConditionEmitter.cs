@@ -4,42 +4,34 @@ using NsSandbox.Policy.Syntax;
 
 namespace NsSandbox.Policy.Codegen;
 
-/// <summary>Compiles a simplified condition to short-circuit jumps to a true and a false label. A 64-bit
-/// comparison becomes tests of the high and low 32-bit halves, since classic BPF registers are 32 bits.</summary>
-public sealed class ConditionEmitter(Assembler asm)
+/// <summary>Compiles a simplified condition, backwards, to short-circuit jumps to a true and a false target; returns
+/// where its code starts. A 64-bit comparison becomes tests of the high and low 32-bit halves, since classic BPF
+/// registers are 32 bits; an operand that combines arguments is computed in A with X and the scratch memory.</summary>
+public sealed class ConditionEmitter(ReverseAssembler asm)
 {
     private enum Relation { Equal, Greater, GreaterOrEqual }
 
-    /// <summary>One 32-bit half of an operand: a constant, or an argument word with its masks applied.</summary>
-    private readonly record struct Half(bool IsConstant, uint Value, int Offset, uint And, uint Or);
-
-    public void Emit(Condition condition, int whenTrue, int whenFalse)
+    public Target Emit(Condition condition, Target whenTrue, Target whenFalse)
     {
         switch (condition)
         {
             case ConstantCondition c:
-                asm.GoTo(c.Value ? whenTrue : whenFalse);
-                break;
+                return c.Value ? whenTrue : whenFalse;
             case NotCondition n:
-                Emit(n.Operand, whenFalse, whenTrue);
-                break;
+                return Emit(n.Operand, whenFalse, whenTrue);
             case LogicalCondition l:
-                for (int i = 0; i < l.Operands.Count - 1; i++)
-                {
-                    int next = asm.NewLabel();
-                    if (l.Operator == LogicalOperator.And) Emit(l.Operands[i], next, whenFalse);
-                    else Emit(l.Operands[i], whenTrue, next);
-                    asm.Place(next);
-                }
-                Emit(l.Operands[^1], whenTrue, whenFalse);
-                break;
+                var entry = Emit(l.Operands[^1], whenTrue, whenFalse);
+                for (int i = l.Operands.Count - 2; i >= 0; i--)
+                    entry = l.Operator == LogicalOperator.And ? Emit(l.Operands[i], entry, whenFalse) : Emit(l.Operands[i], whenTrue, entry);
+                return entry;
             case Comparison c:
-                EmitComparison(c, whenTrue, whenFalse);
-                break;
+                return EmitComparison(c, whenTrue, whenFalse);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(condition));
         }
     }
 
-    private void EmitComparison(Comparison c, int whenTrue, int whenFalse)
+    private Target EmitComparison(Comparison c, Target whenTrue, Target whenFalse)
     {
         // l < r is !(l >= r), l <= r is !(l > r), l != r is !(l == r).
         var (relation, t, f) = c.Operator switch
@@ -51,84 +43,67 @@ public sealed class ConditionEmitter(Assembler asm)
             ComparisonOperator.Less => (Relation.GreaterOrEqual, whenFalse, whenTrue),
             _ => (Relation.Greater, whenFalse, whenTrue),
         };
-        var (leftLow, rightLow) = (HalfOf(c.Left, high: false), HalfOf(c.Right, high: false));
-        if (c.Is32Bit)
-        {
-            Test(leftLow, relation, rightLow, t, f);
-            return;
-        }
-        var (leftHigh, rightHigh) = (HalfOf(c.Left, high: true), HalfOf(c.Right, high: true));
-        if (leftHigh.IsConstant && rightHigh.IsConstant)
+        var words = new OperandWords(c.Location);
+        var (leftLow, rightLow) = (OperandWords.Of(c.Left, high: false), OperandWords.Of(c.Right, high: false));
+        if (c.Is32Bit) return Test(words, leftLow, relation, rightLow, t, f, loaded: false);
+        var (leftHigh, rightHigh) = (OperandWords.Of(c.Left, high: true), OperandWords.Of(c.Right, high: true));
+        if (leftHigh is Word.Constant lh && rightHigh is Word.Constant rh)
         {
             // The high halves are known: they decide, or they are equal and the low halves decide.
-            if (leftHigh.Value == rightHigh.Value) Test(leftLow, relation, rightLow, t, f);
-            else if (relation != Relation.Equal && leftHigh.Value > rightHigh.Value) asm.GoTo(t);
-            else asm.GoTo(f);
-            return;
+            if (lh.Value == rh.Value) return Test(words, leftLow, relation, rightLow, t, f, loaded: false);
+            return relation != Relation.Equal && lh.Value > rh.Value ? t : f;
         }
-        int low = asm.NewLabel();
-        if (relation != Relation.Equal)
-        {
-            int notAbove = asm.NewLabel();
-            Test(leftHigh, Relation.Greater, rightHigh, t, notAbove);
-            asm.Place(notAbove);
-        }
-        Test(leftHigh, Relation.Equal, rightHigh, low, f);
-        asm.Place(low);
-        Test(leftLow, relation, rightLow, t, f);
+        var low = Test(words, leftLow, relation, rightLow, t, f, loaded: false);
+        if (relation == Relation.Equal) return Test(words, leftHigh, Relation.Equal, rightHigh, low, f, loaded: false);
+        // hi(l) > hi(r), or equal high halves and the low halves decide; the second test reuses the first's A and X.
+        var equalHigh = Test(words, leftHigh, Relation.Equal, rightHigh, low, f, loaded: true);
+        return Test(words, leftHigh, Relation.Greater, rightHigh, t, equalHigh, loaded: false);
     }
 
-    /// <summary>left relation right, on one half; a constant left side is swapped to the right.</summary>
-    private void Test(Half left, Relation relation, Half right, int whenTrue, int whenFalse)
+    /// <summary>left relation right, on one half; a constant left side is swapped to the right. With
+    /// <paramref name="loaded"/> the registers already hold what this test compares, so no load precedes it.</summary>
+    private Target Test(OperandWords words, Word left, Relation relation, Word right, Target whenTrue, Target whenFalse, bool loaded)
     {
-        if (left.IsConstant && right.IsConstant)
+        if (left is Word.Constant lc && right is Word.Constant rc)
         {
             bool holds = relation switch
             {
-                Relation.Equal => left.Value == right.Value,
-                Relation.Greater => left.Value > right.Value,
-                _ => left.Value >= right.Value,
+                Relation.Equal => lc.Value == rc.Value,
+                Relation.Greater => lc.Value > rc.Value,
+                _ => lc.Value >= rc.Value,
             };
-            asm.GoTo(holds ? whenTrue : whenFalse);
-            return;
+            return holds ? whenTrue : whenFalse;
         }
-        if (left.IsConstant)
+        if (left is Word.Constant)
         {
             // c == v is v == c; c > v is !(v >= c); c >= v is !(v > c).
-            switch (relation)
+            return relation switch
             {
-                case Relation.Equal: Test(right, Relation.Equal, left, whenTrue, whenFalse); break;
-                case Relation.Greater: Test(right, Relation.GreaterOrEqual, left, whenFalse, whenTrue); break;
-                default: Test(right, Relation.Greater, left, whenFalse, whenTrue); break;
-            }
-            return;
+                Relation.Equal => Test(words, right, Relation.Equal, left, whenTrue, whenFalse, loaded),
+                Relation.Greater => Test(words, right, Relation.GreaterOrEqual, left, whenFalse, whenTrue, loaded),
+                _ => Test(words, right, Relation.Greater, left, whenFalse, whenTrue, loaded),
+            };
         }
         ushort op = relation switch { Relation.Equal => BpfOp.Jeq, Relation.Greater => BpfOp.Jgt, _ => BpfOp.Jge };
-        if (right.IsConstant)
+        if (right is Word.Constant k)
         {
-            Load(left);
-            asm.Jump((ushort)(BpfOp.Jmp | op | BpfOp.K), right.Value, whenTrue, whenFalse);
-            return;
+            // (x & m) == 0 and (x & m) > 0 are one jset on m.
+            if (k.Value == 0 && relation != Relation.GreaterOrEqual && left is Word.Bits { Operator: BitOperator.And, Mask: uint m } bits)
+            {
+                var jset = relation == Relation.Equal
+                    ? asm.Jump(BpfOp.JsetK, m, whenFalse, whenTrue)
+                    : asm.Jump(BpfOp.JsetK, m, whenTrue, whenFalse);
+                return Loaded(jset, loaded, () => words.Load(bits with { Mask = null }));
+            }
+            return Loaded(asm.Jump((ushort)(BpfOp.Jmp | op | BpfOp.K), k.Value, whenTrue, whenFalse), loaded, () => words.Load(left));
         }
-        Load(right);
-        asm.Statement(BpfOp.Misc | BpfOp.Tax, 0);
-        Load(left);
-        asm.Jump((ushort)(BpfOp.Jmp | op | BpfOp.X), 0, whenTrue, whenFalse);
+        return Loaded(asm.Jump((ushort)(BpfOp.Jmp | op | BpfOp.X), 0, whenTrue, whenFalse), loaded, () => words.LoadPair(left, right));
     }
 
-    private void Load(Half half)
+    /// <summary>Puts the loads before a jump just emitted; a jump that was not needed (both ways alike) needs none.</summary>
+    private Target Loaded(Target jump, bool loaded, Func<IReadOnlyList<BpfInstruction>> load)
     {
-        asm.Statement(BpfOp.LdAbsW, (uint)half.Offset);
-        if (half.And != uint.MaxValue) asm.Statement(BpfOp.AndK, half.And);
-        if (half.Or != 0) asm.Statement(BpfOp.OrK, half.Or);
-    }
-
-    private static Half HalfOf(Operand operand, bool high)
-    {
-        int shift = high ? 32 : 0;
-        uint and = (uint)(operand.And >> shift), or = (uint)(operand.Or >> shift);
-        if (operand.Argument is not int argument || and == 0) return new Half(true, or, 0, 0, 0);
-        int offset = high ? SeccompData.ArgHighOffset(argument) : SeccompData.ArgLowOffset(argument);
-        return new Half(false, 0, offset, and, or);
+        bool emitted = jump.Return is null && jump.Index == asm.Count - 1 && asm.IsConditionalJump(jump.Index);
+        return loaded || !emitted ? jump : Target.Of(asm.AddSequence(load()));
     }
 }

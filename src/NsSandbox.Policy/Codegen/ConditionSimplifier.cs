@@ -32,14 +32,17 @@ public static class ConditionSimplifier
                     1 => kept[0],
                     _ => l with { Operands = kept },
                 };
-            case Comparison c when IsConstant(c.Left, c.Is32Bit) && IsConstant(c.Right, c.Is32Bit):
+            case Comparison c when IsConstant(c.Left) && IsConstant(c.Right):
                 return new ConstantCondition(ConditionMath.Holds(c, new ulong[6]));
             default:
                 return condition;
         }
     }
 
-    /// <summary>An operand whose argument bits are all masked away within the compared width.</summary>
-    private static bool IsConstant(Operand o, bool is32) =>
-        o.Argument is null || (o.And & (is32 ? uint.MaxValue : ulong.MaxValue)) == 0;
+    private static bool IsConstant(Operand o) => o switch
+    {
+        ArgumentOperand => false,
+        BitOperand b => b.Operands.All(IsConstant),
+        _ => true,
+    };
 }

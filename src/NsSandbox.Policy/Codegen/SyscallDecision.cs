@@ -13,16 +13,7 @@ public sealed record SyscallDecision(IReadOnlyList<(Condition Condition, PolicyA
     /// Neighbouring numbers that decide alike share one range.</summary>
     public bool SameAs(SyscallDecision other) =>
         Fallback == other.Fallback && Tests.Count == other.Tests.Count
-        && Tests.Zip(other.Tests).All(p => p.First.Action == p.Second.Action && Same(p.First.Condition, p.Second.Condition));
-
-    // Records compare their operand lists by reference, so a LogicalCondition is compared here element by element.
-    private static bool Same(Condition a, Condition b) => (a, b) switch
-    {
-        (LogicalCondition x, LogicalCondition y) => x.Operator == y.Operator && x.Operands.Count == y.Operands.Count
-            && x.Operands.Zip(y.Operands).All(p => Same(p.First, p.Second)),
-        (NotCondition x, NotCondition y) => Same(x.Operand, y.Operand),
-        _ => a.Equals(b),
-    };
+        && Tests.Zip(other.Tests).All(p => p.First.Action == p.Second.Action && ConditionMath.Same(p.First.Condition, p.Second.Condition));
 
     /// <summary>The rules of one number, in order, reduced: constants folded, rules after an unconditional
     /// one dropped (they can never decide), trailing rules whose action is the fallback dropped.</summary>

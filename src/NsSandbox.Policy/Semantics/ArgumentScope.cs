@@ -25,7 +25,7 @@ public sealed class ArgumentScope
         for (int i = 0; i < declared.Count; i++)
             for (int j = 0; j < i; j++)
                 if (declared[i].Name == declared[j].Name)
-                    throw new PolicyException(declared[i].Location, $"argument '{declared[i].Name}' is declared twice for {syscallName}");
+                    throw new PolicyException(declared[i].Location, $"argument '{Names.Quote(declared[i].Name)}' is declared twice for {syscallName}");
         return new ArgumentScope(syscallName, declared.Select(d => d.Name).ToArray(), syscall);
     }
 
@@ -35,6 +35,8 @@ public sealed class ArgumentScope
             if (_names[i] == name) return i;
         return -1;
     }
+
+    public string NameOf(int index) => _names[index];
 
     public bool Is32Bit(int index) => _syscall is { } s && s.ArgumentSize(index) == 4;
 

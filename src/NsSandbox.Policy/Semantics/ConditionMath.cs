@@ -36,4 +36,22 @@ public static class ConditionMath
         ComparisonOperator.Greater => left > right,
         _ => left >= right,
     };
+
+    /// <summary>Whether two conditions decide every call alike by construction: the same tree, where it was
+    /// written aside. Neighbouring syscalls with equal conditions share one range of the search.</summary>
+    public static bool Same(Condition a, Condition b) => (a, b) switch
+    {
+        (LogicalCondition x, LogicalCondition y) => x.Operator == y.Operator && x.Operands.Count == y.Operands.Count
+            && x.Operands.Zip(y.Operands).All(p => Same(p.First, p.Second)),
+        (NotCondition x, NotCondition y) => Same(x.Operand, y.Operand),
+        (Comparison x, Comparison y) => x.Operator == y.Operator && x.Is32Bit == y.Is32Bit && Same(x.Left, y.Left) && Same(x.Right, y.Right),
+        _ => a.Equals(b),
+    };
+
+    public static bool Same(Operand a, Operand b) => (a, b) switch
+    {
+        (BitOperand x, BitOperand y) => x.Operator == y.Operator && x.Operands.Count == y.Operands.Count
+            && x.Operands.Zip(y.Operands).All(p => Same(p.First, p.Second)),
+        _ => a.Equals(b),
+    };
 }

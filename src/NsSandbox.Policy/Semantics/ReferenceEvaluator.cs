@@ -28,7 +28,8 @@ public static class ReferenceEvaluator
     {
         if (call.Arch != Arches.AuditArch(policy.Arch))
             return new Decision(PolicyAction.KillProcess, DecisionSource.ArchitectureMismatch, null, null);
-        if (policy.Arch == Arch.X86_64 && ((uint)call.Nr & Arches.X32SyscallBit) != 0)
+        // A number with the x32 bit is killed unless a rule names it (a custom number such as SYSCALL[-1]).
+        if (policy.Arch == Arch.X86_64 && ((uint)call.Nr & Arches.X32SyscallBit) != 0 && !policy.Rules.Any(r => r.Number == (uint)call.Nr))
             return new Decision(PolicyAction.KillProcess, DecisionSource.X32Syscall, null, null);
         Span<ulong> args = [call.Arg0, call.Arg1, call.Arg2, call.Arg3, call.Arg4, call.Arg5];
         foreach (var rule in policy.Rules)

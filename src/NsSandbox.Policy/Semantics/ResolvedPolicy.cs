@@ -19,16 +19,34 @@ public sealed record NotCondition(Condition Operand) : Condition;
 public sealed record LogicalCondition(LogicalOperator Operator, IReadOnlyList<Condition> Operands) : Condition;
 
 /// <summary>Left op Right, unsigned. Is32Bit: every argument involved is 32 bits wide, so both sides compare
-/// only their low 32 bits.</summary>
-public sealed record Comparison(Operand Left, ComparisonOperator Operator, Operand Right, bool Is32Bit) : Condition;
+/// only their low 32 bits. Location is where the comparison was written, for code generation errors.</summary>
+public sealed record Comparison(Operand Left, ComparisonOperator Operator, Operand Right, bool Is32Bit, SourceLocation Location) : Condition;
 
-/// <summary>A masked operand in normal form: ((argument &amp; And) | Or), or the constant Or when there is no
-/// argument. Every operand the language allows folds to this.</summary>
-public readonly record struct Operand(int? Argument, ulong And, ulong Or)
+/// <summary>A value in a comparison: a constant, an argument, or '&amp;' or '|' over operands.</summary>
+public abstract record Operand
 {
-    public static Operand Constant(ulong value) => new(null, 0, value);
+    public abstract ulong Evaluate(ReadOnlySpan<ulong> arguments);
+}
 
-    public static Operand Of(int argument) => new(argument, ulong.MaxValue, 0);
+public sealed record ConstantOperand(ulong Value) : Operand
+{
+    public override ulong Evaluate(ReadOnlySpan<ulong> arguments) => Value;
+}
 
-    public ulong Evaluate(ReadOnlySpan<ulong> arguments) => Argument is int i ? (arguments[i] & And) | Or : Or;
+/// <summary>Argument Index. A 32-bit argument is its low half, as the kernel reads it: the high half is zero.</summary>
+public sealed record ArgumentOperand(int Index, bool Is32Bit) : Operand
+{
+    public override ulong Evaluate(ReadOnlySpan<ulong> arguments) => Is32Bit ? arguments[Index] & uint.MaxValue : arguments[Index];
+}
+
+/// <summary>Operands[0] op Operands[1] op ...; constants are folded into at most one operand, the last.</summary>
+public sealed record BitOperand(BitOperator Operator, IReadOnlyList<Operand> Operands) : Operand
+{
+    public override ulong Evaluate(ReadOnlySpan<ulong> arguments)
+    {
+        ulong value = Operands[0].Evaluate(arguments);
+        for (int i = 1; i < Operands.Count; i++)
+            value = Operator == BitOperator.And ? value & Operands[i].Evaluate(arguments) : value | Operands[i].Evaluate(arguments);
+        return value;
+    }
 }

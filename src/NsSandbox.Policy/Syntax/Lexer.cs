@@ -3,9 +3,12 @@ using System.Globalization;
 namespace NsSandbox.Policy.Syntax;
 
 /// <summary>Turns one file's text into tokens. Comments and white space are skipped; newlines matter only to
-/// end an #include line, which <see cref="ReadIncludeNames"/> reads.</summary>
-public sealed class Lexer(string text, string file)
+/// end an #include line, which <see cref="ReadIncludeNames"/> reads. Spellings kafel's lexer would refuse
+/// are reported to the <see cref="Dialect"/>.</summary>
+public sealed class Lexer(string text, string file, Dialect? dialect = null)
 {
+    private readonly Dialect _dialect = dialect ?? new Dialect(kafelOnly: false);
+
     private int _pos;
     private int _line = 1;
     private int _column = 1;
@@ -18,7 +21,7 @@ public sealed class Lexer(string text, string file)
         var at = Here();
         if (_pos >= text.Length) return new Token(TokenKind.EndOfFile, "", 0, at);
         char c = text[_pos];
-        if (IsIdentifierStart(c)) return new Token(TokenKind.Identifier, Name(at), 0, at);
+        if (IsIdentifierStart(c)) return Word(at);
         if (char.IsAsciiDigit(c) || (c == '-' && _pos + 1 < text.Length && char.IsAsciiDigit(text[_pos + 1])))
             return ReadNumber(at);
         if (c == '"') return ReadString(at);
@@ -94,10 +97,19 @@ public sealed class Lexer(string text, string file)
         string body = TakeWhile(IsIdentifierPart);
         string spelling = text[start.._pos];
         if (!TryParseMagnitude(body, out ulong magnitude))
-            throw new PolicyException(at, $"invalid number '{Shortened(spelling)}' (expected decimal, 0x hex, 0 octal or 0b binary, at most 64 bits)");
-        if (negative && magnitude > 1UL << 63)
-            throw new PolicyException(at, $"number '{Shortened(spelling)}' does not fit in 64 bits");
+            throw new PolicyException(at, $"invalid number '{Names.Quote(spelling)}' (expected decimal, 0x hex, 0 octal or 0b binary, at most 64 bits)");
+        if (!IsKafelNumber(body, negative))
+            _dialect.Extension(at, $"the number '{Names.Quote(spelling)}' (kafel writes 0x, 0b and a '-' only before a decimal)");
+        // As kafel's strtoull: a negative number is its magnitude subtracted from 2^64.
         return new Token(TokenKind.Number, spelling, negative ? unchecked(0 - magnitude) : magnitude, at);
+    }
+
+    /// <summary>kafel's spellings: 0x with lowercase x, 0b with lowercase b, octal, and decimal with an optional
+    /// '-' before a nonzero number.</summary>
+    private static bool IsKafelNumber(string body, bool negative)
+    {
+        if (body.StartsWith("0X", StringComparison.Ordinal) || body.StartsWith("0B", StringComparison.Ordinal)) return false;
+        return !negative || (body[0] != '0' && body.All(char.IsAsciiDigit));
     }
 
     /// <summary>A number as the language spells it (decimal, 0x, 0 octal, 0b, optional '-', 64-bit two's
@@ -105,7 +117,7 @@ public sealed class Lexer(string text, string file)
     public static bool TryParseNumber(string spelling, out ulong value)
     {
         bool negative = spelling.StartsWith('-');
-        if (!TryParseMagnitude(negative ? spelling[1..] : spelling, out ulong magnitude) || (negative && magnitude > 1UL << 63))
+        if (!TryParseMagnitude(negative ? spelling[1..] : spelling, out ulong magnitude))
         {
             value = 0;
             return false;
@@ -162,12 +174,16 @@ public sealed class Lexer(string text, string file)
     private Token ReadDirective(SourceLocation at)
     {
         Advance(); // '#'
-        string name = Name(at);
+        // kafel reads '#' and 'define' as two tokens, so white space may come between; "#include" is one.
+        int before = _pos;
+        while (_pos < text.Length && char.IsWhiteSpace(text[_pos])) Advance();
+        bool spaced = _pos > before;
+        string name = TakeWhile(IsIdentifierPart);
         return name switch
         {
             "define" => new Token(TokenKind.Define, "#define", 0, at),
-            "include" => new Token(TokenKind.Include, "#include", 0, at),
-            _ => throw new PolicyException(at, $"unknown directive '#{name}' (expected #define or #include)"),
+            "include" when !spaced => new Token(TokenKind.Include, "#include", 0, at),
+            _ => throw new PolicyException(at, $"unknown directive '#{Names.Quote(name)}' (expected #define or #include)"),
         };
     }
 
@@ -195,19 +211,14 @@ public sealed class Lexer(string text, string file)
     private static string Printable(char c) =>
         c is >= ' ' and <= '~' ? $"'{c}'" : $"U+{(int)c:X4}";
 
-    /// <summary>Longer than any syscall, argument or constant name needs; keeps messages that quote a name short.</summary>
-    public const int MaxNameLength = 128;
-
-    private string Name(SourceLocation at)
+    /// <summary>A name (of any length, as in kafel) or one of kafel's keywords.</summary>
+    private Token Word(SourceLocation at)
     {
         string name = TakeWhile(IsIdentifierPart);
-        if (name.Length > MaxNameLength)
-            throw new PolicyException(at, $"name '{Shortened(name)}' is {name.Length} characters long (at most {MaxNameLength})");
-        return name;
+        if (Token.Keywords.Contains(name)) return new Token(TokenKind.Keyword, name, 0, at);
+        if (name[0] == '_') _dialect.Extension(at, $"the name '{Names.Quote(name)}' (kafel's names start with a letter)");
+        return new Token(TokenKind.Identifier, name, 0, at);
     }
-
-    /// <summary>A spelling quoted in a message: at most 40 characters of it.</summary>
-    private static string Shortened(string s) => s.Length <= 40 ? s : s[..37] + "...";
 
     private static bool IsIdentifierStart(char c) => char.IsAsciiLetter(c) || c == '_';
 

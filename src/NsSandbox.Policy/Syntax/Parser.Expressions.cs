@@ -1,99 +1,142 @@
 namespace NsSandbox.Policy.Syntax;
 
-// Conditions. Precedence, low to high: ',' then '||' then '&&' then '!' then comparison, then '|' and '&'
-// inside an operand. One grammar serves both boolean and value parentheses ("(prot & X) == 0" and
-// "(a || b) && c"); the resolver checks that each operator got the kind of operand it needs.
+// Conditions, by operator precedence with explicit stacks, so parentheses may nest as deep as the file is long
+// without deepening the call stack. Precedence, low to high: ',' then '||' then '&&' then '!' then comparison,
+// then '|' and '&' inside an operand. One grammar serves both boolean and value parentheses ("(prot & X) == 0"
+// and "(a || b) && c"); the resolver checks that each operator got the kind of operand it needs.
 public sealed partial class Parser
 {
-    /// <summary>Bounds parentheses and '!' nesting, so no input can exhaust the stack.</summary>
-    public const int MaxNesting = 200;
+    /// <summary>kafel's bound on a condition's depth: each operator is one level over its deepest operand, a
+    /// chain "a && b && c" is two levels, '!' is one, parentheses are none. It also bounds the recursion of
+    /// everything that walks a condition.</summary>
+    public const int MaxDepth = 200;
 
-    private int _nesting;
+    private enum OpKind { Open, Not, Logical, Comparison, Bit }
 
-    private ExpressionSyntax ParseConditionList()
+    private sealed record Op(OpKind Kind, int Precedence, Token Token);
+
+    /// <summary>An operand with its depth as kafel counts it.</summary>
+    private sealed record Node(ExpressionSyntax Expression, int Depth);
+
+    private ExpressionSyntax ParseCondition()
     {
-        var at = _current.Location;
-        var operands = new List<ExpressionSyntax> { ParseOr() };
-        while (_current.Is(","))
+        var operands = new Stack<Node>();
+        var operators = new Stack<Op>();
+        bool expectOperand = true;
+        int open = 0; // '(' on the operator stack
+        while (true)
         {
-            Advance();
-            if (_current.Is("}")) break; // a trailing comma
-            operands.Add(ParseOr());
+            if (expectOperand)
+            {
+                if (_current.Is("("))
+                {
+                    operators.Push(new Op(OpKind.Open, 0, Advance()));
+                    open++;
+                }
+                else if (_current.Is("!")) operators.Push(new Op(OpKind.Not, 4, Advance()));
+                else if (_current.Kind is TokenKind.Number or TokenKind.Identifier)
+                {
+                    operands.Push(new Node(new ValueExpression(ParseValue("a value")), 0));
+                    expectOperand = false;
+                }
+                else if (_current.Is("}") && operators.TryPeek(out var last) && last.Token.Is(",") && open == 0)
+                {
+                    _dialect.Extension(last.Token.Location, "a ',' before '}'");
+                    operators.Pop();
+                    expectOperand = false;
+                }
+                else throw Expected("an argument name, a number, '(' or '!'");
+                continue;
+            }
+            if (BinaryOperator(_current) is { } op)
+            {
+                while (operators.TryPeek(out var top) && top.Kind != OpKind.Open && top.Precedence >= op.Precedence)
+                {
+                    if (op.Kind == OpKind.Comparison && top.Kind == OpKind.Comparison)
+                        throw new PolicyException(_current.Location, $"comparisons cannot be chained: found a second '{_current.Text}'; use && between comparisons");
+                    Reduce(operands, operators.Pop());
+                }
+                operators.Push(op);
+                Advance();
+                expectOperand = true;
+                continue;
+            }
+            if (_current.Is(")") && open > 0)
+            {
+                while (operators.Peek().Kind != OpKind.Open) Reduce(operands, operators.Pop());
+                operators.Pop();
+                open--;
+                Advance();
+                continue;
+            }
+            if (open > 0) throw Expected("')' to close '('");
+            while (operators.Count > 0) Reduce(operands, operators.Pop());
+            return operands.Pop().Expression;
         }
-        return operands.Count == 1 ? operands[0] : new LogicalExpression(LogicalOperator.Or, operands, at);
     }
 
-    private ExpressionSyntax ParseOr() => ParseLogical(LogicalOperator.Or, "||", ParseAnd);
-
-    private ExpressionSyntax ParseAnd() => ParseLogical(LogicalOperator.And, "&&", ParseNot);
-
-    private ExpressionSyntax ParseLogical(LogicalOperator op, string symbol, Func<ExpressionSyntax> operand)
+    private Op? BinaryOperator(Token token)
     {
-        var at = _current.Location;
-        var operands = new List<ExpressionSyntax> { operand() };
-        while (TryTake(symbol)) operands.Add(operand());
-        return operands.Count == 1 ? operands[0] : new LogicalExpression(op, operands, at);
-    }
-
-    private ExpressionSyntax ParseNot()
-    {
-        if (!_current.Is("!")) return ParseComparison();
-        var at = Advance().Location;
-        Enter(at);
-        var operand = ParseNot();
-        _nesting--;
-        return new NotExpression(operand, at);
-    }
-
-    private ExpressionSyntax ParseComparison()
-    {
-        var left = ParseBits(BitOperator.Or, "|", () => ParseBits(BitOperator.And, "&", ParsePrimary));
-        if (ComparisonFor(_current) is not { } op) return left;
-        Advance();
-        var right = ParseBits(BitOperator.Or, "|", () => ParseBits(BitOperator.And, "&", ParsePrimary));
-        if (ComparisonFor(_current) is not null)
-            throw new PolicyException(_current.Location, $"comparisons cannot be chained: found a second '{_current.Text}'; use && between comparisons");
-        return new ComparisonExpression(left, op, right, left.Location);
-    }
-
-    private ExpressionSyntax ParseBits(BitOperator op, string symbol, Func<ExpressionSyntax> operand)
-    {
-        var at = _current.Location;
-        var operands = new List<ExpressionSyntax> { operand() };
-        while (TryTake(symbol)) operands.Add(operand());
-        return operands.Count == 1 ? operands[0] : new BitExpression(op, operands, at);
-    }
-
-    private ExpressionSyntax ParsePrimary()
-    {
-        if (_current.Is("("))
+        if (token.Kind != TokenKind.Punctuation) return null;
+        return token.Text switch
         {
-            var at = Advance().Location;
-            Enter(at);
-            var inner = ParseOr();
-            Expect(")", "')' to close '('");
-            _nesting--;
-            return inner;
-        }
-        if (_current.Kind is TokenKind.Number or TokenKind.Identifier)
-            return new ValueExpression(ParseValue("a value"));
-        throw Expected("an argument name, a number, '(' or '!'");
+            "," => new Op(OpKind.Logical, 1, token),
+            "||" => new Op(OpKind.Logical, 2, token),
+            "&&" => new Op(OpKind.Logical, 3, token),
+            "==" or "!=" or "<" or "<=" or ">" or ">=" => new Op(OpKind.Comparison, 5, token),
+            "|" => new Op(OpKind.Bit, 6, token),
+            "&" => new Op(OpKind.Bit, 7, token),
+            _ => null,
+        };
     }
 
-    private void Enter(SourceLocation at)
+    private static void Reduce(Stack<Node> operands, Op op)
     {
-        if (++_nesting > MaxNesting)
-            throw new PolicyException(at, $"condition nested too deeply (more than {MaxNesting} levels of '(' or '!')");
+        if (op.Kind == OpKind.Not)
+        {
+            var child = operands.Pop();
+            CheckDepth(child.Depth, op.Token.Location);
+            operands.Push(new Node(new NotExpression(child.Expression, op.Token.Location), child.Depth + 1));
+            return;
+        }
+        var right = operands.Pop();
+        var left = operands.Pop();
+        CheckDepth(Math.Max(left.Depth, right.Depth), left.Expression.Location);
+        int depth = Math.Max(left.Depth, right.Depth) + 1;
+        var at = left.Expression.Location;
+        ExpressionSyntax result = op.Kind switch
+        {
+            OpKind.Logical => Logical(op.Token.Text == "&&" ? LogicalOperator.And : LogicalOperator.Or, left.Expression, right.Expression, at),
+            OpKind.Bit => Bits(op.Token.Text == "&" ? BitOperator.And : BitOperator.Or, left.Expression, right.Expression, at),
+            _ => new ComparisonExpression(left.Expression, ComparisonFor(op.Token.Text), right.Expression, at),
+        };
+        operands.Push(new Node(result, depth));
     }
 
-    private static ComparisonOperator? ComparisonFor(Token token) => token.Kind != TokenKind.Punctuation ? null : token.Text switch
+    private static void CheckDepth(int operandDepth, SourceLocation at)
+    {
+        if (operandDepth >= MaxDepth)
+            throw new PolicyException(at, $"condition nested too deeply: more than {MaxDepth} levels of operators (kafel's limit; parentheses do not count)");
+    }
+
+    // Chains of one operator become one n-ary node (its meaning is the same), so a tree is never deeper than kafel's.
+    private static LogicalExpression Logical(LogicalOperator op, ExpressionSyntax left, ExpressionSyntax right, SourceLocation at) =>
+        left is LogicalExpression l && l.Operator == op
+            ? l with { Operands = [.. l.Operands, right] }
+            : new LogicalExpression(op, [left, right], at);
+
+    private static BitExpression Bits(BitOperator op, ExpressionSyntax left, ExpressionSyntax right, SourceLocation at) =>
+        left is BitExpression b && b.Operator == op
+            ? b with { Operands = [.. b.Operands, right] }
+            : new BitExpression(op, [left, right], at);
+
+    private static ComparisonOperator ComparisonFor(string text) => text switch
     {
         "==" => ComparisonOperator.Equal,
         "!=" => ComparisonOperator.NotEqual,
         "<" => ComparisonOperator.Less,
         "<=" => ComparisonOperator.LessOrEqual,
         ">" => ComparisonOperator.Greater,
-        ">=" => ComparisonOperator.GreaterOrEqual,
-        _ => null,
+        _ => ComparisonOperator.GreaterOrEqual,
     };
 }

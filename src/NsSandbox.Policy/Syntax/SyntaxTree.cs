@@ -3,7 +3,8 @@ namespace NsSandbox.Policy.Syntax;
 // The syntax tree, as parsed: names are not resolved yet (that is the resolver's job, per architecture).
 // #include leaves no node: the token source splices included files in place.
 
-public sealed record PolicyFile(IReadOnlyList<Statement> Statements);
+/// <summary>A parsed file, and the dialect its extensions were reported to (the resolver reports more).</summary>
+public sealed record PolicyFile(IReadOnlyList<Statement> Statements, Dialect Dialect);
 
 public abstract record Statement(SourceLocation Location);
 
@@ -30,7 +31,8 @@ public sealed record ActionBlock(ActionSyntax Action, IReadOnlyList<RuleSyntax> 
 /// <summary>ALLOW, KILL, ERRNO(n), ...; Parameter is set for ERRNO, TRAP and TRACE.</summary>
 public sealed record ActionSyntax(string Keyword, ValueSyntax? Parameter, SourceLocation Location);
 
-/// <summary>name [(arg, ...)] [ON arch | ON { arch, ... }] [{ condition, ... }].</summary>
+/// <summary>name [(arg, ...)] [ON arch | ON { arch, ... }] [{ condition, ... }]. DeclaredArguments is empty for
+/// "name()" (no argument names) and null when none are declared; Condition is null for "name" and "name {}".</summary>
 public sealed record RuleSyntax(
     SyscallSyntax Syscall,
     IReadOnlyList<NameSyntax>? DeclaredArguments,

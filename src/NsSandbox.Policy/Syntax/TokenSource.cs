@@ -14,11 +14,15 @@ public sealed class TokenSource
     public TokenSource(PolicySource source, PolicyOptions options)
     {
         _loader = new IncludeLoader(options);
+        Dialect = new Dialect(options.Kafel);
         string full = source.Name == PolicySource.StringName
             ? source.Name
             : Path.GetFullPath(source.Name);
-        _frames.Push(new Frame(new Lexer(source.Text, source.Name), full, source.BaseDirectory, new Queue<Token>()));
+        _frames.Push(new Frame(new Lexer(source.Text, source.Name, Dialect), full, source.BaseDirectory, new Queue<Token>()));
     }
+
+    /// <summary>Where the language's extensions are reported, for the lexers, the parser and the resolver.</summary>
+    public Dialect Dialect { get; }
 
     public Token Next()
     {
@@ -58,6 +62,6 @@ public sealed class TokenSource
             throw new PolicyException(name.Location, $"#include nested more than {MaxIncludeDepth} deep");
         string shown = Path.GetRelativePath(Directory.GetCurrentDirectory(), full);
         if (shown.StartsWith("..", StringComparison.Ordinal)) shown = full;
-        _frames.Push(new Frame(new Lexer(text, shown), full, Path.GetDirectoryName(full)!, new Queue<Token>()));
+        _frames.Push(new Frame(new Lexer(text, shown, Dialect), full, Path.GetDirectoryName(full)!, new Queue<Token>()));
     }
 }

@@ -12,4 +12,7 @@ internal static class SyscallAliases
         // x86_64 number 156 has no entry point left (sys_ni_syscall); kafel and its policies call it sysctl.
         ("sysctl", "_sysctl"),
     ];
+
+    /// <summary>Whether an alias is the name kafel itself uses (so `policy check --kafel` accepts it).</summary>
+    public static bool IsKafels(string alias) => All.Any(a => a.Alias == alias);
 }

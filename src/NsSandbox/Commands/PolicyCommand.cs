@@ -24,7 +24,7 @@ public static class PolicyCommand
         CompiledPolicy compiled;
         try
         {
-            compiled = PolicyCompiler.CompileFile(command.File, command.Arch);
+            compiled = PolicyCompiler.CompileFile(command.File, command.Arch, new PolicyOptions { Kafel = command.Kafel });
         }
         catch (PolicyException e)
         {
@@ -51,8 +51,9 @@ public static class PolicyCommand
 }
 
 /// <summary>The parsed command line of <c>nssandbox policy</c>. Options may come anywhere after the verb;
-/// everything else is positional, so a negative argument value such as -1 stays a value.</summary>
-public sealed record PolicyArgs(string Verb, string File, Arch Arch, string Format, IReadOnlyList<string> Positional)
+/// everything else is positional, so a negative argument value such as -1 stays a value. --kafel accepts only
+/// kafel's language, so a policy that passes can be handed to nsjail unchanged.</summary>
+public sealed record PolicyArgs(string Verb, string File, Arch Arch, string Format, IReadOnlyList<string> Positional, bool Kafel = false)
 {
     public static PolicyArgs Parse(IReadOnlyList<string> args)
     {
@@ -60,12 +61,18 @@ public sealed record PolicyArgs(string Verb, string File, Arch Arch, string Form
         string verb = args[0];
         var arch = HostArch();
         string format = "text";
+        bool kafel = false;
         var positional = new List<string>();
         for (int i = 1; i < args.Count; i++)
         {
             if (!args[i].StartsWith("--", StringComparison.Ordinal))
             {
                 positional.Add(args[i]);
+                continue;
+            }
+            if (args[i] == "--kafel")
+            {
+                kafel = true;
                 continue;
             }
             // --name value or --name=value, as the run flags take them.
@@ -84,7 +91,7 @@ public sealed record PolicyArgs(string Verb, string File, Arch Arch, string Form
         int wanted = verb == "explain" ? 2 : 1;
         if (positional.Count < wanted || (verb != "explain" && positional.Count > 1) || positional.Count > 2 + SeccompData.ArgCount)
             throw Bad(PolicyCommand.Usage);
-        return new PolicyArgs(verb, positional[0], arch, format, positional.Skip(1).ToList());
+        return new PolicyArgs(verb, positional[0], arch, format, positional.Skip(1).ToList(), kafel);
     }
 
     private static Arch HostArch() =>
