@@ -23,7 +23,9 @@ try
     File.WriteAllBytes(args[1] + ".bpf", compiled.Bytes);
     using var rules = new StreamWriter(args[1] + ".rules");
     rules.WriteLine($"default 0x{compiled.Policy.Default.SeccompReturn:x}");
-    foreach (var rule in compiled.Policy.Rules)
+    // libseccomp refuses a rule whose action is the default's (EACCES), and a number without rules gets the
+    // default anyway: such a rule is left out (default.policy names clone3 with ERRNO(ENOSYS), its default).
+    foreach (var rule in compiled.Policy.Rules.Where(r => r.Condition is not null || r.Action != compiled.Policy.Default))
         foreach (var conjunct in Disjuncts(rule.Condition).SelectMany(SplitExclusions))
             rules.WriteLine($"rule {rule.Number} 0x{rule.Action.SeccompReturn:x}{string.Concat(conjunct.Select(Argument))}");
     Console.WriteLine($"{args[0]}: {compiled.Program.Count} BPF instructions, {compiled.Policy.Rules.Count} rules");
