@@ -138,6 +138,6 @@ public sealed class PolicyToolTests : IDisposable
     }
 
     private const string Usage =
-        "usage: nssandbox policy check FILE [--arch ARCH] | nssandbox policy compile FILE [--arch x86_64|aarch64] " +
+        "usage: nssandbox policy check FILE [--arch ARCH] [--kafel] | nssandbox policy compile FILE [--arch x86_64|aarch64] " +
         "[--format text|bpf] | nssandbox policy explain FILE SYSCALL [ARG0 ... ARG5] [--arch ARCH]";
 }

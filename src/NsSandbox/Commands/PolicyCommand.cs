@@ -12,7 +12,7 @@ namespace NsSandbox.Commands;
 public static class PolicyCommand
 {
     public const string Usage =
-        "usage: nssandbox policy check FILE [--arch ARCH] | nssandbox policy compile FILE [--arch x86_64|aarch64] " +
+        "usage: nssandbox policy check FILE [--arch ARCH] [--kafel] | nssandbox policy compile FILE [--arch x86_64|aarch64] " +
         "[--format text|bpf] | nssandbox policy explain FILE SYSCALL [ARG0 ... ARG5] [--arch ARCH]";
 
     /// <summary>The filter and the reference evaluator disagree: a compiler defect, not bad input.</summary>
