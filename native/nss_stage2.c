@@ -70,6 +70,7 @@ static const char *const string_operands[NSS_OP_LIMIT] = {
     [NSS_OP_MOVE_MOUNT] = "S---", [NSS_OP_UMOUNT] = "S---",     [NSS_OP_ENSURE_DIR] = "S---",
     [NSS_OP_ENSURE_FILE] = "S---", [NSS_OP_REQUIRE] = "S---",   [NSS_OP_SYMLINK] = "SS--",
     [NSS_OP_PIVOT_ROOT] = "SS--", [NSS_OP_CHDIR] = "S---",      [NSS_OP_SETHOSTNAME] = "S---",
+    [NSS_OP_RMDIR] = "S---",
 };
 
 struct strings_of_op {
@@ -284,6 +285,8 @@ static long run_op(struct run *r, const struct nss_op *op, uint32_t index)
         return exec(r, op, index);
     case NSS_OP_AWAIT_START:
         return r->sync_fd >= 0 ? await_message(r->sync_fd, NSS_MSG_START) : -EINVAL; // mode execve has no parent
+    case NSS_OP_RMDIR:
+        return nss_sys3(SYS_unlinkat, AT_FDCWD, (long)a, AT_REMOVEDIR);
     default:
         return -EINVAL;
     }

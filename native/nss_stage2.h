@@ -43,6 +43,7 @@ enum nss_opcode {
     NSS_OP_MARK,             // a=step name: a --trace_timing stamp
     NSS_OP_EXEC,             // a=candidates b=argv c=envp (string arrays) d=filter e=seccomp flags; last
     NSS_OP_AWAIT_START,      // blocks until NSS_MSG_START (the sandbox is set up, it runs later: OCI start)
+    NSS_OP_RMDIR,            // a=path: removes an empty directory (the skeleton's staging place for shadows)
     NSS_OP_LIMIT             // one past the last opcode; new ones go above, existing numbers never change
 };
 

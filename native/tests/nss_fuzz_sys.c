@@ -170,6 +170,9 @@ long nss_fake_sys(long n, long a, long b, long c, long d, long e, long f)
         st->st_mode = type | 0755;
         return fail;
     }
+    case SYS_unlinkat:
+        program_string(b, "unlink path");
+        return fail;
     case SYS_faccessat:
         program_string(b, "access path");
         return fail;

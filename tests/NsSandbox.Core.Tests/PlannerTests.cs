@@ -58,11 +58,11 @@ public sealed class PlannerTests
     {
         var ops = Ops(Spec());
         int At(string op) => ops.IndexOf(op) is var i && i >= 0 ? i : throw new Xunit.Sdk.XunitException($"missing: {op}\n{string.Join("\n", ops)}");
-        Assert.True(At("mkdir ./dev") < At("tmpfs ./dev mode=0755,size=64k"));
-        Assert.True(At("tmpfs ./dev mode=0755,size=64k") < At("mkfile ./dev/null"));
+        Assert.True(At("mkdir ./dev") < At("tmpfs ./dev mode=0755,size=64k noexec"));
+        Assert.True(At("tmpfs ./dev mode=0755,size=64k noexec") < At("mkfile ./dev/null"));
         Assert.Contains("symlink ./dev/fd -> /proc/self/fd", ops);
         Assert.Contains("tmpfs ./dev/shm mode=1777,size=268435456", ops);
-        Assert.Contains("proc ./proc", ops);
+        Assert.Contains("proc ./proc ro", ops);
         Assert.Contains("sysfs ./sys", ops);
         Assert.Contains("tmpfs ./tmp mode=1777,size=268435456", ops);
         Assert.Contains("attach #8 ./data", ops);
@@ -80,24 +80,69 @@ public sealed class PlannerTests
     [Fact]
     public void UserMountPointsAreCreatedOnlyInsideTheSandboxsOwnMounts()
     {
+        var host = new FakeHost();
+        host.Directories["/usr"] = [new("bin", EntryKind.Directory), new("lib64", EntryKind.Symlink, "lib"), new("share", EntryKind.Directory)];
         var spec = Spec(s => s with
         {
             Mounts =
             [
                 new MountSpec("/srv/dir", "/work/deep/dir", true),   // under the skeleton: created
                 new MountSpec("/srv/file", "/tmp/in/file", false),   // under /tmp: created, as a file
-                new MountSpec("/srv/dir", "/usr/share/x", false),    // under the chroot's /usr: must exist
-                new MountSpec(null, "/etc/scratch", false, 1 << 20), // under /etc: must exist
+                new MountSpec("/srv/dir", "/usr/bin", false),        // exists in the chroot's /usr: required
             ],
         });
-        var ops = Ops(spec);
+        var ops = Ops(spec, host);
         string tail = string.Join("\n", ops.SkipWhile(o => o != "attach #8 ./data").Skip(1));
         Assert.Equal(string.Join("\n",
             "mkdir ./work", "mkdir ./work/deep", "mkdir ./work/deep/dir", "attach #9 ./work/deep/dir",
             "mkdir ./tmp/in", "mkfile ./tmp/in/file", "attach #10 ./tmp/in/file",
-            "require ./usr/share/x", "attach #11 ./usr/share/x",
-            "require ./etc/scratch", "tmpfs ./etc/scratch mode=1777,size=1048576",
+            "require ./usr/bin", "attach #11 ./usr/bin",
             "set-attr ./dev ReadOnly", "set-attr . ReadOnly", "pivot_root ."), tail);
+    }
+
+    [Fact]
+    public void AMountPointMissingBelowAReadOnlyHostDirectoryIsMadeInAShadowOfIt()
+    {
+        var host = new FakeHost();
+        host.Directories["/usr"] = [new("bin", EntryKind.Directory), new("lib64", EntryKind.Symlink, "lib"), new("share", EntryKind.Directory)];
+        host.Owners["/usr"] = new HostOwner(0x1E8, 0, 0); // 0750 root:root: nobody gets the "other" bits, none
+        var spec = Spec(s => s with
+        {
+            Mounts =
+            [
+                new MountSpec("/srv/dir", "/usr/share/x", false),    // /usr/share exists, x does not: shadow /usr/share
+                new MountSpec(null, "/usr/new/deep", false, 1 << 20), // /usr/new does not: shadow /usr
+            ],
+        });
+        var ops = Ops(spec, host);
+        string tail = string.Join("\n", ops.SkipWhile(o => o != "attach #8 ./data").Skip(1));
+        Assert.Equal(string.Join("\n",
+            // /usr/share is empty: the shadow holds nothing but the new mount point. Its bits are what 0755
+            // root:root grants the sandbox's user (other: r-x), for everyone.
+            "mkdir ./.nssandbox-shadow", "tmpfs ./.nssandbox-shadow mode=0555,size=1048576",
+            "move ./.nssandbox-shadow ./usr/share",
+            "mkdir ./usr/share/x", "attach #9 ./usr/share/x",
+            // /usr's entries bound again (/usr/share with its shadow and mounts), its symlink made anew.
+            "tmpfs ./.nssandbox-shadow mode=0000,size=1052672",
+            "mkdir ./.nssandbox-shadow/bin", "clone-tree #10 ./usr/bin (recursive)", "attach #10 ./.nssandbox-shadow/bin",
+            "symlink ./.nssandbox-shadow/lib64 -> lib",
+            "mkdir ./.nssandbox-shadow/share", "clone-tree #11 ./usr/share (recursive)", "attach #11 ./.nssandbox-shadow/share",
+            "move ./.nssandbox-shadow ./usr",
+            "mkdir ./usr/new", "mkdir ./usr/new/deep", "tmpfs ./usr/new/deep mode=1777,size=1048576",
+            // Both shadows sealed read-only; the staging entry goes.
+            "set-attr ./usr ReadOnly", "set-attr ./usr/share ReadOnly", "rmdir ./.nssandbox-shadow",
+            "set-attr ./dev ReadOnly", "set-attr . ReadOnly", "pivot_root ."), tail);
+    }
+
+    [Fact]
+    public void AMountPointMissingInAWritableHostDirectoryIsRefusedNotMadeThere()
+    {
+        var spec = Spec(s => s with { ReadWrite = true, Mounts = [new MountSpec("/srv/dir", "/usr/x", false)] });
+        var e = Assert.Throws<SpecException>(() => Ops(spec));
+        Assert.Contains("mount point /usr/x does not exist, and /usr is a writable host directory", e.Message);
+        // An optional mount is left out instead.
+        var optional = Spec(s => s with { ReadWrite = true, Mounts = [new MountSpec("/srv/dir", "/usr/x", false, Optional: true)] });
+        Assert.DoesNotContain(Ops(optional), o => o.Contains("/usr/x"));
     }
 
     [Fact]

@@ -29,6 +29,7 @@ public enum Opcode : uint
     Mark,
     Exec,
     AwaitStart,
+    RemoveDirectory,
 }
 
 /// <summary>The layout and message constants of native/nss_stage2.h and nss_shim.h.</summary>

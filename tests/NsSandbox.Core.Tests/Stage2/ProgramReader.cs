@@ -21,7 +21,7 @@ public static class ProgramReader
         [Opcode.SetRlimit] = "nnnnn", [Opcode.SetSid] = "nnnnn", [Opcode.SetGroupsEmpty] = "nnnnn",
         [Opcode.SetResGid] = "nnnnn", [Opcode.SetResUid] = "nnnnn", [Opcode.DropCapabilities] = "nnnnn",
         [Opcode.ParentDeathSignal] = "nnnnn", [Opcode.Mark] = "snnnn", [Opcode.Exec] = "lllfn",
-        [Opcode.AwaitStart] = "nnnnn",
+        [Opcode.AwaitStart] = "nnnnn", [Opcode.RemoveDirectory] = "snnnn",
     };
 
     public static List<Op> Read(ReadOnlySpan<byte> program)
