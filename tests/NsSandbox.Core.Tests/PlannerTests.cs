@@ -146,6 +146,59 @@ public sealed class PlannerTests
     }
 
     [Fact]
+    public void TargetsResolveThroughTheSandboxsTreeIncludingLinksMadeByEarlierMounts()
+    {
+        var host = new FakeHost();
+        host.Directories["/srv/dir"] = [new("up", EntryKind.Symlink, "../../../etc"), new("sub", EntryKind.Directory)];
+        var spec = Spec(s => s with
+        {
+            Mounts =
+            [
+                new MountSpec("/srv/dir", "/opt/d", true),
+                // Through the bind's own link: the sandbox's /etc, never the host's (and /etc's new entry needs a shadow).
+                new MountSpec(null, "/opt/d/up/made", false, 1 << 20),
+                new MountSpec("/etc", "/l", false) { Type = MountType.Symlink },
+                new MountSpec("/srv/file", "/l/through-link", true),
+            ],
+        });
+        var ops = Ops(spec, host);
+        Assert.Contains("move ./.nssandbox-shadow ./etc", ops);
+        Assert.Contains("tmpfs ./etc/made mode=1777,size=1048576", ops);
+        Assert.Contains("symlink ./l -> /etc", ops);
+        Assert.Contains("mkfile ./etc/through-link", ops);
+        Assert.DoesNotContain(ops, o => o.Contains("./opt/d/up") || o.Contains("./l/"));
+    }
+
+    [Fact]
+    public void AShadowGrantsWhatTheOriginalGrantsTheSandboxsUser()
+    {
+        var host = new FakeHost();
+        host.Owners["/usr"] = new HostOwner(0x1F8, 1000, 2000); // 0770 1000:2000
+        string Shadow(uint outsideUid, uint outsideGid) =>
+            FilesystemPlanner.Build(Spec(s => s with { Mounts = [new MountSpec(null, "/usr/x", false)] }), 65534, 65534, Paths, host,
+                    new UserMapping(new IdMap(65534, outsideUid, 1), new IdMap(65534, outsideGid, 1), false))
+                .Select(o => o.ToString()).First(o => o.StartsWith("tmpfs ./.nssandbox-shadow", StringComparison.Ordinal));
+        Assert.StartsWith("tmpfs ./.nssandbox-shadow mode=0777,", Shadow(1000, 1));   // the owner: rwx
+        Assert.StartsWith("tmpfs ./.nssandbox-shadow mode=0777,", Shadow(5, 2000));   // the group: rwx
+        Assert.StartsWith("tmpfs ./.nssandbox-shadow mode=0000,", Shadow(5, 5));      // others: nothing
+        Assert.StartsWith("tmpfs ./.nssandbox-shadow mode=0770,", Shadow(0, 0));      // root: the bits as they are
+    }
+
+    [Fact]
+    public void MountPointsThatCannotBeMadeAreRefusedOrLeftOutWhenOptional()
+    {
+        var spec = Spec(s => s with { Mounts = [new MountSpec(null, "/version/x", false)] });
+        Assert.Contains("mount point /version/x: /version is not a directory", Assert.Throws<SpecException>(() => Ops(spec)).Message);
+        var optional = Spec(s => s with { Mounts = [new MountSpec(null, "/version/x", false, Optional: true)] });
+        Assert.DoesNotContain(Ops(optional), o => o.Contains("/version/x"));
+        var onProc = Spec(s => s with { Mounts = [new MountSpec("/x", "/proc/x", false) { Type = MountType.Symlink }] });
+        Assert.Contains("is not a tree the sandbox makes entries in", Assert.Throws<SpecException>(() => Ops(onProc)).Message);
+        // A target that a link leads to something the sandbox provides is refused as that target would be.
+        var overDev = Spec(s => s with { Mounts = [new MountSpec("/dev", "/d", false) { Type = MountType.Symlink }, new MountSpec(null, "/d", false)] });
+        Assert.Contains("mount target /d is /dev, which the sandbox provides", Assert.Throws<SpecException>(() => Ops(overDev)).Message);
+    }
+
+    [Fact]
     public void EnvironmentIsCleanUnlessKept()
     {
         var host = new FakeHost();

@@ -147,9 +147,10 @@ public static class FilesystemPlanner
         switch (m.Type)
         {
             case MountType.Bind or MountType.File:
+                // A missing source fails its detached copy first, naming it; its mount point is never reached.
                 var kind = m.IsContent ? EntryKind.File : b.HostKind(m.Source!);
-                bool directory = kind == EntryKind.Directory;
-                if (m.IsDirectory is { } wanted && wanted != directory)
+                bool directory = kind is EntryKind.Directory || (kind is null && m.IsDirectory != false);
+                if (m.IsDirectory is { } wanted && wanted != directory && kind is not null)
                     throw new SpecException(origin, $"is_dir is {(wanted ? "true" : "false")}, but {m.Source} is {(directory ? "a directory" : "not a directory")}");
                 if (!b.MakeEntry(target, directory ? TreeEntry.Directory : TreeEntry.File, origin, optional: m.Optional)) return;
                 b.Attach(handle, target);

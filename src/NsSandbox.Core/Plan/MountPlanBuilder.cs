@@ -72,6 +72,8 @@ internal sealed class MountPlanBuilder(IHostView host, string stagingName, Shado
 
         if (missing is null)
         {
+            if (found == TreeEntry.Unknown && kind == TreeEntry.Symlink)
+                return Refuse(optional, origin, $"cannot make the symlink {path}: {Tree.OwnerOf(path).Path} is not a tree the sandbox makes entries in");
             if (kind == TreeEntry.Symlink)
                 // The same link is there already (nsjail configs make /dev/fd, which the sandbox's /dev has).
                 return Tree.Lookup(path) is (TreeEntry.Symlink, var text) && text == link
