@@ -362,8 +362,10 @@ static long run_op(struct run *r, const struct nss_op *op, uint32_t index)
         return nss_sys2(SYS_prctl, PR_SET_KEEPCAPS, op->a != 0);
     case NSS_OP_SETGROUPS:
         return setgroups_list(r, op->d);
-    case NSS_OP_MKNOD:
-        return nss_sys4(SYS_mknodat, AT_FDCWD, (long)a, op->b, (long)op->d);
+    case NSS_OP_MKNOD: { // the mode as given, not as the umask leaves it
+        long rc = nss_sys4(SYS_mknodat, AT_FDCWD, (long)a, op->b, (long)op->d);
+        return rc < 0 ? rc : nss_sys4(SYS_fchmodat, AT_FDCWD, (long)a, op->b & 07777, 0);
+    }
     case NSS_OP_WRITE_FILE: // the length must not reach past the program
         return op->c <= r->length - op->b ? write_file(a, b, op->c) : -EINVAL;
     case NSS_OP_PAUSE: {

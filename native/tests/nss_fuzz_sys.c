@@ -229,6 +229,9 @@ long nss_fake_sys(long n, long a, long b, long c, long d, long e, long f)
     case SYS_mknodat:
         program_string(b, "mknod path");
         return fail;
+    case SYS_fchmodat:
+        program_string(b, "chmod path");
+        return fail;
     case SYS_write:
         read_bytes((const void *)b, (size_t)c);
         return fail ? fail : c;

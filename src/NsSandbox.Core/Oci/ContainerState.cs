@@ -39,3 +39,8 @@ public sealed record OciState
 [JsonSerializable(typeof(OciState))]
 [JsonSerializable(typeof(List<OciState>))]
 internal sealed partial class OciStateJsonContext : JsonSerializerContext;
+
+/// <summary>The state as hooks read it on stdin: one line.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(OciState))]
+internal sealed partial class OciStateLineJsonContext : JsonSerializerContext;

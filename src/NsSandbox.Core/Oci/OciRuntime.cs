@@ -246,7 +246,7 @@ public sealed class OciRuntime(OciRuntimeOptions options, Action<string> say)
     };
 
     private static string StateJson(ContainerState s, string status) =>
-        JsonSerializer.Serialize(ToOci(s, status) with { Pid = s.Pid }, OciStateJsonContext.Default.OciState);
+        JsonSerializer.Serialize(ToOci(s, status) with { Pid = s.Pid }, OciStateLineJsonContext.Default.OciState);
 
     public static string ToJson(OciState s) => JsonSerializer.Serialize(s, OciStateJsonContext.Default.OciState);
 
