@@ -5,7 +5,7 @@ namespace NsSandbox.Core.Plan;
 /// <summary>Turns the spec's filesystem into mount operations. The new root is a small tmpfs skeleton: the
 /// chroot's top-level entries are bound into it (symlinks stay symlinks), then /dev, /proc, /tmp, /data and
 /// the user's mounts, and the skeleton is made read-only last. Nothing is ever created in the host's tree: a
-/// mount point missing below a read-only host directory is made in a shadow of that directory (ADR 10).
+/// mount point missing below a read-only host directory is made in a shadow of that directory (ADR 11).
 /// Bind sources are detached first (as the launcher's identity, which may traverse the state directory);
 /// everything after the skeleton happens relative to it, as the sandbox's user, whose ids are mapped in the
 /// new user namespace (files a process with unmapped ids creates there fail with EOVERFLOW).</summary>

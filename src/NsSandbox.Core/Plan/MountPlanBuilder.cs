@@ -4,7 +4,7 @@ namespace NsSandbox.Core.Plan;
 
 /// <summary>Accumulates a plan's mount operations and the tree they build (<see cref="MountTree"/>), and makes
 /// mount points: inside our own tmpfs mounts they are created; inside a read-only host directory that lacks
-/// one, the directory is shadowed first (ADR 10): a tmpfs holding its entries bound again, moved over it, where
+/// one, the directory is shadowed first (ADR 11): a tmpfs holding its entries bound again, moved over it, where
 /// the new mount point is made. Nothing is created in a host tree.</summary>
 internal sealed class MountPlanBuilder(IHostView host, string stagingName, ShadowAccess access)
 {
