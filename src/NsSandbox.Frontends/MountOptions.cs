@@ -56,11 +56,15 @@ public sealed record MountOptions
             throw new SpecException(origin, $"the mount option '{fs}' applies to a tmpfs; a {Describe(m.Type)} takes none (the kernel would ignore it)");
         if (m.Type == MountType.Symlink && (ReadOnly ?? NoExec ?? NoDev) is not null)
             throw new SpecException(origin, "a symlink takes no mount options");
+        if (m.Type is MountType.Tmpfs or MountType.Proc && NoDev == false)
+            throw new SpecException(origin, $"the mount option 'dev' is refused: a {Describe(m.Type)} of the sandbox is always nodev");
+        if (m.Type == MountType.Proc && NoExec == false)
+            throw new SpecException(origin, "the mount option 'exec' is refused: a proc of the sandbox is always noexec");
         return m with
         {
             ReadOnly = ReadOnly ?? m.ReadOnly,
             NoExec = NoExec ?? m.NoExec,
-            NoDev = NoDev ?? m.NoDev,
+            NoDev = m.Type is MountType.Tmpfs or MountType.Proc ? m.NoDev : NoDev ?? m.NoDev, // always nodev
             TmpfsSizeBytes = Size ?? m.TmpfsSizeBytes,
             TmpfsInodes = Inodes ?? m.TmpfsInodes,
             TmpfsMode = Mode ?? m.TmpfsMode,

@@ -122,7 +122,8 @@ public static class NsjailMount
                 return;
             case "tmpfs":
                 if (target is "/dev" or "/proc") throw new SpecException(origin, $"cannot mount over {target}: the sandbox provides it");
-                AddMount(b, options.ApplyTo(Flags(new MountSpec(null, target, readOnly, Optional: !p.Mandatory) { IsDirectory = p.IsDir }, p), origin), origin);
+                // nodev: true says what a tmpfs of the sandbox always is.
+                AddMount(b, options.ApplyTo(new MountSpec(null, target, readOnly, Optional: !p.Mandatory) { IsDirectory = p.IsDir, NoExec = p.NoExec }, origin), origin);
                 return;
             case "sysfs":
                 return; // at /sys: the sandbox provides /sys: a fresh sysfs in its own network namespace, else the host's read-only

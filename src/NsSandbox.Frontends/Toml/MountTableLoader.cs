@@ -14,7 +14,7 @@ public static class MountTableLoader
         ["type"] = [], ["dst"] = [], ["optional"] = [],
         ["src"] = ["bind", "symlink"], ["content"] = ["file"], ["rw"] = ["bind", "tmpfs", "proc"],
         ["size"] = ["tmpfs"], ["inodes"] = ["tmpfs"], ["mode"] = ["tmpfs"], ["uid"] = ["tmpfs"], ["gid"] = ["tmpfs"],
-        ["noexec"] = ["bind", "tmpfs", "file"], ["nodev"] = ["bind", "tmpfs", "file"], ["dir"] = ["bind"],
+        ["noexec"] = ["bind", "tmpfs", "file"], ["nodev"] = ["bind", "file"], ["dir"] = ["bind"],
     };
 
     private static readonly string[] Types = ["bind", "tmpfs", "file", "symlink", "proc"];

@@ -113,6 +113,8 @@ public sealed class NsjailConfigTests
     [InlineData("mount { src: \"/x\" dst: \"/x\" is_bind: true options: \"size=5\" }", "j.cfg:1:1: mount: the mount option 'size=5' applies to a tmpfs; a bind takes none (the kernel would ignore it)")]
     [InlineData("mount { dst: \"/t\" fstype: \"tmpfs\" options: \"nr_inodes=5,huge=always\" }", "j.cfg:1:1: mount: the mount option 'huge=always' is not supported (docs/nsjail.md lists those that are)")]
     [InlineData("mount { dst: \"/t\" fstype: \"tmpfs\" options: \"suid\" }", "the mount option 'suid' is refused: every mount of the sandbox is nosuid")]
+    [InlineData("mount { dst: \"/t\" fstype: \"tmpfs\" options: \"dev\" }", "the mount option 'dev' is refused: a tmpfs of the sandbox is always nodev")]
+    [InlineData("mount { dst: \"/p\" fstype: \"proc\" options: \"exec\" }", "the mount option 'exec' is refused: a proc of the sandbox is always noexec")]
     [InlineData("mount { dst: \"/t\" fstype: \"tmpfs\" options: \"mode=8\" }", "the mount option 'mode=8' needs permission bits in octal (like 0755)")]
     [InlineData("mount { dst: \"/t\" src: \"x\" is_symlink: true is_dir: true }", "is_dir is true, but a symlink is not a directory")]
     [InlineData("mount { dst: \"/t\" src_content: \"x\" rw: true }", "a file made from src_content is always read-only here; leave out rw: true")]
