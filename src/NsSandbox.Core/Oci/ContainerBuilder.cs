@@ -74,6 +74,11 @@ public static class ContainerBuilder
         k.KeepBoundingCapabilities(caps.Bounding);
         foreach (var r in plan.Rlimits) k.SetRlimit(r.Resource, r.Soft, r.Hard);
         k.NewSession();
+        if (plan.Terminal)
+        {
+            k.OpenTerminal();
+            k.SetControllingTerminal(0);
+        }
         // A user namespace whose gid map was written with setgroups denied cannot set groups.
         if (plan.Users is null || plan.Users.AllowSetgroups) k.SetSupplementaryGroups(plan.AdditionalGids);
         k.KeepCapabilitiesOnIdChange(true);

@@ -44,6 +44,8 @@ public sealed record ContainerPlan
     public required OciHooks Hooks { get; init; }
     public required IReadOnlyDictionary<string, string> Annotations { get; init; }
     public bool Terminal { get; init; }
+    /// <summary>process.consoleSize: rows and columns of the terminal.</summary>
+    public (uint Rows, uint Columns)? ConsoleSize { get; init; }
 }
 
 public sealed record NamespaceJoin(Namespaces Kind, string Path);

@@ -64,6 +64,7 @@ public static class ContainerPlanner
             Hooks = spec.Hooks ?? new OciHooks(),
             Annotations = spec.Annotations ?? [],
             Terminal = process.Terminal,
+            ConsoleSize = process.ConsoleSize is { } size ? (size.Height, size.Width) : null,
         };
     }
 

@@ -24,8 +24,8 @@ public sealed class OciRuntime(OciRuntimeOptions options, Action<string> say)
         bundle = Path.GetFullPath(bundle);
         var spec = OciConfigReader.Read(bundle);
         var plan = ContainerPlanner.Create(id, bundle, spec, new RealHostView(), options);
-        if (plan.Terminal) throw new OciException("process.terminal: a terminal (--console-socket) is not supported yet");
-        if (consoleSocket is not null) throw new OciException("--console-socket: given for a config without a terminal");
+        if (plan.Terminal && consoleSocket is null) throw new OciException("process.terminal: a terminal needs --console-socket");
+        if (!plan.Terminal && consoleSocket is not null) throw new OciException("--console-socket: given for a config without process.terminal");
         Directory.CreateDirectory(options.Root);
         string dir = Dir(id);
         try
@@ -39,6 +39,7 @@ public sealed class OciRuntime(OciRuntimeOptions options, Action<string> say)
         }
         ContainerCgroup? cgroup = null;
         Spawner.Child? child = null;
+        int terminal = -1;
         bool created = false;
         try
         {
@@ -75,8 +76,13 @@ public sealed class OciRuntime(OciRuntimeOptions options, Action<string> say)
                 CgroupVersion = cgroup.Version, CgroupDirs = new(cgroup.Dirs), Annotations = new(plan.Annotations),
             };
             channel.SendGo();
-            AwaitReady(channel, plan, state);
+            terminal = AwaitReady(channel, plan, state);
             Save(state);
+            if (terminal >= 0)
+            {
+                if (plan.ConsoleSize is { } size) Pty.SetSize(terminal, size.Rows, size.Columns);
+                Pty.SendMaster(terminal, consoleSocket!);
+            }
             if (pidFile is not null) WriteAtomically(pidFile, child.Pid.ToString(CultureInfo.InvariantCulture));
             created = true;
         }
@@ -100,19 +106,26 @@ public sealed class OciRuntime(OciRuntimeOptions options, Action<string> say)
             // The created container keeps running on what the clone lent it until its exec; this process
             // exits now, and its memory stays the child's.
             if (child is not null) ChildProcess.Close(child.PidFd);
+            if (terminal >= 0) ChildProcess.Close(terminal);
         }
     }
 
     // Stage 2's messages until it waits in the fifo: a pause for the prestart and createRuntime hooks (the
     // namespaces exist, pivot_root has not happened), then "ready"; an error or its exit fails the create.
-    private void AwaitReady(StageChannel channel, ContainerPlan plan, ContainerState state)
+    private int AwaitReady(StageChannel channel, ContainerPlan plan, ContainerState state)
     {
+        int terminal = -1;
         while (true)
         {
             if (!channel.Socket.WaitReadable(SetupTimeout)) throw new OciException($"the container did not finish its set-up within {SetupTimeout.TotalSeconds:0} s");
-            var message = channel.Receive() ?? throw new OciException("the container's process exited during its set-up");
-            if (message.Error is { } error) throw new OciException(Describe(error, plan));
-            if (message.Point == StagePoint.Ready) return;
+            var message = channel.Receive(descriptors: true);
+            if (message is null || message.Error is not null)
+            {
+                if (terminal >= 0) ChildProcess.Close(terminal);
+                throw new OciException(message?.Error is { } error ? Describe(error, plan) : "the container's process exited during its set-up");
+            }
+            if (message.Point == StagePoint.Terminal) terminal = message.Descriptor;
+            if (message.Point == StagePoint.Ready) return terminal;
             if (message.Point == StagePoint.Paused)
             {
                 string json = StateJson(state, "creating");
