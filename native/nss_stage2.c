@@ -71,7 +71,7 @@ static const char *const string_operands[NSS_OP_LIMIT] = {
     [NSS_OP_MOVE_MOUNT] = "S---", [NSS_OP_UMOUNT] = "S---",     [NSS_OP_ENSURE_DIR] = "S---",
     [NSS_OP_ENSURE_FILE] = "S---", [NSS_OP_REQUIRE] = "S---",   [NSS_OP_SYMLINK] = "SS--",
     [NSS_OP_PIVOT_ROOT] = "SS--", [NSS_OP_CHDIR] = "S---",      [NSS_OP_SETHOSTNAME] = "S---",
-    [NSS_OP_OPEN] = "S---",       [NSS_OP_MKNOD] = "S---",      [NSS_OP_WRITE_FILE] = "SS--",
+    [NSS_OP_OPEN] = "S---",       [NSS_OP_SETNS] = "S---",       [NSS_OP_MKNOD] = "S---",      [NSS_OP_WRITE_FILE] = "SS--",
 };
 
 struct strings_of_op {
@@ -413,6 +413,13 @@ static long run_op(struct run *r, const struct nss_op *op, uint32_t index)
     case NSS_OP_PAUSE: {
         long rc = announce(r, NSS_MSG_PAUSED);
         return rc < 0 ? rc : await_message(r->sync_fd, NSS_MSG_GO);
+    }
+    case NSS_OP_SETNS: {
+        long fd = nss_sys4(SYS_openat, AT_FDCWD, (long)a, O_RDONLY | O_CLOEXEC, 0);
+        if (fd < 0) return fd;
+        long rc = nss_sys2(SYS_setns, fd, op->b);
+        nss_sys1(SYS_close, fd);
+        return rc;
     }
     case NSS_OP_OPEN_PTY:
         return open_pty(r);

@@ -18,6 +18,9 @@ public interface IContainerKernel : IKernel
     void MakeNode(string path, uint mode, ulong device);
     /// <summary>Writes an existing file whole (a sysctl, as the container's namespaces see it).</summary>
     void WriteFile(string path, string text);
+    /// <summary>setns into the namespace at <paramref name="path"/> (a mount namespace, which a thread of the
+    /// runtime cannot join).</summary>
+    void JoinNamespace(string path, Namespaces kind);
     /// <summary>A pty of the container's own /dev/ptmx: the slave becomes stdio, the master is sent to the parent.</summary>
     void OpenTerminal();
     /// <summary>The terminal on <paramref name="fd"/> becomes the new session's controlling terminal.</summary>

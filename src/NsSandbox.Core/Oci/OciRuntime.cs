@@ -11,7 +11,7 @@ namespace NsSandbox.Core.Oci;
 /// process, which builds the container and waits in ROOT/ID/exec.fifo; then `create` exits and the process is
 /// the caller's (containerd's shim is a subreaper: it reaps it and reads its exit status, as with runc). `start`
 /// writes the fifo; `kill` signals the process (or all of the cgroup); `delete` removes cgroup and state.</summary>
-public sealed class OciRuntime(OciRuntimeOptions options, Action<string> say)
+public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string> say)
 {
     private const string StateFile = "nssandbox.json", Fifo = "exec.fifo";
     private static readonly TimeSpan SetupTimeout = TimeSpan.FromSeconds(60);
@@ -24,8 +24,8 @@ public sealed class OciRuntime(OciRuntimeOptions options, Action<string> say)
         bundle = Path.GetFullPath(bundle);
         var spec = OciConfigReader.Read(bundle);
         var plan = ContainerPlanner.Create(id, bundle, spec, new RealHostView(), options);
-        if (plan.Terminal && consoleSocket is null) throw new OciException("process.terminal: a terminal needs --console-socket");
-        if (!plan.Terminal && consoleSocket is not null) throw new OciException("--console-socket: given for a config without process.terminal");
+        if (plan.Process.Terminal && consoleSocket is null) throw new OciException("process.terminal: a terminal needs --console-socket");
+        if (!plan.Process.Terminal && consoleSocket is not null) throw new OciException("--console-socket: given for a config without process.terminal");
         Directory.CreateDirectory(options.Root);
         string dir = Dir(id);
         try
@@ -67,7 +67,7 @@ public sealed class OciRuntime(OciRuntimeOptions options, Action<string> say)
             if (cgroup.Version == 1) cgroup.Attach(child.Pid);
             if (plan.Users is { } users)
                 UserNamespace.WriteMaps(child.Pid, users.Uid.ToString(), users.Gid.ToString(), users.AllowSetgroups);
-            if (plan.OomScoreAdj is { } adj)
+            if (plan.Process.OomScoreAdj is { } adj)
                 File.WriteAllText($"/proc/{child.Pid}/oom_score_adj", adj.ToString(CultureInfo.InvariantCulture));
             var state = new ContainerState
             {
@@ -80,7 +80,7 @@ public sealed class OciRuntime(OciRuntimeOptions options, Action<string> say)
             Save(state);
             if (terminal >= 0)
             {
-                if (plan.ConsoleSize is { } size) Pty.SetSize(terminal, size.Rows, size.Columns);
+                if (plan.Process.ConsoleSize is { } size) Pty.SetSize(terminal, size.Rows, size.Columns);
                 Pty.SendMaster(terminal, consoleSocket!);
             }
             if (pidFile is not null) WriteAtomically(pidFile, child.Pid.ToString(CultureInfo.InvariantCulture));
@@ -122,7 +122,7 @@ public sealed class OciRuntime(OciRuntimeOptions options, Action<string> say)
             if (message is null || message.Error is not null)
             {
                 if (terminal >= 0) ChildProcess.Close(terminal);
-                throw new OciException(message?.Error is { } error ? Describe(error, plan) : "the container's process exited during its set-up");
+                throw new OciException(message?.Error is { } error ? Describe(error, plan.Process.Argv[0]) : "the container's process exited during its set-up");
             }
             if (message.Point == StagePoint.Terminal) terminal = message.Descriptor;
             if (message.Point == StagePoint.Ready) return terminal;
@@ -136,9 +136,9 @@ public sealed class OciRuntime(OciRuntimeOptions options, Action<string> say)
         }
     }
 
-    private static string Describe(SetupError error, ContainerPlan plan) =>
+    private static string Describe(SetupError error, string command) =>
         error.Step == "exec" && error.Errno == Errno.NoEntry
-            ? $"exec: \"{plan.Argv[0]}\": executable file not found in $PATH"
+            ? $"exec: \"{command}\": executable file not found in $PATH"
             : error.Message;
 
     public void Start(string id)
@@ -221,6 +221,10 @@ public sealed class OciRuntime(OciRuntimeOptions options, Action<string> say)
             say("warning: " + e.Message);
         }
     }
+
+    /// <summary>config.json's process of a container: what `exec` without --process starts from.</summary>
+    public OciProcess ConfigProcess(string id) =>
+        OciConfigReader.Read(Load(id).Bundle).Process ?? throw new OciException($"the config of {id} has no process");
 
     /// <summary>The processes in the container's cgroup (runc ps).</summary>
     public IReadOnlyList<int> Pids(string id) => Cgroup(Load(id)).Pids();

@@ -40,6 +40,7 @@ public enum Opcode : uint
     Pause,
     FindExec,
     SetControllingTerminal,
+    SetNamespace,
     OpenPty,
 }
 

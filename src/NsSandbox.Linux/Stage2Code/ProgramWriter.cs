@@ -155,6 +155,8 @@ public sealed class ProgramWriter(bool timing, bool describe = false, int expect
 
     public void SetControllingTerminal(int fd) => Add(Opcode.SetControllingTerminal, "ioctl(TIOCSCTTY)", null, (uint)fd);
 
+    public void JoinNamespace(string path, Namespaces kind) => Add(Opcode.SetNamespace, "setns", path, path, (uint)(ulong)kind);
+
     public void OpenTerminal() => Add(Opcode.OpenPty, "open /dev/ptmx", null);
 
     public void Pause() => Add(Opcode.Pause, "pause for hooks", null);
