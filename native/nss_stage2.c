@@ -71,7 +71,7 @@ static const char *const string_operands[NSS_OP_LIMIT] = {
     [NSS_OP_MOVE_MOUNT] = "S---", [NSS_OP_UMOUNT] = "S---",     [NSS_OP_ENSURE_DIR] = "S---",
     [NSS_OP_ENSURE_FILE] = "S---", [NSS_OP_REQUIRE] = "S---",   [NSS_OP_SYMLINK] = "SS--",
     [NSS_OP_PIVOT_ROOT] = "SS--", [NSS_OP_CHDIR] = "S---",      [NSS_OP_SETHOSTNAME] = "S---",
-    [NSS_OP_OPEN] = "S---",       [NSS_OP_SETNS] = "S---",       [NSS_OP_MKNOD] = "S---",      [NSS_OP_WRITE_FILE] = "SS--",
+    [NSS_OP_OPEN] = "S---",       [NSS_OP_SETNS] = "S---",      [NSS_OP_OPEN_PTY] = "S---",       [NSS_OP_MKNOD] = "S---",      [NSS_OP_WRITE_FILE] = "SS--",
 };
 
 struct strings_of_op {
@@ -239,10 +239,10 @@ static long await_fifo(struct run *r, uint32_t slot)
 
 // A terminal from the sandbox's own devpts (so the command's ttyname finds it): the slave becomes stdio, the
 // master goes to the parent, which hands it to whoever holds the other side (an OCI engine's console socket).
-static long open_pty(const struct run *r)
+static long open_pty(const struct run *r, const char *ptmx)
 {
     if (r->sync_fd < 0) return -EINVAL;
-    long master = nss_sys4(SYS_openat, AT_FDCWD, (long)"/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC, 0);
+    long master = nss_sys4(SYS_openat, AT_FDCWD, (long)ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC, 0);
     if (master < 0) return master;
     int unlock = 0;
     long rc = nss_sys3(SYS_ioctl, master, TIOCSPTLCK, (long)&unlock);
@@ -422,7 +422,7 @@ static long run_op(struct run *r, const struct nss_op *op, uint32_t index)
         return rc;
     }
     case NSS_OP_OPEN_PTY:
-        return open_pty(r);
+        return open_pty(r, a);
     case NSS_OP_SETCTTY:
         return nss_sys3(SYS_ioctl, op->a, TIOCSCTTY, 0);
     case NSS_OP_FIND_EXEC: {

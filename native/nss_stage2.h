@@ -58,7 +58,7 @@ enum nss_opcode {
     NSS_OP_FIND_EXEC,        // a=candidates: fails as the exec would if none is an executable file (checked early)
     NSS_OP_SETCTTY,          // a=fd: makes the terminal on fd the session's controlling terminal (after setsid)
     NSS_OP_SETNS,            // a=path b=namespace type: joins the namespace (an exec into a running container)
-    NSS_OP_OPEN_PTY,         // a new pty of the sandbox's /dev/ptmx: its slave onto 0, 1, 2, its master sent (NSS_MSG_PTY)
+    NSS_OP_OPEN_PTY,         // a=ptmx path: a new pty of the sandbox's /dev/ptmx: its slave onto 0, 1, 2, its master sent (NSS_MSG_PTY)
     NSS_OP_LIMIT             // one past the last opcode; new ones go above, existing numbers never change
 };
 

@@ -157,7 +157,7 @@ public sealed class ProgramWriter(bool timing, bool describe = false, int expect
 
     public void JoinNamespace(string path, Namespaces kind) => Add(Opcode.SetNamespace, "setns", path, path, (uint)(ulong)kind);
 
-    public void OpenTerminal() => Add(Opcode.OpenPty, "open /dev/ptmx", null);
+    public void OpenTerminal() => Add(Opcode.OpenPty, "open", "/dev/ptmx", "/dev/ptmx");
 
     public void Pause() => Add(Opcode.Pause, "pause for hooks", null);
 
