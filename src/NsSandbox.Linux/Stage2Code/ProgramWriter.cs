@@ -153,6 +153,12 @@ public sealed class ProgramWriter(bool timing, bool describe = false, int expect
     public void WriteFile(string path, string text) =>
         Add(Opcode.WriteFile, "write", path, path, text, (uint)Encoding.UTF8.GetByteCount(text));
 
+    public void SetControllingTerminal(int fd) => Add(Opcode.SetControllingTerminal, "ioctl(TIOCSCTTY)", null, (uint)fd);
+
+    public void JoinNamespace(string path, Namespaces kind) => Add(Opcode.SetNamespace, "setns", path, path, (uint)(ulong)kind);
+
+    public void OpenTerminal() => Add(Opcode.OpenPty, "open", "/dev/ptmx", "/dev/ptmx");
+
     public void Pause() => Add(Opcode.Pause, "pause for hooks", null);
 
     public void FindExecutable(IReadOnlyList<string> candidates, string command) =>

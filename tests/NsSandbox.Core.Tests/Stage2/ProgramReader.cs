@@ -24,7 +24,7 @@ public static class ProgramReader
         [Opcode.AwaitStart] = "nnnnn", [Opcode.Open] = "snnnn", [Opcode.AwaitFifo] = "nnnnn",
         [Opcode.CapBounding] = "nnnnn", [Opcode.CapSet] = "nnnnn", [Opcode.KeepCaps] = "nnnnn",
         [Opcode.SetGroups] = "nnnnn", [Opcode.MakeNode] = "snnnn", [Opcode.WriteFile] = "ssnnn",
-        [Opcode.Pause] = "nnnnn", [Opcode.FindExec] = "lnnnn",
+        [Opcode.Pause] = "nnnnn", [Opcode.FindExec] = "lnnnn", [Opcode.SetControllingTerminal] = "nnnnn", [Opcode.OpenPty] = "snnnn", [Opcode.SetNamespace] = "snnnn",
     };
 
     public static List<Op> Read(ReadOnlySpan<byte> program)
