@@ -18,5 +18,7 @@ void nss_reset_signals(void);
 int nss_exec_target(const struct nss_exec_req *req);
 // Empties the bounding and ambient sets, then permitted/effective/inheritable. Returns 0 or -errno.
 int nss_drop_capabilities(void);
+// Opens path read-write and puts it on each of descriptors 0-2 whose bit is set in fds. Returns 0 or -errno.
+int nss_null_fds(const char *path, uint32_t fds);
 // Brings the loopback interface of the current network namespace up. Returns 0 or -errno.
 int nss_loopback_up(void);

@@ -223,6 +223,12 @@ long nss_fake_sys(long n, long a, long b, long c, long d, long e, long f)
         string_array(c, "envp");
         if (fail) return fail;
         longjmp(*fake.env, RAN_EXEC);
+    case SYS_sched_setaffinity:
+        read_bytes((const void *)c, (size_t)b);
+        return fail;
+    case SYS_personality:
+    case SYS_setpriority:
+    case SYS_dup3:
     case SYS_setsid:
     case SYS_setgroups:
     case SYS_setresgid:

@@ -29,6 +29,11 @@ public enum Opcode : uint
     Mark,
     Exec,
     AwaitStart,
+    SetPersonality,
+    SetPriority,
+    SetAffinity,
+    DisableTsc,
+    NullFds,
 }
 
 /// <summary>The layout and message constants of native/nss_stage2.h and nss_shim.h.</summary>

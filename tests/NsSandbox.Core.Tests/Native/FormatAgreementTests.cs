@@ -45,7 +45,9 @@ public sealed class FormatAgreementTests
         ["NSS_OP_SETRLIMIT"] = Opcode.SetRlimit, ["NSS_OP_SETSID"] = Opcode.SetSid, ["NSS_OP_SETGROUPS_EMPTY"] = Opcode.SetGroupsEmpty,
         ["NSS_OP_SETRESGID"] = Opcode.SetResGid, ["NSS_OP_SETRESUID"] = Opcode.SetResUid, ["NSS_OP_DROP_CAPS"] = Opcode.DropCapabilities,
         ["NSS_OP_PDEATHSIG"] = Opcode.ParentDeathSignal, ["NSS_OP_MARK"] = Opcode.Mark, ["NSS_OP_EXEC"] = Opcode.Exec,
-        ["NSS_OP_AWAIT_START"] = Opcode.AwaitStart,
+        ["NSS_OP_AWAIT_START"] = Opcode.AwaitStart, ["NSS_OP_PERSONALITY"] = Opcode.SetPersonality,
+        ["NSS_OP_SETPRIORITY"] = Opcode.SetPriority, ["NSS_OP_SETAFFINITY"] = Opcode.SetAffinity,
+        ["NSS_OP_DISABLE_TSC"] = Opcode.DisableTsc, ["NSS_OP_NULL_FDS"] = Opcode.NullFds,
     };
 
     [Fact]
