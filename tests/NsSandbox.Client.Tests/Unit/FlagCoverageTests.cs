@@ -68,6 +68,14 @@ public sealed class FlagCoverageTests : IDisposable
     }
 
     [Fact]
+    public void UnlimitedSwapIsWrittenAsNsjailsMax()
+    {
+        var o = new SandboxOptions { Cgroup = new CgroupOptions { MemoryMaxBytes = 64UL << 20, MemorySwapMaxBytes = CgroupLimits.UnlimitedSwap } };
+        var b = ArgParser.Parse(LauncherArguments.For(o, ["/bin/true"], null)).Builder;
+        Assert.Equal(CgroupLimits.UnlimitedSwap, b.Build().Cgroup.Limits.MemorySwapMax);
+    }
+
+    [Fact]
     public void AValueThatLooksLikeAFlagStaysAValue()
     {
         var b = ArgParser.Parse(LauncherArguments.For(new SandboxOptions { Hostname = "-v" }, ["/bin/true"], null)).Builder;
