@@ -70,6 +70,7 @@ static const char *const string_operands[NSS_OP_LIMIT] = {
     [NSS_OP_MOVE_MOUNT] = "S---", [NSS_OP_UMOUNT] = "S---",     [NSS_OP_ENSURE_DIR] = "S---",
     [NSS_OP_ENSURE_FILE] = "S---", [NSS_OP_REQUIRE] = "S---",   [NSS_OP_SYMLINK] = "SS--",
     [NSS_OP_PIVOT_ROOT] = "SS--", [NSS_OP_CHDIR] = "S---",      [NSS_OP_SETHOSTNAME] = "S---",
+    [NSS_OP_OPEN] = "S---",       [NSS_OP_MKNOD] = "S---",      [NSS_OP_WRITE_FILE] = "SS--",
     [NSS_OP_NULL_FDS] = "S---",
 };
 
@@ -186,6 +187,64 @@ static long await_message(int fd, int32_t expected)
     if (n == 0 || n == -ECONNRESET) nss_exit(NSS_SETUP_EXIT);
     if (n < 0) return n;
     return n == sizeof words[0] && words[0] == expected ? 0 : -EPROTO;
+}
+
+// A block of `size` bytes at offset `off` of the program (8-byte aligned), or NULL unless it lies whole inside.
+static const void *block(const struct run *r, uint64_t off, uint64_t size)
+{
+    if (off == 0 || off % 8 != 0 || off >= r->length || size > r->length - off) return NULL;
+    return r->base + off;
+}
+
+static long setgroups_list(const struct run *r, uint64_t off)
+{
+    const uint32_t *count = block(r, off, 4);
+    if (!count || *count > 65536) return -EINVAL;
+    const uint32_t *gids = block(r, off, 4 + (uint64_t)*count * 4);
+    if (!gids) return -EINVAL;
+    return nss_sys2(SYS_setgroups, *count, (long)(gids + 1));
+}
+
+static long write_file(const char *path, const char *text, long length)
+{
+    long fd = nss_sys4(SYS_openat, AT_FDCWD, (long)path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0);
+    if (fd < 0) return fd;
+    long done = 0, rc = 0;
+    while (done < length) {
+        rc = nss_sys3(SYS_write, fd, (long)(text + done), length - done);
+        if (rc == -EINTR) continue;
+        if (rc <= 0) break;
+        done += rc;
+    }
+    nss_sys1(SYS_close, fd);
+    return done == length ? 0 : rc < 0 ? rc : -EIO;
+}
+
+// Tells the parent this point of the program is reached.
+static long announce(const struct run *r, int32_t message)
+{
+    if (r->sync_fd < 0) return -EINVAL;
+    long rc = nss_sys6(SYS_sendto, r->sync_fd, (long)&message, sizeof message, MSG_NOSIGNAL, 0, 0);
+    return rc < 0 ? rc : 0;
+}
+
+// A created container: the parent learns it is set up, and may be gone by the time `start` writes the start
+// message into the fifo the program opened (opened read-write, so the read blocks until a writer writes).
+static long await_fifo(struct run *r, uint32_t slot)
+{
+    int fd = slot_fd(r, slot);
+    if (fd < 0) return -EBADF;
+    long rc = announce(r, NSS_MSG_READY);
+    if (rc < 0) return rc;
+    int32_t word = 0;
+    long n;
+    do n = nss_sys3(SYS_read, fd, (long)&word, sizeof word);
+    while (n == -EINTR);
+    if (n < 0) return n;
+    if (n != sizeof word || word != NSS_MSG_START) return -EPROTO;
+    nss_sys1(SYS_close, fd);
+    r->slots[slot] = -1;
+    return 0;
 }
 
 static long exec(struct run *r, const struct nss_op *op, uint32_t index)
@@ -311,6 +370,42 @@ static long run_op(struct run *r, const struct nss_op *op, uint32_t index)
         return nss_null_fds(a, op->b);
     case NSS_OP_AWAIT_START:
         return r->sync_fd >= 0 ? await_message(r->sync_fd, NSS_MSG_START) : -EINVAL; // mode execve has no parent
+    case NSS_OP_OPEN: {
+        if (op->c >= NSS_PROG_SLOTS) return -EINVAL;
+        long fd = nss_sys4(SYS_openat, AT_FDCWD, (long)a, (long)(op->b | O_CLOEXEC), 0);
+        if (fd < 0) return fd;
+        r->slots[op->c] = (int)fd;
+        return 0;
+    }
+    case NSS_OP_AWAIT_FIFO:
+        return await_fifo(r, op->c);
+    case NSS_OP_CAP_BOUNDING:
+        return nss_cap_bounding(op->d);
+    case NSS_OP_CAPSET: {
+        const uint64_t *sets = block(r, op->d, 4 * sizeof(uint64_t));
+        return sets ? nss_capset(sets) : -EINVAL;
+    }
+    case NSS_OP_KEEPCAPS:
+        return nss_sys2(SYS_prctl, PR_SET_KEEPCAPS, op->a != 0);
+    case NSS_OP_SETGROUPS:
+        return setgroups_list(r, op->d);
+    case NSS_OP_MKNOD: { // the mode as given, not as the umask leaves it
+        long rc = nss_sys4(SYS_mknodat, AT_FDCWD, (long)a, op->b, (long)op->d);
+        return rc < 0 ? rc : nss_sys4(SYS_fchmodat, AT_FDCWD, (long)a, op->b & 07777, 0);
+    }
+    case NSS_OP_WRITE_FILE: // the length must not reach past the program
+        return op->c <= r->length - op->b ? write_file(a, b, op->c) : -EINVAL;
+    case NSS_OP_PAUSE: {
+        long rc = announce(r, NSS_MSG_PAUSED);
+        return rc < 0 ? rc : await_message(r->sync_fd, NSS_MSG_GO);
+    }
+    case NSS_OP_FIND_EXEC: {
+        char *const *candidates = strings(r, op->a);
+        if (!candidates) return -EINVAL;
+        int count = 0;
+        while (candidates[count]) count++;
+        return nss_find_executable((const char *const *)candidates, count);
+    }
     default:
         return -EINVAL;
     }

@@ -43,6 +43,8 @@ public sealed class StageChannel(SeqPacketSocket socket, Stage2Program program) 
             int errno = BinaryPrimitives.ReadInt32LittleEndian(raw.AsSpan(8));
             return new StageMessage(magic == ProgramFormat.MsgShimFailed ? ShimError(index, errno) : StepError(index, errno), null);
         }
+        if (raw.Length == 4 && magic is ProgramFormat.MsgReady or ProgramFormat.MsgPaused)
+            return new StageMessage(null, null, magic == ProgramFormat.MsgReady ? StagePoint.Ready : StagePoint.Paused);
         if (magic == ProgramFormat.MsgTiming && raw.Length >= 8)
         {
             int count = BinaryPrimitives.ReadInt32LittleEndian(raw.AsSpan(4));
