@@ -115,7 +115,7 @@ public static class ContainerPlanner
             throw new SpecException(Origin, "linux.uidMappings, gidMappings: exactly one range each is supported yet");
         var u = uids[0];
         var g = gids[0];
-        return new UserMapping(new IdMap(u.ContainerId, u.HostId, u.Size), new IdMap(g.ContainerId, g.HostId, g.Size), AllowSetgroups: true);
+        return new UserMapping([new IdMap(u.ContainerId, u.HostId, u.Size)], [new IdMap(g.ContainerId, g.HostId, g.Size)], AllowSetgroups: true);
     }
 
     private static ContainerMount Mount(OciMount m, int index, string rootfs, IHostView host)

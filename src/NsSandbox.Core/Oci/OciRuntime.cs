@@ -66,7 +66,7 @@ public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string>
             }
             if (cgroup.Version == 1) cgroup.Attach(child.Pid);
             if (plan.Users is { } users)
-                UserNamespace.WriteMaps(child.Pid, users.Uid.ToString(), users.Gid.ToString(), users.AllowSetgroups);
+                UserNamespace.WriteMaps(child.Pid, users.UidMapText, users.GidMapText, users.AllowSetgroups);
             if (plan.Process.OomScoreAdj is { } adj)
                 File.WriteAllText($"/proc/{child.Pid}/oom_score_adj", adj.ToString(CultureInfo.InvariantCulture));
             var state = new ContainerState

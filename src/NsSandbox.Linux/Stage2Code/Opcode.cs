@@ -42,6 +42,11 @@ public enum Opcode : uint
     SetControllingTerminal,
     SetNamespace,
     OpenPty,
+    SetPersonality,
+    SetPriority,
+    SetAffinity,
+    DisableTsc,
+    NullFds,
 }
 
 /// <summary>The layout and message constants of native/nss_stage2.h and nss_shim.h.</summary>
