@@ -176,7 +176,7 @@ public sealed class PlannerTests
         host.Owners["/usr"] = new HostOwner(0x1F8, 1000, 2000); // 0770 1000:2000
         string Shadow(uint outsideUid, uint outsideGid) =>
             FilesystemPlanner.Build(Spec(s => s with { Mounts = [new MountSpec(null, "/usr/x", false)] }), 65534, 65534, Paths, host,
-                    new UserMapping(new IdMap(65534, outsideUid, 1), new IdMap(65534, outsideGid, 1), false))
+                    new UserMapping([new IdMap(65534, outsideUid, 1)], [new IdMap(65534, outsideGid, 1)], false))
                 .Select(o => o.ToString()).First(o => o.StartsWith("tmpfs ./.nssandbox-shadow", StringComparison.Ordinal));
         Assert.StartsWith("tmpfs ./.nssandbox-shadow mode=0777,", Shadow(1000, 1));   // the owner: rwx
         Assert.StartsWith("tmpfs ./.nssandbox-shadow mode=0777,", Shadow(5, 2000));   // the group: rwx
@@ -214,24 +214,6 @@ public sealed class PlannerTests
         Assert.Equal(["./x"], EnvironmentPlanner.ExecCandidates("./x", []));
         Assert.Equal(["/a/ls", "/b/ls"], EnvironmentPlanner.ExecCandidates("ls", ["PATH=/a:relative:/b/"]));
         Assert.Equal(Defaults.Path.Split(':').Select(d => d + "/sh"), EnvironmentPlanner.ExecCandidates("sh", ["HOME=/data"]));
-    }
-
-    [Fact]
-    public void RootMapsTheSandboxUserToNobodyAndMayAllowSetgroups()
-    {
-        var m = UserMapping.For(1000, 1001, 0, 0);
-        Assert.Equal("1000 65534 1\n", m.Uid.ToString());
-        Assert.Equal("1001 65534 1\n", m.Gid.ToString());
-        Assert.True(m.AllowSetgroups);
-    }
-
-    [Fact]
-    public void AnUnprivilegedLauncherMapsItsOwnIdsAndDeniesSetgroups()
-    {
-        var m = UserMapping.For(65534, 65534, 1000, 100);
-        Assert.Equal("65534 1000 1\n", m.Uid.ToString());
-        Assert.Equal("65534 100 1\n", m.Gid.ToString());
-        Assert.False(m.AllowSetgroups);
     }
 
     [Fact]

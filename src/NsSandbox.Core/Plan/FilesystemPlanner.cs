@@ -31,7 +31,8 @@ public static class FilesystemPlanner
             .Where(m => m.Spec.Type != MountType.Bind || !m.Spec.Optional || host.KindOf(m.Spec.Source!) is not null).ToList();
         if (mounts.FirstOrDefault(m => m.Spec.IsContent && m.Spec.Source is null) is { Spec: { } unplaced })
             throw new InvalidOperationException($"the file for {unplaced.Target} has no place in the run directory");
-        var b = new MountPlanBuilder(host, StagingName(topLevel, spec.Mounts), new ShadowAccess(users?.Uid.Outside ?? uid, users?.Gid.Outside ?? gid));
+        var b = new MountPlanBuilder(host, StagingName(topLevel, spec.Mounts), new ShadowAccess(
+            users is null ? uid : UserMapping.OutsideOf(users.Uids, uid) ?? uid, users is null ? gid : UserMapping.OutsideOf(users.Gids, gid) ?? gid));
 
         // Phase 1: detach copies of every bind source before the skeleton exists, so that no copy of a
         // recursive tree (the chroot's /var, say) contains the skeleton itself.
@@ -158,8 +159,8 @@ public static class FilesystemPlanner
                 break;
             case MountType.Tmpfs:
                 if (m.IsDirectory == false) throw new SpecException(origin, $"is_dir is false, but a tmpfs is mounted on a directory");
-                CheckMapped(m.TmpfsUid, users?.Uid, "uid", origin);
-                CheckMapped(m.TmpfsGid, users?.Gid, "gid", origin);
+                CheckMapped(m.TmpfsUid, users?.Uids, "uid", origin);
+                CheckMapped(m.TmpfsGid, users?.Gids, "gid", origin);
                 if (!b.MakeEntry(target, TreeEntry.Directory, origin, optional: m.Optional)) return;
                 b.Tmpfs(target, TmpfsData(m), Hardened | (m.NoExec ? MountFlags.NoExec : 0), seal: m.ReadOnly);
                 break;
@@ -183,10 +184,10 @@ public static class FilesystemPlanner
     }
 
     /// <summary>A tmpfs's owner must be an id of the sandbox's user namespace, or the mount fails (EINVAL).</summary>
-    private static void CheckMapped(uint? id, IdMap? map, string name, string origin)
+    private static void CheckMapped(uint? id, IReadOnlyList<IdMap>? maps, string name, string origin)
     {
-        if (id is { } v && map is { } m && (v < m.Inside || v - m.Inside >= m.Count))
-            throw new SpecException(origin, $"{name}={v} is not mapped in the sandbox's user namespace (its {name} is {m.Inside})");
+        if (id is { } v && maps is not null && UserMapping.OutsideOf(maps, v) is null)
+            throw new SpecException(origin, $"{name}={v} is not mapped in the sandbox's user namespace (its {name} map: {string.Join(", ", maps.Select(m => $"{m.Inside}:{m.Outside}:{m.Count}"))})");
     }
 
     private static MountAttributes BindAttributes(MountSpec m) =>
