@@ -65,7 +65,7 @@ public sealed partial class OciRuntime
                 if (process.ConsoleSize is { } size) Pty.SetSize(terminal, size.Rows, size.Columns);
                 Pty.SendMaster(terminal, consoleSocket!);
             }
-            if (pidFile is not null) WriteAtomically(pidFile, child.Pid.ToString(CultureInfo.InvariantCulture));
+            if (pidFile is not null) OutputFile.Write(pidFile, child.Pid.ToString(CultureInfo.InvariantCulture));
             ran = true;
         }
         finally

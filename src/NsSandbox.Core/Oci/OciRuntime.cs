@@ -76,7 +76,7 @@ public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string>
                 if (plan.Process.ConsoleSize is { } size) Pty.SetSize(terminal, size.Rows, size.Columns);
                 Pty.SendMaster(terminal, consoleSocket!);
             }
-            if (pidFile is not null) WriteAtomically(pidFile, child.Pid.ToString(CultureInfo.InvariantCulture));
+            if (pidFile is not null) OutputFile.Write(pidFile, child.Pid.ToString(CultureInfo.InvariantCulture));
             created = true;
         }
         catch (KernelException e)
@@ -302,14 +302,7 @@ public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string>
     }
 
     private void Save(ContainerState state) =>
-        WriteAtomically(Path.Combine(Dir(state.Id), StateFile), JsonSerializer.Serialize(state, OciStateJsonContext.Default.ContainerState));
-
-    private static void WriteAtomically(string path, string text)
-    {
-        string temp = path + ".tmp";
-        File.WriteAllText(temp, text);
-        File.Move(temp, path, overwrite: true);
-    }
+        OutputFile.Write(Path.Combine(Dir(state.Id), StateFile), JsonSerializer.Serialize(state, OciStateJsonContext.Default.ContainerState));
 
     private static void RemoveDirectory(string dir)
     {
