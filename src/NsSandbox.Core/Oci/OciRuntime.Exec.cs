@@ -34,8 +34,9 @@ public sealed partial class OciRuntime
 
         var writer = new ProgramWriter(timing: false, describe: false, 32);
         writer.JoinNamespace(ns + "mnt", Namespaces.Mount);
-        ContainerBuilder.BuildProcess(process, groupsAllowed: true, writer);
-        writer.Exec(process.ExecCandidates, process.Argv, process.Env, seccomp.Filter, seccomp.Flags);
+        ContainerBuilder.BuildProcess(process, groupsAllowed: true, seccomp, writer);
+        ContainerBuilder.Exec(process, seccomp, writer);
+        foreach (string warning in process.Warnings) say("warning: " + warning);
         var program = writer.Finish();
 
         var cgroup = Cgroup(state);

@@ -19,12 +19,15 @@ public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string>
 
     private string Dir(string id) => Path.Combine(options.Root, id);
 
+    public OciRuntimeOptions Options => options;
+
     public void Create(string id, string bundle, string? pidFile, string? consoleSocket)
     {
         CheckId(id);
         bundle = Path.GetFullPath(bundle);
         var spec = OciConfigReader.Read(bundle);
         var plan = ContainerPlanner.Create(id, bundle, spec, new RealHostView(), options);
+        foreach (string warning in plan.Process.Warnings) say("warning: " + warning);
         debug?.Invoke($"create {id}: rootfs {plan.RootFs}, new namespaces {FlagNames.Of(plan.NewNamespaces)}, " +
             $"{plan.Joins.Count} joined, {plan.Mounts.Count} mounts, {plan.Devices.Count} devices, seccomp {plan.Seccomp.Label} " +
             $"({plan.Seccomp.Instructions} instructions), uid {plan.Process.Uid} gid {plan.Process.Gid}");
@@ -148,9 +151,10 @@ public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string>
         }
     }
 
-    private static string Describe(SetupError error, string command) =>
-        error.Step == "exec" && error.Errno == Errno.NoEntry
-            ? $"exec: \"{command}\": executable file not found in $PATH"
+    private static string Describe(SetupError error, string command) => error.Step == "exec" && error.Errno is Errno.NoEntry
+        ? $"exec: \"{command}\": executable file not found in $PATH"
+        : error.Step == "exec" && error.Errno is Errno.AccessDenied
+            ? $"exec: \"{command}\": permission denied" // Docker maps this wording to 126
             : error.Message;
 
     public void Start(string id)
@@ -235,6 +239,8 @@ public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string>
     }
 
     /// <summary>config.json's process of a container: what `exec` without --process starts from.</summary>
+    public string RootFsOf(string id) => Load(id).RootFs;
+
     public OciProcess ConfigProcess(string id) =>
         OciConfigReader.Read(Load(id).Bundle).Process ?? throw new OciException($"the config of {id} has no process");
 
