@@ -28,7 +28,7 @@ engine_up() {
   fi
   # A dockerd left running on the data root by a killed run would fight this one for containerd's database.
   local stale
-  stale=$(pgrep -f -- "--data-root $OCI_DATA_ROOT( |$)" | tr '\n' ' ')
+  stale=$(pgrep -f -- "--data-root $OCI_DATA_ROOT( |$)" | tr '\n' ' ' || true)
   if [ -n "$stale" ]; then
     echo "engine: a dockerd from an earlier run still uses $OCI_DATA_ROOT (pid $stale); stop it first" >&2
     return 1
