@@ -51,7 +51,7 @@ engine_up() {
         engine_down
         return 1
       fi
-      echo "engine: private dockerd $(docker version --format '{{.Server.Version}}') (pid $ENGINE_PID) ready after" \
+      echo "engine: private dockerd $(timeout 10 docker version --format '{{.Server.Version}}') (pid $ENGINE_PID) ready after" \
         "${i}x0.5 s; data root $OCI_DATA_ROOT, exec root $ENGINE_EXEC"
       return 0
     fi

@@ -21,6 +21,14 @@ RUNC=(--runtime runc --security-opt seccomp=unconfined)
 # Containers a case starts are named with this prefix; clean_containers removes every one left.
 cname() { echo "nssoci-$$-$1"; }
 clean_containers() { d ps -aq | xargs -r timeout 120 docker rm -f >/dev/null 2>&1; }
+# What an interrupted earlier run left in the persistent data root: its containers, networks (their subnet would
+# clash with this run's) and volumes, all named nssoci-*.
+clean_leftovers() {
+  clean_containers
+  d network ls -q --filter name=nssoci- | xargs -r timeout 60 docker network rm >/dev/null 2>&1
+  d volume ls -q --filter name=nssoci- | xargs -r timeout 60 docker volume rm >/dev/null 2>&1
+  return 0
+}
 # The ids of every container this run started (the leak checks look for their traces).
 record_ids() { d ps -aq --no-trunc >>"$work/container-ids"; }
 

@@ -52,7 +52,7 @@ t0=$SECONDS
 engine_up "$work" "$runtime" || { fail "the private Docker engine" "see above"; finish; }
 oci_base_image "$work" || { fail "the base image $OCI_IMAGE in the private engine" "see above"; finish; }
 echo "engine and image ready in $((SECONDS - t0)) s; $("$runtime" --version 2>/dev/null | head -n 1)"
-clean_containers   # an interrupted earlier run may have left some in the persistent data root
+clean_leftovers
 
 # --- the cases, one file per concern, each followed by its leak check ---------------------------------------------
 for file in lifecycle limits network identity terminal exec seccomp ctr register scale; do

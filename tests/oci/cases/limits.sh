@@ -58,3 +58,13 @@ case_cpus() {
   fi
 }
 run_case "docker run --cpus 0.5 --cpu-shares 512: the quota and shares are in the container's cgroup, seen inside too" case_cpus
+
+case_stats() {
+  local c; c=$(cname stats)
+  capture d run -d --name "$c" --memory 100m "${NSS[@]}" "$OCI_IMAGE" sleep 1000
+  [ "$rc" -eq 0 ] || { got "docker run -d"; return; }
+  # The shim reads the container's cgroup (found from its first process) for the engine's statistics.
+  capture d stats --no-stream --format '{{.MemUsage}} {{.PIDs}}' "$c"
+  [ "$rc" -eq 0 ] && [[ "$out" == *" / 100MiB 1" ]] || { got "docker stats: expected the 100MiB limit and 1 process"; return; }
+}
+run_case "docker stats: the container's memory limit and process count, read from its cgroup" case_stats
