@@ -56,7 +56,11 @@ def main():
                f"- Docker {versions.get('docker', '?')}, containerd {versions.get('containerd', '?')}, "
                f"runc {versions.get('runc', '?')}, crun {versions.get('crun', '?')}, "
                f"nssandbox at {versions.get('nssandbox', '?')}",
-               f"- {seccomp}", "", *summary, "", *docker, "", *bundle, "", END]
+               f"- {seccomp}",
+               *(["- this host mounts cgroup v1 and a v2 hierarchy with controllers (hybrid): crun refuses that, so "
+                  "the engine and the runtimes alone run in a mount namespace without the v2 hierarchy, every "
+                  "runtime alike"] if versions.get("hybrid") == "1" else []),
+               "", *summary, "", *docker, "", *bundle, "", END]
     text = open(md_path).read()
     if BEGIN not in text:
         text = text.rstrip("\n") + f"\n\n{BEGIN}\n{END}\n"
