@@ -31,8 +31,10 @@ engine_up() {
     flock -w 900 "$ENGINE_LOCK_FD" || { echo "engine: $OCI_LOCK is still held" >&2; return 1; }
   fi
   # A dockerd left running on the data root by a killed run would fight this one for containerd's database.
-  local stale
-  stale=$(pgrep -f -- "--data-root $OCI_DATA_ROOT( |$)" | tr '\n' ' ' || true)
+  local stale="" p
+  for p in /proc/[0-9]*; do
+    tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -qE -- "--data-root $OCI_DATA_ROOT( |\$)" && stale+="${p#/proc/} "
+  done
   if [ -n "$stale" ]; then
     echo "engine: a dockerd from an earlier run still uses $OCI_DATA_ROOT (pid $stale); stop it first" >&2
     return 1
@@ -70,10 +72,12 @@ engine_up() {
   return 1
 }
 
+# The key dockerd 20.10 still makes at /etc/docker/key.json goes beside the config, so nothing is made outside.
 engine_write_config() { # FILE RUNTIME_BINARY
   local crun=""
   command -v crun >/dev/null && crun=", \"crun\": {\"path\": \"$(command -v crun)\"}"
-  printf '{\n  "runtimes": {"nssandbox": {"path": "%s"}%s}\n}\n' "$2" "$crun" >"$1"
+  printf '{\n  "deprecated-key-path": "%s",\n  "runtimes": {"nssandbox": {"path": "%s"}%s}\n}\n' \
+    "$(dirname "$1")/key.json" "$2" "$crun" >"$1"
 }
 
 # Stops the engine (SIGTERM: dockerd stops its containers, then its containerd; SIGKILL after 60 s) and waits for
