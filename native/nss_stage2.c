@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -70,7 +71,8 @@ static const char *const string_operands[NSS_OP_LIMIT] = {
     [NSS_OP_MOVE_MOUNT] = "S---", [NSS_OP_UMOUNT] = "S---",     [NSS_OP_ENSURE_DIR] = "S---",
     [NSS_OP_ENSURE_FILE] = "S---", [NSS_OP_REQUIRE] = "S---",   [NSS_OP_SYMLINK] = "SS--",
     [NSS_OP_PIVOT_ROOT] = "SS--", [NSS_OP_CHDIR] = "S---",      [NSS_OP_SETHOSTNAME] = "S---",
-    [NSS_OP_OPEN] = "S---",       [NSS_OP_MKNOD] = "S---",      [NSS_OP_WRITE_FILE] = "SS--",
+    [NSS_OP_OPEN] = "S---",       [NSS_OP_SETNS] = "S---",      [NSS_OP_OPEN_PTY] = "S---",
+    [NSS_OP_MKNOD] = "S---",      [NSS_OP_WRITE_FILE] = "SS--", [NSS_OP_NULL_FDS] = "S---",
 };
 
 struct strings_of_op {
@@ -105,6 +107,16 @@ static char *const *strings(struct run *r, uint32_t off)
     }
     items[count] = 0;
     return (char *const *)(void *)items;
+}
+
+// A block of 8-byte words ({uint32 count; pad; words}), NULL unless it lies whole inside the program.
+static const void *words(const struct run *r, uint64_t off, uint32_t *count)
+{
+    if (off == 0 || off % 8 != 0 || off >= r->length || r->length - off < 8) return NULL;
+    uint32_t n = *(const uint32_t *)(const void *)(r->base + off);
+    if (n > (r->length - off - 8) / 8) return NULL;
+    *count = n;
+    return r->base + off + 8;
 }
 
 static int slot_fd(const struct run *r, uint32_t slot)
@@ -236,6 +248,47 @@ static long await_fifo(struct run *r, uint32_t slot)
     return 0;
 }
 
+// A terminal from the sandbox's own devpts (so the command's ttyname finds it): the slave becomes stdio, the
+// master goes to the parent, which hands it to whoever holds the other side (an OCI engine's console socket).
+static long open_pty(const struct run *r, const char *ptmx)
+{
+    if (r->sync_fd < 0) return -EINVAL;
+    long master = nss_sys4(SYS_openat, AT_FDCWD, (long)ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC, 0);
+    if (master < 0) return master;
+    int unlock = 0;
+    long rc = nss_sys3(SYS_ioctl, master, TIOCSPTLCK, (long)&unlock);
+    long slave = rc < 0 ? rc : nss_sys3(SYS_ioctl, master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+    if (slave < 0) {
+        nss_sys1(SYS_close, master);
+        return slave;
+    }
+    for (int fd = 0; fd < 3 && rc >= 0; fd++) rc = nss_sys3(SYS_dup3, slave, fd, 0);
+    nss_sys1(SYS_close, slave);
+    if (rc >= 0) {
+        int32_t word = NSS_MSG_PTY;
+        struct iovec iov = {&word, sizeof word};
+        union {
+            struct cmsghdr header;
+            char space[CMSG_SPACE(sizeof(int))];
+        } control;
+        memset(&control, 0, sizeof control);
+        struct msghdr msg;
+        memset(&msg, 0, sizeof msg);
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.space;
+        msg.msg_controllen = sizeof control.space;
+        control.header.cmsg_len = CMSG_LEN(sizeof(int));
+        control.header.cmsg_level = SOL_SOCKET;
+        control.header.cmsg_type = SCM_RIGHTS;
+        int fd = (int)master;
+        memcpy(CMSG_DATA(&control.header), &fd, sizeof fd);
+        rc = nss_sys3(SYS_sendmsg, r->sync_fd, (long)&msg, MSG_NOSIGNAL);
+    }
+    nss_sys1(SYS_close, master);
+    return rc < 0 ? rc : 0;
+}
+
 static long exec(struct run *r, const struct nss_op *op, uint32_t index)
 {
     char *const *candidates = strings(r, op->a);
@@ -252,10 +305,9 @@ static long exec(struct run *r, const struct nss_op *op, uint32_t index)
     req.envp = envp;
     req.seccomp_flags = (uint32_t)op->e;
     if (op->d != 0) {
-        if (op->d % 8 != 0 || op->d >= r->length || r->length - op->d < 8) return -EINVAL;
-        uint32_t n = *(uint32_t *)(void *)(r->base + op->d);
-        if (n > (r->length - op->d - 8) / 8) return -EINVAL;
-        req.filter = r->base + op->d + 8;
+        uint32_t n = 0;
+        req.filter = words(r, op->d, &n);
+        if (!req.filter) return -EINVAL;
         req.filter_len = (int32_t)n;
     }
     if (r->sync_fd >= 0) {
@@ -341,6 +393,23 @@ static long run_op(struct run *r, const struct nss_op *op, uint32_t index)
         return 0;
     case NSS_OP_EXEC:
         return exec(r, op, index);
+    case NSS_OP_PERSONALITY: {
+        long rc = nss_sys1(SYS_personality, op->a); // the previous persona on success
+        return rc < 0 ? rc : 0;
+    }
+    case NSS_OP_SETPRIORITY:
+        return nss_sys3(SYS_setpriority, PRIO_PROCESS, 0, (int32_t)op->a);
+    case NSS_OP_SETAFFINITY: {
+        uint32_t n = 0;
+        const void *mask = words(r, op->d, &n);
+        if (!mask || n == 0) return -EINVAL;
+        long rc = nss_sys3(SYS_sched_setaffinity, 0, (long)n * 8, (long)mask);
+        return rc < 0 ? rc : 0;
+    }
+    case NSS_OP_DISABLE_TSC:
+        return nss_sys2(SYS_prctl, PR_SET_TSC, PR_TSC_SIGSEGV);
+    case NSS_OP_NULL_FDS:
+        return nss_null_fds(a, op->b);
     case NSS_OP_AWAIT_START:
         return r->sync_fd >= 0 ? await_message(r->sync_fd, NSS_MSG_START) : -EINVAL; // mode execve has no parent
     case NSS_OP_OPEN: {
@@ -372,6 +441,17 @@ static long run_op(struct run *r, const struct nss_op *op, uint32_t index)
         long rc = announce(r, NSS_MSG_PAUSED);
         return rc < 0 ? rc : await_message(r->sync_fd, NSS_MSG_GO);
     }
+    case NSS_OP_SETNS: {
+        long fd = nss_sys4(SYS_openat, AT_FDCWD, (long)a, O_RDONLY | O_CLOEXEC, 0);
+        if (fd < 0) return fd;
+        long rc = nss_sys2(SYS_setns, fd, op->b);
+        nss_sys1(SYS_close, fd);
+        return rc;
+    }
+    case NSS_OP_OPEN_PTY:
+        return open_pty(r, a);
+    case NSS_OP_SETCTTY:
+        return nss_sys3(SYS_ioctl, op->a, TIOCSCTTY, 0);
     case NSS_OP_FIND_EXEC: {
         char *const *candidates = strings(r, op->a);
         if (!candidates) return -EINVAL;

@@ -136,6 +136,20 @@ int nss_capset(const uint64_t sets[4])
     return 0;
 }
 
+int nss_null_fds(const char *path, uint32_t fds)
+{
+    if (fds == 0 || fds > 7) return -EINVAL;
+    // Not close-on-exec: where the open lands on a descriptor it is meant for (that one was closed), it stays.
+    long fd = nss_sys4(SYS_openat, AT_FDCWD, (long)path, O_RDWR, 0);
+    if (fd < 0) return (int)fd;
+    long rc = 0;
+    for (long i = 0; i < 3 && rc >= 0; i++) {
+        if ((fds & (1u << i)) && fd != i) rc = nss_sys3(SYS_dup3, fd, i, 0);
+    }
+    if (fd > 2) nss_sys1(SYS_close, fd);
+    return rc < 0 ? (int)rc : 0;
+}
+
 int nss_loopback_up(void)
 {
     long fd = nss_sys3(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);

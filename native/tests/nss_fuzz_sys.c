@@ -10,7 +10,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -205,6 +208,9 @@ long nss_fake_sys(long n, long a, long b, long c, long d, long e, long f)
     case SYS_socket:
         return fail ? fail : 60;
     case SYS_ioctl:
+        if (b == TIOCSCTTY) return fail;
+        if (b == TIOCSPTLCK) { read_bytes((const void *)c, 4); return fail; }
+        if (b == TIOCGPTPEER) return fail ? fail : 70;
         read_bytes((const void *)c, 40);
         memset((char *)c + 16, 0, 2); // ifr_flags
         return fail;
@@ -226,6 +232,16 @@ long nss_fake_sys(long n, long a, long b, long c, long d, long e, long f)
         string_array(c, "envp");
         if (fail) return fail;
         longjmp(*fake.env, RAN_EXEC);
+    case SYS_sendmsg: {
+        const struct msghdr *m = (const struct msghdr *)b;
+        read_bytes(m, sizeof *m);
+        read_bytes(m->msg_iov, sizeof(struct iovec));
+        read_bytes(m->msg_control, m->msg_controllen);
+        return fail ? fail : 4;
+    }
+    case SYS_setns:
+    case SYS_dup3:
+        return fail;
     case SYS_mknodat:
         program_string(b, "mknod path");
         return fail;
@@ -242,9 +258,14 @@ long nss_fake_sys(long n, long a, long b, long c, long d, long e, long f)
         memcpy((void *)b, &start, 4);
         return 4;
     }
+    case SYS_sched_setaffinity:
+        read_bytes((const void *)c, (size_t)b);
+        return fail;
     case SYS_setgroups:
         read_bytes((const void *)b, (size_t)a * 4);
         return fail;
+    case SYS_personality:
+    case SYS_setpriority:
     case SYS_setsid:
     case SYS_setresgid:
     case SYS_setresuid:

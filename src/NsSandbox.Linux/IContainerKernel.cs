@@ -18,6 +18,13 @@ public interface IContainerKernel : IKernel
     void MakeNode(string path, uint mode, ulong device);
     /// <summary>Writes an existing file whole (a sysctl, as the container's namespaces see it).</summary>
     void WriteFile(string path, string text);
+    /// <summary>setns into the namespace at <paramref name="path"/> (a mount namespace, which a thread of the
+    /// runtime cannot join).</summary>
+    void JoinNamespace(string path, Namespaces kind);
+    /// <summary>A pty of the container's own /dev/ptmx: the slave becomes stdio, the master is sent to the parent.</summary>
+    void OpenTerminal();
+    /// <summary>The terminal on <paramref name="fd"/> becomes the new session's controlling terminal.</summary>
+    void SetControllingTerminal(int fd);
     /// <summary>Tells the parent this point is reached and waits for its "go" (hooks run meanwhile).</summary>
     void Pause();
     /// <summary>Fails now, as the exec would, unless a candidate is an executable file.</summary>

@@ -95,6 +95,43 @@ public sealed class OciRuntimeTests : IDisposable
     }
 
     [Fact]
+    public void ExecRunsInTheContainersNamespacesCgroupAndIdentity()
+    {
+        Require.Root();
+        var bundle = new OciBundle(_nss, "/bin/sleep", "600");
+        bundle.Config["hostname"] = "exec-test";
+        bundle.Linux["resources"] = new JsonObject { ["pids"] = new JsonObject { ["limit"] = 50 } };
+        bundle.Save();
+        string id = NewId();
+        string pidFile = Path.Combine(_nss.TempDir, "pid");
+        Assert.Equal(0, Oci("create", "--bundle", bundle.Dir, "--pid-file", pidFile, id).Code);
+        int pid = int.Parse(File.ReadAllText(pidFile));
+        try
+        {
+            Assert.Equal(0, Oci("start", id).Code);
+            var (code, output, err) = Oci("exec", "--user", "1000:1000", id, "/bin/sh", "-c",
+                "hostname; tr '\\0' ' ' < /proc/1/cmdline; echo; id -u; grep pids /proc/self/cgroup; exit 5");
+            Assert.True(code == 5, $"exit {code}: {err}");
+            var lines = output.Split('\n');
+            Assert.Equal("exec-test", lines[0]);
+            Assert.Equal("/bin/sleep 600", lines[1].Trim());   // pid 1 of the container's pid namespace
+            Assert.Equal("1000", lines[2]);
+            Assert.EndsWith($"/nssandbox-oci/{id}", lines[3]);
+            var missing = Oci("exec", id, "no-such-command");
+            Assert.NotEqual(0, missing.Code);
+            Assert.Contains("executable file not found", missing.Err);
+            // The process list of the container holds only its first process again.
+            var ps = Oci("ps", "--format", "json", id);
+            Assert.Equal($"[{pid}]", ps.Out.Trim());
+        }
+        finally
+        {
+            Oci("delete", "--force", id);
+            Reaper.ReapWithin(pid, Bound);
+        }
+    }
+
+    [Fact]
     public void DeleteForceEndsACreatedContainerThatNeverStarted()
     {
         Require.Root();

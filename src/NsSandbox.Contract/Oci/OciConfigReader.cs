@@ -21,12 +21,28 @@ public static class OciConfigReader
         return Parse(json, path);
     }
 
-    public static OciSpec Parse(ReadOnlySpan<byte> json, string origin)
+    public static OciSpec Parse(ReadOnlySpan<byte> json, string origin) => Parse(json, origin, OciJsonContext.Default.OciSpec);
+
+    /// <summary>A process object alone (`exec --process FILE`).</summary>
+    public static OciProcess ReadProcess(string path)
+    {
+        byte[] json;
+        try
+        {
+            json = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SpecException(path, e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message);
+        }
+        return Parse(json, path, OciJsonContext.Default.OciProcess);
+    }
+
+    private static T Parse<T>(ReadOnlySpan<byte> json, string origin, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
     {
         try
         {
-            return JsonSerializer.Deserialize(json, OciJsonContext.Default.OciSpec)
-                ?? throw new SpecException(origin, "the configuration is null");
+            return JsonSerializer.Deserialize(json, type) ?? throw new SpecException(origin, "the configuration is null");
         }
         catch (JsonException e)
         {

@@ -217,4 +217,5 @@ public sealed record OciBlockIo
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, ReadCommentHandling = JsonCommentHandling.Disallow)]
 [JsonSerializable(typeof(OciSpec))]
+[JsonSerializable(typeof(OciProcess))]
 internal sealed partial class OciJsonContext : JsonSerializerContext;

@@ -70,19 +70,31 @@ public static class ContainerBuilder
         if (plan.RootReadOnly) k.SetMountAttributes("/", MountAttributes.ReadOnly, recursive: false);
         if (plan.RootPropagation != 0) k.Mount(null, "/", null, plan.RootPropagation, null);
 
-        var caps = plan.Capabilities;
-        k.KeepBoundingCapabilities(caps.Bounding);
-        foreach (var r in plan.Rlimits) k.SetRlimit(r.Resource, r.Soft, r.Hard);
-        k.NewSession();
-        // A user namespace whose gid map was written with setgroups denied cannot set groups.
-        if (plan.Users is null || plan.Users.AllowSetgroups) k.SetSupplementaryGroups(plan.AdditionalGids);
-        k.KeepCapabilitiesOnIdChange(true);
-        k.SetIds(plan.Uid, plan.Gid);
-        k.SetCapabilities(caps.Effective, caps.Permitted, caps.Inheritable, caps.Ambient);
-        k.ChangeDirectory(plan.Cwd);
-        k.FindExecutable(plan.ExecCandidates, plan.Argv[0]);
+        BuildProcess(plan.Process, plan.Users is null || plan.Users.AllowSetgroups, k);
         k.AwaitFifo(fifoSlot);
-        k.Exec(plan.ExecCandidates, plan.Argv, plan.Env, plan.Seccomp.Filter, plan.Seccomp.Flags);
+        k.Exec(plan.Process.ExecCandidates, plan.Process.Argv, plan.Process.Env, plan.Seccomp.Filter, plan.Seccomp.Flags);
+    }
+
+    /// <summary>The process's own set-up, for a container's first process and for an exec: limits, a new
+    /// session (and its terminal), groups, ids, capabilities, the working directory, and an early check that
+    /// the command exists. A user namespace whose gid map was written with setgroups denied cannot set groups.</summary>
+    public static void BuildProcess(ContainerProcess p, bool groupsAllowed, IContainerKernel k)
+    {
+        var caps = p.Capabilities;
+        k.KeepBoundingCapabilities(caps.Bounding);
+        foreach (var r in p.Rlimits) k.SetRlimit(r.Resource, r.Soft, r.Hard);
+        k.NewSession();
+        if (p.Terminal)
+        {
+            k.OpenTerminal();
+            k.SetControllingTerminal(0);
+        }
+        if (groupsAllowed) k.SetSupplementaryGroups(p.AdditionalGids);
+        k.KeepCapabilitiesOnIdChange(true);
+        k.SetIds(p.Uid, p.Gid);
+        k.SetCapabilities(caps.Effective, caps.Permitted, caps.Inheritable, caps.Ambient);
+        k.ChangeDirectory(p.Cwd);
+        k.FindExecutable(p.ExecCandidates, p.Argv[0]);
     }
 
     private static void MountOne(IContainerKernel k, ContainerMount m, IReadOnlyList<CgroupMountSource> cgroupSources)

@@ -28,6 +28,18 @@ public sealed record ContainerPlan
     public required IReadOnlyList<KeyValuePair<string, string>> Sysctls { get; init; }
     public string? Hostname { get; init; }
     public string? Domainname { get; init; }
+    public required ContainerProcess Process { get; init; }
+    public required SeccompProgram Seccomp { get; init; }
+    public string? CgroupsPath { get; init; }
+    public required ContainerResources Resources { get; init; }
+    public required OciHooks Hooks { get; init; }
+    public required IReadOnlyDictionary<string, string> Annotations { get; init; }
+}
+
+/// <summary>config.json's process (or an exec's process.json), resolved: what the container's process (or the
+/// exec'd one) runs as and runs.</summary>
+public sealed record ContainerProcess
+{
     public required IReadOnlyList<RlimitOp> Rlimits { get; init; }
     public required uint Uid { get; init; }
     public required uint Gid { get; init; }
@@ -37,13 +49,10 @@ public sealed record ContainerPlan
     public required IReadOnlyList<string> Argv { get; init; }
     public required IReadOnlyList<string> ExecCandidates { get; init; }
     public required IReadOnlyList<string> Env { get; init; }
-    public required SeccompProgram Seccomp { get; init; }
     public int? OomScoreAdj { get; init; }
-    public string? CgroupsPath { get; init; }
-    public required ContainerResources Resources { get; init; }
-    public required OciHooks Hooks { get; init; }
-    public required IReadOnlyDictionary<string, string> Annotations { get; init; }
     public bool Terminal { get; init; }
+    /// <summary>process.consoleSize: rows and columns of the terminal.</summary>
+    public (uint Rows, uint Columns)? ConsoleSize { get; init; }
 }
 
 public sealed record NamespaceJoin(Namespaces Kind, string Path);

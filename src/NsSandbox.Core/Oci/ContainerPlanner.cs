@@ -15,8 +15,7 @@ public static class ContainerPlanner
     public static ContainerPlan Create(string id, string bundle, OciSpec spec, IHostView host, OciRuntimeOptions options)
     {
         OciSupport.Check(spec);
-        var process = spec.Process ?? throw new SpecException(Origin, "process: required to create a container");
-        if (process.Args is not { Count: > 0 } args) throw new SpecException(Origin, "process.args: at least one argument is required");
+        var process = Process(spec.Process ?? throw new SpecException(Origin, "process: required to create a container"), Origin);
         string rootPath = spec.Root?.Path ?? throw new SpecException(Origin, "root.path: required");
         string rootfs = Path.GetFullPath(rootPath, bundle);
         if (host.KindOf(rootfs) != EntryKind.Directory) throw new SpecException(Origin, $"root.path: {rootfs} is not a directory");
@@ -28,9 +27,6 @@ public static class ContainerPlanner
         if (spec.Hostname is { Length: > 0 } && !created.HasFlag(Ns.Uts))
             throw new SpecException(Origin, "hostname: needs a new uts namespace");
 
-        var env = process.Env ?? [];
-        string cwd = process.Cwd ?? "/";
-        if (!cwd.StartsWith('/')) throw new SpecException(Origin, "process.cwd: must be an absolute path");
         return new ContainerPlan
         {
             Id = id,
@@ -48,6 +44,25 @@ public static class ContainerPlanner
             Sysctls = Sysctls(spec.Linux?.Sysctl, created),
             Hostname = spec.Hostname is { Length: > 0 } h ? h : null,
             Domainname = spec.Domainname is { Length: > 0 } d ? d : null,
+            Process = process,
+            Seccomp = OciSeccomp.Compile(spec.Linux?.Seccomp, options),
+            CgroupsPath = spec.Linux?.CgroupsPath,
+            Resources = Resources(spec.Linux?.Resources),
+            Hooks = spec.Hooks ?? new OciHooks(),
+            Annotations = spec.Annotations ?? [],
+        };
+    }
+
+    /// <summary>A process object (config.json's, or the one `exec --process` reads) resolved.</summary>
+    public static ContainerProcess Process(OciProcess process, string origin)
+    {
+        OciSupport.CheckProcess(process, origin);
+        if (process.Args is not { Count: > 0 } args) throw new SpecException(origin, "process.args: at least one argument is required");
+        var env = process.Env ?? [];
+        string cwd = process.Cwd ?? "/";
+        if (!cwd.StartsWith('/')) throw new SpecException(origin, "process.cwd: must be an absolute path");
+        return new ContainerProcess
+        {
             Rlimits = [.. (process.Rlimits ?? []).Select(Rlimit)],
             Uid = process.User?.Uid ?? 0,
             Gid = process.User?.Gid ?? 0,
@@ -57,13 +72,9 @@ public static class ContainerPlanner
             Argv = args,
             ExecCandidates = EnvironmentPlanner.ExecCandidates(args[0], env),
             Env = env,
-            Seccomp = OciSeccomp.Compile(spec.Linux?.Seccomp, options),
             OomScoreAdj = process.OomScoreAdj,
-            CgroupsPath = spec.Linux?.CgroupsPath,
-            Resources = Resources(spec.Linux?.Resources),
-            Hooks = spec.Hooks ?? new OciHooks(),
-            Annotations = spec.Annotations ?? [],
             Terminal = process.Terminal,
+            ConsoleSize = process.ConsoleSize is { } size ? (size.Height, size.Width) : null,
         };
     }
 
@@ -104,7 +115,7 @@ public static class ContainerPlanner
             throw new SpecException(Origin, "linux.uidMappings, gidMappings: exactly one range each is supported yet");
         var u = uids[0];
         var g = gids[0];
-        return new UserMapping(new IdMap(u.ContainerId, u.HostId, u.Size), new IdMap(g.ContainerId, g.HostId, g.Size), AllowSetgroups: true);
+        return new UserMapping([new IdMap(u.ContainerId, u.HostId, u.Size)], [new IdMap(g.ContainerId, g.HostId, g.Size)], AllowSetgroups: true);
     }
 
     private static ContainerMount Mount(OciMount m, int index, string rootfs, IHostView host)

@@ -11,7 +11,7 @@ namespace NsSandbox.Core.Oci;
 /// process, which builds the container and waits in ROOT/ID/exec.fifo; then `create` exits and the process is
 /// the caller's (containerd's shim is a subreaper: it reaps it and reads its exit status, as with runc). `start`
 /// writes the fifo; `kill` signals the process (or all of the cgroup); `delete` removes cgroup and state.</summary>
-public sealed class OciRuntime(OciRuntimeOptions options, Action<string> say)
+public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string> say)
 {
     private const string StateFile = "nssandbox.json", Fifo = "exec.fifo";
     private static readonly TimeSpan SetupTimeout = TimeSpan.FromSeconds(60);
@@ -24,8 +24,8 @@ public sealed class OciRuntime(OciRuntimeOptions options, Action<string> say)
         bundle = Path.GetFullPath(bundle);
         var spec = OciConfigReader.Read(bundle);
         var plan = ContainerPlanner.Create(id, bundle, spec, new RealHostView(), options);
-        if (plan.Terminal) throw new OciException("process.terminal: a terminal (--console-socket) is not supported yet");
-        if (consoleSocket is not null) throw new OciException("--console-socket: given for a config without a terminal");
+        if (plan.Process.Terminal && consoleSocket is null) throw new OciException("process.terminal: a terminal needs --console-socket");
+        if (!plan.Process.Terminal && consoleSocket is not null) throw new OciException("--console-socket: given for a config without process.terminal");
         Directory.CreateDirectory(options.Root);
         string dir = Dir(id);
         try
@@ -39,6 +39,7 @@ public sealed class OciRuntime(OciRuntimeOptions options, Action<string> say)
         }
         ContainerCgroup? cgroup = null;
         Spawner.Child? child = null;
+        int terminal = -1;
         bool created = false;
         try
         {
@@ -65,8 +66,8 @@ public sealed class OciRuntime(OciRuntimeOptions options, Action<string> say)
             }
             if (cgroup.Version == 1) cgroup.Attach(child.Pid);
             if (plan.Users is { } users)
-                UserNamespace.WriteMaps(child.Pid, users.Uid.ToString(), users.Gid.ToString(), users.AllowSetgroups);
-            if (plan.OomScoreAdj is { } adj)
+                UserNamespace.WriteMaps(child.Pid, users.UidMapText, users.GidMapText, users.AllowSetgroups);
+            if (plan.Process.OomScoreAdj is { } adj)
                 File.WriteAllText($"/proc/{child.Pid}/oom_score_adj", adj.ToString(CultureInfo.InvariantCulture));
             var state = new ContainerState
             {
@@ -75,8 +76,13 @@ public sealed class OciRuntime(OciRuntimeOptions options, Action<string> say)
                 CgroupVersion = cgroup.Version, CgroupDirs = new(cgroup.Dirs), Annotations = new(plan.Annotations),
             };
             channel.SendGo();
-            AwaitReady(channel, plan, state);
+            terminal = AwaitReady(channel, plan, state);
             Save(state);
+            if (terminal >= 0)
+            {
+                if (plan.Process.ConsoleSize is { } size) Pty.SetSize(terminal, size.Rows, size.Columns);
+                Pty.SendMaster(terminal, consoleSocket!);
+            }
             if (pidFile is not null) WriteAtomically(pidFile, child.Pid.ToString(CultureInfo.InvariantCulture));
             created = true;
         }
@@ -100,19 +106,26 @@ public sealed class OciRuntime(OciRuntimeOptions options, Action<string> say)
             // The created container keeps running on what the clone lent it until its exec; this process
             // exits now, and its memory stays the child's.
             if (child is not null) ChildProcess.Close(child.PidFd);
+            if (terminal >= 0) ChildProcess.Close(terminal);
         }
     }
 
     // Stage 2's messages until it waits in the fifo: a pause for the prestart and createRuntime hooks (the
     // namespaces exist, pivot_root has not happened), then "ready"; an error or its exit fails the create.
-    private void AwaitReady(StageChannel channel, ContainerPlan plan, ContainerState state)
+    private int AwaitReady(StageChannel channel, ContainerPlan plan, ContainerState state)
     {
+        int terminal = -1;
         while (true)
         {
             if (!channel.Socket.WaitReadable(SetupTimeout)) throw new OciException($"the container did not finish its set-up within {SetupTimeout.TotalSeconds:0} s");
-            var message = channel.Receive() ?? throw new OciException("the container's process exited during its set-up");
-            if (message.Error is { } error) throw new OciException(Describe(error, plan));
-            if (message.Point == StagePoint.Ready) return;
+            var message = channel.Receive(descriptors: true);
+            if (message is null || message.Error is not null)
+            {
+                if (terminal >= 0) ChildProcess.Close(terminal);
+                throw new OciException(message?.Error is { } error ? Describe(error, plan.Process.Argv[0]) : "the container's process exited during its set-up");
+            }
+            if (message.Point == StagePoint.Terminal) terminal = message.Descriptor;
+            if (message.Point == StagePoint.Ready) return terminal;
             if (message.Point == StagePoint.Paused)
             {
                 string json = StateJson(state, "creating");
@@ -123,9 +136,9 @@ public sealed class OciRuntime(OciRuntimeOptions options, Action<string> say)
         }
     }
 
-    private static string Describe(SetupError error, ContainerPlan plan) =>
+    private static string Describe(SetupError error, string command) =>
         error.Step == "exec" && error.Errno == Errno.NoEntry
-            ? $"exec: \"{plan.Argv[0]}\": executable file not found in $PATH"
+            ? $"exec: \"{command}\": executable file not found in $PATH"
             : error.Message;
 
     public void Start(string id)
@@ -208,6 +221,10 @@ public sealed class OciRuntime(OciRuntimeOptions options, Action<string> say)
             say("warning: " + e.Message);
         }
     }
+
+    /// <summary>config.json's process of a container: what `exec` without --process starts from.</summary>
+    public OciProcess ConfigProcess(string id) =>
+        OciConfigReader.Read(Load(id).Bundle).Process ?? throw new OciException($"the config of {id} has no process");
 
     /// <summary>The processes in the container's cgroup (runc ps).</summary>
     public IReadOnlyList<int> Pids(string id) => Cgroup(Load(id)).Pids();

@@ -13,18 +13,7 @@ public static class OciSupport
         void Refuse(bool present, string field) { if (present) refused.Add(field); }
 
         Refuse(Set(spec.Solaris) || Set(spec.Windows) || Set(spec.Vm) || Set(spec.Zos), "solaris/windows/vm/zos (not a Linux container)");
-        if (spec.Process is { } p)
-        {
-            Refuse(p.ConsoleSize is not null && !p.Terminal, "process.consoleSize (without terminal)");
-            Refuse(p.CommandLine is not null, "process.commandLine (Windows only)");
-            Refuse(p.ApparmorProfile is { Length: > 0 }, "process.apparmorProfile (AppArmor)");
-            Refuse(Set(p.Scheduler), "process.scheduler");
-            Refuse(p.SelinuxLabel is { Length: > 0 }, "process.selinuxLabel (SELinux)");
-            Refuse(Set(p.IoPriority), "process.ioPriority");
-            Refuse(Set(p.ExecCPUAffinity), "process.execCPUAffinity");
-            Refuse(p.User?.Umask is not null, "process.user.umask");
-            Refuse(p.User?.Username is { Length: > 0 }, "process.user.username (Windows only)");
-        }
+        if (spec.Process is { } p) CheckProcess(p, "config.json", refused);
         if (spec.Hooks is { } h)
         {
             Refuse(h.CreateContainer is { Count: > 0 }, "hooks.createContainer");
@@ -58,6 +47,27 @@ public static class OciSupport
         }
         if (refused.Count > 0)
             throw new SpecException("config.json", $"not supported yet: {string.Join(", ", refused)} (docs/oci.md)");
+    }
+
+    public static void CheckProcess(OciProcess p, string origin)
+    {
+        var refused = new List<string>();
+        CheckProcess(p, origin, refused);
+        if (refused.Count > 0) throw new SpecException(origin, $"not supported yet: {string.Join(", ", refused)} (docs/oci.md)");
+    }
+
+    private static void CheckProcess(OciProcess p, string origin, List<string> refused)
+    {
+        void Refuse(bool present, string field) { if (present) refused.Add(field); }
+        Refuse(p.ConsoleSize is not null && !p.Terminal, "process.consoleSize (without terminal)");
+        Refuse(p.CommandLine is not null, "process.commandLine (Windows only)");
+        Refuse(p.ApparmorProfile is { Length: > 0 }, "process.apparmorProfile (AppArmor)");
+        Refuse(Set(p.Scheduler), "process.scheduler");
+        Refuse(p.SelinuxLabel is { Length: > 0 }, "process.selinuxLabel (SELinux)");
+        Refuse(Set(p.IoPriority), "process.ioPriority");
+        Refuse(Set(p.ExecCPUAffinity), "process.execCPUAffinity");
+        Refuse(p.User?.Umask is not null, "process.user.umask");
+        Refuse(p.User?.Username is { Length: > 0 }, "process.user.username (Windows only)");
     }
 
     /// <summary>Present and not empty: null, {}, [] and 0 ask for nothing.</summary>

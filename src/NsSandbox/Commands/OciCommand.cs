@@ -13,7 +13,7 @@ public static class OciCommand
 
     private const string Usage =
         "usage: nssandbox oci [--root DIR] [--log FILE] [--log-format text|json] [--debug] [--hardened] COMMAND [OPTIONS] ID\n" +
-        "commands: create, start, state, kill, delete, run, list, ps, spec, features (docs/oci.md)";
+        "commands: create, start, state, kill, delete, run, exec, list, ps, spec, features (docs/oci.md)";
 
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
@@ -142,7 +142,9 @@ public static class OciCommand
                 opts.NoPositional();
                 output.WriteLine(OciDefaults.FeaturesJson);
                 return 0;
-            case "exec" or "pause" or "resume" or "update" or "events" or "checkpoint" or "restore":
+            case "exec":
+                return OciExecCommand.Run(runtime, rest);
+            case "pause" or "resume" or "update" or "events" or "checkpoint" or "restore":
                 throw new OciException($"{command}: not supported yet (docs/oci.md)");
             default:
                 throw new OciUsage($"{command}: unknown command\n{Usage}");
@@ -157,7 +159,7 @@ public static class OciCommand
         throw new OciUsage($"kill: unknown signal '{text}'");
     }
 
-    private static string Name(string flag, out string? inline)
+    internal static string Name(string flag, out string? inline)
     {
         int eq = flag.IndexOf('=');
         inline = eq > 0 ? flag[(eq + 1)..] : null;

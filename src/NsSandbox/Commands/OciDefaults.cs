@@ -56,7 +56,10 @@ public static class OciDefaults
     "apparmor": { "enabled": false },
     "selinux": { "enabled": false }
   },
-  "annotations": { "org.opencontainers.runc.version": "", "io.github.nssandbox.hardening": "recursive read-only binds, no inherited fds, no_new_privs always" }
+  "annotations": {
+    "io.github.nssandbox.hardening": "recursive read-only binds, no inherited fds, no_new_privs always",
+    "io.github.nssandbox.supports": "terminal,exec"
+  }
 }
 """;
 }
