@@ -41,11 +41,11 @@ run_case() { # NAME FUNCTION [ARGS...]
   clean_containers
 }
 
-# What `nssandbox oci features` claims. A capability the runtime does not claim yet (the lead lands it in steps)
-# makes its failing case PENDING (counted as skipped, with the reason); once claimed, the case passes or fails.
+# What `nssandbox oci features` claims. A capability the runtime does not claim yet (it lands in steps) makes its
+# failing case PENDING (counted as skipped, with the reason); once claimed, the case passes or fails.
 #   seccomp   linux.seccomp.enabled is true
-#   exec      annotations has io.github.nssandbox.exec (docker exec: the runtime's exec command)
-#   terminal  annotations has io.github.nssandbox.terminal (docker run -t: --console-socket, process.terminal)
+#   exec      the annotation io.github.nssandbox.supports lists it (docker exec: the runtime's exec command)
+#   terminal  the same annotation lists it (docker run -t: --console-socket, process.terminal)
 features_json=""
 claims() { # CAPABILITY
   [ -n "$features_json" ] || features_json=$("$runtime" features 2>/dev/null)
@@ -56,7 +56,8 @@ cap = sys.argv[1]
 if cap == "seccomp":
     ok = bool(f.get("linux", {}).get("seccomp", {}).get("enabled"))
 else:
-    ok = f"io.github.nssandbox.{cap}" in (f.get("annotations") or {})
+    supports = (f.get("annotations") or {}).get("io.github.nssandbox.supports", "")
+    ok = cap in [s.strip() for s in supports.split(",")]
 sys.exit(0 if ok else 1)
 EOF
 }

@@ -6,6 +6,7 @@
 #   bash tests/oci/run.sh                      every case file in cases/ (after ./build.sh)
 #   NSSANDBOX_OCI_CASES=REGEX bash tests/oci/run.sh    only the case files whose name matches (e.g. 'limits|network')
 #   OCI_DATA_ROOT=DIR                          the engine's persistent data root (default /var/lib/nssandbox-oci-test)
+#   OCI_BASE_FROM_SYSTEM=0                     make the base image with debootstrap, never copy the system engine's
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd)

@@ -1,17 +1,17 @@
 # docker exec: the runtime's exec joins a running container. PENDING while `nssandbox oci features` does not claim
-# "exec" (and "terminal" for exec -it; lib.sh).
+# exec (and terminal for exec -it; lib.sh).
 
 case_exec() {
   local c; c=$(cname exec)
   capture d run -d --name "$c" --user 1000:1000 "${NSS[@]}" "$OCI_IMAGE" sleep 1000
   [ "$rc" -eq 0 ] || { got "docker run -d"; return; }
-  capture d exec "$c" sh -c 'echo in; id -u; cat /proc/1/cmdline | tr "\0" " "; hostname'
+  capture d exec "$c" sh -c 'echo in; id -u; tr "\0" " " </proc/1/cmdline; echo; hostname'
   [ "$rc" -eq 0 ] && [ "$out" = $'in\n1000\nsleep 1000 \n'"$(d inspect -f '{{.Config.Hostname}}' "$c")" ] ||
     { got "docker exec: expected to run as the container's user, seeing its pid 1 and hostname"; return; }
   capture d exec "$c" sh -c 'exit 5'
   [ "$rc" -eq 5 ] || { got "docker exec: the status of the command (5)"; return; }
   capture d exec -u 0 -e X=y -w /etc "$c" sh -c 'id -u; echo $X; pwd; grep CapEff /proc/self/status'
-  [ "$out" = $'0\ny\n/etc\nCapEff:\t00000000a80425fb' ] || { got "docker exec -u 0 -e -w: user, env, directory, docker's capabilities"; return; }
+  [ "$out" = $'0\ny\n/etc\nCapEff:\t00000000a80425fb' ] || { got "docker exec -u 0 -e -w: user, env, directory, and docker's capabilities (a80425fb, as runc gives root)"; return; }
   capture d exec -i "$c" sh -c 'read -r l; echo "got $l"' <<<"line"
   [ "$out" = "got line" ] || { got "docker exec -i: stdin"; return; }
   capture d exec "$c" /no/such/command

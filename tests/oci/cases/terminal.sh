@@ -1,5 +1,5 @@
 # docker run -t and -it: the runtime gets --console-socket and sends the container's pty to the shim. PENDING while
-# `nssandbox oci features` does not claim "terminal" (lib.sh).
+# `nssandbox oci features` does not claim terminal (lib.sh).
 
 case_tty_detached() {
   local c; c=$(cname tty)
