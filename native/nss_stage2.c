@@ -377,6 +377,7 @@ static long exec(struct run *r, const struct nss_op *op, uint32_t index)
     req.argv = argv;
     req.envp = envp;
     req.seccomp_flags = (uint32_t)op->e;
+    req.keep_privileges = (op->e & NSS_EXEC_KEEP_PRIVS) != 0;
     if (op->d != 0) {
         uint32_t n = 0;
         req.filter = words(r, op->d, &n);
@@ -519,6 +520,15 @@ static long run_op(struct run *r, const struct nss_op *op, uint32_t index)
         long rc = nss_sys2(SYS_setns, fd, op->b);
         nss_sys1(SYS_close, fd);
         return rc;
+    }
+    case NSS_OP_SECCOMP: {
+        const uint32_t *count = block(r, op->d, 8);
+        if (!count || *count == 0 || *count > 4096 || !block(r, op->d, 8 + (uint64_t)*count * 8)) return -EINVAL;
+        struct sock_fprog_nss {
+            unsigned short len;
+            const void *filter;
+        } prog = {(unsigned short)*count, r->base + op->d + 8};
+        return nss_sys3(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, (long)(uint32_t)op->e, (long)&prog);
     }
     case NSS_OP_OPEN_PTY:
         return open_pty(r, a);

@@ -172,6 +172,13 @@ public sealed class ProgramWriter(bool timing, bool describe = false, int expect
 
     public void JoinNamespace(string path, Namespaces kind) => Add(Opcode.SetNamespace, "setns", path, path, (uint)(ulong)kind);
 
+    public void LoadSeccomp(byte[] filter, uint flags) =>
+        Add(Opcode.Seccomp, "seccomp", null, default, default, default, new Operand(0, Filter: filter), (ulong)flags);
+
+    public void ExecKeepingPrivileges(IReadOnlyList<string> candidates, IReadOnlyList<string> argv, IReadOnlyList<string> env) =>
+        Add(Opcode.Exec, "execve", argv[0], new Operand(0, List: candidates), new Operand(0, List: argv), new Operand(0, List: env),
+            default, ProgramFormat.ExecKeepPrivileges);
+
     public void OpenTerminal() => Add(Opcode.OpenPty, "open", "/dev/ptmx", "/dev/ptmx");
 
     public void Pause() => Add(Opcode.Pause, "pause for hooks", null);
