@@ -102,7 +102,13 @@ engine_down() {
     sleep 0.5
   done
   echo "engine: stopped the private dockerd"
+}
+
+# Lets the next run have the engine's data root and network namespace: only after this run's last leak check,
+# or that check would see the next run's engine as this run's leftovers.
+engine_release() {
   [ -z "${ENGINE_LOCK_FD:-}" ] || exec {ENGINE_LOCK_FD}>&-
+  ENGINE_LOCK_FD=""
 }
 
 # Pids of processes still in the engine's network namespace or naming its exec root (dockerd, containerd, shims,

@@ -44,6 +44,7 @@ cleanup() {
   [ -n "$ENGINE_PID" ] && clean_containers
   engine_down
   rm -rf "$work"
+  engine_release
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -74,4 +75,5 @@ done
 left=$(echo "$left" | sed '/^$/d')
 if [ -z "$left" ]; then pass "the stopped engine left no process, mount, cgroup or network namespace"
 else fail "the stopped engine left no process, mount, cgroup or network namespace" "$left"; fi
+engine_release
 finish
