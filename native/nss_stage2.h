@@ -67,6 +67,7 @@ enum nss_opcode {
     NSS_OP_SETAFFINITY,      // d=CPU mask (8-byte words, as a filter): sched_setaffinity(0, ...)
     NSS_OP_DISABLE_TSC,      // prctl(PR_SET_TSC, PR_TSC_SIGSEGV)
     NSS_OP_NULL_FDS,         // a=path (/dev/null) b=mask of descriptors 0-2 to put it on
+    NSS_OP_RMDIR,            // a=path: removes an empty directory (the skeleton's staging place for shadows)
     NSS_OP_LIMIT             // one past the last opcode; new ones go above, existing numbers never change
 };
 

@@ -48,6 +48,7 @@ public enum Opcode : uint
     SetAffinity,
     DisableTsc,
     NullFds,
+    RemoveDirectory,
 }
 
 /// <summary>The layout and message constants of native/nss_stage2.h and nss_shim.h.</summary>

@@ -84,6 +84,8 @@ public sealed class ProgramWriter(bool timing, bool describe = false, int expect
 
     public void MakeSymlink(string target, string linkPath) => Add(Opcode.Symlink, "symlink", linkPath, target, linkPath);
 
+    public void RemoveDirectory(string path) => Add(Opcode.RemoveDirectory, "rmdir", path, path);
+
     public void PivotRoot(string newRoot, string putOld) => Add(Opcode.PivotRoot, "pivot_root", newRoot, newRoot, putOld);
 
     public void ChangeDirectory(string path) => Add(Opcode.ChangeDirectory, "chdir", path, path);

@@ -51,7 +51,7 @@ public sealed class FormatAgreementTests
         ["NSS_OP_PAUSE"] = Opcode.Pause, ["NSS_OP_FIND_EXEC"] = Opcode.FindExec, ["NSS_OP_SETCTTY"] = Opcode.SetControllingTerminal, ["NSS_OP_OPEN_PTY"] = Opcode.OpenPty, ["NSS_OP_SECCOMP"] = Opcode.Seccomp, ["NSS_OP_SETNS"] = Opcode.SetNamespace,
         ["NSS_OP_PERSONALITY"] = Opcode.SetPersonality,
         ["NSS_OP_SETPRIORITY"] = Opcode.SetPriority, ["NSS_OP_SETAFFINITY"] = Opcode.SetAffinity,
-        ["NSS_OP_DISABLE_TSC"] = Opcode.DisableTsc, ["NSS_OP_NULL_FDS"] = Opcode.NullFds,
+        ["NSS_OP_DISABLE_TSC"] = Opcode.DisableTsc, ["NSS_OP_NULL_FDS"] = Opcode.NullFds, ["NSS_OP_RMDIR"] = Opcode.RemoveDirectory,
     };
 
     [Fact]

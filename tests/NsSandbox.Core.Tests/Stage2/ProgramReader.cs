@@ -27,7 +27,7 @@ public static class ProgramReader
         [Opcode.SetGroups] = "nnnnn", [Opcode.MakeNode] = "snnnn", [Opcode.WriteFile] = "ssnnn",
         [Opcode.Pause] = "nnnnn", [Opcode.FindExec] = "lnnnn", [Opcode.SetControllingTerminal] = "nnnnn", [Opcode.OpenPty] = "snnnn", [Opcode.Seccomp] = "nnnfn", [Opcode.SetNamespace] = "snnnn",
         [Opcode.SetPersonality] = "nnnnn", [Opcode.SetPriority] = "nnnnn",
-        [Opcode.SetAffinity] = "nnnfn", [Opcode.DisableTsc] = "nnnnn", [Opcode.NullFds] = "snnnn",
+        [Opcode.SetAffinity] = "nnnfn", [Opcode.DisableTsc] = "nnnnn", [Opcode.NullFds] = "snnnn", [Opcode.RemoveDirectory] = "snnnn",
     };
 
     public static List<Op> Read(ReadOnlySpan<byte> program)
