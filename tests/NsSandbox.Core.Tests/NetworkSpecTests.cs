@@ -32,12 +32,13 @@ public sealed class NetworkSpecTests
     {
         Assert.True(Cidr.TryParse("10.99.0.0/16", out var allow));
         Assert.True(Cidr.TryParse("203.0.113.0/24", out var deny));
-        string rules = EgressFilter.Ruleset([deny!], [allow!], [IPAddress.Parse("10.99.0.5"), IPAddress.Parse("2001:db8::2")]);
-        int host = rules.IndexOf("ip daddr { 10.99.0.5/32 } reject", StringComparison.Ordinal);
-        int host6 = rules.IndexOf("ip6 daddr { 2001:db8::2/128 } reject", StringComparison.Ordinal);
+        string rules = EgressFilter.Ruleset([deny!], [allow!], [IPAddress.Parse("10.99.0.5"), IPAddress.Parse("2001:db8::2")], only: false);
+        int sets = rules.IndexOf("ip daddr @allow4 accept", StringComparison.Ordinal);
+        int host = rules.IndexOf("ip daddr { 10.99.0.5/32 } goto refuse", StringComparison.Ordinal);
+        int host6 = rules.IndexOf("ip6 daddr { 2001:db8::2/128 } goto refuse", StringComparison.Ordinal);
         int allowed = rules.IndexOf("ip daddr { 10.99.0.0/16 } accept", StringComparison.Ordinal);
         int denied = rules.IndexOf("203.0.113.0/24", StringComparison.Ordinal);
-        Assert.True(host > 0 && host6 > 0 && host < allowed && allowed < denied, rules);
+        Assert.True(sets > 0 && sets < host && host > 0 && host6 > 0 && host < allowed && allowed < denied, rules);
         Assert.All(EgressFilter.DefaultDeny, d => Assert.Contains(d, rules));
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using NsSandbox.EndToEnd.Tests.Linux;
+using static NsSandbox.EndToEnd.Tests.Net.NetScripts;
 
 namespace NsSandbox.EndToEnd.Tests.Net;
 
@@ -28,11 +29,6 @@ public sealed class NetworkTests : IClassFixture<NetworkLab>, IDisposable
         Tests.Require.Root();
         if (_lab.Unavailable is { } why) Assert.Skip(why);
     }
-
-    /// <summary>A shell line that prints what the server at host:port says, or the connect error (bash reports
-    /// it twice; the last line is kept).</summary>
-    private static string Get(string host, int port) =>
-        $"timeout 10 bash -c 'cat < /dev/tcp/{host}/{port}' 2>&1 | tail -n 1 | sed 's/^.*: //';";
 
     [Fact]
     public void EgressLeavesTheHostsNamedNetworkNamespacesMounted()
