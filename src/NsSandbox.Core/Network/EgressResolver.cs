@@ -1,242 +1,283 @@
-using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using NsSandbox.Core.Network.Dns;
 using NsSandbox.Linux;
 
 namespace NsSandbox.Core.Network;
 
-/// <summary>The sandbox's DNS server (docs/network.md): a forwarder in the supervisor, listening on sockets it
-/// opened inside the sandbox's namespace. A name off the allowlist is answered NXDOMAIN under --net_only and never
-/// asked upstream; any other is asked of the host's nameservers. Before an answer for an allowed name goes back,
-/// each address it holds that the name may reach enters the filter's sets for its TTL (at least the floor), so
-/// the connection that follows finds it there. Everything is logged for the report.</summary>
+/// <summary>The sandbox's DNS server (docs/network.md): a forwarder in the supervisor, on one thread of its own
+/// waiting in an epoll set on the listeners it opened inside the sandbox's namespace and on its sockets to the
+/// host's nameservers. A name off the allowlist is answered NXDOMAIN under --net_only and never asked upstream;
+/// any other is asked upstream. Before an answer goes back, <see cref="ResolverAnswers"/> puts each address the
+/// name may reach in the filter's sets, so the connection that follows finds it there.</summary>
 public sealed class EgressResolver : IDisposable
 {
-    private const int MaxInFlight = 256, MaxTcpClients = 16;
+    private const int MaxPending = 1024, MaxTcpClients = 16;
     private static readonly TimeSpan TcpIdle = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan MaxTtl = TimeSpan.FromDays(1);
+    private const ulong UdpToken = 1, TcpToken = 2, WakeToken = 3, UpstreamTokens = 10, ClientTokens = 100;
+
+    /// <summary>A query on its way upstream: where its answer goes, and which server has it.</summary>
+    private sealed class Pending(byte[] query, DnsQuestion question, NameDecision decision, EndPoint? udpClient, DnsTcpClient? tcpClient)
+    {
+        public byte[] Query { get; } = query;
+        public DnsQuestion Question { get; } = question;
+        public NameDecision Decision { get; } = decision;
+        public EndPoint? UdpClient { get; } = udpClient;
+        public DnsTcpClient? TcpClient { get; } = tcpClient;
+        public int Server { get; set; } = -1;
+        public long Deadline { get; set; }
+    }
 
     private readonly ResolverSockets _sockets;
-    private readonly NamePolicy _policy;
     private readonly UpstreamDns _upstream;
+    private readonly ResolverAnswers _answers;
     private readonly NetworkLogBuilder _log;
-    private readonly TimeSpan _minTtl;
     private readonly Action<string> _verbose;
+    private readonly EventSet _events = new();
+    private readonly WakeEvent _wake = new();
+    private readonly Dictionary<ushort, Pending> _pending = new();
+    private readonly Dictionary<ulong, DnsTcpClient> _clients = new();
+    private readonly Dictionary<ulong, Socket> _upstreamByToken = new();
+    private readonly ConcurrentQueue<(Pending, byte[]?)> _tcpAnswers = new();
+    private readonly ConcurrentBag<Task> _workers = [];
     private readonly CancellationTokenSource _stop = new();
-    private readonly Lock _setsLock = new();
-    private readonly List<Task> _loops = [];
-    private readonly HashSet<Socket> _clients = [];
-    private int _inFlight;
-    private bool _setsClosed;
+    private readonly byte[] _buffer = new byte[DnsMessage.MaxUdp];
+    private Thread? _thread;
+    private ulong _nextClient = ClientTokens;
 
     public EgressResolver(ResolverSockets sockets, NamePolicy policy, UpstreamDns upstream, NetworkLogBuilder log, TimeSpan minTtl,
         Action<string> verbose)
     {
         _sockets = sockets;
-        _policy = policy;
         _upstream = upstream;
         _log = log;
-        _minTtl = minTtl;
         _verbose = verbose;
+        _answers = new ResolverAnswers(policy, sockets.Sets, log, minTtl, verbose);
+        _sockets.Udp.Blocking = false;
+        _sockets.Tcp.Blocking = false;
+        _events.Add((int)_sockets.Udp.Handle, UdpToken);
+        _events.Add((int)_sockets.Tcp.Handle, TcpToken);
+        _events.Add(_wake.Fd, WakeToken);
+        ulong token = UpstreamTokens;
+        foreach (var s in upstream.Sockets)
+        {
+            _upstreamByToken[token] = s;
+            _events.Add((int)s.Handle, token++);
+        }
     }
 
     public void Start()
     {
-        _upstream.Start();
-        _loops.Add(ServeUdp());
-        _loops.Add(ServeTcp());
+        _thread = new Thread(Loop) { IsBackground = true, Name = "resolver" };
+        _thread.Start();
     }
 
-    /// <summary>The answer for one query (the sandbox's id kept), or null to send none.</summary>
-    public async Task<byte[]?> Answer(byte[] query, bool overTcp)
+    private void Loop()
     {
-        var kind = DnsMessage.ParseQuery(query, out var question);
-        if (kind == QueryKind.Ignore) return null;
-        if (kind == QueryKind.FormatError) return DnsMessage.ErrorAnswer(query, question, DnsMessage.FormatError);
-        if (kind == QueryKind.NotImplemented) return DnsMessage.ErrorAnswer(query, question, DnsMessage.NotImplemented);
-        if (question!.Class != DnsMessage.ClassIn) return DnsMessage.ErrorAnswer(query, question, DnsMessage.Refused);
-
-        var decision = _policy.Decide(question.Name);
-        if (_log.Asked(question.Name, decision.Verdict)) _verbose($"dns: {question.Name}: {decision.Verdict}");
-        if (!decision.Answered) return DnsMessage.ErrorAnswer(query, question, DnsMessage.NameError);
-
-        byte[]? answer = await _upstream.Ask(query, question, overTcp, _stop.Token);
-        if (answer is null) return DnsMessage.ErrorAnswer(query, question, DnsMessage.ServerFailure);
-        if (DnsMessage.ParseResponse(answer, question) is not { } response) return DnsMessage.ErrorAnswer(query, question, DnsMessage.ServerFailure);
-        var handedOut = new List<IPAddress>();
-        foreach (var record in response.Addresses)
-        {
-            var address = record.Address;
-            if (_policy.Admit(address, decision) is { } admission)
-            {
-                if (admission.Rewritten(address))
-                {
-                    admission.Address.GetAddressBytes().CopyTo(answer, record.Offset);
-                    address = admission.Address;
-                }
-                LetThrough(admission, Timeout(record.Ttl), question.Name);
-            }
-            handedOut.Add(address);
-        }
-        _log.Answered(question.Name, handedOut);
-        return answer;
-    }
-
-    private TimeSpan Timeout(uint ttl)
-    {
-        var t = TimeSpan.FromSeconds(ttl);
-        return t < _minTtl ? _minTtl : t > MaxTtl ? MaxTtl : t;
-    }
-
-    /// <summary>Puts the address (with each port, if the grant has ports) in the filter's sets.</summary>
-    private void LetThrough(Admission admission, TimeSpan timeout, string name)
-    {
-        byte[] address = admission.Address.GetAddressBytes();
-        bool v6 = address.Length == 16;
-        lock (_setsLock)
-        {
-            if (admission.Ports is null)
-            {
-                Add(v6 ? EgressFilter.Any6 : EgressFilter.Any4, address, timeout, name, admission);
-                return;
-            }
-            foreach (int port in admission.Ports)
-            {
-                // A concatenation's parts are each padded to 4 bytes: the address, then the port in network order.
-                var key = new byte[address.Length + 4];
-                address.CopyTo(key, 0);
-                BinaryPrimitives.WriteUInt16BigEndian(key.AsSpan(address.Length), (ushort)port);
-                Add(v6 ? EgressFilter.Port6 : EgressFilter.Port4, key, timeout, name, admission);
-            }
-        }
-    }
-
-    private void Add(string set, byte[] key, TimeSpan timeout, string name, Admission admission)
-    {
-        if (_setsClosed) return;
-        int errno = _sockets.Sets.Add(set, key, timeout);
-        if (errno != 0) _verbose($"dns: {name}: could not let {admission.Address} through: {KernelException.Describe(errno)}");
-    }
-
-    private async Task ServeUdp()
-    {
-        var buffer = new byte[DnsMessage.MaxUdp];
-        EndPoint any = new IPEndPoint(IPAddress.Any, 0);
+        Span<ulong> ready = stackalloc ulong[32];
         while (!_stop.IsCancellationRequested)
         {
-            SocketReceiveFromResult r;
-            try
+            int n = _events.Wait(ready, NextDeadlineMs());
+            for (int i = 0; i < n && !_stop.IsCancellationRequested; i++)
             {
-                r = await _sockets.Udp.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token);
-            }
-            catch (SocketException) when (!_stop.IsCancellationRequested)
-            {
-                continue;
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-            if (Interlocked.Increment(ref _inFlight) > MaxInFlight)
-            {
-                Interlocked.Decrement(ref _inFlight); // a flood: the sandbox's client retries
-                continue;
-            }
-            byte[] query = buffer.AsSpan(0, r.ReceivedBytes).ToArray();
-            var client = r.RemoteEndPoint;
-            _ = Task.Run(async () =>
-            {
+                ulong token = ready[i];
                 try
                 {
-                    if (await Answer(query, overTcp: false) is { } answer)
-                        await _sockets.Udp.SendToAsync(answer, SocketFlags.None, client, _stop.Token);
+                    if (token == UdpToken) FromUdpClient();
+                    else if (token == TcpToken) Accept();
+                    else if (token == WakeToken) TcpAnswers();
+                    else if (_upstreamByToken.TryGetValue(token, out var upstream)) FromUpstream(upstream);
+                    else if (_clients.TryGetValue(token, out var client)) FromTcpClient(client);
                 }
-                catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+                catch (Exception e) when (e is SocketException or ObjectDisposedException or KernelException)
                 {
+                    _verbose($"dns: {e.Message}");
                 }
-                finally
-                {
-                    Interlocked.Decrement(ref _inFlight);
-                }
-            });
+            }
+            Expire();
         }
     }
 
-    private async Task ServeTcp()
+    private void FromUdpClient()
     {
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket client;
-            try
-            {
-                client = await _sockets.Tcp.AcceptAsync(_stop.Token);
-            }
-            catch (SocketException) when (!_stop.IsCancellationRequested)
-            {
-                continue;
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-            lock (_clients)
-            {
-                if (_clients.Count >= MaxTcpClients || _stop.IsCancellationRequested)
-                {
-                    client.Dispose();
-                    continue;
-                }
-                _clients.Add(client);
-            }
-            _ = Task.Run(() => ServeTcpClient(client));
-        }
-    }
-
-    /// <summary>Queries one after another on one connection, until it closes or stays idle too long.</summary>
-    private async Task ServeTcpClient(Socket client)
-    {
+        EndPoint from = new IPEndPoint(IPAddress.Any, 0);
+        int n;
         try
         {
-            while (true)
+            n = _sockets.Udp.ReceiveFrom(_buffer, SocketFlags.None, ref from);
+        }
+        catch (SocketException)
+        {
+            return;
+        }
+        Query(_buffer.AsSpan(0, n).ToArray(), from, null);
+    }
+
+    /// <summary>Answers at once, or sends the query upstream.</summary>
+    private void Query(byte[] query, EndPoint? udpClient, DnsTcpClient? tcpClient)
+    {
+        var (answer, question, decision) = _answers.Decide(query);
+        if (answer is not null)
+        {
+            Reply(answer, udpClient, tcpClient);
+            return;
+        }
+        if (question is null || decision is null || _pending.Count >= MaxPending) return; // a flood: the client asks again
+        Forward(new Pending(query, question, decision, udpClient, tcpClient));
+    }
+
+    /// <summary>Asks the next server under a fresh random id; SERVFAIL when none is left.</summary>
+    private void Forward(Pending p)
+    {
+        while (++p.Server < _upstream.Servers.Count)
+        {
+            ushort id;
+            do id = (ushort)RandomNumberGenerator.GetInt32(65536);
+            while (_pending.ContainsKey(id));
+            var copy = (byte[])p.Query.Clone();
+            DnsMessage.SetId(copy, id);
+            if (!_upstream.Send(copy, p.Server)) continue;
+            p.Deadline = Environment.TickCount64 + (long)UpstreamDns.Attempt.TotalMilliseconds;
+            _pending[id] = p;
+            return;
+        }
+        Reply(DnsMessage.ErrorAnswer(p.Query, p.Question, DnsMessage.ServerFailure), p.UdpClient, p.TcpClient);
+    }
+
+    private void FromUpstream(Socket socket)
+    {
+        if (_upstream.Receive(socket, out var from) is not { } answer || answer.Length < DnsMessage.HeaderLength) return;
+        ushort id = DnsMessage.Id(answer);
+        if (!_pending.TryGetValue(id, out var p) || !_upstream.IsFrom(from, p.Server)
+            || DnsMessage.ParseResponse(answer, p.Question) is not { } response) return;
+        _pending.Remove(id);
+        if (response.Truncated && p.TcpClient is not null)
+        {
+            // Rare: the sandbox asked over TCP and UDP could not hold the answer. A worker asks over TCP.
+            _workers.Add(Task.Run(() =>
             {
-                using var idle = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-                idle.CancelAfter(TcpIdle);
-                if (await DnsStream.Read(client, idle.Token) is not { } query) return;
-                if (await Answer(query, overTcp: true) is not { } answer) return;
-                await DnsStream.Write(client, answer, _stop.Token);
-            }
+                _tcpAnswers.Enqueue((p, _upstream.AskOverTcp(p.Query, p.Server, _stop.Token)));
+                _wake.Signal();
+            }));
+            return;
         }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or EndOfStreamException)
+        Complete(p, answer);
+    }
+
+    private void TcpAnswers()
+    {
+        _wake.Clear();
+        while (_tcpAnswers.TryDequeue(out var done))
         {
-        }
-        finally
-        {
-            lock (_clients) _clients.Remove(client);
-            client.Dispose();
+            var (p, answer) = done;
+            if (answer is not null && DnsMessage.ParseResponse(answer, p.Question) is not null) Complete(p, answer);
+            else Reply(DnsMessage.ErrorAnswer(p.Query, p.Question, DnsMessage.ServerFailure), null, p.TcpClient);
         }
     }
 
-    /// <summary>Stops answering: the listeners and every connection close, and queries on their way are dropped.</summary>
+    private void Complete(Pending p, byte[] answer)
+    {
+        DnsMessage.SetId(answer, p.Question.Id);
+        Reply(_answers.Finish(answer, p.Question, p.Decision), p.UdpClient, p.TcpClient);
+    }
+
+    private void Reply(byte[] answer, EndPoint? udpClient, DnsTcpClient? tcpClient)
+    {
+        if (udpClient is not null)
+        {
+            try
+            {
+                _sockets.Udp.SendTo(answer, SocketFlags.None, udpClient);
+            }
+            catch (SocketException)
+            {
+            }
+        }
+        else if (tcpClient is not null && !tcpClient.Write(answer))
+        {
+            Close(tcpClient);
+        }
+    }
+
+    private void Accept()
+    {
+        Socket socket;
+        try
+        {
+            socket = _sockets.Tcp.Accept();
+        }
+        catch (SocketException)
+        {
+            return;
+        }
+        if (_clients.Count >= MaxTcpClients)
+        {
+            socket.Dispose();
+            return;
+        }
+        socket.Blocking = false;
+        var client = new DnsTcpClient(socket, _nextClient++);
+        _clients[client.Token] = client;
+        _events.Add((int)socket.Handle, client.Token);
+    }
+
+    private void FromTcpClient(DnsTcpClient client)
+    {
+        if (client.Read() is not { } messages)
+        {
+            Close(client);
+            return;
+        }
+        foreach (var m in messages)
+            if (!client.Closed) Query(m, null, client);
+    }
+
+    private void Close(DnsTcpClient client)
+    {
+        if (client.Closed) return;
+        _events.Remove((int)client.Socket.Handle);
+        _clients.Remove(client.Token);
+        client.Dispose();
+    }
+
+    /// <summary>Queries whose server did not answer in time go to the next; idle TCP clients are closed.</summary>
+    private void Expire()
+    {
+        long now = Environment.TickCount64;
+        foreach (var (id, p) in _pending.Where(e => e.Value.Deadline <= now).ToList())
+        {
+            _pending.Remove(id);
+            Forward(p);
+        }
+        foreach (var c in _clients.Values.Where(c => now - c.IdleSince >= (long)TcpIdle.TotalMilliseconds).ToList()) Close(c);
+    }
+
+    private int NextDeadlineMs()
+    {
+        long next = long.MaxValue;
+        foreach (var p in _pending.Values) next = Math.Min(next, p.Deadline);
+        foreach (var c in _clients.Values) next = Math.Min(next, c.IdleSince + (long)TcpIdle.TotalMilliseconds);
+        if (next == long.MaxValue) return -1;
+        return (int)Math.Clamp(next - Environment.TickCount64, 0, int.MaxValue);
+    }
+
+    /// <summary>Stops answering: the loop ends, and the listeners and every connection close. The sets' socket is
+    /// left to the caller (it reads the refusal counter through it).</summary>
     public void Dispose()
     {
         if (_stop.IsCancellationRequested) return;
         _stop.Cancel();
+        _wake.Signal();
+        _thread?.Join(TimeSpan.FromSeconds(5));
         _sockets.Udp.Dispose();
         _sockets.Tcp.Dispose();
-        lock (_clients)
-        {
-            foreach (var c in _clients) c.Dispose();
-        }
+        foreach (var c in _clients.Values) c.Dispose();
+        _events.Dispose();
+        // A worker still asking over TCP (cancelled, so ending) would signal the wake descriptor: it stays open
+        // until the workers are done, and is left to the process's end if one is not.
+        if (Task.WaitAll(_workers.ToArray(), TimeSpan.FromSeconds(1))) _wake.Dispose();
         _upstream.Dispose();
-        try
-        {
-            Task.WaitAll(_loops.ToArray(), TimeSpan.FromSeconds(1));
-        }
-        catch (AggregateException)
-        {
-        }
-        // An answer still on its way adds nothing more: the sets' socket is the caller's again (the counter).
-        lock (_setsLock) _setsClosed = true;
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using NsSandbox.Core.Network.Dns;
+using NsSandbox.Core.Timing;
 using NsSandbox.Linux.Net;
 
 namespace NsSandbox.Core.Network;
@@ -56,6 +57,7 @@ public sealed class NetworkSetup : IDisposable
             ? [netns, "--", "/bin/sh", "-c", "echo 0 > /proc/sys/net/ipv4/ip_unprivileged_port_start && exec \"$0\" -f -", nft]
             : [netns, "--", nft, "-f", "-"];
         HelperCommand.Run("install the egress filter", nsenter, install, rules);
+        LaunchTrace.Mark("network: egress filter");
         verbose($"egress filter installed in the sandbox's network namespace (table inet {EgressFilter.Table}{(net.Only ? ", --net_only" : "")})");
 
         var policy = new NamePolicy(net.AllowHosts, net.Only, EgressFilter.Denied(net.Deny), net.Allow, hostAddresses);
@@ -72,6 +74,7 @@ public sealed class NetworkSetup : IDisposable
         _log = new NetworkLogBuilder();
         _resolver = new EgressResolver(_sockets, policy, upstream, _log, net.MinTtl, verbose);
         _resolver.Start();
+        LaunchTrace.Mark("network: resolver");
         verbose($"resolver on the sandbox's {ResolverSockets.Listen} asks {string.Join(", ", upstream.Servers)}"
                 + (net.AllowHosts.Count > 0 ? $"; allowed: {string.Join(", ", net.AllowHosts)}" : ""));
 

@@ -183,14 +183,18 @@ public sealed class SandboxLaunch : IDisposable
         {
             try
             {
-                if (_child is not null) network = _network?.Collect();
+                if (_child is not null && (network = _network?.Collect()) is not null) LaunchTrace.Mark("network log");
             }
             catch (Exception e) when (e is KernelException or IOException)
             {
                 _log.Verbose($"network log: {e.Message}");
             }
-            _network?.Dispose(); // the helpers end with the sandbox
-            _network = null;
+            if (_network is not null)
+            {
+                _network.Dispose(); // the helpers end with the sandbox
+                _network = null;
+                LaunchTrace.Mark("network helpers ended");
+            }
             try
             {
                 stats = _child is null ? null : _cgroup?.ReadStats();

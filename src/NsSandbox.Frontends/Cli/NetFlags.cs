@@ -24,7 +24,7 @@ public static class NetFlags
         new("iface_no_lo", null, null, "off", "leave lo down in --net none", (b, _, o) => { b.Net.LoopbackDown = true; b.Net.Note("iface_no_lo", o); }),
         new("net_deny", null, "CIDR", "private, loopback, link-local, CGNAT, ULA", "egress: also refuse this range (repeatable)",
             (b, v, o) => { b.Net.Deny.Add(Range(o, v)); b.Net.Note("deny", o); }),
-        new("net_allow", null, "CIDR", "none", "egress: exempt this range from the deny list (repeatable)",
+        new("net_allow", null, "CIDR", "none", "egress: let this range through: exempt from the deny list, reachable under --net_only (repeatable)",
             (b, v, o) => { b.Net.Allow.Add(Range(o, v)); b.Net.Note("allow", o); }),
         new("net_allow_host", null, "NAME[:PORT]", "none", "egress: let NAME (or *.DOMAIN: every name below it) through, on PORT or every port, even at a denied address (repeatable)",
             (b, v, o) => { b.Net.AllowHosts.Add(HostPattern.Parse(o, v)); b.Net.Note("allow_host", o); }),

@@ -40,7 +40,7 @@ public static class ConfigKeys
     public static readonly IReadOnlyDictionary<string, string> ShortNames = new Dictionary<string, string>
     {
         ["net"] = "mode", ["net_deny"] = "deny", ["net_allow"] = "allow", ["net_forward"] = "forward",
-        ["net_allow_host"] = "allow-hosts", ["net_only"] = "only", ["net_min_ttl"] = "min-ttl",
+        ["net_allow_host"] = "allow-host", ["net_only"] = "only", ["net_min_ttl"] = "min-ttl",
     };
     /// <summary>Keys whose relative paths are taken from the configuration file's directory, so that a profile
     /// can name a file that sits next to it (configs/python.toml's policy).</summary>

@@ -142,6 +142,24 @@ public sealed class EgressByNameTests : IClassFixture<NetworkLab>, IDisposable
     }
 
     [Fact]
+    public void GarbageNeverStopsTheResolver()
+    {
+        Require();
+        _lab.Resolver.Set("site1.test", 60, Site[0]);
+        // 3000 random datagrams and a TCP client that promises 65535 bytes and leaves, then an honest lookup.
+        string garbage = "perl -MIO::Socket::INET -e '" +
+                         "srand(21); my $u = IO::Socket::INET->new(Proto => \"udp\", PeerAddr => \"127.0.0.53:53\") or die $!; " +
+                         "for (1..3000) { $u->send(join(\"\", map { chr(int(rand(256))) } 1..int(rand(600)))); } " +
+                         "my $t = IO::Socket::INET->new(PeerAddr => \"127.0.0.53:53\", Proto => \"tcp\") or die $!; " +
+                         "print $t \"\\xff\\xff\" . (\"x\" x 100); close $t; print \"sent\\n\"';";
+        var r = _nss.Sh(garbage + Lookup("site1.test") + Get("site1.test", 8080),
+            "--net", "egress", "--net_only", "--net_allow_host", "site1.test");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal($"sent\n{Site[0]}\nsite-1\n", r.Stdout);
+        Assert.True(Log(r).GetProperty("names").GetArrayLength() <= 256);
+    }
+
+    [Fact]
     public void WithoutOnlyAnAllowedNamePassesTheDenyListAndTheReportListsEverything()
     {
         Require();

@@ -1,32 +1,27 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 
 namespace NsSandbox.Core.Network.Dns;
 
-/// <summary>Asks the host's nameservers (the launcher's /etc/resolv.conf) from the launcher's own network namespace.
-/// Over UDP first, each query under a fresh random id from one socket per address family; an answer counts only
-/// from the server asked, with our id and the same question. Over TCP when a UDP answer was cut short and the
-/// sandbox asked over TCP (a UDP client retries over TCP itself). A server that does not answer within
-/// <see cref="Attempt"/> is left for the next.</summary>
+/// <summary>The host's nameservers (the launcher's /etc/resolv.conf), asked from the launcher's own network
+/// namespace: one UDP socket per address family, which the resolver's loop watches. An answer counts only from
+/// the server asked, with the id it was asked under (a fresh random one per query) and the same question; the
+/// resolver checks the last two. DNS over TCP, for an answer cut short that the sandbox asked for over TCP, is a
+/// blocking exchange for a worker thread.</summary>
 public sealed class UpstreamDns : IDisposable
 {
+    /// <summary>How long a server has to answer over UDP before the next is asked.</summary>
     public static readonly TimeSpan Attempt = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan TcpTimeout = TimeSpan.FromSeconds(5);
-    private const int MaxPending = 1024;
 
-    private readonly IReadOnlyList<IPEndPoint> _servers;
     private readonly Dictionary<AddressFamily, Socket> _sockets = new();
-    private readonly ConcurrentDictionary<ushort, Pending> _pending = new();
-    private readonly CancellationTokenSource _stop = new();
-    private readonly List<Task> _readers = [];
+    private readonly byte[] _buffer = new byte[DnsMessage.MaxUdp];
 
-    private sealed record Pending(IPEndPoint Server, DnsQuestion Question, TaskCompletionSource<byte[]> Answer);
+    public IReadOnlyList<IPEndPoint> Servers { get; }
 
     public UpstreamDns(IReadOnlyList<IPEndPoint> servers)
     {
-        _servers = servers;
+        Servers = servers;
         try
         {
             foreach (var family in servers.Select(s => s.AddressFamily).Distinct())
@@ -34,6 +29,7 @@ public sealed class UpstreamDns : IDisposable
                 var socket = new Socket(family, SocketType.Dgram, ProtocolType.Udp);
                 _sockets[family] = socket;
                 socket.Bind(new IPEndPoint(family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0));
+                socket.Blocking = false;
             }
         }
         catch
@@ -43,95 +39,59 @@ public sealed class UpstreamDns : IDisposable
         }
     }
 
-    public IReadOnlyList<IPEndPoint> Servers => _servers;
+    public IEnumerable<Socket> Sockets => _sockets.Values;
 
-    /// <summary>Starts reading answers; call once.</summary>
-    public void Start()
+    /// <summary>Sends <paramref name="query"/> to server number <paramref name="server"/>; false when it cannot be.</summary>
+    public bool Send(byte[] query, int server)
     {
-        foreach (var socket in _sockets.Values) _readers.Add(Read(socket));
-    }
-
-    /// <summary>The answer to <paramref name="query"/> (whose id is the sandbox's, and stays so in the answer), or
-    /// null when no server answered.</summary>
-    public async Task<byte[]?> Ask(byte[] query, DnsQuestion question, bool overTcp, CancellationToken cancel)
-    {
-        foreach (var server in _servers)
-        {
-            byte[]? answer = await AskUdp(query, question, server, cancel);
-            if (answer is not null && overTcp && (answer[2] & 0x02) != 0) answer = await AskTcp(query, server, cancel);
-            if (answer is null) continue;
-            DnsMessage.SetId(answer, question.Id);
-            return answer;
-        }
-        return null;
-    }
-
-    private async Task<byte[]?> AskUdp(byte[] query, DnsQuestion question, IPEndPoint server, CancellationToken cancel)
-    {
-        if (!_sockets.TryGetValue(server.AddressFamily, out var socket) || _pending.Count >= MaxPending) return null;
-        var pending = new Pending(server, question, new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously));
-        ushort id;
-        do id = (ushort)RandomNumberGenerator.GetInt32(65536);
-        while (!_pending.TryAdd(id, pending));
+        var to = Servers[server];
+        if (!_sockets.TryGetValue(to.AddressFamily, out var socket)) return false;
         try
         {
-            var copy = (byte[])query.Clone();
-            DnsMessage.SetId(copy, id);
-            await socket.SendToAsync(copy, SocketFlags.None, server, cancel);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel, _stop.Token);
-            timeout.CancelAfter(Attempt);
-            return await pending.Answer.Task.WaitAsync(timeout.Token);
+            socket.SendTo(query, SocketFlags.None, to);
+            return true;
         }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The next datagram on <paramref name="socket"/> and where it came from; null when there is none.</summary>
+    public byte[]? Receive(Socket socket, out EndPoint from)
+    {
+        from = new IPEndPoint(socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        try
+        {
+            int n = socket.ReceiveFrom(_buffer, SocketFlags.None, ref from);
+            return _buffer.AsSpan(0, n).ToArray();
+        }
+        catch (SocketException)
         {
             return null;
         }
-        finally
-        {
-            _pending.TryRemove(new KeyValuePair<ushort, Pending>(id, pending));
-        }
     }
 
-    private async Task Read(Socket socket)
+    /// <summary>Whether <paramref name="from"/> is server number <paramref name="server"/>'s address and port.</summary>
+    public bool IsFrom(EndPoint from, int server)
     {
-        var buffer = new byte[DnsMessage.MaxUdp];
-        EndPoint any = new IPEndPoint(socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
-        while (!_stop.IsCancellationRequested)
-        {
-            SocketReceiveFromResult r;
-            try
-            {
-                r = await socket.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token);
-            }
-            catch (SocketException) when (!_stop.IsCancellationRequested)
-            {
-                continue;
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-            var message = buffer.AsSpan(0, r.ReceivedBytes);
-            if (message.Length < DnsMessage.HeaderLength || !_pending.TryGetValue(DnsMessage.Id(message), out var pending)) continue;
-            if (!Same(r.RemoteEndPoint, pending.Server) || DnsMessage.ParseResponse(message, pending.Question) is null) continue;
-            pending.Answer.TrySetResult(message.ToArray());
-        }
+        var s = Servers[server];
+        return from is IPEndPoint f && f.Port == s.Port
+            && (f.Address.Equals(s.Address) || (f.Address.IsIPv4MappedToIPv6 && f.Address.MapToIPv4().Equals(s.Address)));
     }
 
-    private static bool Same(EndPoint from, IPEndPoint server) =>
-        from is IPEndPoint f && f.Port == server.Port && (f.Address.Equals(server.Address)
-            || (f.Address.IsIPv4MappedToIPv6 && f.Address.MapToIPv4().Equals(server.Address)));
-
-    private async Task<byte[]?> AskTcp(byte[] query, IPEndPoint server, CancellationToken cancel)
+    /// <summary>Asks <paramref name="server"/> over TCP and waits for the answer (at most a few seconds); null when
+    /// it does not come.</summary>
+    public byte[]? AskOverTcp(byte[] query, int server, CancellationToken cancel)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel, _stop.Token);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         timeout.CancelAfter(TcpTimeout);
         try
         {
-            using var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            await socket.ConnectAsync(server, timeout.Token);
-            await DnsStream.Write(socket, query, timeout.Token);
-            return await DnsStream.Read(socket, timeout.Token);
+            using var socket = new Socket(Servers[server].AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            socket.ConnectAsync(Servers[server], timeout.Token).AsTask().GetAwaiter().GetResult();
+            DnsStream.Write(socket, query, timeout.Token).GetAwaiter().GetResult();
+            return DnsStream.Read(socket, timeout.Token).GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or EndOfStreamException)
         {
@@ -141,16 +101,6 @@ public sealed class UpstreamDns : IDisposable
 
     public void Dispose()
     {
-        _stop.Cancel();
         foreach (var socket in _sockets.Values) socket.Dispose();
-        foreach (var p in _pending.Values) p.Answer.TrySetCanceled();
-        try
-        {
-            Task.WaitAll(_readers.ToArray(), TimeSpan.FromSeconds(1));
-        }
-        catch (AggregateException)
-        {
-        }
-        _stop.Dispose();
     }
 }

@@ -1,7 +1,7 @@
 using System.Net;
 using NsSandbox.Core.Network;
 
-namespace NsSandbox.Core.Tests;
+namespace NsSandbox.Core.Tests.Network;
 
 /// <summary>The pure parts of the network modes: CIDR ranges and the egress ruleset's order.</summary>
 public sealed class NetworkSpecTests
