@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using NsSandbox.Core.Network.Dns;
 using NsSandbox.Linux;
 
@@ -42,7 +41,7 @@ public sealed class EgressResolver : IDisposable
     private readonly Dictionary<ulong, Socket> _upstreamByToken = new();
     private readonly ConcurrentQueue<(Pending, byte[]?)> _tcpAnswers = new();
     private readonly ConcurrentBag<Task> _workers = [];
-    private readonly CancellationTokenSource _stop = new();
+    private volatile bool _stopping;
     private readonly byte[] _buffer = new byte[DnsMessage.MaxUdp];
     private Thread? _thread;
     private ulong _nextClient = ClientTokens;
@@ -77,10 +76,10 @@ public sealed class EgressResolver : IDisposable
     private void Loop()
     {
         Span<ulong> ready = stackalloc ulong[32];
-        while (!_stop.IsCancellationRequested)
+        while (!_stopping)
         {
             int n = _events.Wait(ready, NextDeadlineMs());
-            for (int i = 0; i < n && !_stop.IsCancellationRequested; i++)
+            for (int i = 0; i < n && !_stopping; i++)
             {
                 ulong token = ready[i];
                 try
@@ -134,7 +133,7 @@ public sealed class EgressResolver : IDisposable
         while (++p.Server < _upstream.Servers.Count)
         {
             ushort id;
-            do id = (ushort)RandomNumberGenerator.GetInt32(65536);
+            do id = RandomId();
             while (_pending.ContainsKey(id));
             var copy = (byte[])p.Query.Clone();
             DnsMessage.SetId(copy, id);
@@ -144,6 +143,15 @@ public sealed class EgressResolver : IDisposable
             return;
         }
         Reply(DnsMessage.ErrorAnswer(p.Query, p.Question, DnsMessage.ServerFailure), p.UdpClient, p.TcpClient);
+    }
+
+    /// <summary>16 random bits, from the kernel's random bytes through Guid (as RunIds: RandomNumberGenerator would
+    /// load OpenSSL).</summary>
+    private static ushort RandomId()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        Guid.NewGuid().TryWriteBytes(bytes);
+        return BitConverter.ToUInt16(bytes);
     }
 
     private void FromUpstream(Socket socket)
@@ -158,7 +166,7 @@ public sealed class EgressResolver : IDisposable
             // Rare: the sandbox asked over TCP and UDP could not hold the answer. A worker asks over TCP.
             _workers.Add(Task.Run(() =>
             {
-                _tcpAnswers.Enqueue((p, _upstream.AskOverTcp(p.Query, p.Server, _stop.Token)));
+                _tcpAnswers.Enqueue((p, _upstream.AskOverTcp(p.Query, p.Server)));
                 _wake.Signal();
             }));
             return;
@@ -267,16 +275,16 @@ public sealed class EgressResolver : IDisposable
     /// left to the caller (it reads the refusal counter through it).</summary>
     public void Dispose()
     {
-        if (_stop.IsCancellationRequested) return;
-        _stop.Cancel();
+        if (_stopping) return;
+        _stopping = true;
         _wake.Signal();
         _thread?.Join(TimeSpan.FromSeconds(5));
         _sockets.Udp.Dispose();
         _sockets.Tcp.Dispose();
         foreach (var c in _clients.Values) c.Dispose();
         _events.Dispose();
-        // A worker still asking over TCP (cancelled, so ending) would signal the wake descriptor: it stays open
-        // until the workers are done, and is left to the process's end if one is not.
+        // A worker still asking over TCP would signal the wake descriptor: it stays open until the workers are done
+        // (a few seconds at most), and is left to the process's end if one is not.
         if (Task.WaitAll(_workers.ToArray(), TimeSpan.FromSeconds(1))) _wake.Dispose();
         _upstream.Dispose();
     }

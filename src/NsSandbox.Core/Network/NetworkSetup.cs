@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using NsSandbox.Core.Network.Dns;
 using NsSandbox.Core.Timing;
 using NsSandbox.Linux.Net;
@@ -51,7 +52,9 @@ public sealed class NetworkSetup : IDisposable
         // The filter goes in before the interface exists: no packet ever leaves unfiltered. With forwards, the
         // sandbox's unprivileged user may bind below 1024 (a forward to port 80; the ports are its own namespace's):
         // /proc/sys/net shows the network namespace of the process that opens it, so a shell under nsenter writes it.
-        var hostAddresses = HostAddresses.Local();
+        // The host: its own addresses, and slirp4netns' gateway, its way to the host's loopback. Neither is ever
+        // reached through a range (--net_allow 10.0.0.0/8) or a wildcard name; only an exact allowed name leads there.
+        var hostAddresses = HostAddresses.Local().Append(IPAddress.Parse(Slirp.Gateway)).Distinct().ToList();
         string rules = EgressFilter.Ruleset(net.Deny, net.Allow, hostAddresses, net.Only);
         string[] install = net.Forwards.Count > 0
             ? [netns, "--", "/bin/sh", "-c", "echo 0 > /proc/sys/net/ipv4/ip_unprivileged_port_start && exec \"$0\" -f -", nft]

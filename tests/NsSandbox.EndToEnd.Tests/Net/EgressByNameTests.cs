@@ -92,7 +92,8 @@ public sealed class EgressByNameTests : IClassFixture<NetworkLab>, IDisposable
             Get("hostlo.test", 8081) +        // and the host's loopback, on the port allowed
             Get("hostlo.test", 8083) +        // but no other port there
             Get("127.0.0.1", 8081),           // the sandbox's own loopback is not the host's
-            "--net", "egress", "--net_only", "--net_deny", "203.0.113.0/24",
+            // --net_allow 10.0.0.0/8 does not open slirp4netns' gateway (10.0.2.2), the host's loopback: hostlo.test:8083 stays refused.
+            "--net", "egress", "--net_only", "--net_deny", "203.0.113.0/24", "--net_allow", "10.0.0.0/8",
             "--net_allow_host", "*.sites.test", "--net_allow_host", "private.test", "--net_allow_host", "hostlo.test:8081");
         Assert.Equal(0, r.ExitCode);
         Assert.Equal("site-1\nsite-3\nsite-2\nunresolved\nConnection refused\nprivate\nhost-loopback\nConnection refused\nConnection refused\n",
@@ -125,18 +126,22 @@ public sealed class EgressByNameTests : IClassFixture<NetworkLab>, IDisposable
     {
         Require();
         _lab.Resolver.Set("site1.test", 60, Site[0]);
+        _lab.Resolver.Set("big.test", 60, Site[1]);
+        _lab.Resolver.OnlyOverTcp("big.test");
         // A resolv.conf naming the world's address, where no DNS server runs: the query still reaches the resolver.
         string conf = Path.Combine(_nss.TempDir, "resolv.conf");
         File.WriteAllText(conf, $"nameserver {NetworkLab.Outside}\n");
         var r = _nss.Sh(
             Lookup("site1.test") +
             Lookup("site1.test", "RES_OPTIONS=use-vc") + // over TCP
+            Lookup("big.test") +                           // cut short over UDP: glibc and the resolver ask again over TCP
             Lookup("other.test") +
             // The resolver listens on 127.0.0.1:53 in the sandbox's own namespace, UDP and TCP.
             "awk '$2 == \"0100007F:0035\"' /proc/net/udp /proc/net/tcp | wc -l;",
-            "--net", "egress", "--net_only", "--net_allow_host", "site1.test", "--bindmount_ro", conf + ":/etc/resolv.conf");
+            "--net", "egress", "--net_only", "--net_allow_host", "site1.test", "--net_allow_host", "big.test",
+            "--bindmount_ro", conf + ":/etc/resolv.conf");
         Assert.Equal(0, r.ExitCode);
-        Assert.Equal($"{Site[0]}\n{Site[0]}\nunresolved\n2\n", r.Stdout);
+        Assert.Equal($"{Site[0]}\n{Site[0]}\n{Site[1]}\nunresolved\n2\n", r.Stdout);
         // The launcher's own namespace has no listener of the sandbox's resolver.
         Assert.DoesNotContain(_lab.InHost("cat", "/proc/net/udp", "/proc/net/tcp").Split('\n'), l => l.Contains("0100007F:0035"));
     }

@@ -7,8 +7,9 @@ namespace NsSandbox.EndToEnd.Tests.Net;
 
 /// <summary>The lab's DNS zone (RFC 1035 messages, UDP): names a test sets answer with their addresses and TTL,
 /// in turn (the Nth A query of a name gets the Nth answer, the last one repeating), or as a CNAME to another
-/// name; every other A query gets 192.0.2.1 with TTL 60, and AAAA queries get no records. It remembers every
-/// name asked, so a test can tell that a name never reached it.</summary>
+/// name; every other A query gets 192.0.2.1 with TTL 60, and AAAA queries get no records. A name set "only over
+/// TCP" gets an empty answer with TC set over UDP, as a large answer would. It remembers every name asked, so a
+/// test can tell that a name never reached it.</summary>
 public sealed class LabDns
 {
     private sealed record Entry(uint Ttl, string[][] Answers, string? Alias);
@@ -16,6 +17,7 @@ public sealed class LabDns
     private readonly ConcurrentDictionary<string, Entry> _zone = new();
     private readonly ConcurrentDictionary<string, int> _aQueries = new();
     private readonly ConcurrentQueue<string> _asked = new();
+    private readonly ConcurrentDictionary<string, bool> _tcpOnly = new();
 
     public void Set(string name, uint ttl, params string[] addresses) => _zone[name] = new Entry(ttl, [addresses], null);
 
@@ -24,9 +26,11 @@ public sealed class LabDns
 
     public void Alias(string name, string target, uint ttl = 60) => _zone[name] = new Entry(ttl, [], target);
 
+    public void OnlyOverTcp(string name) => _tcpOnly[name] = true;
+
     public IReadOnlyCollection<string> Asked => _asked.ToArray();
 
-    public byte[]? Answer(ReadOnlySpan<byte> query)
+    public byte[]? Answer(ReadOnlySpan<byte> query, bool overTcp = false)
     {
         if (query.Length < 12) return null;
         int end = 12;
@@ -47,7 +51,11 @@ public sealed class LabDns
         reply[2] = 0x81; reply[3] = 0x80; // a response, recursion desired and available, no error
         reply[6] = reply[7] = reply[8] = reply[9] = reply[10] = reply[11] = 0;
         int count = 0;
-        if (isA)
+        if (!overTcp && _tcpOnly.ContainsKey(name))
+        {
+            reply[2] |= 0x02; // TC: ask again over TCP
+        }
+        else if (isA)
         {
             int turn = _aQueries.AddOrUpdate(name, 1, (_, n) => n + 1);
             var entry = _zone.GetValueOrDefault(name) ?? new Entry(60, [[NetworkLab.Outside]], null);

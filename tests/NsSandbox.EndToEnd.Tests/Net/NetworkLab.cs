@@ -118,8 +118,32 @@ public sealed class NetworkLab : IDisposable
                 catch (SocketException) { }
             }
         });
+        var tcp = NetNs.Listen(Host, new IPEndPoint(IPAddress.Parse(Dns), 53));
+        _servers.Add(tcp);
+        _ = Task.Run(async () =>
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                try
+                {
+                    using var c = await tcp.AcceptAsync(_stop.Token);
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                    timeout.CancelAfter(TimeSpan.FromSeconds(10));
+                    var length = new byte[2];
+                    await c.ReceiveAsync(length, timeout.Token); // the lab's clients send each message in one piece
+                    var query = new byte[length[0] << 8 | length[1]];
+                    for (int read = 0, n; read < query.Length; read += n)
+                        if ((n = await c.ReceiveAsync(query.AsMemory(read), timeout.Token)) == 0) break;
+                    if (Resolver.Answer(query, overTcp: true) is { } reply)
+                        await c.SendAsync(new byte[] { (byte)(reply.Length >> 8), (byte)reply.Length }.Concat(reply).ToArray(), timeout.Token);
+                }
+                catch (Exception) when (_stop.IsCancellationRequested) { return; }
+                catch (Exception e) when (e is SocketException or OperationCanceledException) { }
+            }
+        });
     }
 
+    /// <summary>The lab's resolver on 127.0.0.53:53, UDP and TCP (one connection at a time).</summary>
     private void ServeDns()
     {
         var udp = NetNs.Listen(Host, new IPEndPoint(IPAddress.Parse(Dns), 53), SocketType.Dgram);

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 
@@ -80,23 +81,56 @@ public sealed class UpstreamDns : IDisposable
             && (f.Address.Equals(s.Address) || (f.Address.IsIPv4MappedToIPv6 && f.Address.MapToIPv4().Equals(s.Address)));
     }
 
-    /// <summary>Asks <paramref name="server"/> over TCP and waits for the answer (at most a few seconds); null when
-    /// it does not come.</summary>
-    public byte[]? AskOverTcp(byte[] query, int server, CancellationToken cancel)
+    /// <summary>Asks <paramref name="server"/> over TCP (RFC 7766: each message after its length in two bytes) and
+    /// waits for the answer, a few seconds at most; null when it does not come.</summary>
+    public byte[]? AskOverTcp(byte[] query, int server)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        timeout.CancelAfter(TcpTimeout);
+        int timeoutMs = (int)TcpTimeout.TotalMilliseconds;
         try
         {
-            using var socket = new Socket(Servers[server].AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            socket.ConnectAsync(Servers[server], timeout.Token).AsTask().GetAwaiter().GetResult();
-            DnsStream.Write(socket, query, timeout.Token).GetAwaiter().GetResult();
-            return DnsStream.Read(socket, timeout.Token).GetAwaiter().GetResult();
+            using var socket = new Socket(Servers[server].AddressFamily, SocketType.Stream, ProtocolType.Tcp)
+            {
+                SendTimeout = timeoutMs,
+                ReceiveTimeout = timeoutMs,
+            };
+            if (!Connect(socket, Servers[server])) return null;
+            var framed = new byte[query.Length + 2];
+            BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)query.Length);
+            query.CopyTo(framed, 2);
+            socket.Send(framed);
+            var length = new byte[2];
+            if (!Fill(socket, length)) return null;
+            var answer = new byte[BinaryPrimitives.ReadUInt16BigEndian(length)];
+            return Fill(socket, answer) ? answer : null;
         }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or EndOfStreamException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
             return null;
         }
+    }
+
+    /// <summary>connect(2) within the timeout: without blocking, then a wait until the socket can be written.</summary>
+    private static bool Connect(Socket socket, IPEndPoint server)
+    {
+        socket.Blocking = false;
+        try
+        {
+            socket.Connect(server);
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+        {
+            if (!socket.Poll(TcpTimeout, SelectMode.SelectWrite)
+                || socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error) is not 0) return false;
+        }
+        socket.Blocking = true;
+        return true;
+    }
+
+    private static bool Fill(Socket socket, byte[] buffer)
+    {
+        for (int read = 0, n; read < buffer.Length; read += n)
+            if ((n = socket.Receive(buffer, read, buffer.Length - read, SocketFlags.None)) == 0) return false;
+        return true;
     }
 
     public void Dispose()
