@@ -68,6 +68,16 @@ only=$(launch --net egress --net_only --net_allow_host pypi.org --net_allow_host
 echo "launch /bin/true, mean of $runs: --net none ${none} ms, --net egress ${egress} ms (egress setup ~$((egress - none)) ms)," \
   "--net_only with two names ${only} ms"
 
+# The resolver's own share of a launch, from --trace_timing: opening its sockets in the sandbox's namespace and
+# starting it ("network: resolver"), and stopping it and reading the refusals after the run ("network log").
+steps=$(for _ in $(seq "$runs"); do
+  ip netns exec "$lab-h" "$bin" -q --trace_timing --state_dir "$state" --net egress --net_only --net_allow_host pypi.org -- /bin/true 2>&1
+done | awk '/supervisor: network: resolver$/ { r[n1++] = $4 } /supervisor: network log$/ { l[n2++] = $4 }
+  function median(a, n,   i, j, t) { for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return a[int(n / 2)] }
+  END { printf "%.2f ms to start, %.2f ms to stop and read the refusals", median(r, n1), median(l, n2) }')
+echo "the resolver's share of a launch, median of $runs: $steps"
+
 # 2000 A queries for different allowed names, one at a time over UDP to the resolver resolv.conf names (perl, so
 # no process starts per query): in one sandbox, each answer's address going into the filter's set, and the same
 # queries sent directly to the lab's resolver without a sandbox. The difference is the sandbox resolver's cost.
