@@ -29,12 +29,6 @@ public sealed class EgressByNameTests : IClassFixture<NetworkLab>, IDisposable
         if (_lab.Unavailable is null) Assert.Equal("", _lab.InHost("nft", "list", "ruleset").Trim());
     }
 
-    private void Require()
-    {
-        Tests.Require.Root();
-        if (_lab.Unavailable is { } why) Assert.Skip(why);
-    }
-
     private static JsonElement Log(LaunchResult r) => r.Report!.Value.GetProperty("network_log");
 
     private static JsonElement Name(LaunchResult r, string name) =>
@@ -51,7 +45,7 @@ public sealed class EgressByNameTests : IClassFixture<NetworkLab>, IDisposable
     [Fact]
     public void OnlyAllowedNamesResolveAndOnlyTheirAddressesConnect()
     {
-        Require();
+        _lab.Require();
         _lab.Resolver.Set("site1.test", 60, Site[0]);
         _lab.Resolver.Set("site2.test", 60, Site[1]);
         var r = _nss.Sh(
@@ -74,7 +68,7 @@ public sealed class EgressByNameTests : IClassFixture<NetworkLab>, IDisposable
     [Fact]
     public void WildcardsExactNamesPortsAndRestrictedAddresses()
     {
-        Require();
+        _lab.Require();
         _lab.Resolver.Set("a.sites.test", 60, Site[0]);
         _lab.Resolver.Set("deep.b.sites.test", 60, Site[2]);
         _lab.Resolver.Set("denied.sites.test", 60, NetworkLab.Deniable);
@@ -107,7 +101,7 @@ public sealed class EgressByNameTests : IClassFixture<NetworkLab>, IDisposable
     [Fact]
     public void ShortTtlsAreFollowed()
     {
-        Require();
+        _lab.Require();
         // ttl.test moves from site 2 to site 3 with a TTL of 1 s; long.test keeps site 1 for 10 minutes. With a floor
         // of 3 s, site 2 stops being reachable 3 s after it was handed out, while site 1 stays.
         _lab.Resolver.SetInTurn("ttl.test", 1, [Site[1]], [Site[2]]);
@@ -124,7 +118,7 @@ public sealed class EgressByNameTests : IClassFixture<NetworkLab>, IDisposable
     [Fact]
     public void EveryQueryGoesToTheResolverInsideTheSandbox()
     {
-        Require();
+        _lab.Require();
         _lab.Resolver.Set("site1.test", 60, Site[0]);
         _lab.Resolver.Set("big.test", 60, Site[1]);
         _lab.Resolver.OnlyOverTcp("big.test");
@@ -149,7 +143,7 @@ public sealed class EgressByNameTests : IClassFixture<NetworkLab>, IDisposable
     [Fact]
     public void GarbageNeverStopsTheResolver()
     {
-        Require();
+        _lab.Require();
         _lab.Resolver.Set("site1.test", 60, Site[0]);
         // 3000 random datagrams and a TCP client that promises 65535 bytes and leaves, then an honest lookup.
         string garbage = "perl -MIO::Socket::INET -e '" +
@@ -167,7 +161,7 @@ public sealed class EgressByNameTests : IClassFixture<NetworkLab>, IDisposable
     [Fact]
     public void WithoutOnlyAnAllowedNamePassesTheDenyListAndTheReportListsEverything()
     {
-        Require();
+        _lab.Require();
         _lab.Resolver.Set("private.test", 60, NetworkLab.Private);
         var r = _nss.Sh(
             Get(NetworkLab.Private, 8080) +  // denied until a name allowed resolves to it
@@ -186,7 +180,7 @@ public sealed class EgressByNameTests : IClassFixture<NetworkLab>, IDisposable
     [Fact]
     public void PlainEgressReportsTheNamesAskedAndTheRefusals()
     {
-        Require();
+        _lab.Require();
         _lab.Resolver.Set("private.test", 60, NetworkLab.Private);
         var r = _nss.Sh(Get("private.test", 8080) + Get("private.test", 8080), "--net", "egress");
         Assert.Equal("Connection refused\nConnection refused\n", r.Stdout);

@@ -38,7 +38,7 @@ public sealed class NetworkLab : IDisposable
     public NetworkLab()
     {
         if (!IsRoot()) { Unavailable = "needs root to build the test network"; return; }
-        if (Require.MissingEgressProgram() is { } why) { Unavailable = why; return; }
+        if (Tests.Require.MissingEgressProgram() is { } why) { Unavailable = why; return; }
         _createdEtcNetns = !Directory.Exists("/etc/netns");
         try
         {
@@ -78,6 +78,13 @@ public sealed class NetworkLab : IDisposable
     }
 
     public Launcher NewLauncher() => new() { Wrapper = ["ip", "netns", "exec", Host] };
+
+    /// <summary>Skips the test unless it runs as root and the lab could be built.</summary>
+    public void Require()
+    {
+        Tests.Require.Root();
+        if (Unavailable is { } why) Assert.Skip(why);
+    }
 
     /// <summary>Namespaces of this lab that still exist (for the leak assertion).</summary>
     public IEnumerable<string> Leftovers() =>
