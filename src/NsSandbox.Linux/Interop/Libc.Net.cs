@@ -2,8 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace NsSandbox.Linux.Interop;
 
-/// <summary>The calls the network helpers need: pipes whose ends a helper process inherits, and entering the
-/// sandbox's network namespace to open sockets there (a socket keeps the namespace it was made in).</summary>
+/// <summary>The calls the network helpers need: pipes whose ends a helper process inherits.</summary>
 internal static unsafe partial class Libc
 {
     internal const int OCloexec = 0x80000;
@@ -14,11 +13,6 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib, EntryPoint = "fcntl", SetLastError = true)]
     internal static partial int Fcntl(int fd, int cmd, int arg);
-
-    internal const int CloneNewNet = 0x40000000;
-
-    [LibraryImport(Lib, EntryPoint = "setns", SetLastError = true)]
-    internal static partial int Setns(int fd, int nsType);
 
     [LibraryImport(Lib, EntryPoint = "read", SetLastError = true)]
     internal static partial nint Read(int fd, byte* buffer, nuint length);
