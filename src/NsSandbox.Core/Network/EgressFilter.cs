@@ -28,7 +28,9 @@ public static class EgressFilter
     public static IReadOnlyList<Cidr> Denied(IEnumerable<Cidr> deny) =>
         DefaultDeny.Select(d => Cidr.TryParse(d, out var c) ? c! : throw new InvalidOperationException(d)).Concat(deny).Distinct().ToList();
 
-    public static string Ruleset(IReadOnlyList<Cidr> deny, IReadOnlyList<Cidr> allow, IEnumerable<IPAddress> hostAddresses, bool only)
+    /// <param name="logRefusals">copy refused packets to <see cref="LogGroup"/> (needs nfnetlink_log in the kernel)</param>
+    public static string Ruleset(IReadOnlyList<Cidr> deny, IReadOnlyList<Cidr> allow, IEnumerable<IPAddress> hostAddresses, bool only,
+        bool logRefusals = true)
     {
         var denied = Denied(deny);
         var host = hostAddresses.Select(Cidr.Host).Distinct().ToList();
@@ -44,7 +46,7 @@ public static class EgressFilter
         // report shows the first few). TCP gets a reset: an ICMP error arrives while connect() holds the socket, is
         // kept as a soft error, and the SYN is sent again a second later; a reset fails the connect at once.
         s.Append("  chain refuse {\n");
-        s.Append($"    limit rate 100/second burst 100 packets log group {LogGroup} snaplen 64\n");
+        if (logRefusals) s.Append($"    limit rate 100/second burst 100 packets log group {LogGroup} snaplen 64\n");
         s.Append($"    counter name \"{RefusedCounter}\"\n");
         s.Append("    meta l4proto tcp reject with tcp reset\n");
         s.Append("    reject\n  }\n");

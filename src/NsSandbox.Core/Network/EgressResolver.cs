@@ -90,9 +90,11 @@ public sealed class EgressResolver : IDisposable
                     else if (_upstreamByToken.TryGetValue(token, out var upstream)) FromUpstream(upstream);
                     else if (_clients.TryGetValue(token, out var client)) FromTcpClient(client);
                 }
-                catch (Exception e) when (e is SocketException or ObjectDisposedException or KernelException)
+                catch (Exception e)
                 {
-                    _verbose($"dns: {e.Message}");
+                    // Whatever one query does, the resolver goes on: an exception on this thread would end the
+                    // supervisor, and with it the sandbox, without a report.
+                    _verbose($"dns: {e.GetType().Name}: {e.Message}");
                 }
             }
             Expire();

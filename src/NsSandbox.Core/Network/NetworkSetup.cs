@@ -47,24 +47,59 @@ public sealed class NetworkSetup : IDisposable
         string nsenter = Programs.Require("nsenter", "util-linux", why);
         string nft = Programs.Require("nft", "nftables", why);
         string unshare = Programs.Require("unshare", "util-linux", why);
-        string netns = $"--net=/proc/{childPid}/ns/net";
 
-        // The filter goes in before the interface exists: no packet ever leaves unfiltered. With forwards, the
-        // sandbox's unprivileged user may bind below 1024 (a forward to port 80; the ports are its own namespace's):
-        // /proc/sys/net shows the network namespace of the process that opens it, so a shell under nsenter writes it.
         // The host: its own addresses, and slirp4netns' gateway, its way to the host's loopback. Neither is ever
         // reached through a range (--net_allow 10.0.0.0/8) or a wildcard name; only an exact allowed name leads there.
         var hostAddresses = HostAddresses.Local().Append(IPAddress.Parse(Slirp.Gateway)).Distinct().ToList();
-        string rules = EgressFilter.Ruleset(net.Deny, net.Allow, hostAddresses, net.Only);
+        bool logRefusals = InstallFilter(net, childPid, hostAddresses, nsenter, nft, verbose);
+        var policy = new NamePolicy(net.AllowHosts, net.Only, EgressFilter.Denied(net.Deny), net.Allow, hostAddresses);
+        StartResolver(net, childPid, policy, logRefusals, verbose);
+
+        string? api = net.Forwards.Count > 0 ? Path.Combine(runDir, "slirp.sock") : null;
+        if (api is not null && System.Text.Encoding.UTF8.GetByteCount(api) > MaxSocketPath)
+            throw new NetworkException($"--net_forward: slirp4netns' control socket {api} is longer than a socket path may be ({MaxSocketPath} bytes); use a shorter --state_dir");
+        _slirp = Slirp.Start(slirp, unshare, childPid, api, hostLoopback: policy.ReachesHostLoopback);
+        verbose($"slirp4netns (pid {_slirp.Pid}) connects {Slirp.TapName} {Slirp.Address} to the host's sockets");
+        foreach (var f in net.Forwards)
+        {
+            SlirpApi.AddTcpForward(api!, f.HostPort, f.SandboxPort);
+            verbose($"forwarding 127.0.0.1:{f.HostPort} to the sandbox's port {f.SandboxPort}");
+        }
+    }
+
+    /// <summary>The filter goes in before the interface exists: no packet ever leaves unfiltered. With forwards, the
+    /// sandbox's unprivileged user may bind below 1024 (a forward to port 80; the ports are its own namespace's):
+    /// /proc/sys/net shows the network namespace of the process that opens it, so a shell under nsenter writes it.
+    /// Returns whether refusals are copied to the nflog group (not on a kernel without nfnetlink_log).</summary>
+    private static bool InstallFilter(NetSpec net, int childPid, IReadOnlyList<IPAddress> hostAddresses, string nsenter, string nft,
+        Action<string> verbose)
+    {
+        string netns = $"--net=/proc/{childPid}/ns/net";
         string[] install = net.Forwards.Count > 0
             ? [netns, "--", "/bin/sh", "-c", "echo 0 > /proc/sys/net/ipv4/ip_unprivileged_port_start && exec \"$0\" -f -", nft]
             : [netns, "--", nft, "-f", "-"];
-        HelperCommand.Run("install the egress filter", nsenter, install, rules);
+        bool logRefusals = true;
+        try
+        {
+            HelperCommand.Run("install the egress filter", nsenter, install, EgressFilter.Ruleset(net.Deny, net.Allow, hostAddresses, net.Only));
+        }
+        catch (NetworkException first) when (first.Message.Contains("log group", StringComparison.Ordinal))
+        {
+            logRefusals = false;
+            HelperCommand.Run("install the egress filter", nsenter, install,
+                EgressFilter.Ruleset(net.Deny, net.Allow, hostAddresses, net.Only, logRefusals: false));
+            verbose($"refused connections are counted but not listed: {first.Message}");
+        }
         LaunchTrace.Mark("network: egress filter");
         verbose($"egress filter installed in the sandbox's network namespace (table inet {EgressFilter.Table}{(net.Only ? ", --net_only" : "")})");
+        return logRefusals;
+    }
 
-        var policy = new NamePolicy(net.AllowHosts, net.Only, EgressFilter.Denied(net.Deny), net.Allow, hostAddresses);
-        _sockets = SandboxNetns.Run(childPid, () => ResolverSockets.Open(EgressFilter.Table, EgressFilter.LogGroup));
+    /// <summary>The resolver's sockets inside the sandbox's namespace, its sockets to the host's nameservers, and
+    /// its thread.</summary>
+    private void StartResolver(NetSpec net, int childPid, NamePolicy policy, bool logRefusals, Action<string> verbose)
+    {
+        _sockets = SandboxNetns.Run(childPid, () => ResolverSockets.Open(EgressFilter.Table, logRefusals ? EgressFilter.LogGroup : null, verbose));
         UpstreamDns upstream;
         try
         {
@@ -80,17 +115,6 @@ public sealed class NetworkSetup : IDisposable
         LaunchTrace.Mark("network: resolver");
         verbose($"resolver on the sandbox's {ResolverSockets.Listen} asks {string.Join(", ", upstream.Servers)}"
                 + (net.AllowHosts.Count > 0 ? $"; allowed: {string.Join(", ", net.AllowHosts)}" : ""));
-
-        string? api = net.Forwards.Count > 0 ? Path.Combine(runDir, "slirp.sock") : null;
-        if (api is not null && System.Text.Encoding.UTF8.GetByteCount(api) > MaxSocketPath)
-            throw new NetworkException($"--net_forward: slirp4netns' control socket {api} is longer than a socket path may be ({MaxSocketPath} bytes); use a shorter --state_dir");
-        _slirp = Slirp.Start(slirp, unshare, childPid, api, hostLoopback: policy.ReachesHostLoopback);
-        verbose($"slirp4netns (pid {_slirp.Pid}) connects {Slirp.TapName} {Slirp.Address} to the host's sockets");
-        foreach (var f in net.Forwards)
-        {
-            SlirpApi.AddTcpForward(api!, f.HostPort, f.SandboxPort);
-            verbose($"forwarding 127.0.0.1:{f.HostPort} to the sandbox's port {f.SandboxPort}");
-        }
     }
 
     /// <summary>nsjail's recipe: a macvlan on the host interface, created directly in the sandbox's namespace
@@ -120,7 +144,7 @@ public sealed class NetworkSetup : IDisposable
         if (_resolver is null || _sockets is null || _log is null) return null;
         _resolver.Dispose();
         ulong? refused = _sockets.Sets.ReadCounter(EgressFilter.RefusedCounter);
-        var first = _sockets.Refusals.Drain(NetworkLogBuilder.MaxRefusedShown, out _);
+        var first = _sockets.Refusals?.Drain(NetworkLogBuilder.MaxRefusedShown, out _) ?? [];
         return _log.Build(refused ?? 0, first);
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using NsSandbox.Linux;
 using NsSandbox.Linux.Net;
 
 namespace NsSandbox.Core.Network;
@@ -15,11 +16,12 @@ public sealed class ResolverSockets : IDisposable
     public required Socket Udp { get; init; }
     public required Socket Tcp { get; init; }
     public required NftSetWriter Sets { get; init; }
-    public required NflogListener Refusals { get; init; }
+    /// <summary>Null when the kernel has no nfnetlink_log or refuses the group: refusals are then only counted.</summary>
+    public required NflogListener? Refusals { get; init; }
 
     /// <summary>Opens them in the calling thread's network namespace (<see cref="SandboxNetns.Run"/>). lo is still
     /// down there (stage 2 brings it up after "go"), so 127.0.0.1 does not exist yet: IP_FREEBIND binds it anyway.</summary>
-    public static ResolverSockets Open(string table, ushort logGroup)
+    public static ResolverSockets Open(string table, ushort? logGroup, Action<string> verbose)
     {
         var opened = new List<IDisposable>();
         try
@@ -29,7 +31,15 @@ public sealed class ResolverSockets : IDisposable
             tcp.Listen(16);
             var sets = new NftSetWriter(NetfilterSocket.Open(), table);
             opened.Add(sets);
-            var refusals = NflogListener.Open(logGroup);
+            NflogListener? refusals = null;
+            try
+            {
+                if (logGroup is { } group) refusals = NflogListener.Open(group);
+            }
+            catch (KernelException e)
+            {
+                verbose($"refused connections are counted but not listed: {e.Message}");
+            }
             return new ResolverSockets { Udp = udp, Tcp = tcp, Sets = sets, Refusals = refusals };
         }
         catch
@@ -53,6 +63,6 @@ public sealed class ResolverSockets : IDisposable
         Udp.Dispose();
         Tcp.Dispose();
         Sets.Dispose();
-        Refusals.Dispose();
+        Refusals?.Dispose();
     }
 }

@@ -41,4 +41,18 @@ public sealed class NetworkSpecTests
         Assert.True(sets > 0 && sets < host && host > 0 && host6 > 0 && host < allowed && allowed < denied, rules);
         Assert.All(EgressFilter.DefaultDeny, d => Assert.Contains(d, rules));
     }
+
+    [Fact]
+    public void UnderOnlyEverythingElseIsRefusedAndRefusalsAreCountedWithOrWithoutTheirCopies()
+    {
+        string only = EgressFilter.Ruleset([], [], [IPAddress.Parse("192.0.2.2")], only: true);
+        string last = only[..only.IndexOf("  }\n", only.IndexOf("chain out", StringComparison.Ordinal), StringComparison.Ordinal)].TrimEnd().Split('\n')[^1].Trim();
+        Assert.Equal("goto refuse", last);
+        Assert.DoesNotContain("10.0.0.0/8", only); // no deny list: nothing but the sets and the allowed ranges passes
+        Assert.Contains("log group 1", only);
+        string unlogged = EgressFilter.Ruleset([], [], [], only: false, logRefusals: false);
+        Assert.DoesNotContain("log group", unlogged);
+        Assert.Contains("counter name \"refused\"", unlogged);
+        Assert.Contains("reject with tcp reset", unlogged);
+    }
 }
