@@ -14,6 +14,8 @@ public static class EgressFilter
     /// <summary>The resolver's sets: addresses on every port, and address-and-port pairs (NAME:PORT).</summary>
     public const string Any4 = "allow4", Port4 = "allow4_port", Any6 = "allow6", Port6 = "allow6_port";
     public const string RefusedCounter = "refused";
+    /// <summary>The most addresses (or address and port pairs) each set holds at once.</summary>
+    public const int MaxSetElements = 65536;
     /// <summary>The nflog group refusals are copied to, in the sandbox's namespace only.</summary>
     public const ushort LogGroup = 1;
 
@@ -37,10 +39,11 @@ public static class EgressFilter
         string resolver = ResolverSockets.Listen.Address.ToString();
         var s = new StringBuilder();
         s.Append($"table inet {Table} {{\n");
-        s.Append($"  set {Any4} {{ type ipv4_addr; flags timeout; }}\n");
-        s.Append($"  set {Port4} {{ type ipv4_addr . inet_service; flags timeout; }}\n");
-        s.Append($"  set {Any6} {{ type ipv6_addr; flags timeout; }}\n");
-        s.Append($"  set {Port6} {{ type ipv6_addr . inet_service; flags timeout; }}\n");
+        // Bounded, as the resolver's memory is: a name's DNS server could hand out addresses without end.
+        s.Append($"  set {Any4} {{ type ipv4_addr; size {MaxSetElements}; flags timeout; }}\n");
+        s.Append($"  set {Port4} {{ type ipv4_addr . inet_service; size {MaxSetElements}; flags timeout; }}\n");
+        s.Append($"  set {Any6} {{ type ipv6_addr; size {MaxSetElements}; flags timeout; }}\n");
+        s.Append($"  set {Port6} {{ type ipv6_addr . inet_service; size {MaxSetElements}; flags timeout; }}\n");
         s.Append($"  counter {RefusedCounter} {{ }}\n");
         // Refused at once, counted, and the first bytes copied to the supervisor's nflog socket (rate-limited: the
         // report shows the first few). TCP gets a reset: an ICMP error arrives while connect() holds the socket, is

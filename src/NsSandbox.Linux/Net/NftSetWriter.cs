@@ -17,8 +17,11 @@ public sealed class NftSetWriter(NetfilterSocket socket, string table) : IDispos
     private const ushort ObjectTable = 1, ObjectName = 2, ObjectType = 3, ObjectData = 4, CounterPackets = 2;
     private const uint CounterObject = 1;
 
+    private const int PruneAbove = 4096, MaxTracked = 4 * 65536;
+
     private readonly NetlinkWriter _writer = new();
     private readonly Dictionary<(string Set, string Key), long> _expiries = new();
+    private long _nextPrune;
 
     /// <summary>How many elements this writer knows of (for the caller's bound on memory).</summary>
     public int Count => _expiries.Count;
@@ -36,8 +39,14 @@ public sealed class NftSetWriter(NetfilterSocket socket, string table) : IDispos
         if (result == Errno.NoEntry && known) result = Send(set, key, timeout, replace: false); // it expired meanwhile
         if (result == 0)
         {
-            if (_expiries.Count > 4096) Prune(now);
-            _expiries[id] = expiry;
+            if (_expiries.Count >= PruneAbove && now >= _nextPrune)
+            {
+                Prune(now);
+                _nextPrune = now + 1000; // a scan of every element at most once a second
+            }
+            // Bounded as the kernel's sets are (their size): past that, the element is in the set but its expiry is
+            // forgotten, so a later answer for it adds it again instead of extending it.
+            if (_expiries.Count < MaxTracked || known) _expiries[id] = expiry;
         }
         return result;
     }

@@ -116,6 +116,26 @@ public sealed class EgressByNameTests : IClassFixture<NetworkLab>, IDisposable
     }
 
     [Fact]
+    public void AnAddressKeepsTheLaterOfItsExpiries()
+    {
+        _lab.Require();
+        // Two names for each address, a brief one (TTL 1, so the floor of 3 s) and a lasting one (10 minutes).
+        _lab.Resolver.Set("brief1.test", 1, Site[1]);
+        _lab.Resolver.Set("lasting1.test", 600, Site[1]);
+        _lab.Resolver.Set("lasting2.test", 600, Site[2]);
+        _lab.Resolver.Set("brief2.test", 1, Site[2]);
+        _lab.Resolver.Set("brief3.test", 1, Site[0]);
+        var r = _nss.Sh(
+            Lookup("brief1.test") + Lookup("lasting1.test") + // extended by the later answer
+            Lookup("lasting2.test") + Lookup("brief2.test") + // not cut short by it
+            Lookup("brief3.test") + "sleep 4.5;" +            // expires
+            Get(Site[1], 8080) + Get(Site[2], 8080) + Get(Site[0], 8080),
+            "--net", "egress", "--net_only", "--net_allow_host", "*.test", "--net_min_ttl", "3");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal($"{Site[1]}\n{Site[1]}\n{Site[2]}\n{Site[2]}\n{Site[0]}\nsite-2\nsite-3\nConnection refused\n", r.Stdout);
+    }
+
+    [Fact]
     public void EveryQueryGoesToTheResolverInsideTheSandbox()
     {
         _lab.Require();
