@@ -8,8 +8,10 @@ public static class Errno
     public const int NoSuchDeviceOrAddress = 6; // ENXIO
     public const int NoSuchProcess = 3;     // ESRCH
     public const int Interrupted = 4;       // EINTR
+    public const int WouldBlock = 11;       // EAGAIN
     public const int AccessDenied = 13;     // EACCES
     public const int Busy = 16;             // EBUSY
+    public const int Exists = 17;           // EEXIST
     public const int IsDirectory = 21;      // EISDIR
     public const int InvalidArgument = 22;  // EINVAL
     public const int TooManyFiles = 24;     // EMFILE

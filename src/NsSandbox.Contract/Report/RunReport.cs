@@ -45,6 +45,8 @@ public sealed record RunReport
     public bool? PidsLimitHit { get; init; }
     public ulong? CpuUsageUsec { get; init; }
     public ReportCgroup? Cgroup { get; init; }
+    /// <summary>--net egress: the names the sandbox looked up and the connections refused.</summary>
+    public NetworkLog? NetworkLog { get; init; }
     public required ReportLimits Limits { get; init; }
     public required ReportSandbox Sandbox { get; init; }
 }

@@ -27,6 +27,13 @@ public sealed record Cidr(string Network, int PrefixLength)
         return true;
     }
 
+    /// <summary>Whether <paramref name="ip"/> is in this range (an address of the other family never is).</summary>
+    public bool Contains(IPAddress ip)
+    {
+        if ((ip.AddressFamily == AddressFamily.InterNetworkV6) != IsV6) return false;
+        return Mask(ip, PrefixLength).ToString() == Network;
+    }
+
     public static Cidr Host(IPAddress ip) => new(ip.ToString(), ip.AddressFamily == AddressFamily.InterNetworkV6 ? 128 : 32);
 
     private static IPAddress Mask(IPAddress ip, int prefix)

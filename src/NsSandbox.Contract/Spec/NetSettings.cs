@@ -14,11 +14,17 @@ public sealed class NetSettings
     public List<Cidr> Deny { get; } = [];
     public List<Cidr> Allow { get; } = [];
     public List<PortForward> Forwards { get; } = [];
+    public List<HostPattern> AllowHosts { get; } = [];
+    public bool Only { get; set; }
+    public TimeSpan? MinTtl { get; set; }
     public string? MacvlanInterface { get; set; }
     public string? MacvlanAddress { get; set; }
     public string? MacvlanNetmask { get; set; }
     public string? MacvlanGateway { get; set; }
     public string? MacvlanMac { get; set; }
+
+    /// <summary>The longest floor: a day, as long as the resolver keeps any answer (docs/network.md).</summary>
+    public static readonly TimeSpan MaxMinTtl = TimeSpan.FromDays(1);
 
     public void Note(string setting, string origin) => _origins[setting] = origin;
 
@@ -32,7 +38,7 @@ public sealed class NetSettings
         if (runMode == RunMode.Execve && mode is NetMode.Egress or NetMode.Macvlan)
             throw new SpecException(modeOrigin, $"mode execve supports only --net none or host: {mode.ToString().ToLowerInvariant()} needs a supervisor to run its helpers; use mode once (-Mo)");
         if (mode != NetMode.Egress)
-            foreach (string s in new[] { "deny", "allow", "forward" })
+            foreach (string s in new[] { "deny", "allow", "forward", "allow_host", "only", "min_ttl" })
                 if (_origins.TryGetValue(s, out string? o)) throw new SpecException(o, "applies only to --net egress");
         if (mode != NetMode.Macvlan)
             foreach (string s in new[] { "macvlan_iface", "macvlan_vs_ip", "macvlan_vs_nm", "macvlan_vs_gw", "macvlan_vs_ma" })
@@ -40,6 +46,8 @@ public sealed class NetSettings
         // With the host's network, lo is the host's and stays as it is: nsjail accepts the flag there too.
         if (LoopbackDown && mode is NetMode.Egress or NetMode.Macvlan)
             throw new SpecException(Origin("iface_no_lo", "--iface_no_lo"), "applies only to --net none or host (egress and macvlan need lo)");
+        if (MinTtl is { } ttl && (ttl < TimeSpan.FromSeconds(1) || ttl > MaxMinTtl))
+            throw new SpecException(Origin("min_ttl", "--net_min_ttl"), $"must be from 1 s to {MaxMinTtl.TotalSeconds:0} s");
         var hostPorts = Forwards.GroupBy(f => f.HostPort).FirstOrDefault(g => g.Count() > 1);
         if (hostPorts is not null)
             throw new SpecException(Origin("forward", "--net_forward"), $"host port {hostPorts.Key} is forwarded twice");
@@ -51,6 +59,9 @@ public sealed class NetSettings
             Deny = Deny.ToList(),
             Allow = Allow.ToList(),
             Forwards = Forwards.ToList(),
+            AllowHosts = AllowHosts.Distinct().ToList(),
+            Only = Only,
+            MinTtl = MinTtl ?? NetSpec.DefaultMinTtl,
             Macvlan = mode == NetMode.Macvlan ? BuildMacvlan() : null,
         };
     }

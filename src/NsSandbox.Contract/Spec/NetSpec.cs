@@ -16,6 +16,8 @@ public enum NetMode
 /// <summary>A run's network, validated.</summary>
 public sealed record NetSpec
 {
+    public static readonly TimeSpan DefaultMinTtl = TimeSpan.FromSeconds(30);
+
     public NetMode Mode { get; init; } = NetMode.None;
     /// <summary>Bring lo up in the new namespace (off with --iface_no_lo).</summary>
     public bool LoopbackUp { get; init; } = true;
@@ -23,6 +25,14 @@ public sealed record NetSpec
     public IReadOnlyList<Cidr> Deny { get; init; } = [];
     /// <summary>Egress: ranges exempted from the deny list.</summary>
     public IReadOnlyList<Cidr> Allow { get; init; } = [];
+    /// <summary>Egress: names whose addresses the resolver lets through, even in a deny range (an exact name only;
+    /// docs/network.md).</summary>
+    public IReadOnlyList<HostPattern> AllowHosts { get; init; } = [];
+    /// <summary>Egress: only names of <see cref="AllowHosts"/> resolve, and connections go only to the addresses
+    /// they resolved to (and to <see cref="Allow"/>).</summary>
+    public bool Only { get; init; }
+    /// <summary>Egress: an address the resolver handed out stays reachable at least this long, whatever the TTL.</summary>
+    public TimeSpan MinTtl { get; init; } = DefaultMinTtl;
     /// <summary>Egress: ports on the host's loopback forwarded into the sandbox.</summary>
     public IReadOnlyList<PortForward> Forwards { get; init; } = [];
     public MacvlanSpec? Macvlan { get; init; }

@@ -64,6 +64,7 @@ public static class ReportBuilder
             PidsLimitHit = stats?.PidsLimitHit,
             CpuUsageUsec = stats?.CpuUsageUsec,
             Cgroup = outcome?.Cgroup,
+            NetworkLog = outcome?.Network,
             Limits = plan.ReportLimits,
             Sandbox = plan.ReportSandbox with { DataDir = outcome is null ? plan.ReportSandbox.DataDir : outcome.DataDir },
         };

@@ -10,9 +10,10 @@ using NsSandbox.Linux.Stage2Code;
 
 namespace NsSandbox.Core.Supervision;
 
-/// <summary>What a finished sandbox left to report: how it ended and what its cgroup and the audit log saw.</summary>
+/// <summary>What a finished sandbox left to report: how it ended and what its cgroup, the audit log and (egress)
+/// its resolver and filter saw.</summary>
 public sealed record SandboxOutcome(ChildExit? Exit, SeccompViolation? Violation, List<SeccompLoggedCall>? Logged,
-    CgroupStats? Stats, ReportCgroup? Cgroup, string? DataDir);
+    CgroupStats? Stats, ReportCgroup? Cgroup, string? DataDir, NetworkLog? Network = null);
 
 /// <summary>One sandbox from clone to clean-up, for any supervisor (once today; listen, rerun and the OCI
 /// lifecycle share it): <see cref="Start"/> creates what the run owns and clones stage 2, <see cref="Configure"/>
@@ -151,6 +152,7 @@ public sealed class SandboxLaunch : IDisposable
         SeccompViolation? violation = null;
         List<SeccompLoggedCall>? logged = null;
         CgroupStats? stats = null;
+        NetworkLog? network = null;
         try
         {
             if (_child is { } child)
@@ -179,8 +181,20 @@ public sealed class SandboxLaunch : IDisposable
         }
         finally
         {
-            _network?.Dispose(); // the helpers end with the sandbox
-            _network = null;
+            try
+            {
+                if (_child is not null && (network = _network?.Collect()) is not null) LaunchTrace.Mark("network log");
+            }
+            catch (Exception e) when (e is KernelException or IOException)
+            {
+                _log.Verbose($"network log: {e.Message}");
+            }
+            if (_network is not null)
+            {
+                _network.Dispose(); // the helpers end with the sandbox
+                _network = null;
+                LaunchTrace.Mark("network helpers ended");
+            }
             try
             {
                 stats = _child is null ? null : _cgroup?.ReadStats();
@@ -198,7 +212,7 @@ public sealed class SandboxLaunch : IDisposable
         LaunchTrace.Mark("cleaned up");
         string? dataDir = _runDir?.DataKept == true ? _plan.Paths.DataDir : _plan.ReportSandbox.DataDir;
         return _outcome = new SandboxOutcome(exit, violation, logged, stats,
-            _cgroup is null ? null : new ReportCgroup(_cgroup.Version, _cgroup.Path), dataDir);
+            _cgroup is null ? null : new ReportCgroup(_cgroup.Version, _cgroup.Path), dataDir, network);
     }
 
     /// <summary>When the command (not yet reaped, so its pid is still its own) died of SIGSYS, the audit record

@@ -41,6 +41,7 @@ public static class ConfigKeys
     public static readonly IReadOnlyDictionary<string, string> ShortNames = new Dictionary<string, string>
     {
         ["net"] = "mode", ["net_deny"] = "deny", ["net_allow"] = "allow", ["net_forward"] = "forward",
+        ["net_allow_host"] = "allow-host", ["net_only"] = "only", ["net_min_ttl"] = "min-ttl",
     };
     /// <summary>Keys whose relative paths are taken from the configuration file's directory, so that a profile
     /// can name a file that sits next to it (configs/python.toml's policy).</summary>
@@ -102,6 +103,9 @@ public static class ConfigKeys
         ["iface_no_lo"] = ("net", ConfigType.Switch, s => !s.Net.LoopbackUp),
         ["net_deny"] = ("net", ConfigType.List, s => s.Net.Mode == NetMode.Egress ? s.Net.Deny.Select(c => c.ToString()).ToList() : null),
         ["net_allow"] = ("net", ConfigType.List, s => s.Net.Mode == NetMode.Egress ? s.Net.Allow.Select(c => c.ToString()).ToList() : null),
+        ["net_allow_host"] = ("net", ConfigType.List, s => s.Net.Mode == NetMode.Egress ? s.Net.AllowHosts.Select(h => h.ToString()).ToList() : null),
+        ["net_only"] = ("net", ConfigType.Switch, s => s.Net.Only),
+        ["net_min_ttl"] = ("net", ConfigType.Duration, s => s.Net.Mode == NetMode.Egress ? ConfigText.Duration(s.Net.MinTtl) : null),
         ["net_forward"] = ("net", ConfigType.List, s => s.Net.Mode == NetMode.Egress ? s.Net.Forwards.Select(f => $"{f.HostPort}:{f.SandboxPort}").ToList() : null),
         ["macvlan_iface"] = ("net", ConfigType.Text, s => s.Net.Macvlan?.Interface),
         ["macvlan_vs_ip"] = ("net", ConfigType.Text, s => s.Net.Macvlan?.Address),

@@ -10,8 +10,9 @@ namespace NsSandbox.Linux.Net;
 /// exits, so it cannot outlive the run.</summary>
 public sealed unsafe class Slirp : IDisposable
 {
-    /// <summary>slirp4netns' fixed address plan (--cidr default 10.0.2.0/24).</summary>
-    public const string Address = "10.0.2.100", Gateway = "10.0.2.2", DnsAddress = "10.0.2.3", TapName = "tap0";
+    /// <summary>slirp4netns' fixed address plan (--cidr default 10.0.2.0/24); the gateway leads to the host's
+    /// 127.0.0.1 unless --disable-host-loopback.</summary>
+    public const string Address = "10.0.2.100", Gateway = "10.0.2.2", TapName = "tap0";
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan ExitGrace = TimeSpan.FromSeconds(5);
 
@@ -24,8 +25,10 @@ public sealed unsafe class Slirp : IDisposable
     public int Pid => _process.Id;
 
     /// <summary>Starts slirp4netns against the namespaces of <paramref name="childPid"/> and waits until it has
-    /// configured tap0 (address, default route) inside.</summary>
-    public static Slirp Start(string exe, string unshare, int childPid, string? apiSocket)
+    /// configured tap0 (address, default route) inside. Its DNS forwarder is off (the supervisor answers the
+    /// sandbox's queries); its way from <see cref="Gateway"/> to the host's 127.0.0.1 stays open only with
+    /// <paramref name="hostLoopback"/>.</summary>
+    public static Slirp Start(string exe, string unshare, int childPid, string? apiSocket, bool hostLoopback)
     {
         var (exitRead, exitWrite) = Pipe();
         var (readyRead, readyWrite) = Pipe();
@@ -49,11 +52,12 @@ public sealed unsafe class Slirp : IDisposable
             foreach (string a in new[]
                      {
                          "--mount", "--propagation", "private", "--", exe,
-                         "--configure", "--mtu=65520", "--disable-host-loopback", "--enable-sandbox", "--enable-seccomp",
+                         "--configure", "--mtu=65520", "--disable-dns", "--enable-sandbox", "--enable-seccomp",
                          $"--exit-fd={exitRead}", $"--ready-fd={readyWrite}", "--netns-type=path",
                          $"--userns-path=/proc/{childPid}/ns/user",
                      })
                 psi.ArgumentList.Add(a);
+            if (!hostLoopback) psi.ArgumentList.Add("--disable-host-loopback");
             if (apiSocket is not null) psi.ArgumentList.Add("--api-socket=" + apiSocket);
             psi.ArgumentList.Add($"/proc/{childPid}/ns/net");
             psi.ArgumentList.Add(TapName);

@@ -66,6 +66,9 @@ public sealed class FlagCoverageTests : IDisposable
         Assert.Equal("203.0.113.0/24", b.Net.Deny.Single().ToString());
         Assert.Equal("198.51.100.7/32", b.Net.Allow.Single().ToString());
         Assert.Equal(new PortForward(8080, 80), b.Net.Forwards.Single());
+        Assert.Equal([new HostPattern("pypi.org", false, null), new HostPattern("example.org", true, 443)], b.Net.AllowHosts);
+        Assert.True(b.Net.Only);
+        Assert.Equal(TimeSpan.FromSeconds(90), b.Net.MinTtl);
     }
 
     [Fact]
@@ -177,6 +180,9 @@ public sealed class FlagCoverageTests : IDisposable
                 Deny = [new Cidr("203.0.113.0", 24)],
                 Allow = [new Cidr("198.51.100.7", 32)],
                 Forwards = [new PortForward(8080, 80)],
+                AllowHosts = [HostPattern.Parse("--net_allow_host", "pypi.org"), new HostPattern("example.org", true, 443)],
+                Only = true,
+                MinTtl = TimeSpan.FromSeconds(90),
             },
         };
         var rest = new SandboxOptions

@@ -85,6 +85,24 @@ public sealed class ConfigRoundTripTests
     }
 
     [Fact]
+    public void AnEgressSpecRoundTrips() => AssertRoundTrips(EffectiveFromFlags("--net", "egress", "--net_only",
+        "--net_allow_host", "pypi.org", "--net_allow_host", "*.example.org:443", "--net_min_ttl", "90", "--net_deny", "203.0.113.0/24",
+        "--net_allow", "10.1.0.0/16", "--net_forward", "8080:80", "--", "/bin/true"));
+
+    [Fact]
+    public void ThePythonProfilesCommentedAllowlistLoadsUncommented()
+    {
+        string text = File.ReadAllText(RepoFile("configs/python.toml"));
+        string uncommented = System.Text.RegularExpressions.Regex.Replace(text, "^# ((only|allow-host) = .*)$", "$1",
+            System.Text.RegularExpressions.RegexOptions.Multiline);
+        Assert.NotEqual(text, uncommented);
+        var net = FromToml(uncommented).Net;
+        Assert.Equal(NetMode.Egress, net.Mode);
+        Assert.True(net.Only);
+        Assert.Equal([new HostPattern("pypi.org", false, null), new HostPattern("files.pythonhosted.org", false, null)], net.AllowHosts);
+    }
+
+    [Fact]
     public void ModeExecveRoundTrips() => AssertRoundTrips(EffectiveFromFlags("-Me", "--disable_proc", "--", "/bin/true"));
 
     [Fact]

@@ -10,21 +10,26 @@ namespace NsSandbox.EndToEnd.Tests.Net;
 /// nssandbox runs (through ip netns exec), and "world", its only neighbour, on documentation addresses. Nothing
 /// leaves them: the host namespace's only route is the veth to the world, and the world has no other link.
 ///
-///   host (192.0.2.2; DNS on 127.0.0.53; veth mvlow for macvlan)  --veth--  world (192.0.2.1; on lo 203.0.113.10, 10.99.0.1)
+///   host (192.0.2.2; DNS on 127.0.0.53; veth mvlow for macvlan)  --veth--  world (192.0.2.1; on lo 203.0.113.10,
+///                                                                           10.99.0.1, sites 198.51.100.1-3)
 ///
 /// Servers answer one line and close: world 192.0.2.1:8080 "outside", 203.0.113.10:8080 "deniable",
-/// 10.99.0.1:8080 "private"; host 127.0.0.1:8081 "host-loopback", 192.0.2.2:8082 "host-itself". The DNS server
-/// answers every A query with 192.0.2.1; the host namespace's resolv.conf names it, a resolver on the host's
-/// loopback as systemd-resolved's 127.0.0.53 is.</summary>
+/// 10.99.0.1:8080 "private", 198.51.100.N:8080 "site-N"; host 127.0.0.1:8081 "host-loopback", 127.0.0.1:8083
+/// "host-other", 192.0.2.2:8082 "host-itself". The DNS server (<see cref="LabDns"/>) answers the names a test
+/// sets, and every other A query with 192.0.2.1; the host namespace's resolv.conf names it, a resolver on the
+/// host's loopback as systemd-resolved's 127.0.0.53 is.</summary>
 public sealed class NetworkLab : IDisposable
 {
     public const string Outside = "192.0.2.1", HostAddress = "192.0.2.2", Dns = "127.0.0.53",
         Deniable = "203.0.113.10", Private = "10.99.0.1", MacvlanLower = "mvlow";
+    public static readonly string[] Sites = ["198.51.100.1", "198.51.100.2", "198.51.100.3"];
 
-    private static readonly string Prefix = $"nsst{Environment.ProcessId % 100000}x{Random.Shared.Next(1000):000}";
-    public string Host { get; } = Prefix + "-h";
-    public string World { get; } = Prefix + "-w";
+    // Unique per lab: a test class may have one of its own beside NetworkTests'.
+    private readonly string _prefix = $"nsst{Environment.ProcessId % 100000}x{Random.Shared.Next(10000):0000}";
+    public string Host => _prefix + "-h";
+    public string World => _prefix + "-w";
     public string? Unavailable { get; }
+    public LabDns Resolver { get; } = new();
 
     private readonly List<Socket> _servers = [];
     private readonly CancellationTokenSource _stop = new();
@@ -33,7 +38,7 @@ public sealed class NetworkLab : IDisposable
     public NetworkLab()
     {
         if (!IsRoot()) { Unavailable = "needs root to build the test network"; return; }
-        if (Require.MissingEgressProgram() is { } why) { Unavailable = why; return; }
+        if (Tests.Require.MissingEgressProgram() is { } why) { Unavailable = why; return; }
         _createdEtcNetns = !Directory.Exists("/etc/netns");
         try
         {
@@ -51,7 +56,7 @@ public sealed class NetworkLab : IDisposable
             Ip("-n", World, "addr", "add", Outside + "/24", "dev", "veth1");
             Ip("-n", World, "link", "set", "veth1", "up");
             Ip("-n", World, "link", "set", "lo", "up");
-            foreach (string a in new[] { Deniable, Private }) Ip("-n", World, "addr", "add", a + "/32", "dev", "lo");
+            foreach (string a in new[] { Deniable, Private }.Concat(Sites)) Ip("-n", World, "addr", "add", a + "/32", "dev", "lo");
             // ip netns exec bind-mounts this over /etc/resolv.conf for what runs in the host namespace.
             Directory.CreateDirectory($"/etc/netns/{Host}");
             File.WriteAllText($"/etc/netns/{Host}/resolv.conf", $"nameserver {Dns}\n");
@@ -59,7 +64,9 @@ public sealed class NetworkLab : IDisposable
             Serve(World, Outside, 8080, "outside");
             Serve(World, Deniable, 8080, "deniable");
             Serve(World, Private, 8080, "private");
+            for (int i = 0; i < Sites.Length; i++) Serve(World, Sites[i], 8080, $"site-{i + 1}");
             Serve(Host, "127.0.0.1", 8081, "host-loopback");
+            Serve(Host, "127.0.0.1", 8083, "host-other");
             Serve(Host, HostAddress, 8082, "host-itself");
             ServeDns();
         }
@@ -72,9 +79,33 @@ public sealed class NetworkLab : IDisposable
 
     public Launcher NewLauncher() => new() { Wrapper = ["ip", "netns", "exec", Host] };
 
+    /// <summary>Skips the test unless it runs as root and the lab could be built.</summary>
+    public void Require()
+    {
+        Tests.Require.Root();
+        if (Unavailable is { } why) Assert.Skip(why);
+    }
+
     /// <summary>Namespaces of this lab that still exist (for the leak assertion).</summary>
-    public static IEnumerable<string> Leftovers() =>
-        Directory.Exists("/run/netns") ? Directory.GetFiles("/run/netns").Select(f => Path.GetFileName(f)).Where(n => n.StartsWith(Prefix, StringComparison.Ordinal)) : [];
+    public IEnumerable<string> Leftovers() =>
+        Directory.Exists("/run/netns") ? Directory.GetFiles("/run/netns").Select(f => Path.GetFileName(f)).Where(n => n.StartsWith(_prefix, StringComparison.Ordinal)) : [];
+
+    /// <summary>Runs a program in the lab's host namespace (as the launcher runs there) and returns its output.</summary>
+    public string InHost(params string[] command)
+    {
+        var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in new[] { "netns", "exec", Host }.Concat(command)) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEndAsync();
+        var error = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            p.Kill();
+            throw new TimeoutException($"{string.Join(' ', command)} did not finish within 60 s");
+        }
+        if (p.ExitCode != 0) throw new InvalidOperationException($"{string.Join(' ', command)}: {error.Result.Trim()}");
+        return output.Result;
+    }
 
     private void Serve(string netns, string address, int port, string answer)
     {
@@ -94,9 +125,32 @@ public sealed class NetworkLab : IDisposable
                 catch (SocketException) { }
             }
         });
+        var tcp = NetNs.Listen(Host, new IPEndPoint(IPAddress.Parse(Dns), 53));
+        _servers.Add(tcp);
+        _ = Task.Run(async () =>
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                try
+                {
+                    using var c = await tcp.AcceptAsync(_stop.Token);
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                    timeout.CancelAfter(TimeSpan.FromSeconds(10));
+                    var length = new byte[2];
+                    await c.ReceiveAsync(length, timeout.Token); // the lab's clients send each message in one piece
+                    var query = new byte[length[0] << 8 | length[1]];
+                    for (int read = 0, n; read < query.Length; read += n)
+                        if ((n = await c.ReceiveAsync(query.AsMemory(read), timeout.Token)) == 0) break;
+                    if (Resolver.Answer(query, overTcp: true) is { } reply)
+                        await c.SendAsync(new byte[] { (byte)(reply.Length >> 8), (byte)reply.Length }.Concat(reply).ToArray(), timeout.Token);
+                }
+                catch (Exception) when (_stop.IsCancellationRequested) { return; }
+                catch (Exception e) when (e is SocketException or OperationCanceledException) { }
+            }
+        });
     }
 
-    /// <summary>Answers each query with one A record, 192.0.2.1 (RFC 1035 layout: header, question, answer).</summary>
+    /// <summary>The lab's resolver on 127.0.0.53:53, UDP and TCP (one connection at a time).</summary>
     private void ServeDns()
     {
         var udp = NetNs.Listen(Host, new IPEndPoint(IPAddress.Parse(Dns), 53), SocketType.Dgram);
@@ -109,17 +163,7 @@ public sealed class NetworkLab : IDisposable
                 try
                 {
                     var r = await udp.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.Any, 0), _stop.Token);
-                    if (r.ReceivedBytes < 12) continue;
-                    int end = 12;
-                    while (end < r.ReceivedBytes && buffer[end] != 0) end += buffer[end] + 1;
-                    end += 5; // the root label, QTYPE and QCLASS
-                    bool isA = buffer[end - 4] == 0 && buffer[end - 3] == 1;
-                    var reply = new List<byte>(buffer[..end]);
-                    reply[2] = 0x81; reply[3] = 0x80; // a response, recursion desired and available, no error
-                    reply[6] = 0; reply[7] = (byte)(isA ? 1 : 0); // answer count
-                    reply[8] = reply[9] = reply[10] = reply[11] = 0;
-                    if (isA) reply.AddRange([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1]);
-                    await udp.SendToAsync(reply.ToArray(), r.RemoteEndPoint);
+                    if (Resolver.Answer(buffer.AsSpan(0, r.ReceivedBytes)) is { } reply) await udp.SendToAsync(reply, r.RemoteEndPoint);
                 }
                 catch (Exception) when (_stop.IsCancellationRequested) { return; }
                 catch (SocketException) { }

@@ -1,5 +1,6 @@
 using System.Net;
 using NsSandbox.EndToEnd.Tests.Linux;
+using static NsSandbox.EndToEnd.Tests.Net.NetScripts;
 
 namespace NsSandbox.EndToEnd.Tests.Net;
 
@@ -23,21 +24,10 @@ public sealed class NetworkTests : IClassFixture<NetworkLab>, IDisposable
         Assert.Empty(Subreaper.LiveChildren("slirp4netns"));
     }
 
-    private void Require()
-    {
-        Tests.Require.Root();
-        if (_lab.Unavailable is { } why) Assert.Skip(why);
-    }
-
-    /// <summary>A shell line that prints what the server at host:port says, or the connect error (bash reports
-    /// it twice; the last line is kept).</summary>
-    private static string Get(string host, int port) =>
-        $"timeout 10 bash -c 'cat < /dev/tcp/{host}/{port}' 2>&1 | tail -n 1 | sed 's/^.*: //';";
-
     [Fact]
     public void EgressLeavesTheHostsNamedNetworkNamespacesMounted()
     {
-        Require();
+        _lab.Require();
         // Run from the host's own mount namespace (not through ip netns exec): slirp4netns' sandbox once detached
         // its old root through shared submounts and unmounted /run/netns/* of the host. /bin/true sends nothing.
         using var onHost = new Launcher();
@@ -51,7 +41,7 @@ public sealed class NetworkTests : IClassFixture<NetworkLab>, IDisposable
     [Fact]
     public void NoneHasOnlyLoopbackAndNoRoute()
     {
-        Require();
+        _lab.Require();
         var r = _nss.Sh("ls /sys/class/net; " + Get(NetworkLab.Outside, 8080));
         Assert.Equal("lo\nNetwork is unreachable\n", r.Stdout);
         Assert.Equal("none", r.Report!.Value.GetProperty("sandbox").GetProperty("network").GetString());
@@ -60,7 +50,7 @@ public sealed class NetworkTests : IClassFixture<NetworkLab>, IDisposable
     [Fact]
     public void IfaceNoLoLeavesLoopbackDown()
     {
-        Require();
+        _lab.Require();
         Assert.Equal("0x9\n", _nss.Sh("cat /sys/class/net/lo/flags").Stdout); // IFF_UP|IFF_LOOPBACK
         Assert.Equal("0x8\n", _nss.Sh("cat /sys/class/net/lo/flags", "--iface_no_lo").Stdout);
     }
@@ -68,7 +58,7 @@ public sealed class NetworkTests : IClassFixture<NetworkLab>, IDisposable
     [Fact]
     public void HostModeReachesTheHostsLoopback()
     {
-        Require();
+        _lab.Require();
         foreach (string[] flags in new[] { new[] { "--net", "host" }, ["-N"] })
         {
             var r = _nss.Sh(Get("127.0.0.1", 8081), flags);
@@ -80,7 +70,7 @@ public sealed class NetworkTests : IClassFixture<NetworkLab>, IDisposable
     [Fact]
     public void EgressReachesTheOutsideWorldAndNothingElse()
     {
-        Require();
+        _lab.Require();
         var r = _nss.Sh(
             Get(NetworkLab.Outside, 8080) +           // the outside world
             Get("outside.test", 8080) +               // by name, through the host's resolver
@@ -101,7 +91,7 @@ public sealed class NetworkTests : IClassFixture<NetworkLab>, IDisposable
     [Fact]
     public void EgressDenyAndAllowListsAreConfigurable()
     {
-        Require();
+        _lab.Require();
         var r = _nss.Sh(Get(NetworkLab.Deniable, 8080) + Get(NetworkLab.Private, 8080) + Get(NetworkLab.Outside, 8080),
             "--net", "egress", "--net_deny", "203.0.113.0/24", "--net_allow", "10.99.0.0/16");
         Assert.Equal("Connection refused\nprivate\noutside\n", r.Stdout);
@@ -110,7 +100,7 @@ public sealed class NetworkTests : IClassFixture<NetworkLab>, IDisposable
     [Fact]
     public void TheSandboxCannotChangeItsFilterOrAddresses()
     {
-        Require();
+        _lab.Require();
         var r = _nss.Sh(
             // Each attempt must fail for want of permission (not for a missing program), and change nothing.
             Refused("nft flush ruleset", "flush") +
@@ -132,7 +122,7 @@ public sealed class NetworkTests : IClassFixture<NetworkLab>, IDisposable
     [Fact]
     public async Task ForwardedPortIsReachableOnTheHostsLoopbackOnly()
     {
-        Require();
+        _lab.Require();
         // The sandbox serves one connection on port 80; the host's 127.0.0.1:18080 leads there.
         string server = "perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalPort => 80, Listen => 1, ReuseAddr => 1) or die $!; " +
                         "print \"listening\\n\"; $|=1; $c = $s->accept; print $c \"inside\\n\"; close $c'";
@@ -153,7 +143,7 @@ public sealed class NetworkTests : IClassFixture<NetworkLab>, IDisposable
     [Fact]
     public void MacvlanGetsItsAddress()
     {
-        Require();
+        _lab.Require();
         var r = _nss.Sh("ip -4 -o addr show dev vs | awk '{print $4}'; ip route | grep default",
             "--macvlan_iface", NetworkLab.MacvlanLower, "--macvlan_vs_ip", "192.0.2.77", "--macvlan_vs_nm", "255.255.255.0",
             "--macvlan_vs_gw", NetworkLab.Outside);
@@ -169,7 +159,7 @@ public sealed class NetworkTests : IClassFixture<NetworkLab>, IDisposable
     [InlineData("--net egress --net_forward 8081:80", "forward 127.0.0.1:8081 to the sandbox's port 80", "egress")]
     public void AFailedHelperIsASetupErrorAndLeavesNothing(string flags, string message, string mode)
     {
-        Require();
+        _lab.Require();
         var r = _nss.Sh("echo ran", flags.Split(' '));
         Assert.Equal(126, r.ExitCode);
         Assert.Equal("", r.Stdout);
@@ -181,7 +171,7 @@ public sealed class NetworkTests : IClassFixture<NetworkLab>, IDisposable
     [Fact]
     public void ATimedOutRunEndsSlirp()
     {
-        Require();
+        _lab.Require();
         var r = _nss.Sh("echo started; sleep 30", "--net", "egress", "--time_limit", "1");
         Assert.Equal(124, r.ExitCode);
         Assert.Equal("started\n", r.Stdout);
@@ -190,7 +180,7 @@ public sealed class NetworkTests : IClassFixture<NetworkLab>, IDisposable
     [Fact]
     public void SlirpEndsWhenTheSupervisorIsKilled()
     {
-        Require();
+        _lab.Require();
         // Through the lab's wrapper, ip netns exec, which execs the launcher: the process is the launcher's.
         using var launcher = _nss.Start(["--state_dir", _nss.StateDir, "--net", "egress", "--", "/bin/sh", "-c", "echo started; sleep 60"]);
         try
