@@ -65,7 +65,9 @@ public class DifferentialTests(ITestOutputHelper output)
         Console.Error.WriteLine($"policy differential: {summary}");
         Assert.True(done >= Math.Min(calls, 1_000_000), summary);
         Assert.Equal(Enum.GetValues<ActionKind>().ToHashSet(), actions);
-        Assert.All(Enum.GetValues<DecisionSource>(), source => Assert.True(sources.GetValueOrDefault(source) > 100, summary));
+        // Only OCI profiles answer calls newer than the policy (OciDifferentialTests).
+        Assert.All(Enum.GetValues<DecisionSource>().Where(s => s != DecisionSource.NewerCall),
+            source => Assert.True(sources.GetValueOrDefault(source) > 100, summary));
     }
 
     private static string Root()
