@@ -75,12 +75,12 @@ internal sealed class JsonInput
         }
     }
 
-    /// <summary>After the top value: only whitespace may follow.</summary>
+    /// <summary>After the top value: only whitespace may follow (the reader throws at anything else).</summary>
     public void End(ref Utf8JsonReader reader)
     {
         try
         {
-            if (reader.Read()) throw Error(At(reader), "text after the end of the JSON value");
+            reader.Read();
         }
         catch (JsonException e)
         {
