@@ -38,10 +38,11 @@ public static class ArgumentSolver
                 case ScmpOperator.Greater: low = Math.Max(low, c.Value + 1); break;
                 case ScmpOperator.GreaterOrEqual: low = Math.Max(low, c.Value); break;
                 default:
-                    // (x & mask) == bits: impossible when bits has a bit outside mask or disagrees with a fixed bit.
-                    if ((c.ValueTwo & ~c.Value) != 0 || ((fixedBits ^ c.ValueTwo) & fixedMask & c.Value) != 0) return null;
+                    // (x & mask) == (bits & mask): impossible when a bit disagrees with one fixed before.
+                    ulong bits = c.ValueTwo & c.Value;
+                    if (((fixedBits ^ bits) & fixedMask & c.Value) != 0) return null;
                     fixedMask |= c.Value;
-                    fixedBits |= c.ValueTwo;
+                    fixedBits |= bits;
                     break;
             }
         }

@@ -118,9 +118,9 @@ public static class OciResolver
         var argument = new ArgumentOperand((int)arg.Index, Is32Bit: false);
         if (arg.Op != ScmpOperator.MaskedEqual)
             return new Comparison(argument, Operator(arg.Op), new ConstantOperand(arg.Value), false, arg.At);
-        ulong mask = arg.Value, bits = arg.ValueTwo;
-        // A bit wanted outside the mask can never match; no mask at all compares 0 with the bits.
-        if ((bits & ~mask) != 0 || mask == 0) return new ConstantCondition(bits == 0 && (bits & ~mask) == 0);
+        // libseccomp masks the datum too: bits outside the mask do not count, and no mask at all always matches.
+        ulong mask = arg.Value, bits = arg.ValueTwo & mask;
+        if (mask == 0) return new ConstantCondition(true);
         Operand left = mask == ulong.MaxValue ? argument : new BitOperand(BitOperator.And, [argument, new ConstantOperand(mask)]);
         return new Comparison(left, ComparisonOperator.Equal, new ConstantOperand(bits), false, arg.At);
     }

@@ -55,6 +55,9 @@ public sealed record OciAction(ScmpAction Kind, ushort? ErrnoRet, SourceLocation
     /// <summary>EPERM: what ERRNO and TRACE return when errnoRet is not given (runtime-spec, runc).</summary>
     public const ushort DefaultErrno = 1;
 
+    /// <summary>The largest errnoRet libseccomp takes for SCMP_ACT_ERRNO (TRACE's data may use all 16 bits).</summary>
+    public const ushort MaxErrno = 4094;
+
     /// <summary>The seccomp return, as runc has libseccomp make it: KILL is KILL_THREAD; TRAP's data is 0.</summary>
     public PolicyAction ToPolicyAction() => Kind switch
     {
@@ -71,8 +74,9 @@ public sealed record OciAction(ScmpAction Kind, ushort? ErrnoRet, SourceLocation
     public override string ToString() => ErrnoRet is { } e ? $"{ScmpNames.Name(Kind)} (errnoRet {e})" : ScmpNames.Name(Kind);
 }
 
-/// <summary>One comparison of argument Index. MASKED_EQ: (argument &amp; Value) == ValueTwo; the others compare the
-/// argument with Value. All 64 bits, unsigned, as libseccomp compares.</summary>
+/// <summary>One comparison of argument Index. MASKED_EQ: (argument &amp; Value) == (ValueTwo &amp; Value): libseccomp masks
+/// the datum too, so bits of ValueTwo outside the mask do not count. The others compare the argument with Value.
+/// All 64 bits, unsigned, as libseccomp compares.</summary>
 public sealed record OciArgument(uint Index, ulong Value, ulong ValueTwo, ScmpOperator Op, SourceLocation At)
 {
     public bool Holds(ulong argument) => Op switch
@@ -83,11 +87,11 @@ public sealed record OciArgument(uint Index, ulong Value, ulong ValueTwo, ScmpOp
         ScmpOperator.Equal => argument == Value,
         ScmpOperator.GreaterOrEqual => argument >= Value,
         ScmpOperator.Greater => argument > Value,
-        _ => (argument & Value) == ValueTwo,
+        _ => (argument & Value) == (ValueTwo & Value),
     };
 
     public override string ToString() => Op == ScmpOperator.MaskedEqual
-        ? $"(arg{Index} & 0x{Value:x}) == 0x{ValueTwo:x}"
+        ? $"(arg{Index} & 0x{Value:x}) == 0x{ValueTwo & Value:x}"
         : $"arg{Index} {Symbol(Op)} 0x{Value:x}";
 
     private static string Symbol(ScmpOperator op) => op switch

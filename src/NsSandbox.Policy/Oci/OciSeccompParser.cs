@@ -306,6 +306,9 @@ public static class OciSeccompParser
             throw input.Error(at, $"unknown action \"{name}\" (expected {ScmpNames.List(ScmpNames.Actions.Keys)})");
         if (errno is { } e && kind is not (ScmpAction.Errno or ScmpAction.Trace))
             throw input.Error(e.At, $"{errnoField} is given for {name}, which returns no errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take one)");
+        if (errno is { Value: > OciAction.MaxErrno } big && kind == ScmpAction.Errno)
+            throw input.Error(big.At, $"{errnoField} {big.Value} is out of range for SCMP_ACT_ERRNO: 0..{OciAction.MaxErrno} " +
+                "(libseccomp refuses more, so runc cannot load it; the kernel returns errno values up to 4095)");
         return new OciAction(kind, errno is { } v ? (ushort)v.Value : null, at);
     }
 

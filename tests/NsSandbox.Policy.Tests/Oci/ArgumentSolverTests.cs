@@ -38,7 +38,7 @@ public class ArgumentSolverTests
     [InlineData(ScmpOperator.Less, 0UL, 0, null)]
     [InlineData(ScmpOperator.GreaterOrEqual, ulong.MaxValue, 0, ulong.MaxValue)]
     [InlineData(ScmpOperator.MaskedEqual, 0x8000_0000_0000_0000, 0x8000_0000_0000_0000, 0x8000_0000_0000_0000)]
-    [InlineData(ScmpOperator.MaskedEqual, 0xf0, 0x0f, null)]
+    [InlineData(ScmpOperator.MaskedEqual, 0xf0, 0x0f, 0UL)]
     public void EdgesOf64Bits(ScmpOperator op, ulong value, ulong two, ulong? expected) =>
         Assert.Equal(expected, ArgumentSolver.SolveArgument([new OciArgument(0, value, two, op, At)]));
 

@@ -29,6 +29,8 @@ public class OciErrorTests
     [InlineData("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"defaultErrnoRet\": 1}",
         "profile.json:1:56: defaultErrnoRet is given for SCMP_ACT_ALLOW, which returns no errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take one)")]
     [InlineData("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 65536}", "profile.json:1:56: defaultErrnoRet: 65536 is not an integer in 0..65535")]
+    [InlineData("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 4095}",
+        "profile.json:1:56: defaultErrnoRet 4095 is out of range for SCMP_ACT_ERRNO: 0..4094 (libseccomp refuses more, so runc cannot load it; the kernel returns errno values up to 4095)")]
     [InlineData("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": -1}", "profile.json:1:56: defaultErrnoRet: -1 is not an integer in 0..65535")]
     [InlineData("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 1.0}", "profile.json:1:56: defaultErrnoRet: 1.0 is not an integer in 0..65535")]
     [InlineData("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": \"1\"}", "profile.json:1:56: defaultErrnoRet: expected an unsigned integer, found the string \"1\"")]

@@ -63,7 +63,7 @@ public class OciSemanticsTests
     [InlineData("SCMP_CMP_MASKED_EQ", 0x7E020000, 0, new ulong[] { 0x11, 0x1_0000_0011 }, new ulong[] { 0x10000000, 0x20000 })]
     [InlineData("SCMP_CMP_MASKED_EQ", 0xff00_0000_0000_00ff, 0x1200_0000_0000_0034, new ulong[] { 0x1234_5678_9abc_de34 }, new ulong[] { 0x34, 0x1200_0000_0000_0035 })]
     [InlineData("SCMP_CMP_MASKED_EQ", 0, 0, new ulong[] { 0, ulong.MaxValue }, new ulong[] { })]
-    [InlineData("SCMP_CMP_MASKED_EQ", 0xf0, 0x0f, new ulong[] { }, new ulong[] { 0x0f, 0xff })]
+    [InlineData("SCMP_CMP_MASKED_EQ", 0xf0, 0x0f, new ulong[] { 0x0f, 0x100 }, new ulong[] { 0xff, 0x10 })]
     public void ComparisonsAreOn64UnsignedBits(string op, ulong value, ulong valueTwo, ulong[] match, ulong[] miss)
     {
         // lseek's offset (argument 1) is 64 bits; on x86_64 the fd (0) is declared 32 bits, and OCI compares all 64 anyway.

@@ -34,7 +34,7 @@ public sealed class RandomOciProfile(int seed)
         string defaultAction = Pick(Actions.Where(a => a != "SCMP_ACT_NOTIFY").ToArray());
         var json = new StringBuilder();
         json.Append($"{{\"defaultAction\": \"{defaultAction}\"");
-        if (defaultAction is "SCMP_ACT_ERRNO" or "SCMP_ACT_TRACE" && _random.Next(2) == 0) json.Append($", \"defaultErrnoRet\": {Errno()}");
+        if (defaultAction is "SCMP_ACT_ERRNO" or "SCMP_ACT_TRACE" && _random.Next(2) == 0) json.Append($", \"defaultErrnoRet\": {Errno(defaultAction)}");
         if (_random.Next(4) > 0)
             json.Append(", \"architectures\": [" + string.Join(", ", Architectures.Where(_ => _random.Next(2) == 0).Select(a => $"\"{a}\"")) + "]");
         if (_random.Next(4) == 0) json.Append(", \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\"]");
@@ -53,7 +53,7 @@ public sealed class RandomOciProfile(int seed)
             if (_random.Next(8) == 0) action = defaultAction;
             notify |= action == "SCMP_ACT_NOTIFY";
             var entry = new StringBuilder($"{{\"names\": [{string.Join(", ", names.Select(n => $"\"{n}\""))}], \"action\": \"{action}\"");
-            if (action is "SCMP_ACT_ERRNO" or "SCMP_ACT_TRACE" && _random.Next(2) == 0) entry.Append($", \"errnoRet\": {Errno()}");
+            if (action is "SCMP_ACT_ERRNO" or "SCMP_ACT_TRACE" && _random.Next(2) == 0) entry.Append($", \"errnoRet\": {Errno(action)}");
             if (_random.Next(4) > 0) entry.Append($", \"args\": [{string.Join(", ", Args())}]");
             entries.Add(entry.Append('}').ToString());
         }
@@ -64,7 +64,8 @@ public sealed class RandomOciProfile(int seed)
 
     private string Action() => Pick(Actions);
 
-    private int Errno() => Pick([0, 1, 13, 38, 4095, 65535]);
+    // ERRNO takes 0..4094 (libseccomp's limit), TRACE's data all 16 bits.
+    private int Errno(string action) => action == "SCMP_ACT_ERRNO" ? Pick([0, 1, 13, 38, 4094]) : Pick([0, 1, 38, 4095, 65535]);
 
     private IEnumerable<string> Args()
     {
