@@ -22,9 +22,7 @@ if [ $# -lt 1 ]; then
   echo "usage: $0 OUTDIR [PROFILE.json...]" >&2
   exit 2
 fi
-out=$(realpath -m "$1")
-shift
-for tool in dockerd docker containerd containerd-shim-runc-v2 tar; do
+for tool in dockerd docker containerd containerd-shim-runc-v2 tar realpath; do
   if ! command -v "$tool" >/dev/null; then
     echo "capture: $tool is not installed (apt-get install docker.io)" >&2
     exit 77
@@ -34,7 +32,9 @@ if [ "$(id -u)" != 0 ]; then
   echo "capture: dockerd needs root" >&2
   exit 77
 fi
-mkdir -p "$out"
+mkdir -p "$1"
+out=$(realpath "$1")
+shift
 
 dir=$(mktemp -d /tmp/nss-docker-capture.XXXXXX)
 containerd_pid="" dockerd_pid=""

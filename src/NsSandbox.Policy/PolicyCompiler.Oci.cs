@@ -9,8 +9,8 @@ namespace NsSandbox.Policy;
 public static partial class PolicyCompiler
 {
     /// <summary>Compiles the seccomp of a runtime config, or a profile alone, given as JSON text. Docker's format
-    /// is refused unless <paramref name="docker"/> says what to resolve it for (dockerd resolves it before it
-    /// writes config.json, so a runtime never gets it).</summary>
+    /// is refused unless <paramref name="docker"/> says what to resolve it for, and always in a runtime config
+    /// (dockerd resolves it before it writes config.json, so a runtime never gets it).</summary>
     public static OciSeccompFilter CompileOci(string json, string name, Arch arch, DockerTarget? docker = null) =>
         CompileOci(Encoding.UTF8.GetBytes(json), name, arch, docker);
 
@@ -23,7 +23,7 @@ public static partial class PolicyCompiler
         var profile = OciSeccompParser.Parse(utf8, name);
         if (profile.DockerField is { } field)
         {
-            if (docker is null)
+            if (docker is null || profile.InRuntimeConfig)
                 throw new PolicyException(field.At, $"'{field.Value}' belongs to Docker's profile format, which dockerd resolves " +
                     "before it writes config.json: a runtime config holds the resolved form (nssandbox policy check --oci reads Docker's format)");
             profile = DockerProfile.Resolve(profile, docker);

@@ -27,6 +27,9 @@ public sealed record OciSeccomp
 
     /// <summary>The first field only Docker's format has, when there is one: the profile is in Docker's format.</summary>
     public Located<string>? DockerField { get; init; }
+
+    /// <summary>Read from a runtime config's linux.seccomp, which dockerd writes resolved: never Docker's format.</summary>
+    public bool InRuntimeConfig { get; init; }
 }
 
 /// <summary>One entry of <c>syscalls</c>: its position in the array, the names, the action and the argument

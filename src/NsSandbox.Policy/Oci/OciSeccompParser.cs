@@ -66,7 +66,7 @@ public static class OciSeccompParser
                 else input.Skip(ref l);
             });
         });
-        return profile ?? throw new PolicyException(top, "the runtime config has no linux.seccomp");
+        return profile is null ? throw new PolicyException(top, "the runtime config has no linux.seccomp") : profile with { InRuntimeConfig = true };
     }
 
     private static OciSeccomp ReadProfile(JsonInput input, ref Utf8JsonReader reader)
