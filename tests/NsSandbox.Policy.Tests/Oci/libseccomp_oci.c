@@ -1,9 +1,12 @@
 // What runc makes of an OCI seccomp profile with libseccomp, for tests/NsSandbox.Policy.Tests/Oci: the reference
 // our compiler is compared with. Built and run by LibseccompCrossCheckTests (needs gcc and libseccomp-dev).
 //
-//   libseccomp_oci filter ARCH RULES OUT   RULES (below) as runc would hand them to libseccomp, for ARCH only;
+//   libseccomp_oci filter ARCH RULES OUT [tree]
+//                                          RULES (below) as runc would hand them to libseccomp, for ARCH only;
 //                                          writes the exported program to OUT and, on stdout, "name NAME NUMBER"
-//                                          for each name as libseccomp resolves it (NUMBER "none": unknown)
+//                                          for each name as libseccomp resolves it (NUMBER "none": unknown) and
+//                                          "time_ns N", how long building and exporting took; with tree, the binary
+//                                          tree of syscalls runc asks for above 32 rules (bench/oci-seccomp.sh)
 //   libseccomp_oci names ARCH              "NUMBER NAME" for every syscall libseccomp knows on ARCH
 //
 // RULES: "default ACTION ERRNO" then "rule NAME ACTION ERRNO [INDEX OP VALUE VALUETWO]..." lines, with runtime-spec's
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static void fail(const char *what, const char *detail)
@@ -59,8 +63,16 @@ static char *next(char **save)
     return word;
 }
 
-static int filter(uint32_t arch, const char *rules_path, const char *out_path)
+static int64_t now_ns(void)
 {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+static int filter(uint32_t arch, const char *rules_path, const char *out_path, int tree)
+{
+    int64_t start = now_ns();
     FILE *rules = fopen(rules_path, "r");
     if (!rules) fail(rules_path, strerror(errno));
     char line[4096];
@@ -74,6 +86,7 @@ static int filter(uint32_t arch, const char *rules_path, const char *out_path)
             default_action = action(name, next(&save));
             ctx = seccomp_init(default_action);
             if (!ctx) fail("seccomp_init", "failed");
+            if (tree && seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) < 0) fail("optimize", "no binary tree in this libseccomp");
             // The filter of one architecture: the tests compare calls of that architecture only.
             if (seccomp_arch_native() != arch) {
                 if (seccomp_arch_add(ctx, arch) < 0 || seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE) < 0) fail("arch", "cannot switch");
@@ -114,12 +127,13 @@ static int filter(uint32_t arch, const char *rules_path, const char *out_path)
     if (rc < 0) fail("seccomp_export_bpf", strerror(-rc));
     close(fd);
     seccomp_release(ctx);
+    printf("time_ns %lld\n", (long long)(now_ns() - start));
     return 0;
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 3) fail("usage", "filter ARCH RULES OUT | names ARCH");
+    if (argc < 3) fail("usage", "filter ARCH RULES OUT [tree] | names ARCH");
     uint32_t arch = seccomp_arch_resolve_name(argv[2]);
     if (!arch) fail("unknown architecture", argv[2]);
     if (!strcmp(argv[1], "names")) {
@@ -130,7 +144,8 @@ int main(int argc, char **argv)
         }
         return 0;
     }
-    if (!strcmp(argv[1], "filter") && argc == 5) return filter(arch, argv[3], argv[4]);
-    fail("usage", "filter ARCH RULES OUT | names ARCH");
+    if (!strcmp(argv[1], "filter") && (argc == 5 || (argc == 6 && !strcmp(argv[5], "tree"))))
+        return filter(arch, argv[3], argv[4], argc == 6);
+    fail("usage", "filter ARCH RULES OUT [tree] | names ARCH");
     return 1;
 }
