@@ -94,7 +94,8 @@ EOF
 containerd --config "$dir/containerd/config.toml" >"$dir/containerd.log" 2>&1 &
 containerd_pid=$!
 
-echo '{}' >"$dir/daemon.json"
+# dockerd 20.10 makes an identity key; in our directory, not /etc/docker.
+echo "{\"deprecated-key-path\": \"$dir/key.json\"}" >"$dir/daemon.json"
 dockerd --config-file "$dir/daemon.json" --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/dockerd.pid" \
   -H "unix://$dir/docker.sock" --containerd "$dir/containerd.sock" --containerd-namespace nss-capture \
   --containerd-plugins-namespace nss-capture-plugins --bridge none --iptables=false --ip-masq=false --ip-forward=false \
