@@ -18,5 +18,11 @@ void nss_reset_signals(void);
 int nss_exec_target(const struct nss_exec_req *req);
 // Empties the bounding and ambient sets, then permitted/effective/inheritable. Returns 0 or -errno.
 int nss_drop_capabilities(void);
+// The index of the first candidate that is an executable regular file, or -errno as execvp would report it.
+int nss_find_executable(const char *const *candidates, int count);
+// Drops from the bounding set every capability not in `keep`. Returns 0 or -errno.
+int nss_cap_bounding(uint64_t keep);
+// Sets effective, permitted, inheritable (capset) and then the ambient set (sets[3]). Returns 0 or -errno.
+int nss_capset(const uint64_t sets[4]);
 // Brings the loopback interface of the current network namespace up. Returns 0 or -errno.
 int nss_loopback_up(void);

@@ -21,7 +21,10 @@ public static class ProgramReader
         [Opcode.SetRlimit] = "nnnnn", [Opcode.SetSid] = "nnnnn", [Opcode.SetGroupsEmpty] = "nnnnn",
         [Opcode.SetResGid] = "nnnnn", [Opcode.SetResUid] = "nnnnn", [Opcode.DropCapabilities] = "nnnnn",
         [Opcode.ParentDeathSignal] = "nnnnn", [Opcode.Mark] = "snnnn", [Opcode.Exec] = "lllfn",
-        [Opcode.AwaitStart] = "nnnnn",
+        [Opcode.AwaitStart] = "nnnnn", [Opcode.Open] = "snnnn", [Opcode.AwaitFifo] = "nnnnn",
+        [Opcode.CapBounding] = "nnnnn", [Opcode.CapSet] = "nnnnn", [Opcode.KeepCaps] = "nnnnn",
+        [Opcode.SetGroups] = "nnnnn", [Opcode.MakeNode] = "snnnn", [Opcode.WriteFile] = "ssnnn",
+        [Opcode.Pause] = "nnnnn", [Opcode.FindExec] = "lnnnn", [Opcode.SetControllingTerminal] = "nnnnn", [Opcode.OpenPty] = "snnnn", [Opcode.SetNamespace] = "snnnn",
     };
 
     public static List<Op> Read(ReadOnlySpan<byte> program)

@@ -1,0 +1,28 @@
+using NsSandbox.Core.Oci;
+using NsSandbox.Linux;
+
+namespace NsSandbox.Commands;
+
+/// <summary>`run`: create and start; without --detach wait for the container's process (this process cloned it,
+/// so it reaps it), delete it, and exit with its status (128+N for signal N, as a shell reports it).</summary>
+public static class OciRun
+{
+    public static int Run(OciRuntime runtime, string id, string bundle, string? pidFile, bool detach)
+    {
+        runtime.Create(id, bundle, pidFile, consoleSocket: null);
+        int pid = runtime.State(id).Pid;
+        try
+        {
+            runtime.Start(id);
+        }
+        catch
+        {
+            runtime.Delete(id, force: true);
+            throw;
+        }
+        if (detach) return 0;
+        var exit = ChildProcess.Reap(pid);
+        runtime.Delete(id, force: true);
+        return exit.ExitCode ?? 128 + (exit.Signal ?? 0);
+    }
+}
