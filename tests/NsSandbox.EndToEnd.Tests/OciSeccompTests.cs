@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using NsSandbox.Policy.Tests.Oci;
 
 namespace NsSandbox.EndToEnd.Tests;
@@ -41,6 +43,48 @@ public sealed class OciSeccompTests(SyscallProbe probe, DockerCapture docker) : 
         var unfiltered = SyscallProbe.Results(Probe(["--disable_seccomp"], [.. denied, .. absent]).Stdout);
         Assert.All(denied, c => Assert.NotEqual("errno 1", unfiltered[c]));
         Assert.All(absent, c => Assert.NotEqual("errno 38", unfiltered[c]));
+    }
+
+    [Fact]
+    public void TheOciRuntimeLoadsDockersProfileFromConfigJson()
+    {
+        Require.Root();
+        probe.Require();
+        docker.Require();
+        string[] denied = ["keyctl", "bpf", "unshare_user"];
+        string[] calls = ["getppid", "fork", .. denied, "clone3"];
+        var seccomp = JsonNode.Parse(JsonDocument.Parse(File.ReadAllText(docker.DefaultConfig!)).RootElement
+            .GetProperty("linux").GetProperty("seccomp").GetRawText())!;
+        var (code, output, err) = RunContainer(seccomp, calls);
+        Assert.True(code == 0, err);
+        var filtered = SyscallProbe.Results(output);
+        Assert.Equal(["ok", "ok", "errno 1", "errno 1", "errno 1", "errno 38"], calls.Select(c => filtered[c]));
+        (code, output, err) = RunContainer(null, calls);
+        Assert.True(code == 0, err);
+        var unfiltered = SyscallProbe.Results(output);
+        Assert.All(denied, c => Assert.NotEqual("errno 1", unfiltered[c]));
+        Assert.NotEqual("errno 38", unfiltered["clone3"]);
+
+        // A mistake in it is refused at its place in config.json, before anything is created.
+        seccomp["syscalls"]![0]!["action"] = "SCMP_ACT_PERMIT";
+        (code, _, err) = RunContainer(seccomp, calls);
+        Assert.NotEqual(0, code);
+        Assert.Matches(@"config\.json:\d+:\d+: linux\.seccomp\.syscalls\[0\]: unknown action ""SCMP_ACT_PERMIT""", err);
+    }
+
+    /// <summary>`nssandbox oci run` of a bundle whose process is the probe, with this linux.seccomp (or none).</summary>
+    private (int Code, string Out, string Err) RunContainer(JsonNode? seccomp, string[] calls)
+    {
+        var bundle = new OciBundle(_nss, [probe.InSandbox, .. calls]);
+        bundle.Mounts.Add(OciBundle.Mount(SyscallProbe.MountPoint, "bind", Path.GetDirectoryName(probe.OnHost)!, "rbind", "ro"));
+        Directory.CreateDirectory(Path.Combine(bundle.RootFs, SyscallProbe.MountPoint.TrimStart('/')));
+        if (seccomp is not null) bundle.Linux["seccomp"] = seccomp.DeepClone();
+        bundle.Save();
+        string root = Path.Combine(_nss.StateDir, "oci"), id = "s" + Guid.NewGuid().ToString("N")[..12];
+        string outFile = Path.Combine(_nss.TempDir, $"out-{id}"), errFile = Path.Combine(_nss.TempDir, $"err-{id}");
+        var r = _nss.RunRaw(["oci", "--root", root, "run", "--bundle", bundle.Dir, id], bashPrefix: $"exec >'{outFile}' 2>'{errFile}';");
+        Assert.False(Directory.Exists(Path.Combine(root, id)), "container state left behind");
+        return (r.ExitCode, File.ReadAllText(outFile), File.ReadAllText(errFile));
     }
 
     [Fact]
