@@ -72,6 +72,22 @@ public sealed class OciSeccompTests(SyscallProbe probe, DockerCapture docker) : 
         Assert.Matches(@"config\.json:\d+:\d+: linux\.seccomp\.syscalls\[0\]: unknown action ""SCMP_ACT_PERMIT""", err);
     }
 
+    [Fact]
+    public void TheRuntimesFeaturesListWhatItsSeccompTakes()
+    {
+        var r = _nss.RunRaw(["oci", "features"]);
+        Assert.Equal(0, r.ExitCode);
+        var seccomp = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("linux").GetProperty("seccomp");
+        Assert.True(seccomp.GetProperty("enabled").GetBoolean());
+        string[] Names(string field) => seccomp.GetProperty(field).EnumerateArray().Select(e => e.GetString()!).ToArray();
+        // Every action but NOTIFY, which needs a seccomp agent; all of the spec's operators; TSYNC, LOG and SPEC_ALLOW.
+        Assert.Equal(8, Names("actions").Length);
+        Assert.DoesNotContain("SCMP_ACT_NOTIFY", Names("actions"));
+        Assert.Equal(7, Names("operators").Length);
+        Assert.Contains("SCMP_ARCH_X86_64", Names("archs"));
+        Assert.Equal(["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"], Names("supportedFlags"));
+    }
+
     /// <summary>`nssandbox oci run` of a bundle whose process is the probe, with this linux.seccomp (or none).</summary>
     private (int Code, string Out, string Err) RunContainer(JsonNode? seccomp, string[] calls)
     {
