@@ -114,7 +114,7 @@ internal sealed class JsonInput
         {
             Read(ref reader);
             if (reader.TokenType == JsonTokenType.EndObject) return;
-            string name = reader.GetString()!;
+            string name = Text(reader);
             var at = At(reader);
             if (seen.TryGetValue(name, out var first)) throw Error(at, $"'{name}' is given twice (first at {first.Line}:{first.Column})");
             seen[name] = at;
@@ -145,10 +145,24 @@ internal sealed class JsonInput
 
     public delegate void ItemReader(ref Utf8JsonReader reader, int index);
 
+    /// <summary>A string token's text; the reader checks the JSON, GetString the UTF-8 (a file read as bytes may be
+    /// neither).</summary>
+    public string Text(in Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw Error(At(reader), "a string that is not valid UTF-8");
+        }
+    }
+
     public string String(ref Utf8JsonReader reader)
     {
         Expect(ref reader, JsonTokenType.String, "a string");
-        return reader.GetString()!;
+        return Text(reader);
     }
 
     /// <summary>A string, or null for JSON null (an optional field left unset).</summary>
@@ -176,7 +190,7 @@ internal sealed class JsonInput
     {
         JsonTokenType.StartObject => "an object",
         JsonTokenType.StartArray => "an array",
-        JsonTokenType.String => $"the string \"{reader.GetString()}\"",
+        JsonTokenType.String => $"the string \"{Encoding.UTF8.GetString(reader.ValueSpan)}\"",
         JsonTokenType.Number => $"the number {Encoding.UTF8.GetString(reader.ValueSpan)}",
         JsonTokenType.True => "true",
         JsonTokenType.False => "false",

@@ -40,7 +40,7 @@ public static class OciSeccompParser
         {
             input.Read(ref reader);
             if (reader.TokenType == JsonTokenType.EndObject) return linux;
-            string field = reader.GetString()!;
+            string field = input.Text(reader);
             if (field == "defaultAction") return false;
             linux |= field == "linux";
             input.Read(ref reader);
