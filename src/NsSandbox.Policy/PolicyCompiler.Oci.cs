@@ -26,7 +26,7 @@ public static partial class PolicyCompiler
             if (docker is null || profile.InRuntimeConfig)
                 throw new PolicyException(field.At, $"'{field.Value}' belongs to Docker's profile format, which dockerd resolves " +
                     "before it writes config.json: a runtime config holds the resolved form (nssandbox policy check --oci reads Docker's format)");
-            profile = DockerProfile.Resolve(profile, docker);
+            return CompileOci(DockerProfile.Resolve(profile, docker), arch) with { FromDockerFormat = true };
         }
         return CompileOci(profile, arch);
     }

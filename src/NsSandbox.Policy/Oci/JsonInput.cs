@@ -35,12 +35,24 @@ internal sealed class JsonInput
     /// <summary>Where the reader's current token starts.</summary>
     public SourceLocation At(in Utf8JsonReader reader) => At(reader.TokenStartIndex);
 
+    // Positions are asked for in increasing order while reading: each one counts on from the last.
+    private (int Offset, int Line, int Column) _last = (0, 1, 1);
+
     public SourceLocation At(long offset)
     {
-        var before = Bytes.Span[..(int)Math.Min(offset, Bytes.Length)];
-        int lineStart = before.LastIndexOf((byte)'\n') + 1;
-        int line = before.Count((byte)'\n') + 1;
-        return new SourceLocation(Name, line, Encoding.UTF8.GetCharCount(before[lineStart..]) + 1);
+        int end = (int)Math.Min(offset, Bytes.Length);
+        var (from, line, column) = end >= _last.Offset ? _last : (0, 1, 1);
+        var span = Bytes.Span[from..end];
+        int newline = span.LastIndexOf((byte)'\n');
+        if (newline >= 0)
+        {
+            line += span.Count((byte)'\n');
+            span = span[(newline + 1)..];
+            column = 1;
+        }
+        column += Encoding.UTF8.GetCharCount(span);
+        _last = (end, line, column);
+        return new SourceLocation(Name, line, column);
     }
 
     /// <summary>An error about the value at the current path.</summary>

@@ -5,7 +5,7 @@ namespace NsSandbox.Policy.Oci;
 /// (SECCOMP_FILTER_FLAG_NEW_LISTENER included when the profile uses SCMP_ACT_NOTIFY, whose listener fd then goes
 /// to <see cref="ListenerPath"/>); <see cref="SkippedNames"/> and <see cref="Notes"/> say what of the profile has
 /// no effect here and why.</summary>
-public sealed class OciSeccompFilter
+public sealed record OciSeccompFilter
 {
     public required CompiledPolicy Compiled { get; init; }
 
@@ -13,6 +13,9 @@ public sealed class OciSeccompFilter
     public required OciSeccomp Profile { get; init; }
 
     public uint FilterFlags { get; init; }
+
+    /// <summary>The text was in Docker's format, resolved for a <see cref="DockerTarget"/>.</summary>
+    public bool FromDockerFormat { get; init; }
 
     public bool UsesNotify => (FilterFlags & ScmpNames.FlagNewListener) != 0;
 

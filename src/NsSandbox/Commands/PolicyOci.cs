@@ -17,13 +17,10 @@ public static class PolicyOci
     {
         var docker = new DockerTarget(command.Arch, DockerTarget.DefaultCapabilities, Environment.OSVersion.Version);
         OciSeccompFilter filter;
-        bool dockerFormat;
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            byte[] json = System.Text.Encoding.UTF8.GetBytes(Policy.Syntax.IncludeLoader.Read(Path.GetFullPath(command.File), command.File, at: null));
-            dockerFormat = OciSeccompParser.Parse(json, command.File).DockerField is not null;
-            filter = PolicyCompiler.CompileOci(json, command.File, command.Arch, docker);
+            filter = PolicyCompiler.CompileOciFile(command.File, command.Arch, docker);
         }
         catch (PolicyException e)
         {
@@ -31,7 +28,7 @@ public static class PolicyOci
             return ExitCodes.Usage;
         }
         var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(start);
-        var notes = Notes(filter, command, dockerFormat, docker).ToList();
+        var notes = Notes(filter, command, docker).ToList();
         switch (command.Verb)
         {
             case "check":
@@ -55,9 +52,9 @@ public static class PolicyOci
     }
 
     /// <summary>What the runtime does besides loading the program, and what of the profile has no effect.</summary>
-    private static IEnumerable<string> Notes(OciSeccompFilter filter, PolicyArgs command, bool dockerFormat, DockerTarget docker)
+    private static IEnumerable<string> Notes(OciSeccompFilter filter, PolicyArgs command, DockerTarget docker)
     {
-        if (dockerFormat)
+        if (filter.FromDockerFormat)
             yield return $"Docker's profile format, resolved as dockerd resolves it for {docker.GoArch} with Docker's default " +
                 $"capabilities on Linux {docker.Kernel.Major}.{docker.Kernel.Minor}";
         if (filter.Compiled.Policy.Newer is { } newer)
