@@ -64,8 +64,8 @@ public sealed record SandboxOptions
     /// <summary><c>--trace_timing</c>: the launcher prints how long each step of the launch took.</summary>
     public bool TraceTiming { get; init; }
 
-    /// <summary>The system call filter: <c>--seccomp_policy</c>, <c>--seccomp_string</c>, <c>--seccomp_log</c>,
-    /// <c>--disable_seccomp</c>.</summary>
+    /// <summary>The system call filter: <c>--seccomp_policy</c>, <c>--seccomp_string</c>, <c>--seccomp_oci</c>,
+    /// <c>--seccomp_log</c>, <c>--disable_seccomp</c>.</summary>
     public SeccompOptions Seccomp { get; init; } = new();
 
     /// <summary>The run's cgroup: the <c>--cgroup_*</c> flags.</summary>
