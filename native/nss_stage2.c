@@ -71,7 +71,8 @@ static const char *const string_operands[NSS_OP_LIMIT] = {
     [NSS_OP_MOVE_MOUNT] = "S---", [NSS_OP_UMOUNT] = "S---",     [NSS_OP_ENSURE_DIR] = "S---",
     [NSS_OP_ENSURE_FILE] = "S---", [NSS_OP_REQUIRE] = "S---",   [NSS_OP_SYMLINK] = "SS--",
     [NSS_OP_PIVOT_ROOT] = "SS--", [NSS_OP_CHDIR] = "S---",      [NSS_OP_SETHOSTNAME] = "S---",
-    [NSS_OP_OPEN] = "S---",       [NSS_OP_SETNS] = "S---",      [NSS_OP_OPEN_PTY] = "S---",       [NSS_OP_MKNOD] = "S---",      [NSS_OP_WRITE_FILE] = "SS--",
+    [NSS_OP_OPEN] = "S---",       [NSS_OP_SETNS] = "S---",      [NSS_OP_OPEN_PTY] = "S---",
+    [NSS_OP_MKNOD] = "S---",      [NSS_OP_WRITE_FILE] = "SS--", [NSS_OP_NULL_FDS] = "S---",
 };
 
 struct strings_of_op {
@@ -106,6 +107,16 @@ static char *const *strings(struct run *r, uint32_t off)
     }
     items[count] = 0;
     return (char *const *)(void *)items;
+}
+
+// A block of 8-byte words ({uint32 count; pad; words}), NULL unless it lies whole inside the program.
+static const void *words(const struct run *r, uint64_t off, uint32_t *count)
+{
+    if (off == 0 || off % 8 != 0 || off >= r->length || r->length - off < 8) return NULL;
+    uint32_t n = *(const uint32_t *)(const void *)(r->base + off);
+    if (n > (r->length - off - 8) / 8) return NULL;
+    *count = n;
+    return r->base + off + 8;
 }
 
 static int slot_fd(const struct run *r, uint32_t slot)
@@ -293,11 +304,11 @@ static long exec(struct run *r, const struct nss_op *op, uint32_t index)
     req.argv = argv;
     req.envp = envp;
     req.seccomp_flags = (uint32_t)op->e;
+    req.keep_privileges = (op->e & NSS_EXEC_KEEP_PRIVS) != 0;
     if (op->d != 0) {
-        if (op->d % 8 != 0 || op->d >= r->length || r->length - op->d < 8) return -EINVAL;
-        uint32_t n = *(uint32_t *)(void *)(r->base + op->d);
-        if (n > (r->length - op->d - 8) / 8) return -EINVAL;
-        req.filter = r->base + op->d + 8;
+        uint32_t n = 0;
+        req.filter = words(r, op->d, &n);
+        if (!req.filter) return -EINVAL;
         req.filter_len = (int32_t)n;
     }
     if (r->sync_fd >= 0) {
@@ -383,6 +394,23 @@ static long run_op(struct run *r, const struct nss_op *op, uint32_t index)
         return 0;
     case NSS_OP_EXEC:
         return exec(r, op, index);
+    case NSS_OP_PERSONALITY: {
+        long rc = nss_sys1(SYS_personality, op->a); // the previous persona on success
+        return rc < 0 ? rc : 0;
+    }
+    case NSS_OP_SETPRIORITY:
+        return nss_sys3(SYS_setpriority, PRIO_PROCESS, 0, (int32_t)op->a);
+    case NSS_OP_SETAFFINITY: {
+        uint32_t n = 0;
+        const void *mask = words(r, op->d, &n);
+        if (!mask || n == 0) return -EINVAL;
+        long rc = nss_sys3(SYS_sched_setaffinity, 0, (long)n * 8, (long)mask);
+        return rc < 0 ? rc : 0;
+    }
+    case NSS_OP_DISABLE_TSC:
+        return nss_sys2(SYS_prctl, PR_SET_TSC, PR_TSC_SIGSEGV);
+    case NSS_OP_NULL_FDS:
+        return nss_null_fds(a, op->b);
     case NSS_OP_AWAIT_START:
         return r->sync_fd >= 0 ? await_message(r->sync_fd, NSS_MSG_START) : -EINVAL; // mode execve has no parent
     case NSS_OP_OPEN: {
@@ -420,6 +448,15 @@ static long run_op(struct run *r, const struct nss_op *op, uint32_t index)
         long rc = nss_sys2(SYS_setns, fd, op->b);
         nss_sys1(SYS_close, fd);
         return rc;
+    }
+    case NSS_OP_SECCOMP: {
+        const uint32_t *count = block(r, op->d, 8);
+        if (!count || *count == 0 || *count > 4096 || !block(r, op->d, 8 + (uint64_t)*count * 8)) return -EINVAL;
+        struct sock_fprog_nss {
+            unsigned short len;
+            const void *filter;
+        } prog = {(unsigned short)*count, r->base + op->d + 8};
+        return nss_sys3(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, (long)(uint32_t)op->e, (long)&prog);
     }
     case NSS_OP_OPEN_PTY:
         return open_pty(r, a);

@@ -63,7 +63,7 @@ static int first_executable(const struct nss_exec_req *req)
 
 int nss_exec_target(const struct nss_exec_req *req)
 {
-    long rc = nss_sys2(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1);
+    long rc = req->keep_privileges ? 0 : nss_sys2(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1);
     if (rc < 0) return (int)rc;
     nss_reset_signals();
     // Every descriptor above stderr closes at execve, the sync socket too: its EOF tells the parent
@@ -134,6 +134,20 @@ int nss_capset(const uint64_t sets[4])
         if (rc < 0) return (int)rc;
     }
     return 0;
+}
+
+int nss_null_fds(const char *path, uint32_t fds)
+{
+    if (fds == 0 || fds > 7) return -EINVAL;
+    // Not close-on-exec: where the open lands on a descriptor it is meant for (that one was closed), it stays.
+    long fd = nss_sys4(SYS_openat, AT_FDCWD, (long)path, O_RDWR, 0);
+    if (fd < 0) return (int)fd;
+    long rc = 0;
+    for (long i = 0; i < 3 && rc >= 0; i++) {
+        if ((fds & (1u << i)) && fd != i) rc = nss_sys3(SYS_dup3, fd, i, 0);
+    }
+    if (fd > 2) nss_sys1(SYS_close, fd);
+    return rc < 0 ? (int)rc : 0;
 }
 
 int nss_loopback_up(void)

@@ -10,6 +10,7 @@ struct nss_exec_req {
     int32_t filter_len;
     char *const *argv;
     char *const *envp;
+    int32_t keep_privileges; // no no_new_privs: setuid binaries and file capabilities work (OCI noNewPrivileges false)
 };
 
 // Every signal to its default action, none blocked: execve keeps ignored dispositions and the mask.
@@ -24,5 +25,7 @@ int nss_find_executable(const char *const *candidates, int count);
 int nss_cap_bounding(uint64_t keep);
 // Sets effective, permitted, inheritable (capset) and then the ambient set (sets[3]). Returns 0 or -errno.
 int nss_capset(const uint64_t sets[4]);
+// Opens path read-write and puts it on each of descriptors 0-2 whose bit is set in fds. Returns 0 or -errno.
+int nss_null_fds(const char *path, uint32_t fds);
 // Brings the loopback interface of the current network namespace up. Returns 0 or -errno.
 int nss_loopback_up(void);

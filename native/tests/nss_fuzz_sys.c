@@ -258,9 +258,14 @@ long nss_fake_sys(long n, long a, long b, long c, long d, long e, long f)
         memcpy((void *)b, &start, 4);
         return 4;
     }
+    case SYS_sched_setaffinity:
+        read_bytes((const void *)c, (size_t)b);
+        return fail;
     case SYS_setgroups:
         read_bytes((const void *)b, (size_t)a * 4);
         return fail;
+    case SYS_personality:
+    case SYS_setpriority:
     case SYS_setsid:
     case SYS_setresgid:
     case SYS_setresuid:

@@ -46,6 +46,7 @@ public static class Program
         }
         var mode = parsed.Builder.Mode;
         var spec = parsed.Builder.Build();
+        int logFd = LauncherLog.Redirect(spec);
         if (spec.TraceTiming)
         {
             LaunchTrace.Enable(LaunchTrace.Supervisor, mainNs);
@@ -56,9 +57,11 @@ public static class Program
             Console.Error.WriteLine($"nssandbox: seccomp: {plan.Seccomp.Label}: {plan.Seccomp.Instructions} instructions, " +
                 $"compiled in {plan.Seccomp.CompileTime.TotalMilliseconds:0.0} ms");
         LaunchTrace.Mark("seccomp compiled");
+        foreach (string warning in plan.Warnings) Console.Error.WriteLine("nssandbox: " + warning);
         if (mode == RunMode.Execve)
         {
-            var failure = ExecveLauncher.Exec(plan);
+            if (logFd != 2) LogDescriptor.Inherit(logFd);
+            var failure = ExecveLauncher.Exec(plan, logFd);
             Console.Error.WriteLine($"nssandbox: {failure.Message}");
             return ExitCodes.Setup;
         }

@@ -12,8 +12,8 @@ namespace NsSandbox.Linux.Stage2Code;
 /// zeroes every byte a launch allocates, so growing them twice costs more than guessing well once.</summary>
 public sealed class ProgramWriter(bool timing, bool describe = false, int expectedOps = 128) : IContainerKernel
 {
-    /// <summary>One operand: a string, a string list or a filter (stored in the data area at once, replaced by its
-    /// offset), or a number.</summary>
+    /// <summary>One operand: a string, a string list, a filter (8-byte words with their count before them: a seccomp
+    /// filter, a CPU mask) or a block (stored in the data area at once, replaced by its offset), or a number.</summary>
     private readonly record struct Operand(ulong Number, string? Text = null, IReadOnlyList<string>? List = null, byte[]? Filter = null,
         byte[]? Block = null)
     {
@@ -96,6 +96,17 @@ public sealed class ProgramWriter(bool timing, bool describe = false, int expect
     public void SetRlimit(RlimitResource resource, ulong soft, ulong hard) =>
         Add(Opcode.SetRlimit, "setrlimit", FlagNames.Of(resource).ToUpperInvariant(), (uint)resource, default, default, soft, hard);
 
+    public void SetPersonality(uint persona) =>
+        Add(Opcode.SetPersonality, "personality", "0x" + persona.ToString("x", CultureInfo.InvariantCulture), persona);
+
+    public void SetNiceness(int nice) =>
+        Add(Opcode.SetPriority, "setpriority", nice.ToString(CultureInfo.InvariantCulture), unchecked((uint)nice));
+
+    public void SetCpuAffinity(byte[] mask) =>
+        Add(Opcode.SetAffinity, "sched_setaffinity", null, default, default, default, new Operand(0, Filter: mask));
+
+    public void DisableTsc() => Add(Opcode.DisableTsc, "prctl(PR_SET_TSC)", null);
+
     public void NewSession() => Add(Opcode.SetSid, "setsid", null);
 
     public void ClearSupplementaryGroups() => Add(Opcode.SetGroupsEmpty, "setgroups", null);
@@ -109,6 +120,8 @@ public sealed class ProgramWriter(bool timing, bool describe = false, int expect
     public void DropCapabilities() => Add(Opcode.DropCapabilities, "drop capabilities", null);
 
     public void SetParentDeathSignal(int signal) => Add(Opcode.ParentDeathSignal, "prctl(PR_SET_PDEATHSIG)", null, (uint)signal);
+
+    public void RedirectToNull(string path, uint fds) => Add(Opcode.NullFds, "open", path, path, fds);
 
     public void AwaitStart() => Add(Opcode.AwaitStart, "await start", null);
 
@@ -156,6 +169,13 @@ public sealed class ProgramWriter(bool timing, bool describe = false, int expect
     public void SetControllingTerminal(int fd) => Add(Opcode.SetControllingTerminal, "ioctl(TIOCSCTTY)", null, (uint)fd);
 
     public void JoinNamespace(string path, Namespaces kind) => Add(Opcode.SetNamespace, "setns", path, path, (uint)(ulong)kind);
+
+    public void LoadSeccomp(byte[] filter, uint flags) =>
+        Add(Opcode.Seccomp, "seccomp", null, default, default, default, new Operand(0, Filter: filter), (ulong)flags);
+
+    public void ExecKeepingPrivileges(IReadOnlyList<string> candidates, IReadOnlyList<string> argv, IReadOnlyList<string> env) =>
+        Add(Opcode.Exec, "execve", argv[0], new Operand(0, List: candidates), new Operand(0, List: argv), new Operand(0, List: env),
+            default, ProgramFormat.ExecKeepPrivileges);
 
     public void OpenTerminal() => Add(Opcode.OpenPty, "open", "/dev/ptmx", "/dev/ptmx");
 
@@ -230,12 +250,14 @@ public sealed class ProgramWriter(bool timing, bool describe = false, int expect
             return at; // the closing 0 word is already zero
         }
 
-        private uint Filter(byte[] filter)
+        /// <summary>{count of 8-byte words; the words}: a seccomp filter (one sock_filter a word) or a CPU mask.</summary>
+        private uint Filter(byte[] words)
         {
+            if (words.Length % 8 != 0) throw new ArgumentException("not a whole number of 8-byte words", nameof(words));
             uint at = (uint)Align();
-            var block = Reserve(8 + filter.Length);
-            BinaryPrimitives.WriteUInt64LittleEndian(block, (ulong)(filter.Length / 8));
-            filter.CopyTo(block[8..]);
+            var block = Reserve(8 + words.Length);
+            BinaryPrimitives.WriteUInt64LittleEndian(block, (ulong)(words.Length / 8));
+            words.CopyTo(block[8..]);
             return at;
         }
 
