@@ -8,7 +8,7 @@ namespace NsSandbox.Policy;
 
 /// <summary>The policy compiler's entry points. Every bad input ends in a <see cref="PolicyException"/>
 /// with file:line:column; nothing here touches the kernel.</summary>
-public static class PolicyCompiler
+public static partial class PolicyCompiler
 {
     /// <summary>Compiles a policy file (--seccomp_policy).</summary>
     public static CompiledPolicy CompileFile(string path, Arch arch, PolicyOptions? options = null) =>

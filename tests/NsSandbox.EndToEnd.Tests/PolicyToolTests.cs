@@ -138,6 +138,72 @@ public sealed class PolicyToolTests : IDisposable
     }
 
     private const string Usage =
-        "usage: nssandbox policy check FILE [--arch ARCH] [--kafel] | nssandbox policy compile FILE [--arch x86_64|aarch64] " +
-        "[--format text|bpf] | nssandbox policy explain FILE SYSCALL [ARG0 ... ARG5] [--arch ARCH]";
+        "usage: nssandbox policy check FILE [--arch ARCH] [--kafel|--oci] | nssandbox policy compile FILE [--arch x86_64|aarch64] " +
+        "[--format text|bpf] [--oci] | nssandbox policy explain FILE SYSCALL [ARG0 ... ARG5] [--arch ARCH] [--oci]";
+
+    private const string Profile = """
+        {"defaultAction": "SCMP_ACT_ERRNO",
+         "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_AARCH64", "SCMP_ARCH_X86"],
+         "flags": ["SECCOMP_FILTER_FLAG_LOG"],
+         "syscalls": [
+           {"names": ["read", "write", "exit_group", "stat64"], "action": "SCMP_ACT_ALLOW"},
+           {"names": ["personality"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 8, "op": "SCMP_CMP_EQ"}]},
+           {"names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}
+        """;
+
+    [Fact]
+    public void CheckOciSaysWhatTheProfileCompilesToAndWhatHasNoEffect()
+    {
+        string file = Write("profile.json", Profile);
+        var r = Tool("check", "--oci", file, "--arch", "x86_64");
+        Assert.Equal((0, ""), (r.ExitCode, r.Stderr));
+        var lines = r.Stdout.TrimEnd('\n').Split('\n');
+        Assert.Matches($@"^{System.Text.RegularExpressions.Regex.Escape(file)}: \d+ instructions for x86_64, compiled in [\d.]+ ms$", lines[0]);
+        Assert.Equal([
+            $"{file}: calls numbered above 435 (clone3), the highest syscall the profile names, answer ENOSYS, as under runc",
+            $"{file}: seccomp(2) flags: SECCOMP_FILTER_FLAG_LOG",
+            $"{file}: note: 1 syscall name not on x86_64, skipped as runc skips them: stat64",
+            $"{file}: note: architectures: SCMP_ARCH_AARCH64, SCMP_ARCH_X86 not compiled: the filter decides SCMP_ARCH_X86_64 calls only, " +
+                "and a call through another ABI (i386's int 0x80, x32's numbers) kills the process"], lines[1..]);
+        AssertBadInput(Tool("check", "--oci", Write("bad.json", "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"]}]}")),
+            $"{Path.Combine(_nss.TempDir, "bad.json")}:1:50: syscalls[0]: 'action' is missing");
+        AssertBadInput(Tool("check", file, "--oci", "--kafel"),
+            "nssandbox: policy: --kafel and --oci exclude each other: --kafel checks kafel's language, --oci reads JSON");
+    }
+
+    [Fact]
+    public void CheckOciReadsDockersFormatAsDockerdResolvesIt()
+    {
+        string file = Write("docker.json", """
+            {"defaultAction": "SCMP_ACT_ERRNO",
+             "archMap": [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86"]}],
+             "syscalls": [{"names": ["read", "openat2"], "action": "SCMP_ACT_ALLOW", "comment": "", "includes": {}, "excludes": {}},
+                          {"names": ["mount"], "action": "SCMP_ACT_ALLOW", "includes": {"caps": ["CAP_SYS_ADMIN"]}},
+                          {"names": ["chown"], "action": "SCMP_ACT_ALLOW", "includes": {"caps": ["CAP_CHOWN"]}}]}
+            """);
+        var r = Tool("check", "--oci", file, "--arch", "x86_64");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains($"{file}: Docker's profile format, resolved as dockerd resolves it for amd64 with Docker's default capabilities on Linux ", r.Stdout);
+        Assert.StartsWith("mount() on x86_64: ERRNO(1)\n", Tool("explain", "--oci", file, "mount", "--arch", "x86_64").Stdout);
+        Assert.StartsWith("chown() on x86_64: ALLOW\n", Tool("explain", "--oci", file, "chown", "--arch", "x86_64").Stdout);
+    }
+
+    [Fact]
+    public void ExplainOciNamesTheEntryAndCompileListsTheProgram()
+    {
+        string file = Write("profile.json", Profile);
+        var allowed = Tool("explain", "--oci", file, "personality", "8", "--arch", "x86_64");
+        Assert.Matches(@"^personality\(8\) on x86_64: ALLOW\ndecided by: syscalls\[1\] at 6:15 \(personality, SCMP_ACT_ALLOW\): its args match\n" +
+            @"    \{""names"": \[""personality""\], .*\nfilter: ALLOW after \d+ instructions\n$", allowed.Stdout);
+        Assert.StartsWith("personality(9) on x86_64: ERRNO(1)\ndecided by: defaultAction at 1:19 (no rule's args match)\n",
+            Tool("explain", "--oci", file, "personality", "9", "--arch", "x86_64").Stdout);
+        Assert.StartsWith("SYSCALL[999]() on x86_64: ERRNO(38)\ndecided by: a number above 435, the highest syscall the profile names: ENOSYS",
+            Tool("explain", "--oci", file, "999", "--arch", "x86_64").Stdout);
+        var arm = Tool("explain", "--oci", file, "clone3", "--arch", "aarch64");
+        Assert.StartsWith("clone3() on aarch64: ERRNO(38)\ndecided by: syscalls[2] at 7:15 (clone3, SCMP_ACT_ERRNO (errnoRet 38)): it has no args\n", arm.Stdout);
+        var listing = Tool("compile", "--oci", file, "--arch", "x86_64");
+        Assert.Equal(0, listing.ExitCode);
+        Assert.Contains("; ERRNO(38)", listing.Stdout);
+        Assert.Contains("; seccomp(2) flags: SECCOMP_FILTER_FLAG_LOG\n", listing.Stdout);
+    }
 }

@@ -81,8 +81,8 @@ public sealed record SandboxOptions
     /// <c>--nice_level</c>, <c>--max_cpus</c>, <c>--disable_tsc</c>, <c>--persona_*</c>.</summary>
     public ProcessOptions Process { get; init; } = new();
 
-    /// <summary>The system call filter: <c>--seccomp_policy</c>, <c>--seccomp_string</c>, <c>--seccomp_log</c>,
-    /// <c>--disable_seccomp</c>.</summary>
+    /// <summary>The system call filter: <c>--seccomp_policy</c>, <c>--seccomp_string</c>, <c>--seccomp_oci</c>,
+    /// <c>--seccomp_log</c>, <c>--disable_seccomp</c>.</summary>
     public SeccompOptions Seccomp { get; init; } = new();
 
     /// <summary>The run's cgroup: the <c>--cgroup_*</c> flags.</summary>

@@ -39,6 +39,7 @@ public sealed class SpecBuilder
     public bool TraceTiming { get; set; }
     public string? SeccompPolicyFile { get; set; }
     public List<string> SeccompStrings { get; } = [];
+    public string? SeccompOciFile { get; set; }
     public bool SeccompLog { get; set; }
     public bool DisableSeccomp { get; set; }
     /// <summary>Without a policy file or string, no filter rather than the built-in default (invoked as nsjail).</summary>
@@ -122,8 +123,11 @@ public sealed class SpecBuilder
             throw new SpecException(Origin("hostname", "--hostname"), "a hostname has 1 to 64 characters");
         if (!Cwd.StartsWith('/')) throw new SpecException(Origin("cwd", "--cwd"), $"{Cwd} is not an absolute path");
 
-        if (DisableSeccomp && (SeccompPolicyFile is not null || SeccompStrings.Count > 0 || SeccompLog))
-            throw new SpecException(Origin("disable_seccomp", "--disable_seccomp"), "cannot be combined with --seccomp_policy, --seccomp_string or --seccomp_log");
+        if (DisableSeccomp && (SeccompPolicyFile is not null || SeccompStrings.Count > 0 || SeccompOciFile is not null || SeccompLog))
+            throw new SpecException(Origin("disable_seccomp", "--disable_seccomp"), "cannot be combined with --seccomp_policy, --seccomp_string, --seccomp_oci or --seccomp_log");
+        if (SeccompOciFile is not null && (SeccompPolicyFile is not null || SeccompStrings.Count > 0))
+            throw new SpecException(Origin("seccomp_oci", "--seccomp_oci"),
+                "cannot be combined with --seccomp_policy or --seccomp_string: the OCI profile is the whole filter");
 
         string? dataDir = DataDir is null ? null : Path.GetFullPath(DataDir);
         if (User?.Length == 0) throw new SpecException(Origin("user", "--user"), "the user is empty");
@@ -166,8 +170,9 @@ public sealed class SpecBuilder
             {
                 PolicyFile = SeccompPolicyFile is null ? null : Path.GetFullPath(SeccompPolicyFile),
                 PolicyStrings = SeccompStrings.ToList(),
+                OciProfile = SeccompOciFile is null ? null : Path.GetFullPath(SeccompOciFile),
                 Log = SeccompLog,
-                Disabled = DisableSeccomp || (NoDefaultSeccompPolicy && SeccompPolicyFile is null && SeccompStrings.Count == 0),
+                Disabled = DisableSeccomp || (NoDefaultSeccompPolicy && SeccompPolicyFile is null && SeccompStrings.Count == 0 && SeccompOciFile is null),
             },
             Process = new ProcessSpec
             {

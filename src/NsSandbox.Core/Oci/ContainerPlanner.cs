@@ -45,7 +45,7 @@ public static class ContainerPlanner
             Hostname = spec.Hostname is { Length: > 0 } h ? h : null,
             Domainname = spec.Domainname is { Length: > 0 } d ? d : null,
             Process = process,
-            Seccomp = OciSeccomp.Compile(spec.Linux?.Seccomp, options),
+            Seccomp = OciSeccomp.Compile(bundle, spec.Linux?.Seccomp, options),
             CgroupsPath = spec.Linux?.CgroupsPath,
             Resources = Resources(spec.Linux?.Resources),
             Hooks = spec.Hooks ?? new OciHooks(),

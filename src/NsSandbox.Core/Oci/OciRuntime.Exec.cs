@@ -27,7 +27,7 @@ public sealed partial class OciRuntime
         var spec = OciConfigReader.Read(state.Bundle);
         var kinds = (spec.Linux?.Namespaces ?? []).Select(n => n.Type).ToHashSet();
         if (kinds.Contains("user")) throw new OciException("exec into a container with its own user namespace is not supported yet");
-        var seccomp = OciSeccomp.Compile(spec.Linux?.Seccomp, options);
+        var seccomp = OciSeccomp.Compile(state.Bundle, spec.Linux?.Seccomp, options);
         string ns = $"/proc/{state.Pid}/ns/";
         var joins = ThreadNamespaces.Where(t => kinds.Contains(t.Name))
             .Select(t => (t.Kind, ns + (t.Kind == Namespaces.Net ? "net" : t.Kind == Namespaces.Pid ? "pid" : t.Name))).ToList();

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using NsSandbox.Policy.Bpf;
 using NsSandbox.Policy;
+using NsSandbox.Policy.Oci;
 using NsSandbox.Policy.Syscalls;
 
 namespace NsSandbox.Core.Plan;
@@ -27,12 +28,14 @@ public static class SeccompPlanner
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
         var arch = HostArch;
         byte[] program;
+        uint flags = 0;
         try
         {
             program = spec switch
             {
                 // Compiled at build time: the launch runs no part of the compiler (DefaultFilter.cs).
                 { UsesDefault: true } => DefaultFilter.For(arch).ToArray(),
+                { OciProfile: { } oci } => CompileOci(oci, arch, out flags),
                 { PolicyStrings.Count: 0, PolicyFile: { } file } => PolicyCompiler.CompileFile(file, arch).Bytes,
                 _ => CompileStrings(spec, arch),
             };
@@ -44,11 +47,11 @@ public static class SeccompPlanner
         }
         catch (IOException e)
         {
-            throw new SpecException("--seccomp_policy", e.Message);
+            throw new SpecException(Origin(spec), e.Message);
         }
         catch (UnauthorizedAccessException e)
         {
-            throw new SpecException("--seccomp_policy", e.Message);
+            throw new SpecException(Origin(spec), e.Message);
         }
         if (spec.Log)
         {
@@ -63,6 +66,7 @@ public static class SeccompPlanner
         }
         return new SeccompProgram(program, spec.Label, spec.Log)
         {
+            Flags = flags,
             CompileTime = spec.UsesDefault ? TimeSpan.Zero : System.Diagnostics.Stopwatch.GetElapsedTime(start),
         };
     }
@@ -86,10 +90,25 @@ public static class SeccompPlanner
         }
     }
 
+    /// <summary>An OCI profile (docs/seccomp.md): its filter flags are passed to seccomp(2). Docker's format resolves
+    /// as dockerd would for a container without capabilities, as the command has none. SCMP_ACT_NOTIFY would need a
+    /// seccomp agent to answer the calls, which the launcher does not run.</summary>
+    private static byte[] CompileOci(string file, Arch arch, out uint flags)
+    {
+        var docker = new DockerTarget(arch, new HashSet<string>(), Environment.OSVersion.Version);
+        var filter = PolicyCompiler.CompileOciFile(file, arch, docker);
+        if (filter.UsesNotify)
+            throw new SpecException("--seccomp_oci",
+                $"{file}: SCMP_ACT_NOTIFY needs a seccomp agent at listenerPath ({filter.ListenerPath}) to answer the calls; nssandbox runs none");
+        flags = filter.FilterFlags;
+        return filter.Compiled.Bytes;
+    }
+
     // #include in a string is relative to the current directory, as for a path given on the command line.
     private static byte[] CompileText(string text, Arch arch) =>
         PolicyCompiler.Compile(new PolicySource(StringSource, text, Directory.GetCurrentDirectory()), arch).Bytes;
 
     private static string Origin(SeccompSpec spec) =>
-        spec.UsesDefault ? "the built-in default policy" : spec.PolicyFile is null ? StringSource : "--seccomp_policy";
+        spec.UsesDefault ? "the built-in default policy" : spec.OciProfile is not null ? "--seccomp_oci"
+        : spec.PolicyFile is null ? StringSource : "--seccomp_policy";
 }

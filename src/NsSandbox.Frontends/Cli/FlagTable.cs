@@ -107,6 +107,8 @@ public static class FlagTable
                 (b, v, _) => b.SeccompPolicyFile = v),
             new("seccomp_string", null, "POLICY", "none", "policy text, appended after --seccomp_policy's file (repeatable)",
                 (b, v, _) => b.SeccompStrings.Add(v)),
+            new("seccomp_oci", null, "FILE", "none", "filter system calls with an OCI seccomp profile (JSON: a config.json, its linux.seccomp, or Docker's format)",
+                (b, v, o) => { b.SeccompOciFile = v; b.NoteOrigin("seccomp_oci", o); }),
             new("seccomp_log", null, null, "off", "the policy's KILL actions only log the call (to build a policy)",
                 (b, _, _) => b.SeccompLog = true),
             new("disable_seccomp", null, null, "off", "run without any system call filter",

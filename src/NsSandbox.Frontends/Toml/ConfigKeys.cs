@@ -45,7 +45,7 @@ public static class ConfigKeys
     };
     /// <summary>Keys whose relative paths are taken from the configuration file's directory, so that a profile
     /// can name a file that sits next to it (configs/python.toml's policy).</summary>
-    public static readonly IReadOnlySet<string> RelativeToFile = new HashSet<string> { "seccomp_policy" };
+    public static readonly IReadOnlySet<string> RelativeToFile = new HashSet<string> { "seccomp_policy", "seccomp_oci" };
 
     /// <summary>Sections in the order show prints them; a section not listed comes after these.</summary>
     public static readonly IReadOnlyList<string> SectionOrder =
@@ -114,6 +114,7 @@ public static class ConfigKeys
         ["macvlan_vs_ma"] = ("net", ConfigType.Text, s => s.Net.Macvlan?.Mac),
         ["seccomp_policy"] = ("seccomp", ConfigType.Text, s => s.Seccomp.PolicyFile),
         ["seccomp_string"] = ("seccomp", ConfigType.List, s => s.Seccomp.PolicyStrings.ToList()),
+        ["seccomp_oci"] = ("seccomp", ConfigType.Text, s => s.Seccomp.OciProfile),
         ["seccomp_log"] = ("seccomp", ConfigType.Switch, s => s.Seccomp.Log),
         ["disable_seccomp"] = ("seccomp", ConfigType.Switch, s => s.Seccomp.Disabled),
     };

@@ -34,14 +34,22 @@ public static class SearchPlan
             if (ranges.Count > 0 && ranges[^1].Decision.SameAs(decision)) return;
             ranges.Add((start, decision));
         }
+        // Numbers no rule names: the default, or above Newer.Above Newer's action.
+        ulong newerStart = policy.Newer is { } n ? (ulong)n.Above + 1 : Top;
+        var byNewer = new SyscallDecision([], policy.Newer?.Action ?? policy.Default);
+        void Gap(ulong from, ulong to)
+        {
+            if (from < newerStart) Add(from, byDefault);
+            if (to > newerStart) Add(Math.Max(from, newerStart), byNewer);
+        }
         ulong next = 0;
         foreach (var group in policy.Rules.GroupBy(r => r.Number).OrderBy(g => g.Key))
         {
-            if (group.Key > next) Add(next, byDefault);
+            if (group.Key > next) Gap(next, group.Key);
             Add(group.Key, SyscallDecision.For(group, policy.Default));
             next = (ulong)group.Key + 1;
         }
-        if (next < Top) Add(next, byDefault);
+        if (next < Top) Gap(next, Top);
         return ranges;
     }
 

@@ -4,7 +4,7 @@ using NsSandbox.Policy.Syscalls;
 namespace NsSandbox.Policy.Semantics;
 
 /// <summary>Why a call got its action: a rule, the default, or one of the checks before any rule.</summary>
-public enum DecisionSource { Rule, Default, ArchitectureMismatch, X32Syscall }
+public enum DecisionSource { Rule, Default, ArchitectureMismatch, X32Syscall, NewerCall }
 
 /// <summary>The action for one call and what decided it.</summary>
 public sealed record Decision(PolicyAction Action, DecisionSource Source, ResolvedRule? Rule, SourceLocation? DefaultLocation)
@@ -16,6 +16,7 @@ public sealed record Decision(PolicyAction Action, DecisionSource Source, Resolv
         DecisionSource.Default when DefaultLocation is { } at => $"DEFAULT at {at}",
         DecisionSource.Default => "no rule matched and there is no DEFAULT (KILL)",
         DecisionSource.ArchitectureMismatch => "the call's architecture is not the policy's",
+        DecisionSource.NewerCall => "a number above every syscall the policy names",
         _ => "an x32 syscall (bit 30 of the number) on x86_64",
     };
 }
@@ -38,6 +39,8 @@ public static class ReferenceEvaluator
             if (rule.Condition is null || ConditionMath.Holds(rule.Condition, args))
                 return new Decision(rule.Action, DecisionSource.Rule, rule, null);
         }
+        if (policy.Newer is { } newer && (uint)call.Nr > newer.Above && !policy.Rules.Any(r => r.Number == (uint)call.Nr))
+            return new Decision(newer.Action, DecisionSource.NewerCall, null, null);
         return new Decision(policy.Default, DecisionSource.Default, null, policy.DefaultLocation);
     }
 }

@@ -5,7 +5,15 @@ namespace NsSandbox.Policy.Semantics;
 
 /// <summary>A policy for one architecture with every name resolved: rules in decision order (after USE
 /// expansion) and the default. This is what the code generator and the reference evaluator read.</summary>
-public sealed record ResolvedPolicy(Arch Arch, IReadOnlyList<ResolvedRule> Rules, PolicyAction Default, SourceLocation? DefaultLocation);
+public sealed record ResolvedPolicy(Arch Arch, IReadOnlyList<ResolvedRule> Rules, PolicyAction Default, SourceLocation? DefaultLocation)
+{
+    /// <summary>What numbers above a bound get instead of the default when no rule names them; null: the default.</summary>
+    public NewerCalls? Newer { get; init; }
+}
+
+/// <summary>Numbers (unsigned) above <paramref name="Above"/> that no rule names get <paramref name="Action"/>: an
+/// OCI profile's calls newer than every syscall it names answer ENOSYS, as runc makes them (docs/seccomp.md).</summary>
+public sealed record NewerCalls(uint Above, PolicyAction Action);
 
 /// <summary>One rule: syscall number, action, optional condition, and where it was written.</summary>
 public sealed record ResolvedRule(uint Number, string SyscallName, PolicyAction Action, Condition? Condition, SourceLocation Location);

@@ -16,13 +16,16 @@ public sealed class SyscallTable
 
     private readonly FrozenDictionary<string, Syscall> byName;
     private readonly FrozenDictionary<int, Syscall> byNumber;
+    private readonly FrozenDictionary<string, Syscall> byTableName;
 
-    private SyscallTable(Arch arch, string kernelVersion, Syscall[] all, FrozenDictionary<string, Syscall> byName)
+    private SyscallTable(Arch arch, string kernelVersion, Syscall[] all, FrozenDictionary<string, Syscall> byName,
+        FrozenDictionary<string, Syscall> byTableName)
     {
         Arch = arch;
         KernelVersion = kernelVersion;
         All = all;
         this.byName = byName;
+        this.byTableName = byTableName;
         byNumber = all.ToFrozenDictionary(s => s.Number);
     }
 
@@ -49,6 +52,11 @@ public sealed class SyscallTable
 
     public Syscall? ByNumber(int number) => byNumber.GetValueOrDefault(number);
 
+    /// <summary>Finds a syscall by the name the kernel's syscall table gives it, which is unistd.h's __NR_ name and
+    /// libseccomp's: "uname" and "umount2" on x86_64, but neither the entry point "newuname" nor "umount" (x86_64
+    /// has no such call). OCI seccomp profiles name syscalls this way; the result carries the canonical name.</summary>
+    public bool TryLookupTableName(string name, out Syscall syscall) => byTableName.TryGetValue(name, out syscall!);
+
     /// <summary>
     /// Up to <paramref name="max"/> accepted names closest to <paramref name="name"/> by edit distance, nearest
     /// first (ties by name), and only those close enough to be a plausible typo.
@@ -73,11 +81,19 @@ public sealed class SyscallTable
         Array.Sort(entries, (a, b) => a.Number.CompareTo(b.Number));
         var names = new Dictionary<string, Syscall>(StringComparer.Ordinal);
         foreach (var s in entries) names.Add(s.Name, s);
+        // The generated aliases are the table's names where they differ from the entry point's.
+        var tableNames = new Dictionary<string, Syscall>(names, StringComparer.Ordinal);
+        foreach (var (alias, canonical) in aliases)
+        {
+            tableNames.Remove(canonical);
+            tableNames.Add(alias, names[canonical]);
+        }
         foreach (var (alias, canonical) in aliases.Concat(SyscallAliases.All))
         {
             // An alias never shadows a real name, and one whose target is absent on this arch is simply unknown.
             if (!names.ContainsKey(alias) && names.TryGetValue(canonical, out var target)) names.Add(alias, target);
         }
-        return new SyscallTable(arch, kernelVersion, entries, names.ToFrozenDictionary(StringComparer.Ordinal));
+        return new SyscallTable(arch, kernelVersion, entries, names.ToFrozenDictionary(StringComparer.Ordinal),
+            tableNames.ToFrozenDictionary(StringComparer.Ordinal));
     }
 }

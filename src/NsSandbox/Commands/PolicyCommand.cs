@@ -12,8 +12,8 @@ namespace NsSandbox.Commands;
 public static class PolicyCommand
 {
     public const string Usage =
-        "usage: nssandbox policy check FILE [--arch ARCH] [--kafel] | nssandbox policy compile FILE [--arch x86_64|aarch64] " +
-        "[--format text|bpf] | nssandbox policy explain FILE SYSCALL [ARG0 ... ARG5] [--arch ARCH]";
+        "usage: nssandbox policy check FILE [--arch ARCH] [--kafel|--oci] | nssandbox policy compile FILE [--arch x86_64|aarch64] " +
+        "[--format text|bpf] [--oci] | nssandbox policy explain FILE SYSCALL [ARG0 ... ARG5] [--arch ARCH] [--oci]";
 
     /// <summary>The filter and the reference evaluator disagree: a compiler defect, not bad input.</summary>
     public const int Disagreement = 70;
@@ -21,6 +21,7 @@ public static class PolicyCommand
     public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
     {
         var command = PolicyArgs.Parse(args);
+        if (command.Oci) return PolicyOci.Run(command, stdout, stderr);
         CompiledPolicy compiled;
         try
         {
@@ -52,8 +53,9 @@ public static class PolicyCommand
 
 /// <summary>The parsed command line of <c>nssandbox policy</c>. Options may come anywhere after the verb;
 /// everything else is positional, so a negative argument value such as -1 stays a value. --kafel accepts only
-/// kafel's language, so a policy that passes can be handed to nsjail unchanged.</summary>
-public sealed record PolicyArgs(string Verb, string File, Arch Arch, string Format, IReadOnlyList<string> Positional, bool Kafel = false)
+/// kafel's language, so a policy that passes can be handed to nsjail unchanged; --oci reads FILE as an OCI seccomp
+/// profile (JSON: a runtime config's linux.seccomp, a profile alone, or Docker's profile format).</summary>
+public sealed record PolicyArgs(string Verb, string File, Arch Arch, string Format, IReadOnlyList<string> Positional, bool Kafel = false, bool Oci = false)
 {
     public static PolicyArgs Parse(IReadOnlyList<string> args)
     {
@@ -61,7 +63,7 @@ public sealed record PolicyArgs(string Verb, string File, Arch Arch, string Form
         string verb = args[0];
         var arch = HostArch();
         string format = "text";
-        bool kafel = false;
+        bool kafel = false, oci = false;
         var positional = new List<string>();
         for (int i = 1; i < args.Count; i++)
         {
@@ -70,9 +72,11 @@ public sealed record PolicyArgs(string Verb, string File, Arch Arch, string Form
                 positional.Add(args[i]);
                 continue;
             }
-            if (args[i] == "--kafel")
+            if (args[i] is "--kafel" or "--oci")
             {
-                kafel = true;
+                kafel |= args[i] == "--kafel";
+                oci |= args[i] == "--oci";
+                if (kafel && oci) throw Bad("--kafel and --oci exclude each other: --kafel checks kafel's language, --oci reads JSON");
                 continue;
             }
             // --name value or --name=value, as the run flags take them.
@@ -91,7 +95,7 @@ public sealed record PolicyArgs(string Verb, string File, Arch Arch, string Form
         int wanted = verb == "explain" ? 2 : 1;
         if (positional.Count < wanted || (verb != "explain" && positional.Count > 1) || positional.Count > 2 + SeccompData.ArgCount)
             throw Bad(PolicyCommand.Usage);
-        return new PolicyArgs(verb, positional[0], arch, format, positional.Skip(1).ToList(), kafel);
+        return new PolicyArgs(verb, positional[0], arch, format, positional.Skip(1).ToList(), kafel, oci);
     }
 
     private static Arch HostArch() =>

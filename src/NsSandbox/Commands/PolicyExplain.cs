@@ -22,7 +22,7 @@ public static class PolicyExplain
         string shown = string.Join(", ", arguments.Select(a => a < 4096 ? a.ToString(CultureInfo.InvariantCulture) : $"0x{a:x}"));
         stdout.WriteLine($"{name}({shown}) on {Arches.Name(compiled.Arch)}: {explanation.Action}");
         stdout.WriteLine($"decided by: {explanation.Decision.Reason}");
-        if (SourceLine(explanation.Decision) is { } line) stdout.WriteLine($"    {line}");
+        if (SourceLine(explanation.Decision.Rule?.Location ?? explanation.Decision.DefaultLocation) is { } line) stdout.WriteLine($"    {line}");
         stdout.WriteLine($"filter: {SeccompRet.Describe(explanation.FilterReturn)} after {explanation.InstructionsExecuted} instructions");
         if (explanation.Agrees) return true;
         stderr.WriteLine($"nssandbox: compiler defect: the filter returns {SeccompRet.Describe(explanation.FilterReturn)} " +
@@ -31,7 +31,7 @@ public static class PolicyExplain
     }
 
     /// <summary>A syscall by name (aliases included) or number; an unknown name suggests the nearest.</summary>
-    private static uint SyscallNumber(SyscallTable table, string text)
+    internal static uint SyscallNumber(SyscallTable table, string text)
     {
         if (table.TryLookup(text, out var syscall)) return (uint)syscall.Number;
         if (Lexer.TryParseNumber(text, out ulong n) && n <= uint.MaxValue) return (uint)n;
@@ -40,15 +40,14 @@ public static class PolicyExplain
         throw new SpecException("policy explain", $"unknown syscall '{text}' on {Arches.Name(table.Arch)}{hint}");
     }
 
-    private static ulong Argument(string text) => Lexer.TryParseNumber(text, out ulong value)
+    internal static ulong Argument(string text) => Lexer.TryParseNumber(text, out ulong value)
         ? value
         : throw new SpecException("policy explain",
             $"invalid argument '{text}' (expected a number: decimal, 0x hex, 0 octal or 0b binary, at most 64 bits)");
 
     /// <summary>The source line of the deciding rule or DEFAULT, when its file can be read.</summary>
-    private static string? SourceLine(Decision decision)
+    internal static string? SourceLine(SourceLocation? at)
     {
-        var at = decision.Rule?.Location ?? decision.DefaultLocation;
         if (at is not { } location || location.File == PolicySource.StringName) return null;
         try
         {

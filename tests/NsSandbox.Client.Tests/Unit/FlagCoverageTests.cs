@@ -52,8 +52,8 @@ public sealed class FlagCoverageTests : IDisposable
         Assert.Equal([new MountSpec("/in", "/in", true), new MountSpec("/out", "/o", false), new MountSpec(null, "/scratch", false)], b.Mounts);
         Assert.Equal(64UL << 20, b.TmpSizeBytes);
         Assert.Equal(("/d", true, "/state", "/r.json", true), (b.DataDir, b.KeepData, b.StateDir, b.ReportPath, b.TraceTiming));
-        Assert.Equal(("/p.policy", "POLICY a { ALLOW { read } } USE a DEFAULT KILL", true, true),
-            (b.SeccompPolicyFile, b.SeccompStrings.Single(), b.SeccompLog, b.DisableSeccomp));
+        Assert.Equal(("/p.policy", "POLICY a { ALLOW { read } } USE a DEFAULT KILL", "/p.json", true, true),
+            (b.SeccompPolicyFile, b.SeccompStrings.Single(), b.SeccompOciFile, b.SeccompLog, b.DisableSeccomp));
         Assert.Equal((256UL << 20, 1UL << 20, 32UL, 500U, CgroupVersion.V1, "/jobs", "/cg2"),
             (b.CgroupMemMax, b.CgroupMemSwapMax, b.CgroupPidsMax, b.CgroupCpuMsPerSec, b.CgroupVersion, b.CgroupParent, b.CgroupV2Mount));
         Assert.Equal(new RlimitSpec(RlimitResource.As, RlimitKind.Value, 3UL << 30), b.Rlimits[RlimitResource.As]);
@@ -151,6 +151,7 @@ public sealed class FlagCoverageTests : IDisposable
             {
                 PolicyFile = "/p.policy",
                 Policies = ["POLICY a { ALLOW { read } } USE a DEFAULT KILL"],
+                OciProfile = "/p.json",
                 LogOnly = true,
                 Disable = true,
             },

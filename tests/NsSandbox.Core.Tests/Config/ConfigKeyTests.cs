@@ -124,6 +124,7 @@ public sealed class ConfigKeyTests
             { "seccomp.seccomp-policy", "[seccomp]\nseccomp-policy = \"/srv/job.policy\"", ["--seccomp_policy", "/srv/job.policy"] },
             { "seccomp.seccomp-string", "[seccomp]\nseccomp-string = [\"POLICY p { ALLOW { read } }\", \"USE p DEFAULT KILL\"]",
                 ["--seccomp_string", "POLICY p { ALLOW { read } }", "--seccomp_string", "USE p DEFAULT KILL"] },
+            { "seccomp.seccomp-oci", "[seccomp]\nseccomp-oci = \"/srv/profile.json\"", ["--seccomp_oci", "/srv/profile.json"] },
             { "seccomp.seccomp-log", "[seccomp]\nseccomp-log = true", ["--seccomp_log"] },
             { "seccomp.disable-seccomp", "[seccomp]\ndisable-seccomp = true", ["--disable_seccomp"] },
             { "seccomp.disable-seccomp", "[seccomp]\ndisable-seccomp = true\nseccomp-log = true", ["--disable_seccomp", "--seccomp_log"] },

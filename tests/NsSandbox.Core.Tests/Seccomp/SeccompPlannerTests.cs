@@ -74,4 +74,36 @@ public sealed class SeccompPlannerTests
         Assert.Equal(Path.Combine(Path.GetTempPath(), "policies", "job.policy"), spec.Seccomp.PolicyFile);
         Assert.Equal("/srv/job.policy", FromFlags("--config", RepoFile("configs/default.toml"), "--seccomp_policy", "/srv/job.policy").Seccomp.PolicyFile);
     }
+
+    [Fact]
+    public void AnOciProfileIsTheWholeFilterWithItsFlags()
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"nss-planner-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, """
+            {"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"],
+             "syscalls": [{"names": ["getppid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}
+            """);
+        try
+        {
+            var spec = FromFlags("--seccomp_oci", file).Seccomp;
+            Assert.Equal((file, false), (spec.Label, spec.UsesDefault));
+            var program = SeccompPlanner.Compile(spec);
+            Assert.Equal(2u | 4u, program.Flags);
+            var filter = BpfCodec.FromBytes(program.Filter);
+            var getppid = SeccompInput.Call(Arches.AuditArch(SeccompPlanner.HostArch), SyscallTable.For(SeccompPlanner.HostArch).TryLookup("getppid", out var s) ? s.Number : -1);
+            Assert.Equal(SeccompRet.Errno | 13, BpfInterpreter.Run(filter, getppid));
+            Assert.Equal("--seccomp_oci", Assert.Throws<SpecException>(() => FromFlags("--seccomp_oci", file, "--seccomp_policy", file)).Origin);
+            // A runtime config's seccomp may not be in Docker's format, which dockerd resolves before it writes one.
+            File.WriteAllText(file, """{"linux": {"seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "archMap": []}}}""");
+            Assert.StartsWith($"{file}:1:", Assert.Throws<SpecException>(() => SeccompPlanner.Compile(FromFlags("--seccomp_oci", file).Seccomp)).Origin);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void AConfigFilesRelativeOciProfileIsTakenFromItsDirectory() =>
+        Assert.Equal(Path.Combine(Path.GetTempPath(), "profiles", "job.json"), FromToml("[seccomp]\nseccomp-oci = \"profiles/job.json\"").Seccomp.OciProfile);
 }
