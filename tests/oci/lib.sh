@@ -13,10 +13,9 @@ d() { timeout "${D_TIMEOUT:-120}" docker "$@"; }
 capture() { out=$("$@" 2>"$work/err"); rc=$?; err=$(cat "$work/err"); }
 got() { why="$1 (exit $rc) stdout: ${out:0:600} stderr: ${err:0:600}"; return 1; }
 
-# The options every nssandbox case runs with until the runtime compiles Docker's seccomp profile (the seccomp
-# cases leave them out).
-NSS=(--runtime nssandbox --security-opt seccomp=unconfined)
-RUNC=(--runtime runc --security-opt seccomp=unconfined)
+# The options every case runs with: each runtime under Docker's default seccomp profile, as a user's container.
+NSS=(--runtime nssandbox)
+RUNC=(--runtime runc)
 
 # Containers a case starts are named with this prefix; clean_containers removes every one left.
 cname() { echo "nssoci-$$-$1"; }
