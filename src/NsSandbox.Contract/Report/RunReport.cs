@@ -45,6 +45,8 @@ public sealed record RunReport
     public bool? PidsLimitHit { get; init; }
     public ulong? CpuUsageUsec { get; init; }
     public ReportCgroup? Cgroup { get; init; }
+    /// <summary>Mode listen: the TCP connection the sandbox served.</summary>
+    public ReportConnection? Connection { get; init; }
     public required ReportLimits Limits { get; init; }
     public required ReportSandbox Sandbox { get; init; }
 }
@@ -60,6 +62,10 @@ public sealed record ReportLimits
     public ulong? CgroupPidsMax { get; init; }
     public uint? CgroupCpuMsPerSec { get; init; }
 }
+
+/// <summary>Mode listen's connection: the client's address and port, the listener's, and whether the sandbox was
+/// killed because its client was gone (the connection reset or closed both ways).</summary>
+public sealed record ReportConnection(string Peer, string Local, bool? Disconnected = null);
 
 /// <summary>The run's cgroup: the interface used (1 or 2) and its leaf (v1: the memory or first hierarchy's).</summary>
 public sealed record ReportCgroup(int Version, string Path);

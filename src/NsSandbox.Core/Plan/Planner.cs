@@ -8,9 +8,13 @@ namespace NsSandbox.Core.Plan;
 /// changes nothing, so a bad spec is refused before anything exists.</summary>
 public static class Planner
 {
-    public static RunPlan Create(SandboxSpec spec, IHostView host, PlanOptions options)
+    public static RunPlan Create(SandboxSpec spec, IHostView host, PlanOptions options) => Create(Prepare(spec, host), host, options);
+
+    /// <summary>A plan from a spec checked once: a listener or a rerun makes a plan per run (its own run id,
+    /// paths and cgroup) without checking the host or compiling the policy again.</summary>
+    public static RunPlan Create(CheckedSpec checkedSpec, IHostView host, PlanOptions options)
     {
-        var (uid, gid, seccomp) = Check(spec, host);
+        var (spec, uid, gid, seccomp) = checkedSpec;
 
         string runId = options.RunId ?? RunIds.New();
         string stateDir = spec.StateDir ?? StateDirectory.Default(host);
@@ -75,6 +79,13 @@ public static class Planner
         };
     }
 
+    /// <summary><see cref="Check"/>, keeping what it resolved for the plans to come.</summary>
+    public static CheckedSpec Prepare(SandboxSpec spec, IHostView host)
+    {
+        var (uid, gid, seccomp) = Check(spec, host);
+        return new CheckedSpec(spec, uid, gid, seccomp);
+    }
+
     /// <summary>Everything that can refuse a spec before a run (a usage error, exit 125): what it names on the
     /// host must be there, what it asks must be allowed to this user, its user and group must resolve and its
     /// seccomp policy compile. <c>config check</c> runs this alone.</summary>
@@ -96,6 +107,8 @@ public static class Planner
             throw new SpecException(spec.OriginOf("namespaces", "--disable_clone_newuser"), "only root can run without a user namespace");
         if (spec.DataDir is { } data && host.KindOf(data) != EntryKind.Directory)
             throw new SpecException(spec.OriginOf("data", "--data"), $"{data} is not a directory");
+        if (spec.ReportDir is { } reports && host.KindOf(reports) != EntryKind.Directory)
+            throw new SpecException(spec.OriginOf("report_dir", "--report_dir"), $"{reports} is not a directory");
     }
 
     /// <summary>A content mount's file goes in the run directory (runs/ID/content/N), which only the launcher
@@ -140,3 +153,6 @@ public static class Planner
         CgroupCpuMsPerSec = spec.Cgroup.Limits.CpuMsPerSec,
     };
 }
+
+/// <summary>A spec the planner has checked against the host, with the ids and seccomp program it resolved.</summary>
+public sealed record CheckedSpec(SandboxSpec Spec, uint Uid, uint Gid, SeccompProgram Seccomp);

@@ -19,7 +19,7 @@ public enum ConfigType
 
 /// <summary>One key of the configuration file: its flag (whose parser and validation it reuses), section and
 /// how the effective value is read back from a spec for <c>config show</c> (null: not set).</summary>
-public sealed record ConfigKey(Flag Flag, string Section, ConfigType Type, Func<SandboxSpec, object?> Show, long Max = long.MaxValue)
+public sealed record ConfigKey(Flag Flag, string Section, ConfigType Type, Func<EffectiveConfig, object?> Show, long Max = long.MaxValue)
 {
     /// <summary>The flag's name in kebab-case, or its short name in <see cref="ConfigKeys.ShortNames"/>.</summary>
     public string Name { get; } = ConfigKeys.ShortNames.GetValueOrDefault(Flag.Name) ?? Flag.Name.Replace('_', '-');
@@ -47,12 +47,10 @@ public static class ConfigKeys
 
     /// <summary>Sections in the order show prints them; a section not listed comes after these.</summary>
     public static readonly IReadOnlyList<string> SectionOrder =
-        ["exec", "user", "fs", "limits", "cgroup", "env", "namespaces", "net", "seccomp", "launcher", "report"];
+        ["exec", "user", "fs", "limits", "cgroup", "env", "namespaces", "net", "seccomp", "listen", "launcher", "report"];
 
     private static readonly Dictionary<string, (string Section, ConfigType Type, Func<SandboxSpec, object?> Show)> Map = new()
     {
-        // The mode is the front end's choice, not the spec's: ConfigWriter writes it from the parse.
-        ["mode"] = ("exec", ConfigType.Text, _ => null),
         ["cwd"] = ("exec", ConfigType.Text, s => s.Cwd),
         ["hostname"] = ("exec", ConfigType.Text, s => s.Hostname),
         ["user"] = ("user", ConfigType.Number, s => IdValue(s.User)),
@@ -81,6 +79,8 @@ public static class ConfigKeys
         ["state_dir"] = ("launcher", ConfigType.Text, s => s.StateDir),
         ["trace_timing"] = ("launcher", ConfigType.Switch, s => s.TraceTiming),
         ["report"] = ("report", ConfigType.Text, s => s.ReportPath),
+        ["report_dir"] = ("report", ConfigType.Text, s => s.ReportDir),
+        ["log"] = ("launcher", ConfigType.Text, s => s.LogPath),
         ["disable_clone_newnet"] = ("net", ConfigType.Switch, s => !s.Namespaces.HasFlag(Namespaces.Net)),
         ["net"] = ("net", ConfigType.Text, s => s.Net.ModeName),
         ["iface_no_lo"] = ("net", ConfigType.Switch, s => !s.Net.LoopbackUp),
@@ -96,6 +96,16 @@ public static class ConfigKeys
         ["seccomp_string"] = ("seccomp", ConfigType.List, s => s.Seccomp.PolicyStrings.ToList()),
         ["seccomp_log"] = ("seccomp", ConfigType.Switch, s => s.Seccomp.Log),
         ["disable_seccomp"] = ("seccomp", ConfigType.Switch, s => s.Seccomp.Disabled),
+    };
+
+    /// <summary>The mode and its settings are the front end's choice, not the spec's: shown from the parse.</summary>
+    private static readonly Dictionary<string, (string Section, ConfigType Type, Func<EffectiveConfig, object?> Show)> ModeKeys = new()
+    {
+        ["mode"] = ("exec", ConfigType.Text, c => c.Mode.ToString().ToLowerInvariant()),
+        ["port"] = ("listen", ConfigType.Number, c => c.Listen is { } l ? (long)l.Port : null),
+        ["bindhost"] = ("listen", ConfigType.Text, c => c.Listen?.BindHost.ToString()),
+        ["max_conns"] = ("listen", ConfigType.Number, c => c.Listen is { } l ? (long)l.MaxConns : null),
+        ["max_conns_per_ip"] = ("listen", ConfigType.Number, c => c.Listen is { } l ? (long)l.MaxConnsPerIp : null),
     };
 
     public static readonly IReadOnlyList<ConfigKey> All = Build();
@@ -116,10 +126,16 @@ public static class ConfigKeys
         var keys = new List<ConfigKey>();
         foreach (var flag in FlagTable.All.Where(f => !NotInFiles.Contains(f.Name)))
         {
+            long max = flag.Name is "user" or "group" ? uint.MaxValue - 1 : long.MaxValue;
+            if (ModeKeys.TryGetValue(flag.Name, out var m))
+            {
+                keys.Add(new ConfigKey(flag, m.Section, m.Type, m.Show, max));
+                continue;
+            }
             if (!Map.TryGetValue(flag.Name, out var k) && !families.TryGetValue(flag.Name, out k)) continue;
             if (!flag.TakesValue && k.Type != ConfigType.Switch) throw new InvalidOperationException($"--{flag.Name} is a switch");
-            long max = flag.Name is "user" or "group" ? uint.MaxValue - 1 : long.MaxValue;
-            keys.Add(new ConfigKey(flag, k.Section, k.Type, k.Show, max));
+            var show = k.Show;
+            keys.Add(new ConfigKey(flag, k.Section, k.Type, c => show(c.Spec), max));
         }
         return keys;
     }

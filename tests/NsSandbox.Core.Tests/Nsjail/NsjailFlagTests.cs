@@ -52,7 +52,7 @@ public sealed class NsjailFlagTests
     [InlineData("--keep_caps", "--keep_caps: capabilities are always dropped")]
     [InlineData("-U", "-U (--uid_mapping): (id maps) is not supported yet")]
     [InlineData("--skip-setsid", "--skip-setsid: the command always runs in a new session")]
-    [InlineData("-p", "-p (--port): (mode listen) is not supported yet")]
+    [InlineData("-L", "-L (--log_fd): (a log descriptor) is not supported yet")]
     public void ARefusedFlagSaysWhy(string flag, string message)
     {
         var e = Assert.Throws<SpecException>(() => ArgParser.Parse([flag, "9", "--", "x"]));

@@ -28,9 +28,13 @@ public sealed class FakeSpawner(FakeStage2 behaviour, int exitCode = 0) : ISpawn
     public Exception? MapsFailure { get; init; }
     public FakeProcess? Process { get; private set; }
 
-    public ISandboxProcess Spawn(Stage2Plan stage2, SeqPacketSocket childEnd, int cgroupFd, ReadOnlySpan<byte> program)
+    /// <summary>The descriptors the last spawn was asked to give the sandbox as its stdio.</summary>
+    public StdioFds Stdio { get; private set; }
+
+    public ISandboxProcess Spawn(Stage2Plan stage2, SeqPacketSocket childEnd, int cgroupFd, ReadOnlySpan<byte> program, StdioFds stdio)
     {
         lock (Calls) Calls.Add("spawn");
+        Stdio = stdio;
         Process = new FakeProcess(this, childEnd.Duplicate(), behaviour, exitCode);
         return Process;
     }

@@ -1,0 +1,17 @@
+using NsSandbox.Core.Plan;
+using NsSandbox.Core.Supervision;
+
+namespace NsSandbox.Runs;
+
+/// <summary>Mode rerun from a checked spec: <see cref="RerunSupervisor"/> with a fresh plan per run.</summary>
+public static class RerunRun
+{
+    public static int Run(SandboxSpec spec)
+    {
+        var host = new RealHostView();
+        var checkedSpec = Planner.Prepare(spec, host);
+        RunPlan Next() => Planner.Create(checkedSpec, host, PlanOptions.Once);
+        _ = Next(); // whatever the plan could still refuse is refused now, before the first run
+        return new RerunSupervisor(Next, LinuxSpawner.Instance, Console.Error, spec.Verbosity, spec.ReportDir).Run();
+    }
+}
