@@ -24,10 +24,10 @@ public sealed class RerunSupervisor(Func<RunPlan> nextPlan, ISpawner spawner, Te
             var plan = nextPlan();
             var report = new OnceSupervisor(plan, spawner, log).Run(signals);
             Runs++;
+            if (reportDir is not null) WriteReport(report, reportDir); // before the line: its reader can open it
             string line = RunLogLine.Format(report);
             if (report.Reason == EndReason.SetupError) log.WriteLine("nssandbox: " + line);
             else if (verbosity != Verbosity.Quiet) log.WriteLine("nssandbox: " + line);
-            if (reportDir is not null) WriteReport(report, reportDir);
             if (report.Reason == EndReason.SetupError) WaitUnlessStopped(signals, SetupPause);
         }
         if (signals.Received != 0 && verbosity != Verbosity.Quiet)

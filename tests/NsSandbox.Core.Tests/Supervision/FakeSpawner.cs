@@ -27,6 +27,8 @@ public sealed class FakeSpawner(FakeStage2 behaviour, int exitCode = 0) : ISpawn
     public List<string> Calls { get; } = [];
     public Exception? MapsFailure { get; init; }
     public FakeProcess? Process { get; private set; }
+    /// <summary>Every process spawned, in order (a listener spawns one per connection).</summary>
+    public List<FakeProcess> Processes { get; } = [];
 
     /// <summary>The descriptors the last spawn was asked to give the sandbox as its stdio.</summary>
     public StdioFds Stdio { get; private set; }
@@ -35,8 +37,13 @@ public sealed class FakeSpawner(FakeStage2 behaviour, int exitCode = 0) : ISpawn
     {
         lock (Calls) Calls.Add("spawn");
         Stdio = stdio;
-        Process = new FakeProcess(this, childEnd.Duplicate(), behaviour, exitCode);
-        return Process;
+        var process = new FakeProcess(this, childEnd.Duplicate(), behaviour, exitCode);
+        lock (Calls)
+        {
+            Process = process;
+            Processes.Add(process);
+        }
+        return process;
     }
 
     internal void Record(string call)

@@ -348,7 +348,7 @@ public sealed class ListenSupervisor
     }
 
     /// <summary>Ends the connection: kills the sandbox if asked, reaps and cleans it up, closes the socket (the
-    /// client reads end of file), logs its line and writes its report.</summary>
+    /// client reads end of file), writes its report and logs its line.</summary>
     private void Complete(Connection connection, bool kill)
     {
         Unwatch(connection);
@@ -371,18 +371,21 @@ public sealed class ListenSupervisor
             Connection = new ReportConnection(connection.Socket.Peer.ToString(), _listener.Local.ToString(),
                 connection.Disconnected && connection.Error is null && !connection.TimedOut ? true : null),
         };
+        // The report first: whoever reads the line can open it.
+        if (_reportDir is not null)
+        {
+            try
+            {
+                ReportWriter.WriteInto(report, _reportDir);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Warn($"run={report.RunId} report: {e.Message}");
+            }
+        }
         string line = RunLogLine.Format(report);
         if (report.Reason == EndReason.SetupError) Warn(line);
         else Say(line);
-        if (_reportDir is null) return;
-        try
-        {
-            ReportWriter.WriteInto(report, _reportDir);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            Warn($"run={report.RunId} report: {e.Message}");
-        }
     }
 
     /// <summary>A line unless -q.</summary>
