@@ -85,7 +85,7 @@ public sealed class ListenSupervisor
             events.Add(_wake.Fd, WakeToken);
             events.Add(_listener.Fd, ListenerToken);
             _listening = true;
-            Say($"listening on {_listener.Local}");
+            Warn($"listening on {_listener.Local}"); // also with -q: with port 0 it is the only way to learn the port
             while (!_stopping || _connections.Count > 0)
             {
                 int n = events.Wait(ready, NextTimeoutMs());
