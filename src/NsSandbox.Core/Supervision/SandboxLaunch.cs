@@ -36,7 +36,8 @@ public sealed class SandboxLaunch : IDisposable
     private readonly Lock _gate = new();
     private RunDirectory? _runDir;
     private IRunCgroup? _cgroup;
-    private SeccompAudit? _audit;
+    private ISeccompRecords? _audit;
+    private readonly Func<ISeccompRecords?> _openAudit;
     private StageChannel? _channel;
     private ISandboxProcess? _child;
     private NetworkSetup? _network;
@@ -47,12 +48,15 @@ public sealed class SandboxLaunch : IDisposable
     private readonly StdioFds _stdio;
 
     /// <param name="stdio">the sandbox's descriptors 0-2 (a connection's socket); by default the launcher's.</param>
-    public SandboxLaunch(RunPlan plan, ISpawner spawner, LaunchLog log, StdioFds? stdio = null)
+    /// <param name="audit">the sandbox's share of the audit log, when a supervisor of many sandboxes shares one
+    /// listener (<see cref="SeccompAuditHub"/>); by default a listener of its own.</param>
+    public SandboxLaunch(RunPlan plan, ISpawner spawner, LaunchLog log, StdioFds? stdio = null, Func<ISeccompRecords?>? audit = null)
     {
         _plan = plan;
         _spawner = spawner;
         _log = log;
         _stdio = stdio ?? StdioFds.Inherit;
+        _openAudit = audit ?? SeccompAudit.TryOpen;
         _program = SandboxBuilder.Compile(plan.Stage2);
     }
 
@@ -82,7 +86,7 @@ public sealed class SandboxLaunch : IDisposable
         }
         if (_cgroup is not null) _log.Verbose($"cgroup v{_cgroup.Version}: {_cgroup.Path}");
         // Listening starts before the sandbox exists, so no record of its death can be missed.
-        if (_plan.Seccomp.Filter is not null) _audit = SeccompAudit.TryOpen();
+        if (_plan.Seccomp.Filter is not null) _audit = _openAudit();
         var (parentEnd, childEnd) = SeqPacketSocket.CreatePair();
         _channel = new StageChannel(parentEnd, _program);
         using (childEnd)

@@ -45,6 +45,7 @@ public sealed class ListenSupervisor
     private long _acceptPausedUntilNs, _stopDeadlineNs, _lastTickNs;
     private int _stopSignal, _signalsHandled;
     private StopSignals? _signals;
+    private SeccompAuditHub? _audit;
 
     /// <param name="listener">bound and listening; the supervisor closes it when it stops.</param>
     /// <param name="nextPlan">a fresh plan (new run id) for each connection.</param>
@@ -79,6 +80,8 @@ public sealed class ListenSupervisor
         // The handlers only set the wake-up; they are removed (Dispose) before it is closed.
         using var signals = _signals = new StopSignals(signal => Stop(signal));
         using var events = _events = new EventSet();
+        // One audit listener (one socket, one thread) names the seccomp kills of every sandbox.
+        using var audit = _audit = SeccompAuditHub.TryOpen();
         Span<ulong> ready = stackalloc ulong[64];
         try
         {
@@ -103,6 +106,9 @@ public sealed class ListenSupervisor
         _wake.Dispose();
         return 0;
     }
+
+    /// <summary>A sandbox's share of the listener's audit log; null without one (no CAP_AUDIT_READ).</summary>
+    private ISeccompRecords? OpenAudit() => _audit?.Subscribe();
 
     private void Dispatch(ulong token)
     {
@@ -185,7 +191,7 @@ public sealed class ListenSupervisor
             Warn($"peer={accepted.Peer} end=setup-error error={RunLogLine.Quote(e.Message)}");
             return;
         }
-        var launch = new SandboxLaunch(plan, _spawner, _launchLog, StdioFds.All(accepted.Fd));
+        var launch = new SandboxLaunch(plan, _spawner, _launchLog, StdioFds.All(accepted.Fd), OpenAudit);
         var connection = new Connection(_nextId++, accepted, plan, launch);
         _connections.Add(connection.Id, connection);
         _counts.Add(accepted.Peer.Address);
