@@ -39,6 +39,7 @@ public sealed class ListenSupervisor
     private readonly ConnectionCounts _counts;
     private readonly Dictionary<ulong, Connection> _connections = new();
     private readonly WakeupEvent _wake = new();
+    private readonly GarbageCollections _collections = new(1 << 20);
     private EventSet? _events;
     private ulong _nextId = 1;
     private bool _listening, _stopping;
@@ -158,6 +159,7 @@ public sealed class ListenSupervisor
             }
             if (accepted is null) return;
             Admit(accepted);
+            _collections.CollectIfDue();
         }
     }
 
@@ -392,6 +394,7 @@ public sealed class ListenSupervisor
         string line = RunLogLine.Format(report);
         if (report.Reason == EndReason.SetupError) Warn(line);
         else Say(line);
+        _collections.CollectIfDue();
     }
 
     /// <summary>A line unless -q.</summary>
