@@ -79,7 +79,8 @@ port=9100
 servers=()
 start() { # NAME PORT COMMAND...: a server in the namespace, waited for until it accepts
     local name=$1 p=$2; shift 2
-    inside "$@" >"$work/$name.log" 2>&1 &
+    # nsenter execs the server (no shell or nsenter process stays between): $! is the server itself.
+    nsenter --net="/run/netns/$netns" -- "$@" >"$work/$name.log" 2>&1 &
     local pid=$!
     pids+=("$pid")
     for _ in $(seq 1 100); do
