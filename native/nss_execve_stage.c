@@ -1,5 +1,5 @@
 // Mode execve (-Me): the launcher becomes the sandbox. It execs itself with
-//   argv = {exe, NSS_EXECVE_STAGE, program-fd, clone-flags, uid_map, gid_map, setgroups}
+//   argv = {exe, NSS_EXECVE_STAGE, program-fd, clone-flags, uid_map, gid_map, setgroups, log-fd}
 // and this constructor, which runs before the .NET runtime has started a single thread, enters the new
 // namespaces with unshare (impossible later: CLONE_NEWUSER refuses a multi-threaded caller). A process
 // cannot map ids other than its own into its own user namespace, so a short-lived helper, forked before
@@ -22,9 +22,12 @@
 #include "nss_shim.h"
 #include "nss_stage2.h"
 
+// Where this stage's own errors go: stderr, or the launcher's --log.
+static int log_fd = 2;
+
 static __attribute__((noreturn)) void fail(const char *what, int err)
 {
-    dprintf(2, "nssandbox: %s: %s\n", what, strerror(err));
+    dprintf(log_fd, "nssandbox: %s: %s\n", what, strerror(err));
     _exit(NSS_SETUP_EXIT);
 }
 
@@ -71,7 +74,7 @@ static void run_program(const char *fd_text)
     close(fd);
     struct nss_failure f;
     int status = nss_run_program(program, (uint32_t)st.st_size, -1, 0, &f);
-    dprintf(2, "nssandbox: %s: %s\n", f.what ? f.what : "stage 2 program", strerror(f.err));
+    dprintf(log_fd, "nssandbox: %s: %s\n", f.what ? f.what : "stage 2 program", strerror(f.err));
     _exit(status);
 }
 
@@ -113,7 +116,7 @@ static void enter_namespaces(unsigned long flags, char **argv)
         fail(what, f.err);
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        dprintf(2, "nssandbox: the id map helper ended with status 0x%x\n", (unsigned)status);
+        dprintf(log_fd, "nssandbox: the id map helper ended with status 0x%x\n", (unsigned)status);
         _exit(NSS_SETUP_EXIT);
     }
     close(report[0]);
@@ -125,6 +128,7 @@ __attribute__((constructor)) static void nss_execve_stage(int argc, char **argv,
     struct timespec now;
     if (clock_gettime(CLOCK_MONOTONIC, &now) == 0) start_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
     if (argc < 7 || strcmp(argv[1], NSS_EXECVE_STAGE) != 0) return;
+    if (argc > 7) log_fd = (int)strtol(argv[7], NULL, 10);
     enter_namespaces(strtoul(argv[3], NULL, 0), argv);
     run_program(argv[2]);
 }

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -70,6 +71,8 @@ static const char *const string_operands[NSS_OP_LIMIT] = {
     [NSS_OP_MOVE_MOUNT] = "S---", [NSS_OP_UMOUNT] = "S---",     [NSS_OP_ENSURE_DIR] = "S---",
     [NSS_OP_ENSURE_FILE] = "S---", [NSS_OP_REQUIRE] = "S---",   [NSS_OP_SYMLINK] = "SS--",
     [NSS_OP_PIVOT_ROOT] = "SS--", [NSS_OP_CHDIR] = "S---",      [NSS_OP_SETHOSTNAME] = "S---",
+    [NSS_OP_OPEN] = "S---",       [NSS_OP_SETNS] = "S---",      [NSS_OP_OPEN_PTY] = "S---",
+    [NSS_OP_MKNOD] = "S---",      [NSS_OP_WRITE_FILE] = "SS--", [NSS_OP_NULL_FDS] = "S---",
 };
 
 struct strings_of_op {
@@ -104,6 +107,16 @@ static char *const *strings(struct run *r, uint32_t off)
     }
     items[count] = 0;
     return (char *const *)(void *)items;
+}
+
+// A block of 8-byte words ({uint32 count; pad; words}), NULL unless it lies whole inside the program.
+static const void *words(const struct run *r, uint64_t off, uint32_t *count)
+{
+    if (off == 0 || off % 8 != 0 || off >= r->length || r->length - off < 8) return NULL;
+    uint32_t n = *(const uint32_t *)(const void *)(r->base + off);
+    if (n > (r->length - off - 8) / 8) return NULL;
+    *count = n;
+    return r->base + off + 8;
 }
 
 static int slot_fd(const struct run *r, uint32_t slot)
@@ -177,6 +190,105 @@ static long await_message(int fd, int32_t expected)
     return n == sizeof words[0] && words[0] == expected ? 0 : -EPROTO;
 }
 
+// A block of `size` bytes at offset `off` of the program (8-byte aligned), or NULL unless it lies whole inside.
+static const void *block(const struct run *r, uint64_t off, uint64_t size)
+{
+    if (off == 0 || off % 8 != 0 || off >= r->length || size > r->length - off) return NULL;
+    return r->base + off;
+}
+
+static long setgroups_list(const struct run *r, uint64_t off)
+{
+    const uint32_t *count = block(r, off, 4);
+    if (!count || *count > 65536) return -EINVAL;
+    const uint32_t *gids = block(r, off, 4 + (uint64_t)*count * 4);
+    if (!gids) return -EINVAL;
+    return nss_sys2(SYS_setgroups, *count, (long)(gids + 1));
+}
+
+static long write_file(const char *path, const char *text, long length)
+{
+    long fd = nss_sys4(SYS_openat, AT_FDCWD, (long)path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0);
+    if (fd < 0) return fd;
+    long done = 0, rc = 0;
+    while (done < length) {
+        rc = nss_sys3(SYS_write, fd, (long)(text + done), length - done);
+        if (rc == -EINTR) continue;
+        if (rc <= 0) break;
+        done += rc;
+    }
+    nss_sys1(SYS_close, fd);
+    return done == length ? 0 : rc < 0 ? rc : -EIO;
+}
+
+// Tells the parent this point of the program is reached.
+static long announce(const struct run *r, int32_t message)
+{
+    if (r->sync_fd < 0) return -EINVAL;
+    long rc = nss_sys6(SYS_sendto, r->sync_fd, (long)&message, sizeof message, MSG_NOSIGNAL, 0, 0);
+    return rc < 0 ? rc : 0;
+}
+
+// A created container: the parent learns it is set up, and may be gone by the time `start` writes the start
+// message into the fifo the program opened (opened read-write, so the read blocks until a writer writes).
+static long await_fifo(struct run *r, uint32_t slot)
+{
+    int fd = slot_fd(r, slot);
+    if (fd < 0) return -EBADF;
+    long rc = announce(r, NSS_MSG_READY);
+    if (rc < 0) return rc;
+    int32_t word = 0;
+    long n;
+    do n = nss_sys3(SYS_read, fd, (long)&word, sizeof word);
+    while (n == -EINTR);
+    if (n < 0) return n;
+    if (n != sizeof word || word != NSS_MSG_START) return -EPROTO;
+    nss_sys1(SYS_close, fd);
+    r->slots[slot] = -1;
+    return 0;
+}
+
+// A terminal from the sandbox's own devpts (so the command's ttyname finds it): the slave becomes stdio, the
+// master goes to the parent, which hands it to whoever holds the other side (an OCI engine's console socket).
+static long open_pty(const struct run *r, const char *ptmx)
+{
+    if (r->sync_fd < 0) return -EINVAL;
+    long master = nss_sys4(SYS_openat, AT_FDCWD, (long)ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC, 0);
+    if (master < 0) return master;
+    int unlock = 0;
+    long rc = nss_sys3(SYS_ioctl, master, TIOCSPTLCK, (long)&unlock);
+    long slave = rc < 0 ? rc : nss_sys3(SYS_ioctl, master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+    if (slave < 0) {
+        nss_sys1(SYS_close, master);
+        return slave;
+    }
+    for (int fd = 0; fd < 3 && rc >= 0; fd++) rc = nss_sys3(SYS_dup3, slave, fd, 0);
+    nss_sys1(SYS_close, slave);
+    if (rc >= 0) {
+        int32_t word = NSS_MSG_PTY;
+        struct iovec iov = {&word, sizeof word};
+        union {
+            struct cmsghdr header;
+            char space[CMSG_SPACE(sizeof(int))];
+        } control;
+        memset(&control, 0, sizeof control);
+        struct msghdr msg;
+        memset(&msg, 0, sizeof msg);
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.space;
+        msg.msg_controllen = sizeof control.space;
+        control.header.cmsg_len = CMSG_LEN(sizeof(int));
+        control.header.cmsg_level = SOL_SOCKET;
+        control.header.cmsg_type = SCM_RIGHTS;
+        int fd = (int)master;
+        memcpy(CMSG_DATA(&control.header), &fd, sizeof fd);
+        rc = nss_sys3(SYS_sendmsg, r->sync_fd, (long)&msg, MSG_NOSIGNAL);
+    }
+    nss_sys1(SYS_close, master);
+    return rc < 0 ? rc : 0;
+}
+
 static long exec(struct run *r, const struct nss_op *op, uint32_t index)
 {
     char *const *candidates = strings(r, op->a);
@@ -192,11 +304,11 @@ static long exec(struct run *r, const struct nss_op *op, uint32_t index)
     req.argv = argv;
     req.envp = envp;
     req.seccomp_flags = (uint32_t)op->e;
+    req.keep_privileges = (op->e & NSS_EXEC_KEEP_PRIVS) != 0;
     if (op->d != 0) {
-        if (op->d % 8 != 0 || op->d >= r->length || r->length - op->d < 8) return -EINVAL;
-        uint32_t n = *(uint32_t *)(void *)(r->base + op->d);
-        if (n > (r->length - op->d - 8) / 8) return -EINVAL;
-        req.filter = r->base + op->d + 8;
+        uint32_t n = 0;
+        req.filter = words(r, op->d, &n);
+        if (!req.filter) return -EINVAL;
         req.filter_len = (int32_t)n;
     }
     if (r->sync_fd >= 0) {
@@ -282,8 +394,81 @@ static long run_op(struct run *r, const struct nss_op *op, uint32_t index)
         return 0;
     case NSS_OP_EXEC:
         return exec(r, op, index);
+    case NSS_OP_PERSONALITY: {
+        long rc = nss_sys1(SYS_personality, op->a); // the previous persona on success
+        return rc < 0 ? rc : 0;
+    }
+    case NSS_OP_SETPRIORITY:
+        return nss_sys3(SYS_setpriority, PRIO_PROCESS, 0, (int32_t)op->a);
+    case NSS_OP_SETAFFINITY: {
+        uint32_t n = 0;
+        const void *mask = words(r, op->d, &n);
+        if (!mask || n == 0) return -EINVAL;
+        long rc = nss_sys3(SYS_sched_setaffinity, 0, (long)n * 8, (long)mask);
+        return rc < 0 ? rc : 0;
+    }
+    case NSS_OP_DISABLE_TSC:
+        return nss_sys2(SYS_prctl, PR_SET_TSC, PR_TSC_SIGSEGV);
+    case NSS_OP_NULL_FDS:
+        return nss_null_fds(a, op->b);
     case NSS_OP_AWAIT_START:
         return r->sync_fd >= 0 ? await_message(r->sync_fd, NSS_MSG_START) : -EINVAL; // mode execve has no parent
+    case NSS_OP_OPEN: {
+        if (op->c >= NSS_PROG_SLOTS) return -EINVAL;
+        long fd = nss_sys4(SYS_openat, AT_FDCWD, (long)a, (long)(op->b | O_CLOEXEC), 0);
+        if (fd < 0) return fd;
+        r->slots[op->c] = (int)fd;
+        return 0;
+    }
+    case NSS_OP_AWAIT_FIFO:
+        return await_fifo(r, op->c);
+    case NSS_OP_CAP_BOUNDING:
+        return nss_cap_bounding(op->d);
+    case NSS_OP_CAPSET: {
+        const uint64_t *sets = block(r, op->d, 4 * sizeof(uint64_t));
+        return sets ? nss_capset(sets) : -EINVAL;
+    }
+    case NSS_OP_KEEPCAPS:
+        return nss_sys2(SYS_prctl, PR_SET_KEEPCAPS, op->a != 0);
+    case NSS_OP_SETGROUPS:
+        return setgroups_list(r, op->d);
+    case NSS_OP_MKNOD: { // the mode as given, not as the umask leaves it
+        long rc = nss_sys4(SYS_mknodat, AT_FDCWD, (long)a, op->b, (long)op->d);
+        return rc < 0 ? rc : nss_sys4(SYS_fchmodat, AT_FDCWD, (long)a, op->b & 07777, 0);
+    }
+    case NSS_OP_WRITE_FILE: // the length must not reach past the program
+        return op->c <= r->length - op->b ? write_file(a, b, op->c) : -EINVAL;
+    case NSS_OP_PAUSE: {
+        long rc = announce(r, NSS_MSG_PAUSED);
+        return rc < 0 ? rc : await_message(r->sync_fd, NSS_MSG_GO);
+    }
+    case NSS_OP_SETNS: {
+        long fd = nss_sys4(SYS_openat, AT_FDCWD, (long)a, O_RDONLY | O_CLOEXEC, 0);
+        if (fd < 0) return fd;
+        long rc = nss_sys2(SYS_setns, fd, op->b);
+        nss_sys1(SYS_close, fd);
+        return rc;
+    }
+    case NSS_OP_SECCOMP: {
+        const uint32_t *count = block(r, op->d, 8);
+        if (!count || *count == 0 || *count > 4096 || !block(r, op->d, 8 + (uint64_t)*count * 8)) return -EINVAL;
+        struct sock_fprog_nss {
+            unsigned short len;
+            const void *filter;
+        } prog = {(unsigned short)*count, r->base + op->d + 8};
+        return nss_sys3(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, (long)(uint32_t)op->e, (long)&prog);
+    }
+    case NSS_OP_OPEN_PTY:
+        return open_pty(r, a);
+    case NSS_OP_SETCTTY:
+        return nss_sys3(SYS_ioctl, op->a, TIOCSCTTY, 0);
+    case NSS_OP_FIND_EXEC: {
+        char *const *candidates = strings(r, op->a);
+        if (!candidates) return -EINVAL;
+        int count = 0;
+        while (candidates[count]) count++;
+        return nss_find_executable((const char *const *)candidates, count);
+    }
     default:
         return -EINVAL;
     }

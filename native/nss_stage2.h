@@ -13,6 +13,11 @@
 #define NSS_MSG_START 0x74727473       // parent to stage 2 at NSS_OP_AWAIT_START: the set-up is done, exec
 #define NSS_MSG_STAGE2_FAILED 0x4c494146 // {magic, op index, errno}; stage 2 exits right after
 #define NSS_MSG_TIMING 0x454d4954        // {magic, count, struct nss_stamp[count]}
+#define NSS_MSG_READY 0x59444552         // stage 2 at NSS_OP_AWAIT_FIFO: set up, waiting for its start
+#define NSS_MSG_PAUSED 0x53554150        // stage 2 at NSS_OP_PAUSE: waiting for NSS_MSG_GO
+// Bit of NSS_OP_EXEC's e above the seccomp flags: exec without setting no_new_privs.
+#define NSS_EXEC_KEEP_PRIVS (1ull << 32)
+#define NSS_MSG_PTY 0x21595450           // NSS_OP_OPEN_PTY: the pty's master rides along (SCM_RIGHTS)
 // Pseudo op indices of the two stamps stage 2 takes outside any op.
 #define NSS_STAMP_STARTED 0xffffffffu
 #define NSS_STAMP_GO 0xfffffffeu
@@ -43,12 +48,32 @@ enum nss_opcode {
     NSS_OP_MARK,             // a=step name: a --trace_timing stamp
     NSS_OP_EXEC,             // a=candidates b=argv c=envp (string arrays) d=filter e=seccomp flags; last
     NSS_OP_AWAIT_START,      // blocks until NSS_MSG_START (the sandbox is set up, it runs later: OCI start)
+    NSS_OP_OPEN,             // a=path b=open flags c=slot: a descriptor the program keeps (an OCI exec fifo)
+    NSS_OP_AWAIT_FIFO,       // c=slot: sends NSS_MSG_READY, then blocks until NSS_MSG_START is read from the slot
+    NSS_OP_CAP_BOUNDING,     // d=capabilities to keep in the bounding set (needs CAP_SETPCAP: before the id switch)
+    NSS_OP_CAPSET,           // d=offset of {uint64 effective, permitted, inheritable, ambient}
+    NSS_OP_KEEPCAPS,         // a=0|1: prctl(PR_SET_KEEPCAPS), so that a switch away from uid 0 keeps permitted caps
+    NSS_OP_SETGROUPS,        // d=offset of {uint32 count; uint32 gids[count]}
+    NSS_OP_MKNOD,            // a=path b=mode (type and permissions) d=device number (makedev)
+    NSS_OP_WRITE_FILE,       // a=path b=text c=its length: an existing file written whole (a sysctl of the new namespaces)
+    NSS_OP_PAUSE,            // sends NSS_MSG_PAUSED, then waits for NSS_MSG_GO (the parent runs hooks meanwhile)
+    NSS_OP_FIND_EXEC,        // a=candidates: fails as the exec would if none is an executable file (checked early)
+    NSS_OP_SETCTTY,          // a=fd: makes the terminal on fd the session's controlling terminal (after setsid)
+    NSS_OP_SETNS,            // a=path b=namespace type: joins the namespace (an exec into a running container)
+    NSS_OP_SECCOMP,          // d=filter e=seccomp flags: loads it now, without no_new_privs (needs CAP_SYS_ADMIN)
+    NSS_OP_OPEN_PTY,         // a=ptmx path: a new pty of the sandbox's /dev/ptmx: its slave onto 0, 1, 2, its master sent (NSS_MSG_PTY)
+    NSS_OP_PERSONALITY,      // a=persona: personality(2)
+    NSS_OP_SETPRIORITY,      // a=niceness (int32): setpriority(PRIO_PROCESS, 0, a)
+    NSS_OP_SETAFFINITY,      // d=CPU mask (8-byte words, as a filter): sched_setaffinity(0, ...)
+    NSS_OP_DISABLE_TSC,      // prctl(PR_SET_TSC, PR_TSC_SIGSEGV)
+    NSS_OP_NULL_FDS,         // a=path (/dev/null) b=mask of descriptors 0-2 to put it on
     NSS_OP_LIMIT             // one past the last opcode; new ones go above, existing numbers never change
 };
 
 // A string is an offset from the start of the program to a NUL-terminated string. A string array is an
 // offset to {uint64 count; uint64 offsets[count]; uint64 0}: the interpreter turns the offsets into pointers
-// in place, so the program must be in writable memory. The filter is {uint32 instructions; pad; sock_filter[]}.
+// in place, so the program must be in writable memory. A block of words (the seccomp filter, a CPU mask) is
+// {uint32 count; pad; count 8-byte words}: for the filter, one sock_filter each.
 struct nss_op {
     uint32_t code;
     uint32_t what; // "mount /data": what the op does, for mode execve's error message

@@ -39,16 +39,15 @@ void nss_reset_signals(void)
     nss_sys4(SYS_rt_sigprocmask, SIG_SETMASK, (long)&none, 0, 8);
 }
 
-// The first candidate that is an executable regular file, or -errno as execvp would report it.
-static int first_executable(const struct nss_exec_req *req)
+int nss_find_executable(const char *const *candidates, int count)
 {
     int err = ENOENT;
-    for (int i = 0; i < req->candidate_count; i++) {
+    for (int i = 0; i < count; i++) {
         struct stat st;
-        long rc = nss_sys4(SYS_newfstatat, AT_FDCWD, (long)req->candidates[i], (long)&st, 0);
+        long rc = nss_sys4(SYS_newfstatat, AT_FDCWD, (long)candidates[i], (long)&st, 0);
         if (rc < 0) {
             if (rc != -ENOENT && rc != -ENOTDIR) err = (int)-rc;
-        } else if (!S_ISREG(st.st_mode) || nss_sys3(SYS_faccessat, AT_FDCWD, (long)req->candidates[i], X_OK) < 0) {
+        } else if (!S_ISREG(st.st_mode) || nss_sys3(SYS_faccessat, AT_FDCWD, (long)candidates[i], X_OK) < 0) {
             err = EACCES;
         } else {
             return i;
@@ -57,9 +56,14 @@ static int first_executable(const struct nss_exec_req *req)
     return -err;
 }
 
+static int first_executable(const struct nss_exec_req *req)
+{
+    return nss_find_executable(req->candidates, req->candidate_count);
+}
+
 int nss_exec_target(const struct nss_exec_req *req)
 {
-    long rc = nss_sys2(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1);
+    long rc = req->keep_privileges ? 0 : nss_sys2(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1);
     if (rc < 0) return (int)rc;
     nss_reset_signals();
     // Every descriptor above stderr closes at execve, the sync socket too: its EOF tells the parent
@@ -97,6 +101,53 @@ int nss_drop_capabilities(void)
     struct __user_cap_data_struct data[2];
     memset(data, 0, sizeof data);
     return (int)nss_sys2(SYS_capset, (long)&hdr, (long)data);
+}
+
+int nss_cap_bounding(uint64_t keep)
+{
+    for (int cap = 0; cap < 64; cap++) {
+        if (keep & (1ull << cap)) continue;
+        long rc = nss_sys2(SYS_prctl, PR_CAPBSET_DROP, cap);
+        if (rc == -EINVAL) break; // past the kernel's last capability
+        if (rc < 0) return (int)rc;
+    }
+    return 0;
+}
+
+int nss_capset(const uint64_t sets[4])
+{
+    struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[2];
+    for (int i = 0; i < 2; i++) {
+        data[i].effective = (uint32_t)(sets[0] >> (32 * i));
+        data[i].permitted = (uint32_t)(sets[1] >> (32 * i));
+        data[i].inheritable = (uint32_t)(sets[2] >> (32 * i));
+    }
+    long rc = nss_sys2(SYS_capset, (long)&hdr, (long)data);
+    if (rc < 0) return (int)rc;
+    rc = nss_sys2(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL);
+    if (rc < 0) return (int)rc;
+    // An ambient capability must be permitted and inheritable; the kernel says EPERM otherwise.
+    for (int cap = 0; cap < 64; cap++) {
+        if (!(sets[3] & (1ull << cap))) continue;
+        rc = nss_sys6(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0, 0);
+        if (rc < 0) return (int)rc;
+    }
+    return 0;
+}
+
+int nss_null_fds(const char *path, uint32_t fds)
+{
+    if (fds == 0 || fds > 7) return -EINVAL;
+    // Not close-on-exec: where the open lands on a descriptor it is meant for (that one was closed), it stays.
+    long fd = nss_sys4(SYS_openat, AT_FDCWD, (long)path, O_RDWR, 0);
+    if (fd < 0) return (int)fd;
+    long rc = 0;
+    for (long i = 0; i < 3 && rc >= 0; i++) {
+        if ((fds & (1u << i)) && fd != i) rc = nss_sys3(SYS_dup3, fd, i, 0);
+    }
+    if (fd > 2) nss_sys1(SYS_close, fd);
+    return rc < 0 ? (int)rc : 0;
 }
 
 int nss_loopback_up(void)

@@ -10,6 +10,7 @@ struct nss_exec_req {
     int32_t filter_len;
     char *const *argv;
     char *const *envp;
+    int32_t keep_privileges; // no no_new_privs: setuid binaries and file capabilities work (OCI noNewPrivileges false)
 };
 
 // Every signal to its default action, none blocked: execve keeps ignored dispositions and the mask.
@@ -18,5 +19,13 @@ void nss_reset_signals(void);
 int nss_exec_target(const struct nss_exec_req *req);
 // Empties the bounding and ambient sets, then permitted/effective/inheritable. Returns 0 or -errno.
 int nss_drop_capabilities(void);
+// The index of the first candidate that is an executable regular file, or -errno as execvp would report it.
+int nss_find_executable(const char *const *candidates, int count);
+// Drops from the bounding set every capability not in `keep`. Returns 0 or -errno.
+int nss_cap_bounding(uint64_t keep);
+// Sets effective, permitted, inheritable (capset) and then the ambient set (sets[3]). Returns 0 or -errno.
+int nss_capset(const uint64_t sets[4]);
+// Opens path read-write and puts it on each of descriptors 0-2 whose bit is set in fds. Returns 0 or -errno.
+int nss_null_fds(const char *path, uint32_t fds);
 // Brings the loopback interface of the current network namespace up. Returns 0 or -errno.
 int nss_loopback_up(void);

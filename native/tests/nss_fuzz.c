@@ -174,6 +174,11 @@ static void build_corpus(void)
     b_op(&b, NSS_OP_SETRESUID, 0, 65534, 0, 0, 0, 0);
     b_op(&b, NSS_OP_DROP_CAPS, 0, 0, 0, 0, 0, 0);
     b_op(&b, NSS_OP_PDEATHSIG, 0, 9, 0, 0, 0, 0);
+    b_op(&b, NSS_OP_PERSONALITY, 0, 0x0040000, 0, 0, 0, 0);
+    b_op(&b, NSS_OP_SETPRIORITY, 0, 19, 0, 0, 0, 0);
+    b_op(&b, NSS_OP_SETAFFINITY, 0, 0, 0, 0, b_filter(&b, 1), 0);
+    b_op(&b, NSS_OP_DISABLE_TSC, 0, 0, 0, 0, 0, 0);
+    b_op(&b, NSS_OP_NULL_FDS, 0, b_str(&b, "/dev/null"), 7, 0, 0, 0);
     b_op(&b, NSS_OP_AWAIT_START, 0, 0, 0, 0, 0, 0);
     uint32_t filter = b_filter(&b, 3);
     const char *candidates[] = {"/usr/bin/echo", "/bin/echo", NULL}, *env[] = {"PATH=/bin", "HOME=/", NULL};

@@ -10,7 +10,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -97,12 +100,15 @@ static long sent(long fd, long buf, long size)
 {
     if (fd != fake.sync_fd) fuzz_fail("sendto on fd %ld, not the sync socket", fd);
     read_bytes((const void *)buf, (size_t)size);
-    int32_t words[3];
+    int32_t words[3] = {0, 0, 0};
     if (size >= 12) memcpy(words, (const void *)buf, 12);
+    else if (size >= 4) memcpy(words, (const void *)buf, 4);
     if (size == 12 && words[0] == NSS_MSG_STAGE2_FAILED) {
         fake.sent_failure = 1;
         fake.sent_index = words[1];
         fake.sent_err = words[2];
+    } else if (size == 4 && (words[0] == NSS_MSG_READY || words[0] == NSS_MSG_PAUSED)) {
+        // a container's stage 2 announcing where it waits
     } else if (size >= 8 && words[0] == NSS_MSG_TIMING) {
         if (words[1] < 0 || words[1] > 32 || size != 8 + words[1] * (long)sizeof(struct nss_stamp))
             fuzz_fail("timing message of %ld bytes for %d stamps", size, words[1]);
@@ -202,6 +208,9 @@ long nss_fake_sys(long n, long a, long b, long c, long d, long e, long f)
     case SYS_socket:
         return fail ? fail : 60;
     case SYS_ioctl:
+        if (b == TIOCSCTTY) return fail;
+        if (b == TIOCSPTLCK) { read_bytes((const void *)c, 4); return fail; }
+        if (b == TIOCGPTPEER) return fail ? fail : 70;
         read_bytes((const void *)c, 40);
         memset((char *)c + 16, 0, 2); // ifr_flags
         return fail;
@@ -223,8 +232,41 @@ long nss_fake_sys(long n, long a, long b, long c, long d, long e, long f)
         string_array(c, "envp");
         if (fail) return fail;
         longjmp(*fake.env, RAN_EXEC);
-    case SYS_setsid:
+    case SYS_sendmsg: {
+        const struct msghdr *m = (const struct msghdr *)b;
+        read_bytes(m, sizeof *m);
+        read_bytes(m->msg_iov, sizeof(struct iovec));
+        read_bytes(m->msg_control, m->msg_controllen);
+        return fail ? fail : 4;
+    }
+    case SYS_setns:
+    case SYS_dup3:
+        return fail;
+    case SYS_mknodat:
+        program_string(b, "mknod path");
+        return fail;
+    case SYS_fchmodat:
+        program_string(b, "chmod path");
+        return fail;
+    case SYS_write:
+        read_bytes((const void *)b, (size_t)c);
+        return fail ? fail : c;
+    case SYS_read: { // the exec fifo: the start message
+        if (fail) return fail;
+        if (c < 4) fuzz_fail("read of %ld bytes", c);
+        int32_t start = NSS_MSG_START;
+        memcpy((void *)b, &start, 4);
+        return 4;
+    }
+    case SYS_sched_setaffinity:
+        read_bytes((const void *)c, (size_t)b);
+        return fail;
     case SYS_setgroups:
+        read_bytes((const void *)b, (size_t)a * 4);
+        return fail;
+    case SYS_personality:
+    case SYS_setpriority:
+    case SYS_setsid:
     case SYS_setresgid:
     case SYS_setresuid:
     case SYS_close:

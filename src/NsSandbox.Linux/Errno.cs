@@ -5,6 +5,7 @@ public static class Errno
 {
     public const int NotPermitted = 1;      // EPERM
     public const int NoEntry = 2;           // ENOENT
+    public const int NoSuchDeviceOrAddress = 6; // ENXIO
     public const int NoSuchProcess = 3;     // ESRCH
     public const int Interrupted = 4;       // EINTR
     public const int AccessDenied = 13;     // EACCES

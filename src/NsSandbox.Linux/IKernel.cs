@@ -25,11 +25,22 @@ public interface IKernel
     void SetHostname(string name);
     void BringUpLoopback();
     void SetRlimit(RlimitResource resource, ulong soft, ulong hard);
+    /// <summary>personality(2): the execution domain flags the target runs with.</summary>
+    void SetPersonality(uint persona);
+    /// <summary>setpriority(PRIO_PROCESS, 0, nice).</summary>
+    void SetNiceness(int nice);
+    /// <summary>sched_setaffinity(0, ...) to the CPUs set in <paramref name="mask"/> (a cpu_set_t, 8-byte words).</summary>
+    void SetCpuAffinity(byte[] mask);
+    /// <summary>prctl(PR_SET_TSC, PR_TSC_SIGSEGV): rdtsc faults.</summary>
+    void DisableTsc();
     void NewSession();
     void ClearSupplementaryGroups();
     void SetIds(uint uid, uint gid);
     void DropCapabilities();
     void SetParentDeathSignal(int signal);
+    /// <summary>Opens <paramref name="path"/> (the sandbox's /dev/null) and puts it on each descriptor 0-2 whose bit
+    /// is set in <paramref name="fds"/>.</summary>
+    void RedirectToNull(string path, uint fds);
     /// <summary>--trace_timing: a timestamp named <paramref name="step"/>, sent to the supervisor before the exec.</summary>
     void Mark(string step);
     /// <summary>Waits, set up, until the supervisor sends the start message (OCI create, then start); the supervisor

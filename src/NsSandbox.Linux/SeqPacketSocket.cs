@@ -54,6 +54,35 @@ public sealed unsafe class SeqPacketSocket : IDisposable
         }
     }
 
+    /// <summary>The next message and a descriptor passed with it (SCM_RIGHTS), or -1; null at end of file.</summary>
+    public byte[]? Receive(out int passedFd)
+    {
+        passedFd = -1;
+        nint length = RecvRetrying(null, 0, MsgPeek | MsgTrunc);
+        if (length <= 0) return null;
+        var buffer = new byte[Math.Min(length, MaxMessage)];
+        byte* control = stackalloc byte[24];
+        new Span<byte>(control, 24).Clear();
+        fixed (byte* p = buffer)
+        {
+            var iov = new IoVec { Base = p, Length = (nuint)buffer.Length };
+            var message = new MsgHdr { Iov = &iov, IovLength = 1, Control = control, ControlLength = 24 };
+            nint n;
+            while ((n = Libc.Recvmsg(Fd, &message, MsgCmsgCloexec)) < 0)
+            {
+                int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                if (errno == Errno.Interrupted) continue;
+                if (errno == Errno.ConnectionReset) return null;
+                throw new KernelException("recvmsg", "sync channel", errno);
+            }
+            // One cmsghdr {len, SOL_SOCKET, SCM_RIGHTS} with one int.
+            if (message.ControlLength >= 20 && *(int*)(control + 8) == 1 && *(int*)(control + 12) == 1) passedFd = *(int*)(control + 16);
+            return n <= 0 ? null : n == buffer.Length ? buffer : buffer.AsSpan(0, (int)n).ToArray();
+        }
+    }
+
+    private const int MsgCmsgCloexec = 0x40000000;
+
     /// <summary>recv(2), retried on EINTR; 0 at end of file or when the peer is gone.</summary>
     private nint RecvRetrying(byte* buffer, nuint length, int flags)
     {

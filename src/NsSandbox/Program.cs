@@ -1,5 +1,6 @@
 using NsSandbox.Commands;
 using NsSandbox.Core.Execve;
+using NsSandbox.Core.Oci;
 using NsSandbox.Core.Plan;
 using NsSandbox.Core.Report;
 using NsSandbox.Core.Supervision;
@@ -32,6 +33,9 @@ public static class Program
     private static int Run(string[] args)
     {
         long mainNs = MonotonicClock.NowNs;
+        if (args.Length > 0 && args[0] == HookRunner.ExecArgv0) return ExecArgv0(args[1..]);
+        if (args.Length > 0 && args[0] == "oci") return OciCommand.Run(args[1..], Console.Out, Console.Error);
+        if (InvokedAs() == OciCommand.LinkName) return OciCommand.Run(args, Console.Out, Console.Error);
         if (args.Length > 0 && args[0] == "cleanup") return CleanupCommand.Run(args[1..], Console.Out);
         if (args.Length > 0 && args[0] == "config") return ConfigCommand.Run(args[1..], Console.Out);
         if (args.Length > 0 && args[0] == "policy") return PolicyCommand.Run(args[1..], Console.Out, Console.Error);
@@ -44,7 +48,7 @@ public static class Program
         var mode = parsed.Builder.Mode;
         var spec = parsed.Builder.Build();
         var listen = parsed.Builder.BuildListen();
-        using var log = LauncherLog.Redirect(spec);
+        int logFd = LauncherLog.Redirect(spec);
         if (mode == RunMode.Listen) return ListenRun.Run(spec, listen!);
         if (mode == RunMode.Rerun) return RerunRun.Run(spec);
         if (spec.TraceTiming)
@@ -57,9 +61,11 @@ public static class Program
             Console.Error.WriteLine($"nssandbox: seccomp: {plan.Seccomp.Label}: {plan.Seccomp.Instructions} instructions, " +
                 $"compiled in {plan.Seccomp.CompileTime.TotalMilliseconds:0.0} ms");
         LaunchTrace.Mark("seccomp compiled");
+        foreach (string warning in plan.Warnings) Console.Error.WriteLine("nssandbox: " + warning);
         if (mode == RunMode.Execve)
         {
-            var failure = ExecveLauncher.Exec(plan);
+            if (logFd != 2) LogDescriptor.Inherit(logFd);
+            var failure = ExecveLauncher.Exec(plan, logFd);
             Console.Error.WriteLine($"nssandbox: {failure.Message}");
             return ExitCodes.Setup;
         }
@@ -74,6 +80,15 @@ public static class Program
     }
 
     /// <summary>The name the launcher was started under (argv[0]'s file name), which a link can set.</summary>
+    /// <summary>An OCI hook's exec with its own argv[0] (<see cref="HookRunner"/>): PATH ARGV0 ARGS...</summary>
+    private static int ExecArgv0(string[] args)
+    {
+        if (args.Length < 2) return ExitCodes.Usage;
+        int errno = ProcessImage.Replace(args[0], args[1..]);
+        Console.Error.WriteLine($"nssandbox: exec {args[0]}: {KernelException.Describe(errno)}");
+        return ExitCodes.NotFound;
+    }
+
     private static string InvokedAs()
     {
         try

@@ -23,6 +23,7 @@ public sealed class FakeHost : IHostView
     };
     public Dictionary<string, string[]> Files { get; } = new();
     public Dictionary<string, string> Env { get; } = new() { ["TERM"] = "xterm", ["SECRET"] = "s" };
+    public IReadOnlyList<int> CpuAffinity { get; set; } = [0, 1, 2, 3];
     public uint EffectiveUid { get; set; }
     public uint EffectiveGid { get; set; }
 
@@ -64,6 +65,11 @@ public sealed class RecordingKernel : IKernel
     public void SetHostname(string name) => Record($"sethostname {name}");
     public void BringUpLoopback() => Record("lo up");
     public void SetRlimit(RlimitResource resource, ulong soft, ulong hard) => Record($"setrlimit {resource} {soft} {hard}");
+    public void SetPersonality(uint persona) => Record($"personality 0x{persona:x}");
+    public void SetNiceness(int nice) => Record($"setpriority {nice}");
+    public void SetCpuAffinity(byte[] mask) => Record($"affinity {string.Join(",", Plan.CpuAffinityPlanner.Cpus(mask))}");
+    public void DisableTsc() => Record("disable tsc");
+    public void RedirectToNull(string path, uint fds) => Record($"null fds {fds} {path}");
     public void NewSession() => Record("setsid");
     public void ClearSupplementaryGroups() => Record("setgroups 0");
     public void SetIds(uint uid, uint gid) => Record($"setids {uid} {gid}");

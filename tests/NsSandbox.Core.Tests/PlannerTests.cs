@@ -119,24 +119,6 @@ public sealed class PlannerTests
     }
 
     [Fact]
-    public void RootMapsTheSandboxUserToNobodyAndMayAllowSetgroups()
-    {
-        var m = UserMapping.For(1000, 1001, 0, 0);
-        Assert.Equal("1000 65534 1\n", m.Uid.ToString());
-        Assert.Equal("1001 65534 1\n", m.Gid.ToString());
-        Assert.True(m.AllowSetgroups);
-    }
-
-    [Fact]
-    public void AnUnprivilegedLauncherMapsItsOwnIdsAndDeniesSetgroups()
-    {
-        var m = UserMapping.For(65534, 65534, 1000, 100);
-        Assert.Equal("65534 1000 1\n", m.Uid.ToString());
-        Assert.Equal("65534 100 1\n", m.Gid.ToString());
-        Assert.False(m.AllowSetgroups);
-    }
-
-    [Fact]
     public void RlimitsResolveToConcreteValues()
     {
         var spec = Spec(s => s with

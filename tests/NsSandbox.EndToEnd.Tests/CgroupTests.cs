@@ -140,6 +140,7 @@ public sealed class CgroupTests : IDisposable
     [InlineData("--cgroup_version", "3", "--cgroup_version: unknown cgroup version '3'")]
     [InlineData("--cgroup_parent", "rel/path", "--cgroup_parent: rel/path is not a cgroup path")]
     [InlineData("--cgroup_mem_swap_max", "1G", "--cgroup_mem_swap_max: a swap limit needs a memory limit")]
+    [InlineData("--cgroup_mem_memsw_max", "1G", "--cgroup_mem_memsw_max: a memory+swap limit needs a memory limit")]
     public void BadCgroupFlagsAreUsageErrors(string flag, string value, string message)
     {
         Require.Root();
@@ -156,6 +157,44 @@ public sealed class CgroupTests : IDisposable
         var r = _nss.RunRaw(["-Me", "--disable_proc", "--cgroup_mem_max", "64M", "--", "/bin/true"]);
         Assert.Equal(125, r.ExitCode);
         Assert.Contains("mode execve has no supervisor to create and remove a cgroup", r.Stderr);
+    }
+
+    /// <summary>nsjail's swap forms reach the run's cgroup: -1 is no swap limit; memory+swap is v1's memsw itself
+    /// and v2's swap.max less the memory. Read from the leaf while the sandbox runs.</summary>
+    [Theory]
+    [InlineData(new[] { "--cgroup_mem_swap_max", "-1" }, -1L)]
+    [InlineData(new[] { "--cgroup_mem_memsw_max", "96M" }, 32L << 20)]
+    [InlineData(new string[0], 0L)]
+    public void SwapLimitsReachTheRunsCgroup(string[] flags, long swap)
+    {
+        Require.Cgroup("memory");
+        using var launcher = _nss.Start(["--state_dir", _nss.StateDir, "--cgroup_mem_max", "64M", .. flags, "--", "/bin/sh", "-c", "echo started; read x"],
+            redirectInput: true);
+        string[] leaves;
+        try
+        {
+            Assert.Equal("started", launcher.StandardOutput.ReadLineWithin(TimeSpan.FromSeconds(60)));
+            string run = Directory.GetDirectories(Path.Combine(_nss.StateDir, "runs")).Single();
+            leaves = File.ReadAllLines(Path.Combine(run, "cgroups"));
+            string? v2 = leaves.Select(l => Path.Combine(l, "memory.swap.max")).FirstOrDefault(File.Exists);
+            string? v1 = leaves.Select(l => Path.Combine(l, "memory.memsw.limit_in_bytes")).FirstOrDefault(File.Exists);
+            if (v2 is not null) Assert.Equal(swap < 0 ? "max" : swap.ToString(), File.ReadAllText(v2).Trim());
+            else if (v1 is not null)
+            {
+                ulong memsw = ulong.Parse(File.ReadAllText(v1).Trim());
+                if (swap < 0) Assert.True(memsw >= 1UL << 62, $"memsw {memsw} is a limit"); // the kernel's "unlimited"
+                else Assert.Equal((64UL << 20) + (ulong)swap, memsw);
+            }
+            else Assert.Skip("this host's memory cgroup has no swap accounting (memory.swap.max or memory.memsw.limit_in_bytes)");
+        }
+        finally
+        {
+            launcher.StandardInput.WriteLine();
+            launcher.StandardInput.Close();
+            launcher.WaitForExitWithin(TimeSpan.FromSeconds(60));
+        }
+        Assert.Equal(0, launcher.ExitCode);
+        Assert.All(leaves, l => Assert.False(Directory.Exists(l), $"{l} is still there"));
     }
 
     private static void AssertLeafGone(JsonElement report)

@@ -168,6 +168,50 @@ public sealed class NsjailConfigTests : IDisposable
             Run("--chroot", "/", "--", "/bin/sh", "-c", "hostname; pwd; ulimit -n; grep ^Seccomp: /proc/self/status"));
         // Still nobody, mapped to an unprivileged id outside.
         Assert.Equal((0, "65534\n"), Run("--chroot", "/", "--", "/usr/bin/id", "-u"));
+        // nsjail's niceness, 19, unless told otherwise.
+        Assert.Equal((0, "19\n"), Run("--chroot", "/", "--", "/usr/bin/nice"));
+        Assert.Equal((0, "5\n"), Run("--chroot", "/", "--nice_level", "5", "--", "/usr/bin/nice"));
+    }
+
+    [Fact]
+    public void AWorkerConfigWithIdMapsAndProcessFieldsRuns()
+    {
+        Require.Root();
+        string results = SuiteDirectory.NewDirectory("results-");
+        string log = Path.Combine(_nss.TempDir, "jail.log");
+        try
+        {
+            Linux.FileOwnershipForTests.Chown(results, 2000, 2000);
+            File.SetUnixFileMode(results, (UnixFileMode)0x1ED);
+            string cfg = Config($$"""
+                name: "worker"
+                {{SystemBinds}}
+                mount { src: "{{results}}" dst: "/out" is_bind: true rw: true }
+                mount_proc: true
+                uidmap { inside_id: "1000" outside_id: "2000" }
+                gidmap { inside_id: "1000" outside_id: "2000" }
+                nice_level: 5
+                persona_addr_no_randomize: true
+                stderr_to_null: true
+                log_file: "{{log}}"
+                rlimit_memlock: 64 rlimit_memlock_type: VALUE
+                exec_bin {
+                  path: "/bin/sh"
+                  arg0: "worker-sh"
+                  arg: "-c"
+                  arg: "id -u; nice; cat /proc/self/personality; echo $0; grep '^Max locked' /proc/self/limits | tr -s ' '; echo hidden >&2; echo result > /out/r"
+                }
+                """);
+            var r = _nss.RunRaw(["--state_dir", _nss.StateDir, "--config", cfg]);
+            Assert.Equal((0, ""), (r.ExitCode, r.Stderr));
+            Assert.Equal("1000\n5\n00040000\nworker-sh\nMax locked memory 65536 65536 bytes \n", r.Stdout);
+            Assert.Equal((2000u, 2000u), Linux.FileOwnershipForTests.OwnerOf(Path.Combine(results, "r")));
+            Assert.False(File.Exists(log) && File.ReadAllText(log).Length > 0, "nothing to log on a clean run");
+        }
+        finally
+        {
+            Directory.Delete(results, recursive: true);
+        }
     }
 
     [Fact]

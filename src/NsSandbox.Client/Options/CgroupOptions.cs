@@ -7,8 +7,13 @@ public sealed record CgroupOptions
     /// <summary><c>--cgroup_mem_max</c>: the memory limit in bytes (at least 1 MiB); the OOM killer ends the run.</summary>
     public ulong? MemoryMaxBytes { get; init; }
 
-    /// <summary><c>--cgroup_mem_swap_max</c>: swap the cgroup may use besides its memory, in bytes.</summary>
+    /// <summary><c>--cgroup_mem_swap_max</c>: swap the cgroup may use besides its memory, in bytes;
+    /// <see cref="CgroupLimits.UnlimitedSwap"/> for no swap limit.</summary>
     public ulong? MemorySwapMaxBytes { get; init; }
+
+    /// <summary><c>--cgroup_mem_memsw_max</c>: memory plus swap, in bytes (nsjail's form of the swap limit; not
+    /// with <see cref="MemorySwapMaxBytes"/>).</summary>
+    public ulong? MemoryAndSwapMaxBytes { get; init; }
 
     /// <summary><c>--cgroup_pids_max</c>: processes and threads the cgroup may hold at once.</summary>
     public ulong? PidsMax { get; init; }
@@ -28,7 +33,9 @@ public sealed record CgroupOptions
     internal void AppendTo(LauncherArguments args)
     {
         args.Value("cgroup_mem_max", MemoryMaxBytes);
-        args.Value("cgroup_mem_swap_max", MemorySwapMaxBytes);
+        args.Value("cgroup_mem_swap_max", MemorySwapMaxBytes == CgroupLimits.UnlimitedSwap ? "max"
+            : MemorySwapMaxBytes?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        args.Value("cgroup_mem_memsw_max", MemoryAndSwapMaxBytes);
         args.Value("cgroup_pids_max", PidsMax);
         args.Value("cgroup_cpu_ms_per_sec", CpuMsPerSecond);
         args.Value("cgroup_version", Version switch

@@ -32,6 +32,8 @@ internal sealed class LauncherArguments
         a.Switch("rw", o.WritableRoot);
         a.Value("user", o.User);
         a.Value("group", o.Group);
+        foreach (var m in o.UidMappings) a.Value("uid_mapping", m.FlagText);
+        foreach (var m in o.GidMappings) a.Value("gid_mapping", m.FlagText);
         a.Value("hostname", o.Hostname);
         a.Value("cwd", o.WorkingDirectory);
         if (o.TimeLimit is { } limit)
@@ -52,6 +54,7 @@ internal sealed class LauncherArguments
         a.Value("state_dir", o.StateDirectory);
         a.Value("report", reportPath);
         a.Switch("trace_timing", o.TraceTiming);
+        o.Process.AppendTo(a);
         o.Seccomp.AppendTo(a);
         o.Cgroup.AppendTo(a);
         foreach (var (resource, value) in o.Rlimits ?? new Dictionary<RlimitResource, RlimitValue>())

@@ -1,7 +1,7 @@
 namespace NsSandbox.Client;
 
 /// <summary>The value of one rlimit (soft and hard alike): a number in the resource's kernel unit (bytes for
-/// as, core, data, fsize and stack; seconds for cpu; a count for nofile and nproc), unlimited, or the
+/// as, core, data, fsize, stack, memlock and msgqueue; seconds for cpu; a count for nofile, nproc and rtprio), unlimited, or the
 /// launcher's own soft or hard limit.</summary>
 public readonly record struct RlimitValue(RlimitKind Kind, ulong Value)
 {
@@ -28,5 +28,6 @@ public readonly record struct RlimitValue(RlimitKind Kind, ulong Value)
     };
 
     private static bool IsSize(RlimitResource r) =>
-        r is RlimitResource.As or RlimitResource.Core or RlimitResource.Data or RlimitResource.Fsize or RlimitResource.Stack;
+        r is RlimitResource.As or RlimitResource.Core or RlimitResource.Data or RlimitResource.Fsize or RlimitResource.Stack
+            or RlimitResource.Memlock;
 }

@@ -24,6 +24,13 @@ public sealed record SandboxOptions
     /// <summary><c>--group</c>: a gid, or a name from the chroot's /etc/group.</summary>
     public string? Group { get; init; }
 
+    /// <summary><c>--uid_mapping</c>: uid ranges mapped into the sandbox besides its user; without a
+    /// <see cref="User"/> the sandbox runs as the first range's inside id.</summary>
+    public IReadOnlyList<IdMapping> UidMappings { get; init; } = [];
+
+    /// <summary><c>--gid_mapping</c>: gid ranges, as <see cref="UidMappings"/>.</summary>
+    public IReadOnlyList<IdMapping> GidMappings { get; init; } = [];
+
     /// <summary><c>--hostname</c>.</summary>
     public string? Hostname { get; init; }
 
@@ -63,6 +70,10 @@ public sealed record SandboxOptions
 
     /// <summary><c>--trace_timing</c>: the launcher prints how long each step of the launch took.</summary>
     public bool TraceTiming { get; init; }
+
+    /// <summary>The command's process: <c>--exec_file</c>, <c>--silent</c>, <c>--stderr_to_null</c>,
+    /// <c>--nice_level</c>, <c>--max_cpus</c>, <c>--disable_tsc</c>, <c>--persona_*</c>.</summary>
+    public ProcessOptions Process { get; init; } = new();
 
     /// <summary>The system call filter: <c>--seccomp_policy</c>, <c>--seccomp_string</c>, <c>--seccomp_log</c>,
     /// <c>--disable_seccomp</c>.</summary>

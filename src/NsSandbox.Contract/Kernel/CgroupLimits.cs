@@ -1,8 +1,11 @@
 namespace NsSandbox.Contract;
 
-/// <summary>The limits a run's cgroup enforces; null means not limited.</summary>
+/// <summary>The limits a run's cgroup enforces; null means not limited, except MemorySwapMax: with a memory limit
+/// null is no swap, and <see cref="UnlimitedSwap"/> is no swap limit (nsjail's -1).</summary>
 public sealed record CgroupLimits(ulong? MemoryMax, ulong? MemorySwapMax, ulong? PidsMax, uint? CpuMsPerSec)
 {
+    public const ulong UnlimitedSwap = ulong.MaxValue;
+
     public bool Any => MemoryMax is not null || MemorySwapMax is not null || PidsMax is not null || CpuMsPerSec is not null;
 
     /// <summary>The controllers these limits need (v2 names).</summary>

@@ -30,6 +30,9 @@ public static class FlagNames
         RlimitResource.Nproc => "nproc",
         RlimitResource.Nofile => "nofile",
         RlimitResource.As => "as",
+        RlimitResource.Memlock => "memlock",
+        RlimitResource.Msgqueue => "msgqueue",
+        RlimitResource.Rtprio => "rtprio",
         _ => "rlimit " + (int)resource,
     };
 }

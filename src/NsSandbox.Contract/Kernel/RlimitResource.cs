@@ -10,5 +10,8 @@ public enum RlimitResource
     Core = 4,
     Nproc = 6,
     Nofile = 7,
+    Memlock = 8,
     As = 9,
+    Msgqueue = 12,
+    Rtprio = 14,
 }

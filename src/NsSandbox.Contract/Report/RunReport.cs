@@ -67,6 +67,9 @@ public sealed record ReportLimits
 /// killed because its client was gone (the connection reset or closed both ways).</summary>
 public sealed record ReportConnection(string Peer, string Local, bool? Disconnected = null);
 
+/// <summary>One range of a user namespace's map: ids [inside, inside+count) are [outside, outside+count) on the host.</summary>
+public sealed record ReportIdMap(uint Inside, uint Outside, uint Count);
+
 /// <summary>The run's cgroup: the interface used (1 or 2) and its leaf (v1: the memory or first hierarchy's).</summary>
 public sealed record ReportCgroup(int Version, string Path);
 
@@ -74,6 +77,9 @@ public sealed record ReportSandbox
 {
     public required uint Uid { get; init; }
     public required uint Gid { get; init; }
+    /// <summary>The user namespace's uid and gid maps, as written to uid_map and gid_map; absent without one.</summary>
+    public IReadOnlyList<ReportIdMap>? UidMap { get; init; }
+    public IReadOnlyList<ReportIdMap>? GidMap { get; init; }
     public string? Hostname { get; init; }
     public required IReadOnlyList<string> Namespaces { get; init; }
     /// <summary>The host directory of the sandbox's root; absent for an empty root (only the mounts given).</summary>

@@ -31,6 +31,10 @@ public sealed record SandboxSpec
     public string User { get; init; } = Defaults.NobodyName;
     /// <summary>A gid, or a name the planner looks up in the chroot's /etc/group.</summary>
     public string Group { get; init; } = Defaults.NobodyName;
+    /// <summary>The user namespace's uid map beyond the sandbox's user, in order (--uid_mapping, nsjail's uidmap);
+    /// empty maps the sandbox's user alone to the default outside id.</summary>
+    public IReadOnlyList<IdMapSpec> UidMaps { get; init; } = [];
+    public IReadOnlyList<IdMapSpec> GidMaps { get; init; } = [];
     public bool MountProc { get; init; } = true;
     public ulong TmpSizeBytes { get; init; } = Defaults.TmpSizeBytes;
     /// <summary>A host directory to mount at /data instead of a fresh per-run one.</summary>
@@ -48,13 +52,15 @@ public sealed record SandboxSpec
     public string? ReportPath { get; init; }
     /// <summary>A directory that receives every run's report as RUN_ID.json (a report per connection in mode listen).</summary>
     public string? ReportDir { get; init; }
-    /// <summary>A file the launcher's own messages are appended to instead of stderr (the sandbox's stderr is its own).</summary>
-    public string? LogPath { get; init; }
     public Verbosity Verbosity { get; init; } = Verbosity.Normal;
     public NetSpec Net { get; init; } = new();
     /// <summary>Print where the launch's time went (docs/benchmarks.md).</summary>
     public bool TraceTiming { get; init; }
     public SeccompSpec Seccomp { get; init; } = new();
+    public ProcessSpec Process { get; init; } = new();
+    /// <summary>Where the launcher's own messages go (--log, --log_fd); neither is stderr.</summary>
+    public string? LogFile { get; init; }
+    public int? LogFd { get; init; }
     /// <summary>Where each setting came from ("--chroot", "run.toml:3:10"), so that checks made later (the
     /// planner's against the host) name it as validation would.</summary>
     [System.Text.Json.Serialization.JsonIgnore]

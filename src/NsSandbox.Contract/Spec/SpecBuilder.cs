@@ -16,8 +16,11 @@ public sealed class SpecBuilder
     public bool ReadWrite { get; set; }
     public Namespaces Namespaces { get; set; } = Defaults.Namespaces;
     public string Hostname { get; set; } = "nssandbox";
-    public string User { get; set; } = Defaults.NobodyName;
-    public string Group { get; set; } = Defaults.NobodyName;
+    /// <summary>The sandbox's user as given (--user); null takes the first uid map's inside id, else nobody.</summary>
+    public string? User { get; set; }
+    public string? Group { get; set; }
+    public List<IdMapSpec> UidMaps { get; } = [];
+    public List<IdMapSpec> GidMaps { get; } = [];
     public bool MountProc { get; set; } = true;
     public ulong TmpSizeBytes { get; set; } = Defaults.TmpSizeBytes;
     public string? DataDir { get; set; }
@@ -31,7 +34,6 @@ public sealed class SpecBuilder
     public TimeSpan? TimeLimit { get; set; }
     public string? ReportPath { get; set; }
     public string? ReportDir { get; set; }
-    public string? LogPath { get; set; }
     /// <summary>Mode listen's settings: like <see cref="Mode"/>, the front end's, made by <see cref="BuildListen"/>.</summary>
     public int ListenPort { get; set; }
     public string BindHost { get; set; } = ListenDefaults.BindHost;
@@ -46,13 +48,25 @@ public sealed class SpecBuilder
     /// <summary>Without a policy file or string, no filter rather than the built-in default (invoked as nsjail).</summary>
     public bool NoDefaultSeccompPolicy { get; set; }
     public ulong? CgroupMemMax { get; set; }
+    /// <summary>Swap besides memory; ulong.MaxValue is unlimited (nsjail's -1).</summary>
     public ulong? CgroupMemSwapMax { get; set; }
+    /// <summary>Memory plus swap (nsjail's cgroup_mem_memsw_max): the swap limit is this less the memory limit.</summary>
+    public ulong? CgroupMemMemswMax { get; set; }
     public ulong? CgroupPidsMax { get; set; }
     public uint? CgroupCpuMsPerSec { get; set; }
     public CgroupVersion CgroupVersion { get; set; } = CgroupVersion.Auto;
     public string? CgroupParent { get; set; }
     public string? CgroupV2Mount { get; set; }
     public NetSettings Net { get; } = new();
+    public int? NiceLevel { get; set; }
+    public uint MaxCpus { get; set; }
+    public Persona Personality { get; set; }
+    public bool DisableTsc { get; set; }
+    public bool Silent { get; set; }
+    public bool StderrToNull { get; set; }
+    public string? ExecFile { get; set; }
+    public string? LogFile { get; set; }
+    public int? LogFd { get; set; }
 
     /// <summary>Records where a setting came from, so validation can point at it.</summary>
     public void NoteOrigin(string setting, string origin) => _origins[setting] = origin;
@@ -90,7 +104,7 @@ public sealed class SpecBuilder
                 throw new SpecException("--trace_timing", "mode execve has no supervisor to collect the timing; use mode once (-Mo)");
             if (KeepData)
                 throw new SpecException("--keep_data", "mode execve's /data is a tmpfs that ends with the sandbox; give a host directory with --data");
-            if (CgroupMemMax is not null || CgroupMemSwapMax is not null || CgroupPidsMax is not null || CgroupCpuMsPerSec is not null)
+            if (CgroupMemMax is not null || CgroupMemSwapMax is not (null or ulong.MaxValue) || CgroupMemMemswMax is not null || CgroupPidsMax is not null || CgroupCpuMsPerSec is not null)
                 throw new SpecException(Origin("cgroup", "--cgroup_mem_max"),
                     "mode execve has no supervisor to create and remove a cgroup; use mode once (-Mo)");
             // A process never enters the pid namespace it creates (only its children do), and the launcher is
@@ -108,8 +122,12 @@ public sealed class SpecBuilder
             throw new SpecException(Origin("disable_seccomp", "--disable_seccomp"), "cannot be combined with --seccomp_policy, --seccomp_string or --seccomp_log");
 
         string? dataDir = DataDir is null ? null : Path.GetFullPath(DataDir);
-        if (User.Length == 0) throw new SpecException(Origin("user", "--user"), "the user is empty");
-        if (Group.Length == 0) throw new SpecException(Origin("group", "--group"), "the group is empty");
+        if (User?.Length == 0) throw new SpecException(Origin("user", "--user"), "the user is empty");
+        if (Group?.Length == 0) throw new SpecException(Origin("group", "--group"), "the group is empty");
+        if (!Namespaces.HasFlag(Namespaces.User) && (UidMaps.Count > 0 || GidMaps.Count > 0))
+            throw new SpecException((UidMaps.Count > 0 ? UidMaps[0] : GidMaps[0]).Origin,
+                "id maps need a user namespace; without one the sandbox's ids are the host's");
+        if (ExecFile?.Length == 0) throw new SpecException(Origin("exec_file", "--exec_file"), "the file to execute is empty");
 
         return new SandboxSpec
         {
@@ -118,8 +136,11 @@ public sealed class SpecBuilder
             ReadWrite = ReadWrite,
             Namespaces = Namespaces,
             Hostname = Hostname,
-            User = User,
-            Group = Group,
+            // nsjail's rule: without a user of its own, the sandbox runs as the first mapping's inside id.
+            User = User ?? (UidMaps.Count > 0 ? UidMaps[0].Inside : Defaults.NobodyName),
+            Group = Group ?? (GidMaps.Count > 0 ? GidMaps[0].Inside : Defaults.NobodyName),
+            UidMaps = UidMaps.ToList(),
+            GidMaps = GidMaps.ToList(),
             MountProc = MountProc,
             TmpSizeBytes = TmpSizeBytes,
             DataDir = dataDir,
@@ -133,7 +154,6 @@ public sealed class SpecBuilder
             Cgroup = BuildCgroup(),
             ReportPath = ReportPath,
             ReportDir = ReportDir is null ? null : Path.GetFullPath(ReportDir),
-            LogPath = LogPath is null ? null : Path.GetFullPath(LogPath),
             Verbosity = Verbosity,
             Net = net,
             TraceTiming = TraceTiming,
@@ -144,6 +164,18 @@ public sealed class SpecBuilder
                 Log = SeccompLog,
                 Disabled = DisableSeccomp || (NoDefaultSeccompPolicy && SeccompPolicyFile is null && SeccompStrings.Count == 0),
             },
+            Process = new ProcessSpec
+            {
+                NiceLevel = NiceLevel,
+                MaxCpus = MaxCpus,
+                Personality = Personality,
+                DisableTsc = DisableTsc,
+                Silent = Silent,
+                StderrToNull = StderrToNull,
+                ExecFile = ExecFile,
+            },
+            LogFile = LogFile is null ? null : Path.GetFullPath(LogFile),
+            LogFd = LogFd,
             Origins = new Dictionary<string, string>(_origins),
         };
     }
@@ -185,17 +217,32 @@ public sealed class SpecBuilder
 
     private CgroupSpec BuildCgroup()
     {
-        if (CgroupMemSwapMax is not null && CgroupMemMax is null)
+        ulong? swap = SwapLimit();
+        if (swap is not null && CgroupMemMax is null)
             throw new SpecException(Origin("cgroup_mem_swap_max", "--cgroup_mem_swap_max"), "a swap limit needs a memory limit (--cgroup_mem_max)");
         if (CgroupParent is { } parent && (!parent.StartsWith('/') || parent.Split('/').Contains("..")))
             throw new SpecException(Origin("cgroup_parent", "--cgroup_parent"), $"{parent} is not a cgroup path from the hierarchy's root (like /sandboxes)");
         return new CgroupSpec
         {
-            Limits = new CgroupLimits(CgroupMemMax, CgroupMemSwapMax, CgroupPidsMax, CgroupCpuMsPerSec),
+            Limits = new CgroupLimits(CgroupMemMax, swap, CgroupPidsMax, CgroupCpuMsPerSec),
             Version = CgroupVersion,
             Parent = CgroupParent is null ? null : "/" + CgroupParent.Trim('/'),
             V2Mount = CgroupV2Mount is null ? null : Path.GetFullPath(CgroupV2Mount),
         };
+    }
+
+    /// <summary>The swap limit from --cgroup_mem_swap_max or --cgroup_mem_memsw_max (memory plus swap, as nsjail,
+    /// which refuses both at once); an unlimited swap without a memory limit is nsjail's default, no limit.</summary>
+    private ulong? SwapLimit()
+    {
+        if (CgroupMemMemswMax is not { } memsw)
+            return CgroupMemSwapMax == ulong.MaxValue && CgroupMemMax is null ? null : CgroupMemSwapMax;
+        string origin = Origin("cgroup_mem_memsw_max", "--cgroup_mem_memsw_max");
+        if (CgroupMemSwapMax is not null && CgroupMemSwapMax != ulong.MaxValue)
+            throw new SpecException(origin, "cannot be combined with a swap limit (--cgroup_mem_swap_max), as in nsjail: give one of them");
+        if (CgroupMemMax is not { } mem) throw new SpecException(origin, "a memory+swap limit needs a memory limit (--cgroup_mem_max)");
+        if (memsw < mem) throw new SpecException(origin, $"{memsw} bytes of memory+swap is less than the memory limit ({mem})");
+        return memsw - mem;
     }
 
     private MountSpec ValidateMount(MountSpec m, int index)

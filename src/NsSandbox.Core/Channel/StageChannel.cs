@@ -32,9 +32,10 @@ public sealed class StageChannel(SeqPacketSocket socket, Stage2Program program) 
     }
 
     /// <summary>The next message, or null when the peer closed the channel (the target's execve, or an exit).</summary>
-    public StageMessage? Receive()
+    public StageMessage? Receive(bool descriptors = false)
     {
-        byte[]? raw = Socket.Receive();
+        int fd = -1;
+        byte[]? raw = descriptors ? Socket.Receive(out fd) : Socket.Receive();
         if (raw is null) return null;
         int magic = raw.Length >= 4 ? BinaryPrimitives.ReadInt32LittleEndian(raw) : 0;
         if (raw.Length == 12 && magic is ProgramFormat.MsgShimFailed or ProgramFormat.MsgStage2Failed)
@@ -43,6 +44,10 @@ public sealed class StageChannel(SeqPacketSocket socket, Stage2Program program) 
             int errno = BinaryPrimitives.ReadInt32LittleEndian(raw.AsSpan(8));
             return new StageMessage(magic == ProgramFormat.MsgShimFailed ? ShimError(index, errno) : StepError(index, errno), null);
         }
+        if (raw.Length == 4 && magic == ProgramFormat.MsgPty && fd >= 0) return new StageMessage(null, null, StagePoint.Terminal, fd);
+        if (fd >= 0) Linux.ChildProcess.Close(fd); // a descriptor nothing asked for
+        if (raw.Length == 4 && magic is ProgramFormat.MsgReady or ProgramFormat.MsgPaused)
+            return new StageMessage(null, null, magic == ProgramFormat.MsgReady ? StagePoint.Ready : StagePoint.Paused);
         if (magic == ProgramFormat.MsgTiming && raw.Length >= 8)
         {
             int count = BinaryPrimitives.ReadInt32LittleEndian(raw.AsSpan(4));

@@ -11,8 +11,9 @@ namespace NsSandbox.Core.Execve;
 /// the target. No supervisor and no per-run directory remain.</summary>
 public static class ExecveLauncher
 {
-    /// <summary>Returns only when the self-exec failed.</summary>
-    public static KernelException Exec(RunPlan plan)
+    /// <summary>Returns only when the self-exec failed. The stage prints its errors on <paramref name="logFd"/>
+    /// (--log), which must survive the exec; the target's exec closes it.</summary>
+    public static KernelException Exec(RunPlan plan, int logFd = 2)
     {
         Stage2Program program;
         try
@@ -29,7 +30,8 @@ public static class ExecveLauncher
         [
             "nssandbox", SelfExec.StageArgument, fd.ToString(CultureInfo.InvariantCulture),
             "0x" + ((ulong)plan.Stage2.Namespaces).ToString("x", CultureInfo.InvariantCulture),
-            users?.Uid.ToString() ?? "", users?.Gid.ToString() ?? "", users?.AllowSetgroups == true ? "allow" : "deny",
+            users?.UidMapText ?? "", users?.GidMapText ?? "", users?.AllowSetgroups == true ? "allow" : "deny",
+            logFd.ToString(CultureInfo.InvariantCulture),
         ], []);
     }
 }

@@ -21,6 +21,8 @@ public interface IHostView
     IReadOnlyList<KeyValuePair<string, string>> Environment { get; }
     /// <summary>The lines of a text file (a chroot's /etc/passwd), or null when it does not exist.</summary>
     IEnumerable<string>? ReadLines(string path);
+    /// <summary>The CPUs the launcher may run on.</summary>
+    IReadOnlyList<int> CpuAffinity { get; }
     uint EffectiveUid { get; }
     uint EffectiveGid { get; }
 }

@@ -14,13 +14,12 @@ public static class Planner
     /// paths and cgroup) without checking the host or compiling the policy again.</summary>
     public static RunPlan Create(CheckedSpec checkedSpec, IHostView host, PlanOptions options)
     {
-        var (spec, uid, gid, seccomp) = checkedSpec;
+        var (spec, identity, seccomp) = checkedSpec;
+        var (uid, gid, users) = (identity.Uid, identity.Gid, identity.Users);
 
         string runId = options.RunId ?? RunIds.New();
         string stateDir = spec.StateDir ?? StateDirectory.Default(host);
         var paths = options.RunDirectory ? RunPaths.For(stateDir, runId, spec.DataDir) : RunPaths.ForExecve(runId, spec.DataDir);
-        bool newUser = spec.Namespaces.HasFlag(Namespaces.User);
-        var users = newUser ? UserMapping.For(uid, gid, host.EffectiveUid, host.EffectiveGid) : null;
         var (mounts, files) = PlaceContent(spec, paths);
         spec = spec with { Mounts = mounts };
         var env = EnvironmentPlanner.Build(spec.Env, host);
@@ -33,12 +32,18 @@ public static class Planner
             MountOps = FilesystemPlanner.Build(spec, uid, gid, paths, host),
             Hostname = spec.Namespaces.HasFlag(Namespaces.Uts) ? spec.Hostname : null,
             Rlimits = rlimits,
+            Personality = (uint)spec.Process.Personality,
+            NiceLevel = spec.Process.NiceLevel,
+            CpuMask = spec.Process.MaxCpus == 0 ? null : CpuAffinityPlanner.Mask(spec.Process.MaxCpus, host.CpuAffinity, Random.Shared),
+            DisableTsc = spec.Process.DisableTsc,
+            NullFds = spec.Process.Silent ? 7u : spec.Process.StderrToNull ? 4u : 0,
             Uid = uid,
             Gid = gid,
             ClearGroups = users?.AllowSetgroups ?? host.EffectiveUid == 0,
             Cwd = spec.Cwd,
             Argv = spec.Command,
-            ExecCandidates = EnvironmentPlanner.ExecCandidates(spec.Command[0], env),
+            // --exec_file (exec_bin's arg0): that file runs, with the command's argv[0] as it is.
+            ExecCandidates = EnvironmentPlanner.ExecCandidates(spec.Process.ExecFile ?? spec.Command[0], env),
             Env = env,
             DieWithParent = options.DieWithParent,
             AwaitStart = options.AwaitStart,
@@ -57,8 +62,9 @@ public static class Planner
             Net = spec.Net,
             TimeLimit = spec.TimeLimit,
             KeepData = spec.KeepData,
-            DataUid = users?.Uid.Outside ?? uid,
-            DataGid = users?.Gid.Outside ?? gid,
+            DataUid = users is null ? uid : UserMapping.OutsideOf(users.Uids, uid)!.Value,
+            DataGid = users is null ? gid : UserMapping.OutsideOf(users.Gids, gid)!.Value,
+            Warnings = identity.Warnings,
             Files = files,
             Verbosity = spec.Verbosity,
             TraceTiming = spec.TraceTiming,
@@ -66,6 +72,8 @@ public static class Planner
             {
                 Uid = uid,
                 Gid = gid,
+                UidMap = users?.Uids.Select(IdMap.ToReport).ToList(),
+                GidMap = users?.Gids.Select(IdMap.ToReport).ToList(),
                 Hostname = stage2.Hostname,
                 Namespaces = FlagNames.Of(spec.Namespaces).Split(','),
                 Chroot = spec.Chroot,
@@ -82,21 +90,17 @@ public static class Planner
     /// <summary><see cref="Check"/>, keeping what it resolved for the plans to come.</summary>
     public static CheckedSpec Prepare(SandboxSpec spec, IHostView host)
     {
-        var (uid, gid, seccomp) = Check(spec, host);
-        return new CheckedSpec(spec, uid, gid, seccomp);
+        var (identity, seccomp) = Check(spec, host);
+        return new CheckedSpec(spec, identity, seccomp);
     }
 
     /// <summary>Everything that can refuse a spec before a run (a usage error, exit 125): what it names on the
     /// host must be there, what it asks must be allowed to this user, its user and group must resolve and its
     /// seccomp policy compile. <c>config check</c> runs this alone.</summary>
-    public static (uint Uid, uint Gid, SeccompProgram Seccomp) Check(SandboxSpec spec, IHostView host)
+    public static (IdentityPlanner.Identity Identity, SeccompProgram Seccomp) Check(SandboxSpec spec, IHostView host)
     {
         CheckAgainstHost(spec, host);
-        // Names are the sandbox's own: its root's /etc, or the host's when the root is empty (as nsjail does).
-        string names = spec.Chroot ?? "/";
-        uint uid = IdResolver.Resolve(spec.User, names, "passwd", spec.OriginOf("user", "--user"), host);
-        uint gid = IdResolver.Resolve(spec.Group, names, "group", spec.OriginOf("group", "--group"), host);
-        return (uid, gid, SeccompPlanner.Compile(spec.Seccomp));
+        return (IdentityPlanner.Plan(spec, host), SeccompPlanner.Compile(spec.Seccomp));
     }
 
     private static void CheckAgainstHost(SandboxSpec spec, IHostView host)
@@ -105,11 +109,16 @@ public static class Planner
             throw new SpecException(spec.OriginOf("chroot", "--chroot"), $"{spec.Chroot} is not a directory");
         if (!spec.Namespaces.HasFlag(Namespaces.User) && host.EffectiveUid != 0)
             throw new SpecException(spec.OriginOf("namespaces", "--disable_clone_newuser"), "only root can run without a user namespace");
+        if (spec.Process.DisableTsc && !IsX86)
+            throw new SpecException(spec.OriginOf("disable_tsc", "--disable_tsc"), "PR_SET_TSC exists on x86 only");
         if (spec.DataDir is { } data && host.KindOf(data) != EntryKind.Directory)
             throw new SpecException(spec.OriginOf("data", "--data"), $"{data} is not a directory");
         if (spec.ReportDir is { } reports && host.KindOf(reports) != EntryKind.Directory)
             throw new SpecException(spec.OriginOf("report_dir", "--report_dir"), $"{reports} is not a directory");
     }
+
+    private static bool IsX86 => System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture is
+        System.Runtime.InteropServices.Architecture.X64 or System.Runtime.InteropServices.Architecture.X86;
 
     /// <summary>A content mount's file goes in the run directory (runs/ID/content/N), which only the launcher
     /// may enter; mode execve has none.</summary>
@@ -148,11 +157,13 @@ public static class Planner
         TmpSizeBytes = spec.TmpSizeBytes,
         Rlimits = rlimits.ToDictionary(r => FlagNames.Of(r.Resource), r => r.Hard == ulong.MaxValue ? null : (ulong?)r.Hard),
         CgroupMemMaxBytes = spec.Cgroup.Limits.MemoryMax,
-        CgroupMemSwapMaxBytes = spec.Cgroup.Limits.MemoryMax is null ? null : spec.Cgroup.Limits.MemorySwapMax ?? 0,
+        // null: unlimited (or no memory limit at all); a memory limit alone allows no swap.
+        CgroupMemSwapMaxBytes = spec.Cgroup.Limits.MemoryMax is null || spec.Cgroup.Limits.MemorySwapMax == CgroupLimits.UnlimitedSwap
+            ? null : spec.Cgroup.Limits.MemorySwapMax ?? 0,
         CgroupPidsMax = spec.Cgroup.Limits.PidsMax,
         CgroupCpuMsPerSec = spec.Cgroup.Limits.CpuMsPerSec,
     };
 }
 
-/// <summary>A spec the planner has checked against the host, with the ids and seccomp program it resolved.</summary>
-public sealed record CheckedSpec(SandboxSpec Spec, uint Uid, uint Gid, SeccompProgram Seccomp);
+/// <summary>A spec the planner has checked against the host, with the identity and seccomp program it resolved.</summary>
+public sealed record CheckedSpec(SandboxSpec Spec, IdentityPlanner.Identity Identity, SeccompProgram Seccomp);

@@ -63,6 +63,7 @@ public sealed class RealHostView : IHostView
 
     public IEnumerable<string>? ReadLines(string path) => File.Exists(path) ? File.ReadLines(path) : null;
 
+    public IReadOnlyList<int> CpuAffinity => Linux.CpuAffinity.Get();
     public uint EffectiveUid => Identity.EffectiveUid;
     public uint EffectiveGid => Identity.EffectiveGid;
 }

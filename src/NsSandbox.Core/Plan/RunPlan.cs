@@ -29,6 +29,8 @@ public sealed record RunPlan
     /// content mounts (nsjail's src_content), bound read-only into the sandbox.</summary>
     public IReadOnlyList<ContentFile> Files { get; init; } = [];
     public Verbosity Verbosity { get; init; } = Verbosity.Normal;
+    /// <summary>Lines the launcher prints before the run, whatever the verbosity (the host's root mapped in).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
     public bool TraceTiming { get; init; }
     /// <summary>The report's "sandbox" (its data_dir is filled in after the run) and "limits".</summary>
     public required ReportSandbox ReportSandbox { get; init; }

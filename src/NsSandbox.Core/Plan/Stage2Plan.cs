@@ -13,6 +13,14 @@ public sealed record Stage2Plan
     public required IReadOnlyList<MountOp> MountOps { get; init; }
     public string? Hostname { get; init; }
     public required IReadOnlyList<RlimitOp> Rlimits { get; init; }
+    /// <summary>personality(2) flags; 0 leaves the launcher's.</summary>
+    public uint Personality { get; init; }
+    public int? NiceLevel { get; init; }
+    /// <summary>A cpu_set_t (whole 8-byte words) of the CPUs to run on; null leaves the launcher's affinity.</summary>
+    public byte[]? CpuMask { get; init; }
+    public bool DisableTsc { get; init; }
+    /// <summary>Descriptors 0-2 (bit 0 is stdin) the command gets /dev/null on (--silent, --stderr_to_null).</summary>
+    public uint NullFds { get; init; }
     public required uint Uid { get; init; }
     public required uint Gid { get; init; }
     /// <summary>Drop the launcher's supplementary groups (possible when the parent could allow setgroups).</summary>
@@ -42,5 +50,7 @@ public sealed record RlimitOp(RlimitResource Resource, ulong Soft, ulong Hard);
 /// <summary>A uid_map/gid_map line: ids [Inside, Inside+Count) map to [Outside, Outside+Count).</summary>
 public sealed record IdMap(uint Inside, uint Outside, uint Count)
 {
+    public static ReportIdMap ToReport(IdMap m) => new(m.Inside, m.Outside, m.Count);
+
     public override string ToString() => $"{Inside} {Outside} {Count}\n";
 }

@@ -1,17 +1,22 @@
+using System.Text;
+
 namespace NsSandbox.Core.Plan;
 
-/// <summary>What the parent writes to the child's uid_map, setgroups and gid_map.</summary>
-public sealed record UserMapping(IdMap Uid, IdMap Gid, bool AllowSetgroups)
+/// <summary>What the parent writes to the child's uid_map, setgroups and gid_map: one line per range, each
+/// written in a single write as the kernel requires.</summary>
+public sealed record UserMapping(IReadOnlyList<IdMap> Uids, IReadOnlyList<IdMap> Gids, bool AllowSetgroups)
 {
-    /// <summary>The sandbox's user maps to nobody outside when the launcher is root (so a check outside the
-    /// namespace sees an unprivileged id), else to the launcher's own ids, the only ones it may map.</summary>
-    public static UserMapping For(uint insideUid, uint insideGid, uint launcherUid, uint launcherGid)
+    public string UidMapText => Text(Uids);
+    public string GidMapText => Text(Gids);
+
+    /// <summary>The host's id for an id inside (the range that holds it); null when it is not mapped.</summary>
+    public static uint? OutsideOf(IReadOnlyList<IdMap> maps, uint inside) =>
+        maps.FirstOrDefault(m => inside >= m.Inside && inside - m.Inside < m.Count) is { } m ? m.Outside + (inside - m.Inside) : null;
+
+    private static string Text(IReadOnlyList<IdMap> maps)
     {
-        bool privileged = launcherUid == 0;
-        uint outsideUid = privileged ? Defaults.NobodyId : launcherUid;
-        uint outsideGid = privileged ? Defaults.NobodyId : launcherGid;
-        // A privileged parent may allow setgroups, so stage 2 can drop the supplementary groups it inherited
-        // (root's); an unprivileged one must deny it before it may write gid_map.
-        return new UserMapping(new IdMap(insideUid, outsideUid, 1), new IdMap(insideGid, outsideGid, 1), privileged);
+        var s = new StringBuilder();
+        foreach (var m in maps) s.Append(m);
+        return s.ToString();
     }
 }

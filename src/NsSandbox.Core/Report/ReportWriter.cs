@@ -1,6 +1,6 @@
 namespace NsSandbox.Core.Report;
 
-/// <summary>Writes the report as one JSON object: to stderr for "-", else atomically to a file.</summary>
+/// <summary>Writes the report as one JSON object: to stderr for "-", else to a file (<see cref="Linux.OutputFile"/>).</summary>
 public static class ReportWriter
 {
     public static string ToJson(RunReport report) => ReportJson.Serialize(report);
@@ -17,9 +17,6 @@ public static class ReportWriter
             Console.Error.Write(json);
             return;
         }
-        string full = Path.GetFullPath(destination);
-        string temp = full + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(temp, json);
-        File.Move(temp, full, overwrite: true);
+        Linux.OutputFile.Write(destination, json);
     }
 }

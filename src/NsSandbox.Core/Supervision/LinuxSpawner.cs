@@ -16,7 +16,7 @@ public sealed class LinuxSpawner : ISpawner
         public int Pid => child.Pid;
         public int ExitFd => child.PidFd;
 
-        public void WriteIdMaps(UserMapping u) => UserNamespace.WriteMaps(child.Pid, u.Uid.ToString(), u.Gid.ToString(), u.AllowSetgroups);
+        public void WriteIdMaps(UserMapping u) => UserNamespace.WriteMaps(child.Pid, u.UidMapText, u.GidMapText, u.AllowSetgroups);
         public void Signal(int signal) => ChildProcess.Signal(child.PidFd, signal);
         public int? PeekKillSignal() => ChildProcess.PeekKillSignal(child.Pid);
         public void DetachIfTraced() => TraceStops.DetachIfStopped(child.Pid);

@@ -68,7 +68,12 @@ public static class ArgParser
         if (configs.Count > 1) throw new SpecException(configs[1].Origin, "given twice; a run takes one configuration file");
         foreach (var (flag, value, origin) in configs.Concat(given.Where(g => g.Flag.Name != "config")))
             flag.Apply(b, value, origin);
-        if (i < args.Count) b.Command.Clear();
+        if (i < args.Count)
+        {
+            // A command given here replaces the file's, and the file the file named to execute for it (exec_bin's arg0).
+            b.Command.Clear();
+            if (!given.Any(g => g.Flag.Name == "exec_file")) b.ExecFile = null;
+        }
         for (; i < args.Count; i++) b.Command.Add(args[i]);
         return new Result(b, help);
     }

@@ -18,6 +18,9 @@ public static class FlagTable
         ("nproc", RlimitResource.Nproc, 1, "processes of the sandbox's outside user (shared by concurrent sandboxes)"),
         ("stack", RlimitResource.Stack, MiB, "stack size in MiB"),
         ("data", RlimitResource.Data, MiB, "data segment in MiB"),
+        ("memlock", RlimitResource.Memlock, 1024, "locked memory in KiB (or 64K, 8M)"),
+        ("rtprio", RlimitResource.Rtprio, 1, "highest real-time priority"),
+        ("msgqueue", RlimitResource.Msgqueue, 1, "bytes in POSIX message queues"),
     ];
 
     public static readonly (string Name, Namespaces Ns)[] NamespaceFlags =
@@ -51,10 +54,14 @@ public static class FlagTable
             new("chroot", 'c', "DIR", "/", "the sandbox's root directory (read-only unless --rw)",
                 (b, v, o) => { b.Chroot = v; b.NoteOrigin("chroot", o); }),
             new("rw", null, null, "off", "mount the chroot read-write", (b, _, _) => b.ReadWrite = true),
-            new("user", 'u', "USER", "65534", "user inside the sandbox: a uid or a name from the chroot's /etc/passwd",
-                (b, v, o) => { b.User = v; b.NoteOrigin("user", o); }),
-            new("group", 'g', "GROUP", "65534", "group inside the sandbox: a gid or a name from the chroot's /etc/group",
-                (b, v, o) => { b.Group = v; b.NoteOrigin("group", o); }),
+            new("user", 'u', "USER", "65534", "user inside the sandbox: a uid or a name from the chroot's /etc/passwd; INSIDE:OUTSIDE[:COUNT] maps ids as --uid_mapping",
+                (b, v, o) => IdFlag(b, v, o, uid: true)),
+            new("group", 'g', "GROUP", "65534", "group inside the sandbox: a gid or a name from the chroot's /etc/group; INSIDE:OUTSIDE[:COUNT] maps ids as --gid_mapping",
+                (b, v, o) => IdFlag(b, v, o, uid: false)),
+            new("uid_mapping", 'U', "INSIDE:OUTSIDE:COUNT", "the user to nobody", "map COUNT uids from INSIDE to the host's OUTSIDE; names allowed; root only (repeatable)",
+                (b, v, o) => b.UidMaps.Add(IdMapSpec.Parse(v, o))),
+            new("gid_mapping", 'G', "INSIDE:OUTSIDE:COUNT", "the group to nobody", "map COUNT gids from INSIDE to the host's OUTSIDE; names allowed; root only (repeatable)",
+                (b, v, o) => b.GidMaps.Add(IdMapSpec.Parse(v, o))),
             new("hostname", 'H', "NAME", "nssandbox", "hostname inside the sandbox",
                 (b, v, o) => { b.Hostname = v; b.NoteOrigin("hostname", o); }),
             new("cwd", 'D', "DIR", "/data", "working directory inside the sandbox",
@@ -95,8 +102,6 @@ public static class FlagTable
                 (b, v, o) => { b.ReportPath = v; b.NoteOrigin("report", o); }),
             new("report_dir", null, "DIR", "none", "write each run's JSON report to DIR/RUN_ID.json (a report per connection in mode listen)",
                 (b, v, o) => { b.ReportDir = v; b.NoteOrigin("report_dir", o); }),
-            new("log", 'l', "FILE", "stderr", "append the launcher's own messages to FILE (the sandbox's stderr is its own)",
-                (b, v, o) => { b.LogPath = v; b.NoteOrigin("log", o); }),
             new("trace_timing", null, null, "off", "print on stderr how long each step of the launch took (mode once)",
                 (b, _, _) => b.TraceTiming = true),
             new("seccomp_policy", 'P', "FILE", "the built-in default.policy", "filter system calls with the policy in FILE (nsjail's policy language)",
@@ -109,6 +114,7 @@ public static class FlagTable
                 (b, _, o) => { b.DisableSeccomp = true; b.NoteOrigin("disable_seccomp", o); }),
         };
 
+        flags.AddRange(ProcessFlags.All());
         flags.AddRange(CgroupFlags());
         flags.AddRange(ListenFlags());
 
@@ -130,8 +136,15 @@ public static class FlagTable
     [
         new("cgroup_mem_max", null, "SIZE", "none", "memory limit of the run's cgroup (512M, 1G); the OOM killer ends the run",
             (b, v, o) => { b.CgroupMemMax = AtLeast(o, Values.Size(o, v), MiB, "1M"); b.NoteOrigin("cgroup", o); }),
-        new("cgroup_mem_swap_max", null, "SIZE", "0 with a memory limit", "swap the run's cgroup may use besides its memory",
-            (b, v, o) => { b.CgroupMemSwapMax = Values.Size(o, v); b.NoteOrigin("cgroup_mem_swap_max", o); b.NoteOrigin("cgroup", o); }),
+        new("cgroup_mem_swap_max", null, "SIZE", "0 with a memory limit", "swap the run's cgroup may use besides its memory; -1 or max: unlimited",
+            (b, v, o) =>
+            {
+                b.CgroupMemSwapMax = v.Trim() is "-1" or "max" ? CgroupLimits.UnlimitedSwap : Values.Size(o, v);
+                b.NoteOrigin("cgroup_mem_swap_max", o);
+                b.NoteOrigin("cgroup", o);
+            }),
+        new("cgroup_mem_memsw_max", null, "SIZE", "none", "memory plus swap of the run's cgroup (nsjail's form of the swap limit)",
+            (b, v, o) => { b.CgroupMemMemswMax = Values.Size(o, v); b.NoteOrigin("cgroup_mem_memsw_max", o); b.NoteOrigin("cgroup", o); }),
         new("cgroup_pids_max", null, "N", "none", "processes and threads the run's cgroup may hold at once",
             (b, v, o) => { b.CgroupPidsMax = AtLeast(o, Values.Count(o, v), 1, "1"); b.NoteOrigin("cgroup", o); }),
         new("cgroup_cpu_ms_per_sec", null, "MS", "none", "CPU time per second of wall time (200 = 20% of one CPU)",
@@ -182,6 +195,20 @@ public static class FlagTable
 
     private static ulong AtLeast(string origin, ulong value, ulong minimum, string shown) =>
         value >= minimum ? value : throw new SpecException(origin, $"{value} is below the smallest limit, {shown}");
+
+    /// <summary>--user and --group: a plain value names the sandbox's id; nsjail's INSIDE:OUTSIDE[:COUNT] adds a
+    /// mapping (the sandbox runs as the first mapping's inside id unless named otherwise).</summary>
+    private static void IdFlag(SpecBuilder b, string value, string origin, bool uid)
+    {
+        if (value.Contains(':'))
+        {
+            (uid ? b.UidMaps : b.GidMaps).Add(IdMapSpec.Parse(value, origin));
+            return;
+        }
+        if (uid) b.User = value;
+        else b.Group = value;
+        b.NoteOrigin(uid ? "user" : "group", origin);
+    }
 
     private static void AddBind(SpecBuilder b, string value, string origin, bool readOnly)
     {

@@ -54,7 +54,7 @@ public static class Values
                 ? new RlimitSpec(resource, RlimitKind.Value, n * unit)
                 : throw new SpecException(flag, $"'{value}' is too large"),
             _ => throw new SpecException(flag, unit > 1
-                ? $"'{value}' is not a limit: a number of MiB, a size (512M, 8G), or inf, soft, hard"
+                ? $"'{value}' is not a limit: a number of {(unit == 1024 ? "KiB" : "MiB")}, a size (512M, 8G), or inf, soft, hard"
                 : $"'{value}' is not a limit: a whole number, or inf, soft, hard"),
         };
 

@@ -16,8 +16,6 @@ public sealed class NsjailConfigLoader
     private readonly Dictionary<RlimitResource, (ulong? Value, string? Type, string Origin)> _rlimits = new();
     private bool _newNet = true, _loopbackDown;
     private string? _loopbackOrigin;
-    private ulong? _memMax, _memswMax;
-    private long? _swapMax;
 
     private NsjailConfigLoader(SpecBuilder b, string file) => (_b, _file) = (b, file);
 
@@ -85,7 +83,6 @@ public sealed class NsjailConfigLoader
             case "max_conns_per_ip":
                 ApplyListen("max_conns_per_ip", o, () => _b.MaxConnsPerIp = (uint)NsjailValues.Unsigned(v, o, uint.MaxValue), NsjailValues.Unsigned(v, o) != 0);
                 break;
-            case "log_file": Set("log", o, () => _b.LogPath = NsjailValues.String(v, o)); break;
             case "time_limit": Set("time_limit", o, () => _b.TimeLimit = TimeSpan.FromSeconds(NsjailValues.Unsigned(v, o, uint.MaxValue))); break;
             case "log_level": ApplyLogLevel(NsjailValues.Enum(v, o, "DEBUG", "INFO", "WARNING", "ERROR", "FATAL")); break;
             case "keep_env": _b.KeepEnv = NsjailValues.Bool(v, o); break;
@@ -97,9 +94,18 @@ public sealed class NsjailConfigLoader
             case "seccomp_policy_file": _b.SeccompPolicyFile = ConfigFile.RelativeTo(_file, NsjailValues.String(v, o)); break;
             case "seccomp_string": _b.SeccompStrings.Add(NsjailValues.String(v, o)); break;
             case "seccomp_log": _b.SeccompLog = NsjailValues.Bool(v, o); break;
-            case "cgroup_mem_max": _memMax = NsjailValues.Unsigned(v, o); Note("cgroup", o); break;
-            case "cgroup_mem_memsw_max": _memswMax = NsjailValues.Unsigned(v, o); Note("cgroup", o); break;
-            case "cgroup_mem_swap_max": _swapMax = NsjailValues.Signed(v, o); Note("cgroup_mem_swap_max", o); break;
+            case "cgroup_mem_max": ulong mem = NsjailValues.Unsigned(v, o); _b.CgroupMemMax = mem == 0 ? null : mem; Note("cgroup", o); break;
+            case "cgroup_mem_memsw_max": ApplyMemsw(NsjailValues.Unsigned(v, o), o); break;
+            case "cgroup_mem_swap_max": ApplySwap(NsjailValues.Signed(v, o), o); break;
+            case "uidmap": _b.UidMaps.Add(IdMap(NsjailValues.Message(v, o), o)); break;
+            case "gidmap": _b.GidMaps.Add(IdMap(NsjailValues.Message(v, o), o)); break;
+            case "max_cpus": _b.MaxCpus = (uint)NsjailValues.Unsigned(v, o, uint.MaxValue); break;
+            case "nice_level": _b.NiceLevel = (int)Math.Clamp(NsjailValues.Signed(v, o), -20, 19); break;
+            case "log_file": Set("log", o, () => (_b.LogFile, _b.LogFd) = (NsjailValues.String(v, o), null)); break;
+            case "log_fd": Set("log", o, () => (_b.LogFile, _b.LogFd) = (null, (int)NsjailValues.Unsigned(v, o, int.MaxValue))); break;
+            case "silent": _b.Silent = NsjailValues.Bool(v, o); break;
+            case "stderr_to_null": _b.StderrToNull = NsjailValues.Bool(v, o); break;
+            case "disable_tsc": Set("disable_tsc", o, () => _b.DisableTsc = NsjailValues.Bool(v, o)); break;
             case "cgroup_pids_max": ulong pids = NsjailValues.Unsigned(v, o); _b.CgroupPidsMax = pids == 0 ? null : pids; Note("cgroup", o); break;
             case "cgroup_cpu_ms_per_sec":
                 ulong ms = NsjailValues.Unsigned(v, o, 1_000_000);
@@ -122,6 +128,8 @@ public sealed class NsjailConfigLoader
                     _rlimits[rl.Resource] = (NsjailValues.Unsigned(v, o), _rlimits[rl.Resource].Type, o);
                 else if (NsjailFields.Rlimits.FirstOrDefault(r => f.Name == "rlimit_" + r.Name + "_type") is { Name: not null } rt)
                     _rlimits[rt.Resource] = (_rlimits[rt.Resource].Value, NsjailValues.Enum(v, o, "VALUE", "SOFT", "HARD", "INF"), o);
+                else if (Cli.ProcessFlags.Personas.FirstOrDefault(p => f.Name == p.Name) is { Name: not null } persona)
+                    _b.Personality = NsjailValues.Bool(v, o) ? _b.Personality | persona.Flag : _b.Personality & ~persona.Flag;
                 else if (NsjailFields.Namespaces.FirstOrDefault(n => f.Name == "clone_new" + n.Name) is { Name: not null } ns)
                     ApplyNamespace(ns.Ns, NsjailValues.Bool(v, o), o);
                 else if (NsjailFields.Config[f.Name].Refusal is null)
@@ -196,9 +204,46 @@ public sealed class NsjailConfigLoader
         _b.NoteOrigin("cgroup_parent", origin);
     }
 
+    /// <summary>nsjail's memory+swap limit (bytes; 0 is none).</summary>
+    private void ApplyMemsw(ulong memsw, string origin)
+    {
+        _b.CgroupMemMemswMax = memsw == 0 ? null : memsw;
+        Note("cgroup_mem_memsw_max", origin);
+        Note("cgroup", origin);
+    }
+
+    /// <summary>nsjail's swap limit: bytes, or -1 (its default) for none, which with a memory limit here is
+    /// unlimited swap, as in nsjail; left out, the swap is 0 (docs/nsjail.md).</summary>
+    private void ApplySwap(long swap, string origin)
+    {
+        if (swap < -1) throw new SpecException(origin, $"expects bytes, or -1 for no swap limit, not {swap}");
+        _b.CgroupMemSwapMax = swap == -1 ? CgroupLimits.UnlimitedSwap : (ulong)swap;
+        Note("cgroup_mem_swap_max", origin);
+        Note("cgroup", origin);
+    }
+
+    /// <summary>An <c>uidmap</c> or <c>gidmap</c>: inside and outside ids (numbers, names, or "" for the launcher's
+    /// own), count (0 is 1, as in nsjail).</summary>
+    private IdMapSpec IdMap(TextMessage map, string origin)
+    {
+        string inside = "", outside = "";
+        uint count = 1;
+        ApplyFields(map, NsjailFields.IdMap, (f, o) =>
+        {
+            switch (f.Name)
+            {
+                case "inside_id": inside = NsjailValues.String(f.Value, o); break;
+                case "outside_id": outside = NsjailValues.String(f.Value, o); break;
+                case "count": count = (uint)NsjailValues.Unsigned(f.Value, o, uint.MaxValue); break;
+                default: NsjailFields.IdMap[f.Name].IsSet(f.Value, o); break;
+            }
+        });
+        return new IdMapSpec(inside, outside.Length == 0 ? null : outside, count == 0 ? 1 : count, origin);
+    }
+
     private void ApplyExec(TextMessage exe)
     {
-        string? path = null;
+        string? path = null, arg0 = null;
         var args = new List<string>();
         ApplyFields(exe, NsjailFields.Exe, (f, o) =>
         {
@@ -206,18 +251,22 @@ public sealed class NsjailConfigLoader
             {
                 case "path": path = NsjailValues.String(f.Value, o); break;
                 case "arg": args.Add(NsjailValues.String(f.Value, o)); break;
+                case "arg0": arg0 = NsjailValues.String(f.Value, o); break;
                 default: NsjailFields.Exe[f.Name].IsSet(f.Value, o); break;
             }
         });
         if (path is null) throw new SpecException($"{_file}:{exe.At}: exec_bin", "needs a path");
+        // arg0 is the command's argv[0]; the path is still what runs (nsjail's exec_file).
         _b.Command.Clear();
-        _b.Command.Add(path);
+        _b.Command.Add(arg0 ?? path);
         _b.Command.AddRange(args);
+        _b.ExecFile = arg0 is null ? null : path;
+        if (arg0 is not null) _b.NoteOrigin("exec_file", $"{_file}:{exe.At}: exec_bin");
     }
 
     private void ApplyMount(TextMessage mount, string origin) => NsjailMount.Apply(_b, mount, origin, _file, ApplyFields);
 
-    /// <summary>What depends on several fields: rlimits with their types, the memory limits, lo.</summary>
+    /// <summary>What depends on several fields: rlimits with their types, lo.</summary>
     private void Finish()
     {
         foreach (var (resource, name, unit, defaults) in NsjailFields.Rlimits)
@@ -234,10 +283,6 @@ public sealed class NsjailConfigLoader
                 _ => new RlimitSpec(resource, RlimitKind.Infinity),
             };
         }
-        if (_memMax is > 0) _b.CgroupMemMax = _memMax;
-        // nsjail: memsw is memory plus swap; swap_max (-1: not set) wins when both are given.
-        if (_swapMax is >= 0) _b.CgroupMemSwapMax = (ulong)_swapMax.Value;
-        else if (_memswMax is > 0) _b.CgroupMemSwapMax = _memswMax > _memMax ? _memswMax - (_memMax ?? 0) : 0;
         // nsjail ignores iface_no_lo when the jail shares the host's network.
         if (_loopbackDown && _newNet)
         {

@@ -18,11 +18,12 @@ public static class NsjailDefaults
             b.Rlimits[resource] = type == "VALUE" ? new RlimitSpec(resource, RlimitKind.Value, value * unit) : new RlimitSpec(resource, RlimitKind.Soft);
     }
 
-    /// <summary>Invoked as nsjail: its defaults, and no seccomp policy unless one is given (nsjail has no
-    /// built-in one).</summary>
+    /// <summary>Invoked as nsjail: its defaults, no seccomp policy unless one is given (nsjail has no built-in
+    /// one), and its niceness of 19 (under the name nssandbox, configs included, the launcher's stays).</summary>
     public static void ApplyToCommandLine(SpecBuilder b)
     {
         Apply(b);
         b.NoDefaultSeccompPolicy = true;
+        b.NiceLevel = 19;
     }
 }

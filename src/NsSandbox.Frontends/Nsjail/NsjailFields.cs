@@ -34,6 +34,9 @@ public static class NsjailFields
         (RlimitResource.Nofile, "nofile", 1, ("VALUE", 32)),
         (RlimitResource.Nproc, "nproc", 1, ("SOFT", 1024)),
         (RlimitResource.Stack, "stack", 1024 * 1024, ("SOFT", 8)),
+        (RlimitResource.Memlock, "memlock", 1024, ("SOFT", 64)),
+        (RlimitResource.Rtprio, "rtprio", 1, ("SOFT", 0)),
+        (RlimitResource.Msgqueue, "msgqueue", 1, ("SOFT", 1024)),
     ];
 
     public static readonly (string Name, Namespaces Ns)[] Namespaces =
@@ -49,8 +52,15 @@ public static class NsjailFields
     {
         ["path"] = Applied(),
         ["arg"] = Applied(repeated: true),
-        ["arg0"] = Refused("(an argv[0] other than the path) " + NotYet),
+        ["arg0"] = Applied(),
         ["exec_fd"] = RefusedIfTrue("(execveat of a descriptor) " + NotYet),
+    };
+
+    public static readonly IReadOnlyDictionary<string, NsjailField> IdMap = new Dictionary<string, NsjailField>
+    {
+        ["inside_id"] = Applied(), ["outside_id"] = Applied(), ["count"] = Applied(),
+        ["use_newidmap"] = RefusedIfTrue("(newuidmap and newgidmap) is not used: as root the launcher writes any map itself, " +
+            "and without root it maps only its own ids (docs/nsjail.md)"),
     };
 
     public static readonly IReadOnlyDictionary<string, NsjailField> Mount = new Dictionary<string, NsjailField>
@@ -74,25 +84,21 @@ public static class NsjailFields
             ["port"] = Applied(), ["bindhost"] = Applied(), ["max_conns"] = Applied(), ["max_conns_per_ip"] = Applied(),
             ["time_limit"] = Applied(),
             ["daemon"] = RefusedIfTrue("the launcher does not go into the background; run it under a service manager"),
-            ["max_cpus"] = RefusedUnless(0, "(CPU affinity) " + NotYet + "; --cgroup_cpu_ms_per_sec limits CPU time"),
-            ["nice_level"] = Refused("(the sandbox's niceness) " + NotYet),
-            ["log_fd"] = Refused("(logging to a descriptor) " + NotYet),
-            ["log_file"] = Applied(),
+            ["max_cpus"] = Applied(), ["nice_level"] = Applied(), ["log_fd"] = Applied(), ["log_file"] = Applied(),
             ["log_level"] = Applied(),
             ["keep_env"] = Applied(), ["envar"] = Applied(repeated: true),
             ["keep_caps"] = RefusedIfTrue("capabilities are always dropped"),
             ["cap"] = Refused("capabilities are always dropped", repeated: true),
-            ["silent"] = RefusedIfTrue("(closing 0-2) " + NotYet),
+            ["silent"] = Applied(),
             ["skip_setsid"] = RefusedIfTrue("the command always runs in a new session (no TIOCSTI into the caller's terminal)"),
-            ["stderr_to_null"] = RefusedIfTrue("(stderr to /dev/null) " + NotYet),
+            ["stderr_to_null"] = Applied(),
             ["pass_fd"] = Refused("only descriptors 0, 1 and 2 reach the command", repeated: true),
             ["disable_no_new_privs"] = RefusedIfTrue("no_new_privs is always set"),
             ["forward_signals"] = Applied(),
-            ["disable_tsc"] = RefusedIfTrue("(PR_SET_TSC) " + NotYet),
+            ["disable_tsc"] = Applied(),
             ["disable_rl"] = Applied(),
             ["clone_newtime"] = RefusedIfTrue("(a time namespace) " + NotYet),
-            ["uidmap"] = Refused("(id maps) " + NotYet + "; the sandbox's user maps to an unprivileged id", repeated: true),
-            ["gidmap"] = Refused("(id maps) " + NotYet + "; the sandbox's group maps to an unprivileged id", repeated: true),
+            ["uidmap"] = Applied(repeated: true), ["gidmap"] = Applied(repeated: true),
             ["mount_proc"] = Applied(), ["mount"] = Applied(repeated: true),
             ["seccomp_policy_file"] = Applied(), ["seccomp_string"] = Applied(repeated: true), ["seccomp_log"] = Applied(),
             ["cgroup_mem_max"] = Applied(), ["cgroup_mem_memsw_max"] = Applied(), ["cgroup_mem_swap_max"] = Applied(),
@@ -118,15 +124,7 @@ public static class NsjailFields
             fields["rlimit_" + name] = Applied();
             fields["rlimit_" + name + "_type"] = Applied();
         }
-        foreach (string name in new[] { "memlock", "rtprio", "msgqueue" })
-        {
-            fields["rlimit_" + name] = Refused($"(RLIMIT_{name.ToUpperInvariant()}) " + NotYet);
-            fields["rlimit_" + name + "_type"] = new(false, $"(RLIMIT_{name.ToUpperInvariant()}) " + NotYet,
-                (v, o) => NsjailValues.Enum(v, o, "VALUE", "SOFT", "HARD", "INF") != "SOFT");
-        }
-        foreach (string p in new[] { "persona_addr_compat_layout", "persona_mmap_page_zero", "persona_read_implies_exec",
-                     "persona_addr_limit_3gb", "persona_addr_no_randomize" })
-            fields[p] = RefusedIfTrue("(personality flags) " + NotYet);
+        foreach (var (name, _, _) in Cli.ProcessFlags.Personas) fields[name] = Applied();
         foreach (var (name, _) in Namespaces) fields["clone_new" + name] = Applied();
         return fields;
     }

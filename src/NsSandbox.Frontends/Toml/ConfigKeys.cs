@@ -19,7 +19,8 @@ public enum ConfigType
 
 /// <summary>One key of the configuration file: its flag (whose parser and validation it reuses), section and
 /// how the effective value is read back from a spec for <c>config show</c> (null: not set).</summary>
-public sealed record ConfigKey(Flag Flag, string Section, ConfigType Type, Func<EffectiveConfig, object?> Show, long Max = long.MaxValue)
+public sealed record ConfigKey(Flag Flag, string Section, ConfigType Type, Func<EffectiveConfig, object?> Show, long Max = long.MaxValue,
+    long Min = 0)
 {
     /// <summary>The flag's name in kebab-case, or its short name in <see cref="ConfigKeys.ShortNames"/>.</summary>
     public string Name { get; } = ConfigKeys.ShortNames.GetValueOrDefault(Flag.Name) ?? Flag.Name.Replace('_', '-');
@@ -47,14 +48,22 @@ public static class ConfigKeys
 
     /// <summary>Sections in the order show prints them; a section not listed comes after these.</summary>
     public static readonly IReadOnlyList<string> SectionOrder =
-        ["exec", "user", "fs", "limits", "cgroup", "env", "namespaces", "net", "seccomp", "listen", "launcher", "report"];
+        ["exec", "user", "fs", "limits", "process", "cgroup", "env", "namespaces", "net", "seccomp", "listen", "launcher", "report"];
 
     private static readonly Dictionary<string, (string Section, ConfigType Type, Func<SandboxSpec, object?> Show)> Map = new()
     {
         ["cwd"] = ("exec", ConfigType.Text, s => s.Cwd),
         ["hostname"] = ("exec", ConfigType.Text, s => s.Hostname),
+        ["exec_file"] = ("exec", ConfigType.Text, s => s.Process.ExecFile),
+        ["silent"] = ("exec", ConfigType.Switch, s => s.Process.Silent),
+        ["stderr_to_null"] = ("exec", ConfigType.Switch, s => s.Process.StderrToNull),
         ["user"] = ("user", ConfigType.Number, s => IdValue(s.User)),
         ["group"] = ("user", ConfigType.Number, s => IdValue(s.Group)),
+        ["uid_mapping"] = ("user", ConfigType.List, s => s.UidMaps.Select(m => m.ToString()).ToList()),
+        ["gid_mapping"] = ("user", ConfigType.List, s => s.GidMaps.Select(m => m.ToString()).ToList()),
+        ["nice_level"] = ("process", ConfigType.Number, s => s.Process.NiceLevel is { } n ? (long)n : null),
+        ["max_cpus"] = ("process", ConfigType.Number, s => (long)s.Process.MaxCpus),
+        ["disable_tsc"] = ("process", ConfigType.Switch, s => s.Process.DisableTsc),
         ["chroot"] = ("fs", ConfigType.Text, s => s.Chroot ?? ""),
         ["rw"] = ("fs", ConfigType.Switch, s => s.ReadWrite),
         ["disable_proc"] = ("fs", ConfigType.Switch, s => !s.MountProc),
@@ -66,7 +75,10 @@ public static class ConfigKeys
         ["tmpfsmount"] = ("fs", ConfigType.List, _ => null),
         ["time_limit"] = ("limits", ConfigType.Duration, s => s.TimeLimit is { } t ? ConfigText.Duration(t) : 0L),
         ["cgroup_mem_max"] = ("cgroup", ConfigType.Number, s => s.Cgroup.Limits.MemoryMax is { } v ? ConfigText.Size(v) : null),
-        ["cgroup_mem_swap_max"] = ("cgroup", ConfigType.Number, s => s.Cgroup.Limits.MemorySwapMax is { } v ? ConfigText.Size(v) : null),
+        ["cgroup_mem_swap_max"] = ("cgroup", ConfigType.Number,
+            s => s.Cgroup.Limits.MemorySwapMax is { } v ? v == CgroupLimits.UnlimitedSwap ? "max" : ConfigText.Size(v) : null),
+        // Read into the swap limit (memory+swap less memory), which is what show prints.
+        ["cgroup_mem_memsw_max"] = ("cgroup", ConfigType.Number, _ => null),
         ["cgroup_pids_max"] = ("cgroup", ConfigType.Number, s => s.Cgroup.Limits.PidsMax is { } v ? (long)v : null),
         ["cgroup_cpu_ms_per_sec"] = ("cgroup", ConfigType.Number, s => s.Cgroup.Limits.CpuMsPerSec is { } v ? (long)v : null),
         ["cgroup_version"] = ("cgroup", ConfigType.Text, s => s.Cgroup.Version switch { CgroupVersion.V1 => "1", CgroupVersion.V2 => "2", _ => "auto" }),
@@ -77,10 +89,11 @@ public static class ConfigKeys
         ["quiet"] = ("launcher", ConfigType.Switch, s => s.Verbosity == Verbosity.Quiet),
         ["verbose"] = ("launcher", ConfigType.Switch, s => s.Verbosity == Verbosity.Verbose),
         ["state_dir"] = ("launcher", ConfigType.Text, s => s.StateDir),
+        ["log"] = ("launcher", ConfigType.Text, s => s.LogFile),
+        ["log_fd"] = ("launcher", ConfigType.Number, s => s.LogFd is { } fd ? (long)fd : null),
         ["trace_timing"] = ("launcher", ConfigType.Switch, s => s.TraceTiming),
         ["report"] = ("report", ConfigType.Text, s => s.ReportPath),
         ["report_dir"] = ("report", ConfigType.Text, s => s.ReportDir),
-        ["log"] = ("launcher", ConfigType.Text, s => s.LogPath),
         ["disable_clone_newnet"] = ("net", ConfigType.Switch, s => !s.Namespaces.HasFlag(Namespaces.Net)),
         ["net"] = ("net", ConfigType.Text, s => s.Net.ModeName),
         ["iface_no_lo"] = ("net", ConfigType.Switch, s => !s.Net.LoopbackUp),
@@ -120,22 +133,30 @@ public static class ConfigKeys
         var families = new Dictionary<string, (string Section, ConfigType Type, Func<SandboxSpec, object?> Show)>();
         foreach (var (name, resource, unit, _) in FlagTable.Rlimits)
             families["rlimit_" + name] = ("limits", ConfigType.Number, s => ConfigText.Rlimit(s, resource, unit));
+        foreach (var (name, flag, _) in ProcessFlags.Personas)
+            families[name] = ("process", ConfigType.Switch, s => s.Process.Personality.HasFlag(flag));
         foreach (var (name, ns) in FlagTable.NamespaceFlags)
             families.TryAdd("disable_clone_new" + name, ("namespaces", ConfigType.Switch, s => !s.Namespaces.HasFlag(ns)));
 
         var keys = new List<ConfigKey>();
         foreach (var flag in FlagTable.All.Where(f => !NotInFiles.Contains(f.Name)))
         {
-            long max = flag.Name is "user" or "group" ? uint.MaxValue - 1 : long.MaxValue;
+            var (min, max) = flag.Name switch
+            {
+                "user" or "group" => (0L, uint.MaxValue - 1L),
+                "nice_level" => (int.MinValue, int.MaxValue), // clamped to -20..19 by the flag, as the kernel does
+                "log_fd" or "max_cpus" => (0L, int.MaxValue),
+                _ => (0L, long.MaxValue),
+            };
             if (ModeKeys.TryGetValue(flag.Name, out var m))
             {
-                keys.Add(new ConfigKey(flag, m.Section, m.Type, m.Show, max));
+                keys.Add(new ConfigKey(flag, m.Section, m.Type, m.Show, max, min));
                 continue;
             }
             if (!Map.TryGetValue(flag.Name, out var k) && !families.TryGetValue(flag.Name, out k)) continue;
             if (!flag.TakesValue && k.Type != ConfigType.Switch) throw new InvalidOperationException($"--{flag.Name} is a switch");
             var show = k.Show;
-            keys.Add(new ConfigKey(flag, k.Section, k.Type, c => show(c.Spec), max));
+            keys.Add(new ConfigKey(flag, k.Section, k.Type, c => show(c.Spec), max, min));
         }
         return keys;
     }
@@ -147,5 +168,5 @@ public static class ConfigKeys
     public static ConfigKey? ByPath(string path) => All.FirstOrDefault(k => k.Path == path);
 
     /// <summary>A uid or gid as a number, a name as the string it is.</summary>
-    private static object IdValue(string id) => long.TryParse(id, out long n) ? n : id;
+    private static object? IdValue(string id) => id.Length == 0 ? null : long.TryParse(id, out long n) ? n : id;
 }

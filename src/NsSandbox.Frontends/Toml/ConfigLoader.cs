@@ -69,7 +69,7 @@ public static class ConfigLoader
             case ConfigType.Number:
                 key.Flag.Apply(b, value switch
                 {
-                    IntegerValueSyntax n => InRange(n.Value, key.Max, origin).ToString(CultureInfo.InvariantCulture),
+                    IntegerValueSyntax n => InRange(n.Value, key.Min, key.Max, origin).ToString(CultureInfo.InvariantCulture),
                     StringValueSyntax s => s.Value!,
                     _ => throw WrongType(origin, "a whole number or a string", value),
                 }, origin);
@@ -77,7 +77,7 @@ public static class ConfigLoader
             case ConfigType.Duration:
                 key.Flag.Apply(b, value switch
                 {
-                    IntegerValueSyntax n => InRange(n.Value, key.Max, origin).ToString(CultureInfo.InvariantCulture),
+                    IntegerValueSyntax n => InRange(n.Value, key.Min, key.Max, origin).ToString(CultureInfo.InvariantCulture),
                     FloatValueSyntax f when double.IsFinite(f.Value) && f.Value >= 0 => f.Value.ToString("R", CultureInfo.InvariantCulture),
                     FloatValueSyntax f => throw OutOfRange(origin, f.Token!.Text!, key.Max),
                     StringValueSyntax s => s.Value!,
@@ -168,11 +168,11 @@ public static class ConfigLoader
         return array.Items.Select(i => (((StringValueSyntax)i.Value!).Value!, i.Value!.Span.Start)).ToList();
     }
 
-    private static long InRange(long n, long max, string origin) =>
-        n >= 0 && n <= max ? n : throw OutOfRange(origin, n.ToString(CultureInfo.InvariantCulture), max);
+    private static long InRange(long n, long min, long max, string origin) =>
+        n >= min && n <= max ? n : throw OutOfRange(origin, n.ToString(CultureInfo.InvariantCulture), max, min);
 
-    private static SpecException OutOfRange(string origin, string value, long max) =>
-        new(origin, $"{value} is out of range ({(max == long.MaxValue ? "0 or more" : $"0 to {max}")})");
+    private static SpecException OutOfRange(string origin, string value, long max, long min = 0) =>
+        new(origin, $"{value} is out of range ({(max == long.MaxValue ? $"{min} or more" : $"{min} to {max}")})");
 
     private static SpecException WrongType(string origin, string expected, ValueSyntax found) =>
         new(origin, $"expected {expected}, found {Describe(found)}");

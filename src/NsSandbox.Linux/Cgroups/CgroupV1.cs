@@ -34,7 +34,8 @@ public sealed class CgroupV1 : IRunCgroup
                 CgroupFs.Write(System.IO.Path.Combine(leaves["memory"], "memory.limit_in_bytes"), mem.ToString());
                 // v1 limits memory+swap together; v2's swap.max is swap alone.
                 string memsw = System.IO.Path.Combine(leaves["memory"], "memory.memsw.limit_in_bytes");
-                if (File.Exists(memsw)) CgroupFs.Write(memsw, (mem + (limits.MemorySwapMax ?? 0)).ToString());
+                ulong swap = limits.MemorySwapMax ?? 0;
+                if (File.Exists(memsw)) CgroupFs.Write(memsw, swap > ulong.MaxValue - mem ? "-1" : (mem + swap).ToString()); // -1: unlimited
             }
             if (limits.PidsMax is { } pids) CgroupFs.Write(System.IO.Path.Combine(leaves["pids"], "pids.max"), pids.ToString());
             if (limits.CpuMsPerSec is not null)

@@ -32,7 +32,7 @@ public sealed class CgroupV2 : IRunCgroup
                 CgroupFs.Write(System.IO.Path.Combine(leaf, "memory.oom.group"), "1");
             }
             if (limits.MemorySwapMax is { } swap && File.Exists(System.IO.Path.Combine(leaf, "memory.swap.max")))
-                CgroupFs.Write(System.IO.Path.Combine(leaf, "memory.swap.max"), swap.ToString());
+                CgroupFs.Write(System.IO.Path.Combine(leaf, "memory.swap.max"), swap == CgroupLimits.UnlimitedSwap ? "max" : swap.ToString());
             // Without an explicit swap limit the memory limit would not stop a program that can swap.
             else if (limits.MemoryMax is not null && File.Exists(System.IO.Path.Combine(leaf, "memory.swap.max")))
                 CgroupFs.Write(System.IO.Path.Combine(leaf, "memory.swap.max"), "0");

@@ -85,6 +85,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "execve", SetLastError = true)]
     internal static partial int Execve(byte* path, byte** argv, byte** envp);
 
+    [LibraryImport(Lib, EntryPoint = "sched_getaffinity", SetLastError = true)]
+    internal static partial int SchedGetaffinity(int pid, nuint size, byte* mask);
+
     [LibraryImport(Lib, EntryPoint = "strerror")]
     internal static partial byte* Strerror(int errno);
 

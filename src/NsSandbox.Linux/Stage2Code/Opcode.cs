@@ -29,6 +29,25 @@ public enum Opcode : uint
     Mark,
     Exec,
     AwaitStart,
+    Open,
+    AwaitFifo,
+    CapBounding,
+    CapSet,
+    KeepCaps,
+    SetGroups,
+    MakeNode,
+    WriteFile,
+    Pause,
+    FindExec,
+    SetControllingTerminal,
+    SetNamespace,
+    Seccomp,
+    OpenPty,
+    SetPersonality,
+    SetPriority,
+    SetAffinity,
+    DisableTsc,
+    NullFds,
 }
 
 /// <summary>The layout and message constants of native/nss_stage2.h and nss_shim.h.</summary>
@@ -42,6 +61,12 @@ public static class ProgramFormat
     /// <summary>Detached mount trees a program may hold at once (NSS_PROG_SLOTS).</summary>
     public const int Slots = 1024;
     public const int MsgGo = 0x21216f67, MsgStart = 0x74727473, MsgStage2Failed = 0x4c494146, MsgTiming = 0x454d4954;
+    /// <summary>Stage 2 at an await-fifo operation (set up, waiting for its start) and at a pause (waiting for "go").</summary>
+    public const int MsgReady = 0x59444552, MsgPaused = 0x53554150;
+    /// <summary>Stage 2 made a terminal: the message carries its master (SCM_RIGHTS).</summary>
+    public const int MsgPty = 0x21595450;
+    /// <summary>The exec operation's e bit above the seccomp flags: no no_new_privs (NSS_EXEC_KEEP_PRIVS).</summary>
+    public const ulong ExecKeepPrivileges = 1ul << 32;
     /// <summary>The shim's own failure before the program runs (NSS_MSG_SHIM_FAILED in nss_shim.h): {magic, step, errno}.</summary>
     public const int MsgShimFailed = 0x5348494d;
     public const uint StampStarted = 0xffffffff, StampGo = 0xfffffffe;

@@ -10,11 +10,12 @@ namespace NsSandbox.Linux.Stage2Code;
 /// With <paramref name="describe"/> (mode execve, which has no parent to phrase its errors) every operation
 /// carries its description for the interpreter to print. <paramref name="expectedOps"/> sizes the buffers: the GC
 /// zeroes every byte a launch allocates, so growing them twice costs more than guessing well once.</summary>
-public sealed class ProgramWriter(bool timing, bool describe = false, int expectedOps = 128) : IKernel
+public sealed class ProgramWriter(bool timing, bool describe = false, int expectedOps = 128) : IContainerKernel
 {
-    /// <summary>One operand: a string, a string list or a filter (stored in the data area at once, replaced by its
-    /// offset), or a number.</summary>
-    private readonly record struct Operand(ulong Number, string? Text = null, IReadOnlyList<string>? List = null, byte[]? Filter = null)
+    /// <summary>One operand: a string, a string list, a filter (8-byte words with their count before them: a seccomp
+    /// filter, a CPU mask) or a block (stored in the data area at once, replaced by its offset), or a number.</summary>
+    private readonly record struct Operand(ulong Number, string? Text = null, IReadOnlyList<string>? List = null, byte[]? Filter = null,
+        byte[]? Block = null)
     {
         public static implicit operator Operand(string? s) => new(0, s);
         public static implicit operator Operand(ulong n) => new(n);
@@ -95,6 +96,17 @@ public sealed class ProgramWriter(bool timing, bool describe = false, int expect
     public void SetRlimit(RlimitResource resource, ulong soft, ulong hard) =>
         Add(Opcode.SetRlimit, "setrlimit", FlagNames.Of(resource).ToUpperInvariant(), (uint)resource, default, default, soft, hard);
 
+    public void SetPersonality(uint persona) =>
+        Add(Opcode.SetPersonality, "personality", "0x" + persona.ToString("x", CultureInfo.InvariantCulture), persona);
+
+    public void SetNiceness(int nice) =>
+        Add(Opcode.SetPriority, "setpriority", nice.ToString(CultureInfo.InvariantCulture), unchecked((uint)nice));
+
+    public void SetCpuAffinity(byte[] mask) =>
+        Add(Opcode.SetAffinity, "sched_setaffinity", null, default, default, default, new Operand(0, Filter: mask));
+
+    public void DisableTsc() => Add(Opcode.DisableTsc, "prctl(PR_SET_TSC)", null);
+
     public void NewSession() => Add(Opcode.SetSid, "setsid", null);
 
     public void ClearSupplementaryGroups() => Add(Opcode.SetGroupsEmpty, "setgroups", null);
@@ -109,7 +121,68 @@ public sealed class ProgramWriter(bool timing, bool describe = false, int expect
 
     public void SetParentDeathSignal(int signal) => Add(Opcode.ParentDeathSignal, "prctl(PR_SET_PDEATHSIG)", null, (uint)signal);
 
+    public void RedirectToNull(string path, uint fds) => Add(Opcode.NullFds, "open", path, path, fds);
+
     public void AwaitStart() => Add(Opcode.AwaitStart, "await start", null);
+
+    public int Open(string path, int flags)
+    {
+        int slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : _nextSlot++;
+        if (slot >= ProgramFormat.Slots) throw new KernelException("open", path, Errno.TooManyFiles);
+        Add(Opcode.Open, "open", path, path, (uint)flags, (uint)slot);
+        return slot;
+    }
+
+    public void AwaitFifo(int slot)
+    {
+        Add(Opcode.AwaitFifo, "await start", null, default, default, (uint)slot);
+        _freeSlots.Push(slot);
+    }
+
+    public void KeepBoundingCapabilities(ulong keep) => Add(Opcode.CapBounding, "drop bounding capabilities", null, default, default, default, keep);
+
+    public void SetCapabilities(ulong effective, ulong permitted, ulong inheritable, ulong ambient)
+    {
+        var sets = new byte[32];
+        BinaryPrimitives.WriteUInt64LittleEndian(sets, effective);
+        BinaryPrimitives.WriteUInt64LittleEndian(sets.AsSpan(8), permitted);
+        BinaryPrimitives.WriteUInt64LittleEndian(sets.AsSpan(16), inheritable);
+        BinaryPrimitives.WriteUInt64LittleEndian(sets.AsSpan(24), ambient);
+        Add(Opcode.CapSet, "capset", null, default, default, default, new Operand(0, Block: sets));
+    }
+
+    public void KeepCapabilitiesOnIdChange(bool keep) => Add(Opcode.KeepCaps, "prctl(PR_SET_KEEPCAPS)", null, keep);
+
+    public void SetSupplementaryGroups(IReadOnlyList<uint> gids)
+    {
+        var block = new byte[4 + 4 * gids.Count];
+        BinaryPrimitives.WriteUInt32LittleEndian(block, (uint)gids.Count);
+        for (int i = 0; i < gids.Count; i++) BinaryPrimitives.WriteUInt32LittleEndian(block.AsSpan(4 + 4 * i), gids[i]);
+        Add(Opcode.SetGroups, "setgroups", string.Join(",", gids), default, default, default, new Operand(0, Block: block));
+    }
+
+    public void MakeNode(string path, uint mode, ulong device) => Add(Opcode.MakeNode, "mknod", path, path, mode, default, device);
+
+    public void WriteFile(string path, string text) =>
+        Add(Opcode.WriteFile, "write", path, path, text, (uint)Encoding.UTF8.GetByteCount(text));
+
+    public void SetControllingTerminal(int fd) => Add(Opcode.SetControllingTerminal, "ioctl(TIOCSCTTY)", null, (uint)fd);
+
+    public void JoinNamespace(string path, Namespaces kind) => Add(Opcode.SetNamespace, "setns", path, path, (uint)(ulong)kind);
+
+    public void LoadSeccomp(byte[] filter, uint flags) =>
+        Add(Opcode.Seccomp, "seccomp", null, default, default, default, new Operand(0, Filter: filter), (ulong)flags);
+
+    public void ExecKeepingPrivileges(IReadOnlyList<string> candidates, IReadOnlyList<string> argv, IReadOnlyList<string> env) =>
+        Add(Opcode.Exec, "execve", argv[0], new Operand(0, List: candidates), new Operand(0, List: argv), new Operand(0, List: env),
+            default, ProgramFormat.ExecKeepPrivileges);
+
+    public void OpenTerminal() => Add(Opcode.OpenPty, "open", "/dev/ptmx", "/dev/ptmx");
+
+    public void Pause() => Add(Opcode.Pause, "pause for hooks", null);
+
+    public void FindExecutable(IReadOnlyList<string> candidates, string command) =>
+        Add(Opcode.FindExec, "exec", command, new Operand(0, List: candidates));
 
     public void Mark(string step)
     {
@@ -151,7 +224,8 @@ public sealed class ProgramWriter(bool timing, bool describe = false, int expect
         public ReadOnlySpan<byte> Written => _bytes.AsSpan(0, _length);
 
         public ulong Place(Operand o) =>
-            o.Text is { } s ? String(s) : o.List is { } list ? Strings(list) : o.Filter is { } f ? Filter(f) : o.Number;
+            o.Text is { } s ? String(s) : o.List is { } list ? Strings(list) : o.Filter is { } f ? Filter(f)
+            : o.Block is { } b ? Block(b) : o.Number;
 
         public uint String(string s)
         {
@@ -176,12 +250,22 @@ public sealed class ProgramWriter(bool timing, bool describe = false, int expect
             return at; // the closing 0 word is already zero
         }
 
-        private uint Filter(byte[] filter)
+        /// <summary>{count of 8-byte words; the words}: a seccomp filter (one sock_filter a word) or a CPU mask.</summary>
+        private uint Filter(byte[] words)
+        {
+            if (words.Length % 8 != 0) throw new ArgumentException("not a whole number of 8-byte words", nameof(words));
+            uint at = (uint)Align();
+            var block = Reserve(8 + words.Length);
+            BinaryPrimitives.WriteUInt64LittleEndian(block, (ulong)(words.Length / 8));
+            words.CopyTo(block[8..]);
+            return at;
+        }
+
+        /// <summary>Raw bytes, 8-byte aligned, as the operation reads them.</summary>
+        private uint Block(byte[] bytes)
         {
             uint at = (uint)Align();
-            var block = Reserve(8 + filter.Length);
-            BinaryPrimitives.WriteUInt64LittleEndian(block, (ulong)(filter.Length / 8));
-            filter.CopyTo(block[8..]);
+            bytes.CopyTo(Reserve(bytes.Length));
             return at;
         }
 

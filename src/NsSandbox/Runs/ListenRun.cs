@@ -15,7 +15,8 @@ public static class ListenRun
         var host = new RealHostView();
         var checkedSpec = Planner.Prepare(spec, host);
         RunPlan Next() => Planner.Create(checkedSpec, host, PlanOptions.Once);
-        _ = Next(); // whatever the plan could still refuse is refused now, before the first client
+        // Whatever the plan could still refuse is refused now, before the first client; its warnings are said once.
+        foreach (string warning in Next().Warnings) Console.Error.WriteLine("nssandbox: " + warning);
         TcpListenSocket socket;
         try
         {

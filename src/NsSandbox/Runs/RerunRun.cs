@@ -11,7 +11,8 @@ public static class RerunRun
         var host = new RealHostView();
         var checkedSpec = Planner.Prepare(spec, host);
         RunPlan Next() => Planner.Create(checkedSpec, host, PlanOptions.Once);
-        _ = Next(); // whatever the plan could still refuse is refused now, before the first run
+        // Whatever the plan could still refuse is refused now, before the first run; its warnings are said once.
+        foreach (string warning in Next().Warnings) Console.Error.WriteLine("nssandbox: " + warning);
         return new RerunSupervisor(Next, LinuxSpawner.Instance, Console.Error, spec.Verbosity, spec.ReportDir).Run();
     }
 }

@@ -10,6 +10,8 @@ public sealed class FlagCoverageTests : IDisposable
     private static readonly Dictionary<string, string> NotOptions = new()
     {
         ["mode"] = "every client run is supervised (mode once): its result is the report, which mode execve cannot write",
+        ["log"] = "the client reads the launcher's own messages from its stderr, with the command's",
+        ["log_fd"] = "the client reads the launcher's own messages from its stderr, with the command's",
     };
 
     private readonly string _profile = Path.Combine(Directory.CreateTempSubdirectory("nss-client-flags-").FullName, "p.toml");
@@ -36,6 +38,11 @@ public sealed class FlagCoverageTests : IDisposable
         Assert.Equal("/srv/root", b.Chroot);
         Assert.True(b.ReadWrite);
         Assert.Equal(("1000", "1001", "box", "/work"), (b.User, b.Group, b.Hostname, b.Cwd));
+        Assert.Equal(["0:100000:1000", "root:worker:1"], b.UidMaps.Select(m => m.ToString()));
+        Assert.Equal(["0:100000:1000"], b.GidMaps.Select(m => m.ToString()));
+        Assert.Equal(("/bin/busybox", true, true, -3, 2u, true), (b.ExecFile, b.Silent, b.StderrToNull, b.NiceLevel, b.MaxCpus, b.DisableTsc));
+        Assert.Equal(Persona.AddrNoRandomize | Persona.MmapPageZero | Persona.ReadImpliesExec | Persona.AddrCompatLayout | Persona.AddrLimit3Gb, b.Personality);
+        Assert.Equal(3UL << 20, b.CgroupMemMemswMax);
         Assert.Equal(TimeSpan.FromMilliseconds(1500), b.TimeLimit);
         Assert.Equal(Verbosity.Quiet, b.Verbosity);
         Assert.Equal([new EnvEntry("A", "x=y é"), new EnvEntry("PASS", null)], b.Env);
@@ -58,6 +65,14 @@ public sealed class FlagCoverageTests : IDisposable
         Assert.Equal("203.0.113.0/24", b.Net.Deny.Single().ToString());
         Assert.Equal("198.51.100.7/32", b.Net.Allow.Single().ToString());
         Assert.Equal(new PortForward(8080, 80), b.Net.Forwards.Single());
+    }
+
+    [Fact]
+    public void UnlimitedSwapIsWrittenAsNsjailsMax()
+    {
+        var o = new SandboxOptions { Cgroup = new CgroupOptions { MemoryMaxBytes = 64UL << 20, MemorySwapMaxBytes = CgroupLimits.UnlimitedSwap } };
+        var b = ArgParser.Parse(LauncherArguments.For(o, ["/bin/true"], null)).Builder;
+        Assert.Equal(CgroupLimits.UnlimitedSwap, b.Build().Cgroup.Limits.MemorySwapMax);
     }
 
     [Fact]
@@ -101,6 +116,18 @@ public sealed class FlagCoverageTests : IDisposable
             WritableRoot = true,
             User = "1000",
             Group = "1001",
+            UidMappings = [new IdMapping("0", "100000", 1000), new IdMapping("root", "worker")],
+            GidMappings = [new IdMapping("0", "100000", 1000)],
+            Process = new ProcessOptions
+            {
+                ExecutableFile = "/bin/busybox",
+                Silent = true,
+                StderrToNull = true,
+                NiceLevel = -3,
+                MaxCpus = 2,
+                DisableTsc = true,
+                Personality = Persona.AddrNoRandomize | Persona.MmapPageZero | Persona.ReadImpliesExec | Persona.AddrCompatLayout | Persona.AddrLimit3Gb,
+            },
             Hostname = "box",
             WorkingDirectory = "/work",
             TimeLimit = TimeSpan.FromMilliseconds(1500),
@@ -125,6 +152,7 @@ public sealed class FlagCoverageTests : IDisposable
             {
                 MemoryMaxBytes = 256UL << 20,
                 MemorySwapMaxBytes = 1UL << 20,
+                MemoryAndSwapMaxBytes = 3UL << 20,
                 PidsMax = 32,
                 CpuMsPerSecond = 500,
                 Version = CgroupVersion.V1,

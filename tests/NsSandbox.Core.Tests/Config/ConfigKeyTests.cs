@@ -58,6 +58,22 @@ public sealed class ConfigKeyTests
             { "user.user", "[user]\nuser = 1000", ["-u", "1000"] },
             { "user.user", "[user]\nuser = \"root\"", ["--user", "root"] },
             { "user.group", "[user]\ngroup = 100", ["-g", "100"] },
+            { "user.user", "[user]\nuser = \"1000:4242\"", ["-u", "1000:4242"] },
+            { "user.uid-mapping", "[user]\nuid-mapping = [\"0:100000:1000\", \"root::1\"]", ["-U", "0:100000:1000", "--uid_mapping", "root::1"] },
+            { "user.gid-mapping", "[user]\ngid-mapping = [\"0:100000:1000\"]", ["-G", "0:100000:1000"] },
+            { "exec.exec-file", "[exec]\nexec-file = \"/bin/busybox\"", ["-x", "/bin/busybox"] },
+            { "exec.silent", "[exec]\nsilent = true", ["--silent"] },
+            { "exec.stderr-to-null", "[exec]\nstderr-to-null = true", ["--stderr_to_null"] },
+            { "process.nice-level", "[process]\nnice-level = -5", ["--nice_level", "-5"] },
+            { "process.nice-level", "[process]\nnice-level = 19", ["--nice_level=19"] },
+            { "process.nice-level", "[process]\nnice-level = 20", ["--nice_level=20"] },
+            { "process.max-cpus", "[process]\nmax-cpus = 1", ["--max_cpus", "1"] },
+            { "process.disable-tsc", "[process]\ndisable-tsc = true", ["--disable_tsc"] },
+            { "cgroup.cgroup-mem-memsw-max", "[cgroup]\ncgroup-mem-max = \"1G\"\ncgroup-mem-memsw-max = \"3G\"",
+                ["--cgroup_mem_max", "1G", "--cgroup_mem_memsw_max", "3G"] },
+            { "cgroup.cgroup-mem-swap-max", "[cgroup]\ncgroup-mem-max = \"1G\"\ncgroup-mem-swap-max = \"max\"", ["--cgroup_mem_max", "1G", "--cgroup_mem_swap_max", "-1"] },
+            { "launcher.log", "[launcher]\nlog = \"/var/log/jail.log\"", ["--log", "/var/log/jail.log"] },
+            { "launcher.log-fd", "[launcher]\nlog-fd = 5", ["-L", "5"] },
             { "fs.chroot", "[fs]\nchroot = \"/usr\"", ["--chroot", "/usr"] },
             { "fs.rw", "[fs]\nrw = true", ["--rw"] },
             { "fs.disable-proc", "[fs]\ndisable-proc = true", ["--disable_proc"] },
@@ -119,6 +135,8 @@ public sealed class ConfigKeyTests
             rows.Add("limits.rlimit-" + name, $"[limits]\nrlimit-{name} = \"inf\"", ["--rlimit_" + name, "inf"]);
             if (unit > 1) rows.Add("limits.rlimit-" + name, $"[limits]\nrlimit-{name} = \"8G\"", ["--rlimit_" + name, "8G"]);
         }
+        foreach (var (name, _, _) in ProcessFlags.Personas)
+            rows.Add("process." + name.Replace('_', '-'), $"[process]\n{name.Replace('_', '-')} = true", ["--" + name]);
         foreach (var (name, _) in FlagTable.NamespaceFlags)
         {
             var key = ConfigKeys.All.Single(k => k.Flag.Name == "disable_clone_new" + name);

@@ -45,7 +45,13 @@ public sealed class FormatAgreementTests
         ["NSS_OP_SETRLIMIT"] = Opcode.SetRlimit, ["NSS_OP_SETSID"] = Opcode.SetSid, ["NSS_OP_SETGROUPS_EMPTY"] = Opcode.SetGroupsEmpty,
         ["NSS_OP_SETRESGID"] = Opcode.SetResGid, ["NSS_OP_SETRESUID"] = Opcode.SetResUid, ["NSS_OP_DROP_CAPS"] = Opcode.DropCapabilities,
         ["NSS_OP_PDEATHSIG"] = Opcode.ParentDeathSignal, ["NSS_OP_MARK"] = Opcode.Mark, ["NSS_OP_EXEC"] = Opcode.Exec,
-        ["NSS_OP_AWAIT_START"] = Opcode.AwaitStart,
+        ["NSS_OP_AWAIT_START"] = Opcode.AwaitStart, ["NSS_OP_OPEN"] = Opcode.Open, ["NSS_OP_AWAIT_FIFO"] = Opcode.AwaitFifo,
+        ["NSS_OP_CAP_BOUNDING"] = Opcode.CapBounding, ["NSS_OP_CAPSET"] = Opcode.CapSet, ["NSS_OP_KEEPCAPS"] = Opcode.KeepCaps,
+        ["NSS_OP_SETGROUPS"] = Opcode.SetGroups, ["NSS_OP_MKNOD"] = Opcode.MakeNode, ["NSS_OP_WRITE_FILE"] = Opcode.WriteFile,
+        ["NSS_OP_PAUSE"] = Opcode.Pause, ["NSS_OP_FIND_EXEC"] = Opcode.FindExec, ["NSS_OP_SETCTTY"] = Opcode.SetControllingTerminal, ["NSS_OP_OPEN_PTY"] = Opcode.OpenPty, ["NSS_OP_SECCOMP"] = Opcode.Seccomp, ["NSS_OP_SETNS"] = Opcode.SetNamespace,
+        ["NSS_OP_PERSONALITY"] = Opcode.SetPersonality,
+        ["NSS_OP_SETPRIORITY"] = Opcode.SetPriority, ["NSS_OP_SETAFFINITY"] = Opcode.SetAffinity,
+        ["NSS_OP_DISABLE_TSC"] = Opcode.DisableTsc, ["NSS_OP_NULL_FDS"] = Opcode.NullFds,
     };
 
     [Fact]
@@ -74,6 +80,10 @@ public sealed class FormatAgreementTests
         Assert.Equal(ProgramFormat.MsgStage2Failed, Value(c, "NSS_MSG_STAGE2_FAILED"));
         Assert.Equal(ProgramFormat.MsgTiming, Value(c, "NSS_MSG_TIMING"));
         Assert.Equal(ProgramFormat.MsgShimFailed, Value(c, "NSS_MSG_SHIM_FAILED"));
+        Assert.Equal(ProgramFormat.MsgReady, Value(c, "NSS_MSG_READY"));
+        Assert.Equal(ProgramFormat.MsgPaused, Value(c, "NSS_MSG_PAUSED"));
+        Assert.Equal(ProgramFormat.MsgPty, Value(c, "NSS_MSG_PTY"));
+        Assert.Equal((long)ProgramFormat.ExecKeepPrivileges, Value(c, "NSS_EXEC_KEEP_PRIVS"));
         Assert.Equal(ProgramFormat.StampStarted, Value(c, "NSS_STAMP_STARTED"));
         Assert.Equal(ProgramFormat.StampGo, Value(c, "NSS_STAMP_GO"));
 

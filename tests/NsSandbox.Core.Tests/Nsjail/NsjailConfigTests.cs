@@ -88,7 +88,11 @@ public sealed class NsjailConfigTests
     [InlineData("mount { src: \"/dev/zero\" dst: \"/dev/null\" is_bind: true }", "cannot bind /dev/zero over /dev/null")]
     [InlineData("mount { src: \"/dev\" dst: \"/dev\" is_bind: true }", "binding over /dev is not supported yet")]
     [InlineData("mount { dst: \"/m\" fstype: \"mqueue\" }", "a mqueue mount at /m is not supported yet")]
-    [InlineData("uidmap { inside_id: \"0\" }", "j.cfg:1:1: uidmap: (id maps) is not supported yet")]
+    [InlineData("uidmap { inside_id: \"0\" use_newidmap: true }", "j.cfg:1:25: use_newidmap: (newuidmap and newgidmap) is not used: as root the launcher writes any map itself")]
+    [InlineData("gidmap { inside_id: \"0\" outside_gid: \"5\" }", "j.cfg:1:25: outside_gid: is not a field of nsjail's configuration; did you mean outside_id?")]
+    [InlineData("cgroup_mem_max: 1048576 cgroup_mem_memsw_max: 2097152 cgroup_mem_swap_max: 0", "cgroup_mem_memsw_max: cannot be combined with a swap limit")]
+    [InlineData("cgroup_mem_max: 2097152 cgroup_mem_memsw_max: 1048576", "cgroup_mem_memsw_max: 1048576 bytes of memory+swap is less than the memory limit (2097152)")]
+    [InlineData("cgroup_mem_swap_max: -2", "cgroup_mem_swap_max: expects bytes, or -1 for no swap limit, not -2")]
     [InlineData("exec_bin { arg: \"x\" }", "j.cfg:1:10: exec_bin: needs a path")]
     [InlineData("mount: \"x\"", "j.cfg:1:1: mount: expects a message in braces, not \"x\"")]
     [InlineData("port: 0 bindhost: \"::\" cgroup_mem_parent: \"NSJAIL\" persona_mmap_page_zero: false\nport: 9", "j.cfg:2:1: port: is given twice")]
@@ -101,7 +105,7 @@ public sealed class NsjailConfigTests
         var spec = b.Build(commandOptional: true);
         Assert.Equal(RunMode.Listen, b.Mode);
         Assert.Equal(new ListenSpec { Port = 31337, BindHost = System.Net.IPAddress.Loopback, MaxConns = 10, MaxConnsPerIp = 2 }, b.BuildListen());
-        Assert.Equal("/tmp/jail.log", spec.LogPath);
+        Assert.Equal("/tmp/jail.log", spec.LogFile);
         // Without a port, as in nsjail, the kernel chooses one; the default bindhost is both families.
         var defaults = Load("mode: LISTEN");
         Assert.Equal(new ListenSpec { Port = 0, BindHost = System.Net.IPAddress.IPv6Any }, defaults.BuildListen());
@@ -126,6 +130,45 @@ public sealed class NsjailConfigTests
     public void RefusedFieldsAtNsjailsDefaultsMeanNothingAndPass() =>
         Load("port: 0 bindhost: \"::\" max_cpus: 0 daemon: false keep_caps: false cgroup_mem_parent: \"NSJAIL\" " +
              "cgroup_mem_mount: \"/sys/fs/cgroup/memory\" macvlan_vs_mo: \"private\" rlimit_memlock_type: SOFT clone_newtime: false").Build(commandOptional: true);
+
+    [Fact]
+    public void ProcessAndIdentityFieldsMapToTheSpec()
+    {
+        var spec = Load("""
+            uidmap { inside_id: "1000" outside_id: "4242" } uidmap { inside_id: "0" outside_id: "100000" count: 0 }
+            gidmap { inside_id: "" outside_id: "" count: 1 use_newidmap: false }
+            nice_level: 40 max_cpus: 2 log_fd: 7 silent: false stderr_to_null: true disable_tsc: true
+            persona_mmap_page_zero: true persona_read_implies_exec: false
+            rlimit_memlock: 32 rlimit_memlock_type: VALUE rlimit_rtprio_type: VALUE rlimit_rtprio: 5 rlimit_msgqueue: 100 rlimit_msgqueue_type: VALUE
+            cgroup_mem_max: 1048576 cgroup_mem_swap_max: -1
+            exec_bin { path: "/bin/busybox" arg0: "sh" arg: "-c" arg: "true" }
+            """).Build();
+        Assert.Equal("1000", spec.User); // the first mapping's inside id, as nsjail runs it
+        Assert.Equal([("1000", "4242", 1u), ("0", "100000", 1u)], spec.UidMaps.Select(m => (m.Inside, m.Outside, m.Count)));
+        Assert.Equal([("", (string?)null, 1u)], spec.GidMaps.Select(m => (m.Inside, m.Outside, m.Count)));
+        Assert.Equal(new ProcessSpec
+        {
+            NiceLevel = 19, MaxCpus = 2, StderrToNull = true, DisableTsc = true, Personality = Persona.MmapPageZero, ExecFile = "/bin/busybox",
+        }, spec.Process);
+        Assert.Equal(["sh", "-c", "true"], spec.Command);
+        Assert.Equal((null, 7), (spec.LogFile, spec.LogFd));
+        ulong Limit(RlimitResource r) => spec.Rlimits.Single(x => x.Resource == r).Value;
+        Assert.Equal((32UL << 10, 5UL, 100UL), (Limit(RlimitResource.Memlock), Limit(RlimitResource.Rtprio), Limit(RlimitResource.Msgqueue)));
+        Assert.Equal(CgroupLimits.UnlimitedSwap, spec.Cgroup.Limits.MemorySwapMax);
+        // Left out, nsjail's defaults: the launcher's soft limits.
+        var defaults = Load("mode: ONCE").Build(commandOptional: true);
+        Assert.All(new[] { RlimitResource.Memlock, RlimitResource.Rtprio, RlimitResource.Msgqueue },
+            r => Assert.Equal(RlimitKind.Soft, defaults.Rlimits.Single(x => x.Resource == r).Kind));
+        Assert.Null(defaults.Process.NiceLevel); // nsjail's 19 only under its own name
+    }
+
+    [Fact]
+    public void NsjailsMemoryPlusSwapIsTheSwapLimitBesidesMemory()
+    {
+        var spec = Load("cgroup_mem_max: 1048576 cgroup_mem_memsw_max: 3145728").Build(commandOptional: true);
+        Assert.Equal((1UL << 20, 2UL << 20), (spec.Cgroup.Limits.MemoryMax, spec.Cgroup.Limits.MemorySwapMax));
+        Assert.Null(Load("cgroup_mem_swap_max: -1").Build(commandOptional: true).Cgroup.Limits.MemorySwapMax);
+    }
 
     [Fact]
     public void EveryFieldOfConfigProtoIsKnown()
@@ -165,13 +208,20 @@ public sealed class NsjailConfigTests
             mount { src: "/usr" dst: "/usr" is_bind: true } mount { src: "/opt/x" dst: "/x" is_bind: true rw: true mandatory: false }
             mount { dst: "/scratch" fstype: "tmpfs" options: "size=4m" }
             mount { dst: "/etc/motd" src_content: "hello\n\"there\"" }
-            exec_bin { path: "/bin/true" }
+            uidmap { inside_id: "0" outside_id: "100000" count: 1000 } uidmap { inside_id: "5000" outside_id: "200000" }
+            gidmap { inside_id: "0" outside_id: "100000" count: 1000 }
+            nice_level: -3 max_cpus: 1 disable_tsc: true persona_addr_no_randomize: true silent: true log_file: "/tmp/j.log"
+            rlimit_memlock: 128 rlimit_msgqueue_type: INF cgroup_mem_max: 1073741824 cgroup_mem_memsw_max: 2147483648
+            exec_bin { path: "/bin/busybox" arg0: "true" }
             """);
         try
         {
             var imported = Frontends.Toml.EffectiveConfig.Of(file, [], "usage");
             string toml = Frontends.Toml.ConfigWriter.Write(imported);
             Assert.Contains("chroot = \"\"", toml);
+            Assert.Contains("uid-mapping = [\"0:100000:1000\", \"5000:200000:1\"]", toml);
+            Assert.Contains("exec-file = \"/bin/busybox\"", toml);
+            Assert.Contains("cgroup-mem-swap-max = \"1G\"", toml);
             Assert.Equal(Config.ConfigFixture.Dump(imported), Config.ConfigFixture.Dump(Config.ConfigFixture.EffectiveFromToml(toml)));
         }
         finally

@@ -15,7 +15,8 @@ public sealed class NsjailFlagTests
         ("verbose", 'v'), ("quiet", 'q'), ("really_quiet", 'Q'), ("keep_env", 'e'), ("env", 'E'), ("keep_caps", null),
         ("cap", null), ("silent", null), ("stderr_to_null", null), ("skip_setsid", null), ("pass_fd", null),
         ("disable_no_new_privs", null), ("rlimit_as", null), ("rlimit_core", null), ("rlimit_cpu", null), ("rlimit_fsize", null),
-        ("rlimit_nofile", null), ("rlimit_nproc", null), ("rlimit_stack", null), ("disable_rlimits", null),
+        ("rlimit_nofile", null), ("rlimit_nproc", null), ("rlimit_stack", null), ("rlimit_memlock", null), ("rlimit_rtprio", null),
+        ("rlimit_msgqueue", null), ("disable_rlimits", null), ("no_pivotroot", null), ("enable_clone_newtime", null),
         ("persona_addr_compat_layout", null), ("persona_mmap_page_zero", null), ("persona_read_implies_exec", null),
         ("persona_addr_limit_3gb", null), ("persona_addr_no_randomize", null), ("disable_clone_newnet", 'N'),
         ("disable_clone_newuser", null), ("disable_clone_newns", null), ("disable_clone_newpid", null),
@@ -50,9 +51,9 @@ public sealed class NsjailFlagTests
 
     [Theory]
     [InlineData("--keep_caps", "--keep_caps: capabilities are always dropped")]
-    [InlineData("-U", "-U (--uid_mapping): (id maps) is not supported yet")]
+    [InlineData("--no_pivotroot", "--no_pivotroot: the sandbox's root is always entered with pivot_root")]
     [InlineData("--skip-setsid", "--skip-setsid: the command always runs in a new session")]
-    [InlineData("-L", "-L (--log_fd): (a log descriptor) is not supported yet")]
+    [InlineData("-d", "-d (--daemon): the launcher does not go into the background")]
     public void ARefusedFlagSaysWhy(string flag, string message)
     {
         var e = Assert.Throws<SpecException>(() => ArgParser.Parse([flag, "9", "--", "x"]));

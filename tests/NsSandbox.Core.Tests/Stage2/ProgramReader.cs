@@ -10,7 +10,8 @@ public static class ProgramReader
 {
     public sealed record Op(Opcode Code, string? What, object? A, object? B, object? C, object? D, object? E);
 
-    /// <summary>Which operands are strings (s), string arrays (l), a filter (f) or numbers (n), for a, b, c, d, e.</summary>
+    /// <summary>Which operands are strings (s), string arrays (l), blocks of words (f: a filter, a CPU mask) or numbers
+    /// (n), for a, b, c, d, e.</summary>
     public static readonly IReadOnlyDictionary<Opcode, string> Operands = new Dictionary<Opcode, string>
     {
         [Opcode.Mount] = "sssns", [Opcode.SetAttributes] = "snnnn", [Opcode.OpenTree] = "snnnn",
@@ -21,7 +22,12 @@ public static class ProgramReader
         [Opcode.SetRlimit] = "nnnnn", [Opcode.SetSid] = "nnnnn", [Opcode.SetGroupsEmpty] = "nnnnn",
         [Opcode.SetResGid] = "nnnnn", [Opcode.SetResUid] = "nnnnn", [Opcode.DropCapabilities] = "nnnnn",
         [Opcode.ParentDeathSignal] = "nnnnn", [Opcode.Mark] = "snnnn", [Opcode.Exec] = "lllfn",
-        [Opcode.AwaitStart] = "nnnnn",
+        [Opcode.AwaitStart] = "nnnnn", [Opcode.Open] = "snnnn", [Opcode.AwaitFifo] = "nnnnn",
+        [Opcode.CapBounding] = "nnnnn", [Opcode.CapSet] = "nnnnn", [Opcode.KeepCaps] = "nnnnn",
+        [Opcode.SetGroups] = "nnnnn", [Opcode.MakeNode] = "snnnn", [Opcode.WriteFile] = "ssnnn",
+        [Opcode.Pause] = "nnnnn", [Opcode.FindExec] = "lnnnn", [Opcode.SetControllingTerminal] = "nnnnn", [Opcode.OpenPty] = "snnnn", [Opcode.Seccomp] = "nnnfn", [Opcode.SetNamespace] = "snnnn",
+        [Opcode.SetPersonality] = "nnnnn", [Opcode.SetPriority] = "nnnnn",
+        [Opcode.SetAffinity] = "nnnfn", [Opcode.DisableTsc] = "nnnnn", [Opcode.NullFds] = "snnnn",
     };
 
     public static List<Op> Read(ReadOnlySpan<byte> program)

@@ -95,6 +95,48 @@ public sealed class Stage2Tests
     }
 
     [Fact]
+    public void ProcessFlagsAreSetBeforeTheIdsAndDevNullLast()
+    {
+        var kernel = new RecordingKernel();
+        var plan = MakePlan(s => s with
+        {
+            Rlimits = [],
+            Hostname = "h",
+            Process = new ProcessSpec
+            {
+                NiceLevel = 5, MaxCpus = 2, Personality = Persona.AddrNoRandomize, DisableTsc = true, Silent = true, ExecFile = "/bin/busybox",
+            },
+        });
+        ProcessSetup.Apply(plan, kernel);
+        Assert.Equal(["sethostname h", "lo up", "personality 0x40000", "setpriority 5"], kernel.Calls.Take(4));
+        Assert.Matches(@"^affinity \d,\d$", kernel.Calls[4]);
+        Assert.Equal(["disable tsc", "setsid", "setgroups 0", "setids 65534 65534", "drop caps", "pdeathsig 9", "chdir /data", "null fds 7 /dev/null"],
+            kernel.Calls.Skip(5));
+        Assert.Equal(["/bin/busybox"], plan.ExecCandidates);
+        Assert.Equal(["/bin/true"], plan.Argv);
+        Assert.Equal(4u, MakePlan(s => s with { Process = new ProcessSpec { StderrToNull = true } }).NullFds);
+    }
+
+    [Fact]
+    public void TheCpuMaskIsAWholeCpuSetOfTheLaunchersCpus()
+    {
+        for (int seed = 0; seed < 20; seed++)
+        {
+            var mask = CpuAffinityPlanner.Mask(2, [1, 5, 70, 71], new Random(seed))!;
+            Assert.Equal(16, mask.Length); // CPU 71 needs a second 8-byte word
+            var cpus = CpuAffinityPlanner.Cpus(mask);
+            Assert.Equal(2, cpus.Count);
+            Assert.All(cpus, c => Assert.Contains(c, new[] { 1, 5, 70, 71 }));
+        }
+        Assert.Null(CpuAffinityPlanner.Mask(4, [0, 1, 2, 3], Random.Shared)); // all of them: no change
+        Assert.Null(CpuAffinityPlanner.Mask(0, [0, 1], Random.Shared));
+        // The program carries it as a block of words the interpreter hands to sched_setaffinity.
+        var op = ProgramReader.Read(SandboxBuilder.Compile(MakePlan(s => s with { Process = new ProcessSpec { MaxCpus = 1 } })).Bytes)
+            .Single(o => o.Code == Opcode.SetAffinity);
+        Assert.Equal(8, ((byte[])op.D!).Length);
+    }
+
+    [Fact]
     public void WithoutUtsOrNetNamespacesTheirSetupIsSkipped()
     {
         var kernel = new RecordingKernel();

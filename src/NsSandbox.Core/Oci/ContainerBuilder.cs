@@ -1,0 +1,167 @@
+using NsSandbox.Linux;
+using NsSandbox.Linux.Stage2Code;
+
+namespace NsSandbox.Core.Oci;
+
+/// <summary>What a container's stage 2 does, compiled in the runtime (before the clone) into the program the
+/// native stage 2 runs: the rootfs and its mounts, devices, sysctls, a pause for the hooks, pivot_root, masked
+/// and read-only paths, credentials, then it waits in the exec fifo for `start` and execs.</summary>
+public static class ContainerBuilder
+{
+    private const int ORdWr = 2;
+    private const ulong MsRec = 16384, MsPrivate = 1 << 18, MsBind = 4096;
+
+    public static Stage2Program Compile(ContainerPlan plan, string fifo, IReadOnlyList<CgroupMountSource> cgroupSources)
+    {
+        var writer = new ProgramWriter(timing: false, describe: false, plan.Mounts.Count * 3 + plan.Devices.Count + 48);
+        Build(plan, fifo, cgroupSources, writer);
+        return writer.Finish();
+    }
+
+    public static void Build(ContainerPlan plan, string fifo, IReadOnlyList<CgroupMountSource> cgroupSources, IContainerKernel k)
+    {
+        // Nothing done below may reach the host's mounts.
+        k.Mount(null, "/", null, (MountFlags)(MsRec | MsPrivate), null);
+        k.Mount(plan.RootFs, plan.RootFs, null, (MountFlags)(MsBind | MsRec), null);
+        foreach (var m in plan.Mounts) MountOne(k, m, cgroupSources);
+        foreach (var d in plan.Devices)
+        {
+            if (plan.NewNamespaces.HasFlag(Namespaces.User))
+            {
+                // mknod means nothing in a user namespace: the host's node is bound instead.
+                k.EnsureFile(d.Target, 384);
+                int tree = k.CloneTree(d.HostPath, recursive: false);
+                k.AttachTree(tree, d.Target);
+            }
+            else
+            {
+                k.MakeNode(d.Target, d.Mode, d.Device);
+            }
+        }
+        DevSymlinks(k, plan);
+        foreach (var (path, value) in plan.Sysctls) k.WriteFile(path, value);
+        if (plan.Hostname is { } host) k.SetHostname(host);
+        if (plan.Domainname is { } domain) k.WriteFile("/proc/sys/kernel/domainname", domain);
+        if (plan.Hooks.Prestart is { Count: > 0 } || plan.Hooks.CreateRuntime is { Count: > 0 }) k.Pause();
+        int fifoSlot = k.Open(fifo, ORdWr);
+
+        k.ChangeDirectory(plan.RootFs);
+        k.PivotRoot(".", ".");
+        k.Unmount(".", detach: true);
+        k.ChangeDirectory("/");
+        foreach (var masked in plan.Masked)
+        {
+            if (masked.Directory)
+            {
+                k.Mount("tmpfs", masked.Path, "tmpfs", MountFlags.ReadOnly, null);
+            }
+            else
+            {
+                int tree = k.CloneTree("/dev/null", recursive: false);
+                k.AttachTree(tree, masked.Path);
+            }
+        }
+        foreach (string path in plan.ReadOnlyPaths)
+        {
+            int tree = k.CloneTree(path, recursive: true);
+            k.SetTreeAttributes(tree, MountAttributes.ReadOnly | MountAttributes.NoSuid | MountAttributes.NoDev | MountAttributes.NoExec, recursive: true);
+            k.AttachTree(tree, path);
+        }
+        if (plan.RootReadOnly) k.SetMountAttributes("/", MountAttributes.ReadOnly, recursive: false);
+        if (plan.RootPropagation != 0) k.Mount(null, "/", null, plan.RootPropagation, null);
+
+        BuildProcess(plan.Process, plan.Users is null || plan.Users.AllowSetgroups, plan.Seccomp, k);
+        k.AwaitFifo(fifoSlot);
+        Exec(plan.Process, plan.Seccomp, k);
+    }
+
+    /// <summary>The process's own set-up, for a container's first process and for an exec: limits, a new
+    /// session (and its terminal), groups, ids, capabilities, the working directory, and an early check that
+    /// the command exists. A user namespace whose gid map was written with setgroups denied cannot set groups.</summary>
+    public static void BuildProcess(ContainerProcess p, bool groupsAllowed, Plan.SeccompProgram seccomp, IContainerKernel k)
+    {
+        // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: it is loaded before the ids and
+        // capabilities change (runc's order), and what follows must be allowed by it.
+        if (!p.NoNewPrivileges && seccomp.Filter is { } early) k.LoadSeccomp(early, seccomp.Flags);
+        var caps = p.Capabilities;
+        k.KeepBoundingCapabilities(caps.Bounding);
+        foreach (var r in p.Rlimits) k.SetRlimit(r.Resource, r.Soft, r.Hard);
+        k.NewSession();
+        if (p.Terminal)
+        {
+            k.OpenTerminal();
+            k.SetControllingTerminal(0);
+        }
+        if (groupsAllowed) k.SetSupplementaryGroups(p.AdditionalGids);
+        k.KeepCapabilitiesOnIdChange(true);
+        k.SetIds(p.Uid, p.Gid);
+        k.SetCapabilities(caps.Effective, caps.Permitted, caps.Inheritable, caps.Ambient);
+        k.ChangeDirectory(p.Cwd);
+        k.FindExecutable(p.ExecCandidates, p.Argv[0]);
+    }
+
+    /// <summary>The exec: with no_new_privs and the filter loaded last, or without either (loaded early).</summary>
+    public static void Exec(ContainerProcess p, Plan.SeccompProgram seccomp, IContainerKernel k)
+    {
+        if (p.NoNewPrivileges) k.Exec(p.ExecCandidates, p.Argv, p.Env, seccomp.Filter, seccomp.Flags);
+        else k.ExecKeepingPrivileges(p.ExecCandidates, p.Argv, p.Env);
+    }
+
+    private static void MountOne(IContainerKernel k, ContainerMount m, IReadOnlyList<CgroupMountSource> cgroupSources)
+    {
+        MakeMountPoint(k, m.Target, m.MakeFile);
+        switch (m.Kind)
+        {
+            case ContainerMountKind.Bind:
+                int tree = k.CloneTree(m.Source!, m.Options.Recursive);
+                // Read-only means every mount below too (runc's "ro" bind leaves submounts writable).
+                if (m.Options.Attributes != 0) k.SetTreeAttributes(tree, m.Options.Attributes, recursive: true);
+                k.AttachTree(tree, m.Target);
+                break;
+            case ContainerMountKind.Filesystem:
+                k.Mount(m.Source, m.Target, m.FsType, m.Options.Flags, m.Options.Data);
+                break;
+            case ContainerMountKind.Cgroup:
+                // The container's own cgroup directories, read-only, where the host's hierarchies would be
+                // (runc's layout on cgroup v1 without a cgroup namespace).
+                k.Mount("tmpfs", m.Target, "tmpfs", MountFlags.NoSuid | MountFlags.NoDev | MountFlags.NoExec, "mode=755");
+                foreach (var source in cgroupSources)
+                {
+                    string target = m.Target + "/" + source.Name;
+                    k.EnsureDirectory(target, 493);
+                    int t = k.CloneTree(source.HostPath, recursive: false);
+                    k.SetTreeAttributes(t, m.Options.Attributes | MountAttributes.NoSuid | MountAttributes.NoDev | MountAttributes.NoExec, recursive: true);
+                    k.AttachTree(t, target);
+                }
+                if (m.Options.ReadOnly) k.SetMountAttributes(m.Target, MountAttributes.ReadOnly, recursive: false);
+                break;
+        }
+        if (m.Options.Propagation != 0) k.Mount(null, m.Target, null, m.Options.Propagation, null);
+    }
+
+    // Mount points are made in the rootfs (the container's own tree, as runc does); the path was resolved
+    // inside the rootfs when planned, so no link leads out of it.
+    private static void MakeMountPoint(IContainerKernel k, string target, bool file)
+    {
+        var parts = target.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        string path = "";
+        for (int i = 0; i < parts.Length - 1; i++)
+        {
+            path += "/" + parts[i];
+            k.EnsureDirectory(path, 493);
+        }
+        if (file) k.EnsureFile(target, 420);
+        else k.EnsureDirectory(target, 493);
+    }
+
+    private static void DevSymlinks(IContainerKernel k, ContainerPlan plan)
+    {
+        string dev = plan.RootFs + "/dev";
+        foreach (var (link, to) in new[] { ("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2") })
+            k.MakeSymlink(to, dev + "/" + link);
+        if (plan.Mounts.Any(m => m.Destination == "/dev/pts")) k.MakeSymlink("pts/ptmx", dev + "/ptmx");
+    }
+}
+
+/// <summary>A cgroup directory of the container's, bound at /sys/fs/cgroup/Name inside it.</summary>
+public sealed record CgroupMountSource(string Name, string HostPath);

@@ -1,0 +1,163 @@
+using System.Globalization;
+using NsSandbox.Contract.Oci;
+using NsSandbox.Linux.Cgroups;
+
+namespace NsSandbox.Core.Oci;
+
+/// <summary>A container's cgroup at its cgroupsPath: one directory on cgroup v2 when it has the controllers,
+/// else one per v1 hierarchy (memory, pids, cpu, cpuacct, devices). It outlives the runtime process that made
+/// it (the container runs on after `create` returns), so it is found again by path (<see cref="Open"/>).</summary>
+public sealed record ContainerCgroup(int Version, IReadOnlyDictionary<string, string> Dirs)
+{
+    private static readonly string[] V1Controllers = ["memory", "pids", "cpu", "cpuacct", "devices"];
+    private static readonly string[] V2Controllers = ["memory", "pids", "cpu"];
+
+    /// <summary>The parent of containers that name no cgroupsPath; removed with its last container.</summary>
+    private const string DefaultParent = "nssandbox-oci";
+
+    public static string PathFor(string? cgroupsPath, string id)
+    {
+        string path = cgroupsPath is { Length: > 0 } p ? p : $"/{DefaultParent}/{id}";
+        if (path.Contains(':')) throw new SpecException("config.json", $"linux.cgroupsPath: '{path}' is systemd's slice:prefix:name form; --systemd-cgroup is not supported yet");
+        if (!path.StartsWith('/')) path = "/" + path;
+        if (path.Split('/').Contains("..")) throw new SpecException("config.json", $"linux.cgroupsPath: '{path}' leaves the hierarchy");
+        return path;
+    }
+
+    public static ContainerCgroup Create(string path, ContainerResources r, Action<string> say)
+    {
+        var layout = CgroupLayout.Read();
+        if (layout.V2Mount is { } v2 && CgroupV2Parent.Unusable(v2, V2Controllers) is null)
+        {
+            if (r.DeviceRules.Count > 0)
+                throw new SpecException("config.json", "linux.resources.devices: device rules on cgroup v2 need a BPF device program, not supported yet");
+            string dir = Path.Combine(v2, path.TrimStart('/'));
+            // Each level must pass the controllers down to the next (cgroup v2's subtree_control).
+            string parent = v2;
+            foreach (string part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+            {
+                CgroupV2Parent.Prepare(parent, V2Controllers, say);
+                parent = Path.Combine(parent, part);
+                Directory.CreateDirectory(parent);
+            }
+            var cg = new ContainerCgroup(2, new Dictionary<string, string> { [""] = dir });
+            cg.Apply(r);
+            return cg;
+        }
+        var dirs = new Dictionary<string, string>();
+        foreach (string c in V1Controllers)
+            if (layout.V1Mounts.TryGetValue(c, out string? mount)) dirs[c] = Path.Combine(mount, path.TrimStart('/'));
+        if (!dirs.ContainsKey("devices") && r.DeviceRules.Count > 0)
+            throw new SpecException("config.json", "linux.resources.devices: no devices cgroup hierarchy is mounted");
+        var v1 = new ContainerCgroup(1, dirs);
+        try
+        {
+            foreach (string dir in dirs.Values) Directory.CreateDirectory(dir);
+            v1.Apply(r);
+        }
+        catch
+        {
+            v1.Remove();
+            throw;
+        }
+        return v1;
+    }
+
+    /// <summary>The directories a container's cgroup has, if they exist (for kill --all, ps, delete).</summary>
+    public static ContainerCgroup Open(int version, IReadOnlyDictionary<string, string> dirs) => new(version, dirs);
+
+    public string? V2Dir => Version == 2 ? Dirs[""] : null;
+
+    public void Attach(int pid)
+    {
+        foreach (string dir in Dirs.Values) CgroupFs.Write(Path.Combine(dir, "cgroup.procs"), pid.ToString(CultureInfo.InvariantCulture));
+    }
+
+    public IReadOnlyList<int> Pids()
+    {
+        string? dir = Version == 2 ? Dirs[""] : Dirs.GetValueOrDefault("pids") ?? Dirs.GetValueOrDefault("memory") ?? Dirs.Values.FirstOrDefault();
+        return dir is null || !Directory.Exists(dir) ? [] : CgroupFs.ReadPids(Path.Combine(dir, "cgroup.procs"));
+    }
+
+    /// <summary>Kills what is left and removes the directories.</summary>
+    public void Remove()
+    {
+        foreach (string dir in Dirs.Values) CgroupLeaf.Remove(dir);
+    }
+
+    public static void RemoveDefaultParent(IReadOnlyDictionary<string, string> dirs)
+    {
+        foreach (string dir in dirs.Values)
+        {
+            string? parent = Path.GetDirectoryName(dir);
+            if (Path.GetFileName(parent) != DefaultParent) continue;
+            try
+            {
+                Directory.Delete(parent!); // only when empty: another container may still be in it
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private void Apply(ContainerResources r)
+    {
+        if (Version == 2) ApplyV2(Dirs[""], r);
+        else ApplyV1(r);
+    }
+
+    private void ApplyV1(ContainerResources r)
+    {
+        void Write(string controller, string file, string value)
+        {
+            if (!Dirs.TryGetValue(controller, out string? dir))
+                throw new SpecException("config.json", $"linux.resources: no {controller} cgroup hierarchy is mounted for {file}");
+            CgroupFs.Write(Path.Combine(dir, file), value);
+        }
+        if (r.MemoryLimit is { } limit) Write("memory", "memory.limit_in_bytes", N(limit));
+        if (r.MemorySwap is { } swap)
+        {
+            string memsw = Path.Combine(Dirs.GetValueOrDefault("memory") ?? "", "memory.memsw.limit_in_bytes");
+            if (File.Exists(memsw)) CgroupFs.Write(memsw, N(swap));
+            else if (swap > (r.MemoryLimit ?? 0) && HostHasSwap())
+                throw new SpecException("config.json", "linux.resources.memory.swap: the kernel does not account swap (boot with swapaccount=1)");
+        }
+        if (r.MemoryReservation is { } low) Write("memory", "memory.soft_limit_in_bytes", N(low));
+        if (r.PidsLimit is { } pids) Write("pids", "pids.max", N(pids));
+        if (r.CpuShares is { } shares) Write("cpu", "cpu.shares", N((long)shares));
+        if (r.CpuPeriod is { } period) Write("cpu", "cpu.cfs_period_us", N((long)period));
+        if (r.CpuQuota is { } quota) Write("cpu", "cpu.cfs_quota_us", N(quota));
+        if (r.DeviceRules.Count > 0)
+        {
+            foreach (var rule in r.DeviceRules)
+                Write("devices", rule.Allow ? "devices.allow" : "devices.deny", DeviceRule(rule));
+        }
+    }
+
+    private static void ApplyV2(string dir, ContainerResources r)
+    {
+        void Write(string file, string value) => CgroupFs.Write(Path.Combine(dir, file), value);
+        if (r.MemoryLimit is { } limit) Write("memory.max", N(limit));
+        if (r.MemorySwap is { } swap && r.MemoryLimit is { } l) Write("memory.swap.max", N(Math.Max(0, swap - l)));
+        if (r.MemoryReservation is { } low) Write("memory.low", N(low));
+        if (r.PidsLimit is { } pids) Write("pids.max", N(pids));
+        // runc's conversion of shares [2, 262144] to weight [1, 10000].
+        if (r.CpuShares is { } shares) Write("cpu.weight", N((long)(1 + (Math.Clamp(shares, 2, 262144) - 2) * 9999 / 262142)));
+        if (r.CpuQuota is not null || r.CpuPeriod is not null)
+            Write("cpu.max", $"{(r.CpuQuota is { } q ? N(q) : "max")} {N((long)(r.CpuPeriod ?? 100000))}");
+    }
+
+    /// <summary>"type major:minor access" as devices.allow/deny read it; "a" alone for every device.</summary>
+    private static string DeviceRule(OciDeviceRule rule)
+    {
+        string type = rule.Type is { Length: > 0 } t ? t : "a";
+        if (type == "a" && rule.Major is null or -1 && rule.Minor is null or -1) return "a";
+        string Num(long? n) => n is null or -1 ? "*" : N(n.Value);
+        return $"{type} {Num(rule.Major)}:{Num(rule.Minor)} {(rule.Access is { Length: > 0 } a ? a : "rwm")}";
+    }
+
+    private static bool HostHasSwap() => File.ReadLines("/proc/swaps").Skip(1).Any(l => l.Trim().Length > 0);
+
+    private static string N(long n) => n.ToString(CultureInfo.InvariantCulture);
+}

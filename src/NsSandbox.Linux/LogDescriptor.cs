@@ -1,0 +1,23 @@
+using NsSandbox.Linux.Interop;
+
+namespace NsSandbox.Linux;
+
+/// <summary>Descriptors for the launcher's own messages (--log FILE, --log_fd N).</summary>
+public static class LogDescriptor
+{
+    private const int OWronly = 1, OCreat = 0x40, OAppend = 0x400, FGetfd = 1;
+
+    /// <summary>FILE opened for appending (created 0640, as nsjail does), close-on-exec; throws on failure.</summary>
+    public static int OpenAppend(string path)
+    {
+        int fd = Libc.Open(path, OWronly | OCreat | OAppend | Libc.OCloexec, 0b110_100_000);
+        KernelException.ThrowIfFailed(fd, "open", path);
+        return fd;
+    }
+
+    public static bool IsOpen(int fd) => Libc.Fcntl(fd, FGetfd, 0) != -1;
+
+    /// <summary>Lets the descriptor survive an execve (mode execve's stage prints its errors there).</summary>
+    public static void Inherit(int fd) =>
+        KernelException.ThrowIfFailed(Libc.Fcntl(fd, Libc.FSetfd, 0), "fcntl", fd.ToString(System.Globalization.CultureInfo.InvariantCulture));
+}
