@@ -39,6 +39,13 @@ public static unsafe class ChildProcess
         }
     }
 
+    /// <summary>Whether the child has exited (its pidfd is readable), without waiting.</summary>
+    public static bool HasExited(int pidFd)
+    {
+        var pfd = new PollFd { Fd = pidFd, Events = PollIn };
+        return Libc.Poll(&pfd, 1, 0) > 0 && (pfd.Revents & PollIn) != 0;
+    }
+
     /// <summary>Sends a signal through the pidfd; a child already gone is not an error.</summary>
     public static void Signal(int pidFd, int signal)
     {

@@ -18,13 +18,20 @@ public sealed unsafe class EventSet : IDisposable
         KernelException.ThrowIfFailed(_fd, "epoll_create1", null);
     }
 
-    public void Add(int fd, ulong token)
+    public void Add(int fd, ulong token) => Add(fd, token, EpollIn | EpollRdHup);
+
+    /// <summary>Watches <paramref name="fd"/> for a hang-up or an error only (a TCP connection whose peer is gone
+    /// both ways), not for data: a sandbox reads its connection, and data waiting for it must not wake the wait.</summary>
+    public void AddHangup(int fd, ulong token) => Add(fd, token, 0); // EPOLLHUP and EPOLLERR are always reported
+
+    private void Add(int fd, ulong token, uint events)
     {
-        var ev = new EpollEvent { Events = EpollIn | EpollRdHup, Data = token };
+        var ev = new EpollEvent { Events = events, Data = token };
         KernelException.ThrowIfFailed(Libc.EpollCtl(_fd, CtlAdd, fd, &ev), "epoll_ctl", fd.ToString());
     }
 
-    /// <summary>Stops watching <paramref name="fd"/>; call before closing it.</summary>
+    /// <summary>Stops watching <paramref name="fd"/>; call before closing it (a descriptor another process also
+    /// holds, such as a sandbox's connection, stays registered after this process closes its copy).</summary>
     public void Remove(int fd)
     {
         var ev = default(EpollEvent);

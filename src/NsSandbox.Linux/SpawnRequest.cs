@@ -14,3 +14,12 @@ public readonly record struct SpawnRequest(
     int StdinFd = -1,
     int StdoutFd = -1,
     int StderrFd = -1);
+
+/// <summary>What a sandbox gets as its descriptors 0, 1 and 2: -1 keeps the launcher's own.</summary>
+public readonly record struct StdioFds(int In, int Out, int Err)
+{
+    public static StdioFds Inherit { get; } = new(-1, -1, -1);
+
+    /// <summary>One descriptor as all three (a connection's socket in mode listen).</summary>
+    public static StdioFds All(int fd) => new(fd, fd, fd);
+}

@@ -8,11 +8,12 @@ using NsSandbox.Core.Timing;
 using NsSandbox.Frontends.Cli;
 using NsSandbox.Frontends.Nsjail;
 using NsSandbox.Linux;
+using NsSandbox.Runs;
 
 namespace NsSandbox;
 
 /// <summary>The executable: subcommand dispatch, and for a run the flow front end (flags, TOML) -> spec ->
-/// plan -> the mode's supervisor -> report.</summary>
+/// plan -> the mode's supervisor (once here; listen and rerun in Runs/) -> report.</summary>
 public static class Program
 {
     public static int Main(string[] args)
@@ -46,7 +47,10 @@ public static class Program
         }
         var mode = parsed.Builder.Mode;
         var spec = parsed.Builder.Build();
+        var listen = parsed.Builder.BuildListen();
         int logFd = LauncherLog.Redirect(spec);
+        if (mode == RunMode.Listen) return ListenRun.Run(spec, listen!);
+        if (mode == RunMode.Rerun) return RerunRun.Run(spec);
         if (spec.TraceTiming)
         {
             LaunchTrace.Enable(LaunchTrace.Supervisor, mainNs);
@@ -69,6 +73,7 @@ public static class Program
         var report = new OnceSupervisor(plan, LinuxSpawner.Instance, Console.Error).Run();
         Announce(spec, report);
         if (spec.ReportPath is { } path) ReportWriter.Write(report, path);
+        if (spec.ReportDir is { } dir) ReportWriter.WriteInto(report, dir);
         LaunchTrace.Mark("report");
         if (spec.TraceTiming) LaunchTrace.Print(Console.Error);
         return report.LauncherExitCode;

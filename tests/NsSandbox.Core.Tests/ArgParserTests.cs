@@ -86,7 +86,9 @@ public sealed class ArgParserTests
     [InlineData("--chroot", "--chroot", "expects a value (DIR)")]
     [InlineData("--rlimit_as=-1", "--rlimit_as", "'-1' is not a limit: a number of MiB, a size (512M, 8G), or inf, soft, hard")]
     [InlineData("--rlimit_as=99999999999999999", "--rlimit_as", "'99999999999999999' is too large")]
-    [InlineData("-Ml", "-M", "mode 'l' (nsjail's listen/rerun) is not supported; use o or e")]
+    [InlineData("-Mx", "-M", "unknown mode 'x'; use o (once), e (execve), l (listen) or r (rerun)")]
+    [InlineData("--port=70000", "--port", "70000 is not a TCP port (0 to 65535)")]
+    [InlineData("--max_conns=5000000000", "--max_conns", "5000000000 is too large (at most 4294967295)")]
     [InlineData("--bindmount=:/x", "--bindmount", "':/x' is not SRC[:DST]")]
     [InlineData("--env==v", "--env", "'=v' has no variable name")]
     public void BadFlagsNameTheFlag(string arg, string origin, string message)

@@ -184,6 +184,47 @@ run_case "example: net_probe.py under the profile's egress network has tap0 and 
 run_case "example: net_probe.py --net none sees only lo and no route out" case_example net_probe.py 0 \
   $'interfaces: lo\nno route out: Network is unreachable' "r['exit_code'] == 0" --net none
 
+# --- mode listen: the CTF example, served with one command -----------------------------------------------------------
+# A client that answers the challenge's five sums and prints everything it was sent (the flag last).
+ctf_solver='
+import re, socket
+s = socket.create_connection(("127.0.0.1", 1337), timeout=60)
+f = s.makefile("rw")
+seen = pending = ""
+while True:
+    c = f.read(1)
+    if not c:
+        break
+    seen += c
+    pending += c
+    m = re.search(r"(\d+) \+ (\d+) = $", pending)
+    if m:
+        pending = ""
+        f.write("%d\n" % (int(m.group(1)) + int(m.group(2))))
+        f.flush()
+print(seen)'
+ctf_serve=${ctf_serve:-nssandbox --config /examples/ctf/ctf.toml}
+case_ctf_listen() {
+  # The listener runs in the background of the container (its pid and log in /tmp), two players solve the sums.
+  docker exec -d "$container" sh -c "$ctf_serve --log /tmp/ctf.log & echo \$! > /tmp/ctf.pid; wait" ||
+    { why="docker exec -d failed"; return 1; }
+  in_pg sh -c 'for i in $(seq 1 300); do grep -q "listening on \[::\]:1337" /tmp/ctf.log 2>/dev/null && exit 0; sleep 0.1; done; cat /tmp/ctf.log; exit 1'
+  [ "$rc" -eq 0 ] || { got "the listener did not say it listens on [::]:1337"; return; }
+  local player
+  for player in 1 2; do
+    in_pg python3 -c "$ctf_solver"
+    [ "$rc" -eq 0 ] && [[ "$out" == "Welcome, player. You are uid 65534 on nssandbox; your /data holds 0 files."* ]] &&
+      [[ "$out" == *"CTF{a_fresh_sandbox_for_every_player}" ]] ||
+      { got "player $player: expected the welcome (uid 65534, an empty /data of its own) and the flag"; return; }
+  done
+  # SIGTERM stops it cleanly, with a line per player.
+  in_pg sh -c 'pid=$(cat /tmp/ctf.pid); kill -TERM "$pid"; for i in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    ! kill -0 "$pid" 2>/dev/null && cat /tmp/ctf.log'
+  [ "$rc" -eq 0 ] && [ "$(grep -c "end=exited status=0" <<<"$out")" -eq 2 ] && [[ "$out" == *"stopped after 2 connections"* ]] ||
+    { got "expected the listener to stop on SIGTERM after logging two players who exited 0"; return; }
+}
+run_case "mode listen: examples/ctf served with one command; two players get the flag, SIGTERM stops it" case_ctf_listen
+
 # --- nothing left behind --------------------------------------------------------------------------------------------
 case_no_leaks() {
   in_pg sh -c 'ls -A /var/lib/nssandbox/runs; grep -c " /var/lib/nssandbox" /proc/mounts;

@@ -47,6 +47,8 @@ public sealed record RunReport
     public ReportCgroup? Cgroup { get; init; }
     /// <summary>--net egress: the names the sandbox looked up and the connections refused.</summary>
     public NetworkLog? NetworkLog { get; init; }
+    /// <summary>Mode listen: the TCP connection the sandbox served.</summary>
+    public ReportConnection? Connection { get; init; }
     public required ReportLimits Limits { get; init; }
     public required ReportSandbox Sandbox { get; init; }
 }
@@ -62,6 +64,10 @@ public sealed record ReportLimits
     public ulong? CgroupPidsMax { get; init; }
     public uint? CgroupCpuMsPerSec { get; init; }
 }
+
+/// <summary>Mode listen's connection: the client's address and port, the listener's, and whether the sandbox was
+/// killed because its client was gone (the connection reset or closed both ways).</summary>
+public sealed record ReportConnection(string Peer, string Local, bool? Disconnected = null);
 
 /// <summary>One range of a user namespace's map: ids [inside, inside+count) are [outside, outside+count) on the host.</summary>
 public sealed record ReportIdMap(uint Inside, uint Outside, uint Count);

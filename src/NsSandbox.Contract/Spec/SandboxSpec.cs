@@ -9,6 +9,10 @@ public enum RunMode
     Once,
     /// <summary>-Me: the launcher process itself becomes the sandbox; nothing is left to supervise.</summary>
     Execve,
+    /// <summary>-Ml: a TCP listener; each connection gets a fresh sandbox with the socket as its stdio (<see cref="ListenSpec"/>).</summary>
+    Listen,
+    /// <summary>-Mr: the command again and again, each time in a fresh sandbox, until the launcher is stopped.</summary>
+    Rerun,
 }
 
 /// <summary>Everything a run asks for, from flags and config, validated as far as it can be without looking at
@@ -50,6 +54,8 @@ public sealed record SandboxSpec
     public CgroupSpec Cgroup { get; init; } = new();
     /// <summary>Where the JSON report goes: a file, "-" for stderr, or nowhere.</summary>
     public string? ReportPath { get; init; }
+    /// <summary>A directory that receives every run's report as RUN_ID.json (a report per connection in mode listen).</summary>
+    public string? ReportDir { get; init; }
     public Verbosity Verbosity { get; init; } = Verbosity.Normal;
     public NetSpec Net { get; init; } = new();
     /// <summary>Print where the launch's time went (docs/benchmarks.md).</summary>

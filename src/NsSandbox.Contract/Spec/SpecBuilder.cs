@@ -35,6 +35,12 @@ public sealed class SpecBuilder
     public Dictionary<RlimitResource, RlimitSpec> Rlimits { get; } = Defaults.Rlimits.ToDictionary(r => r.Resource);
     public TimeSpan? TimeLimit { get; set; }
     public string? ReportPath { get; set; }
+    public string? ReportDir { get; set; }
+    /// <summary>Mode listen's settings: like <see cref="Mode"/>, the front end's, made by <see cref="BuildListen"/>.</summary>
+    public int ListenPort { get; set; }
+    public string BindHost { get; set; } = ListenDefaults.BindHost;
+    public uint MaxConns { get; set; }
+    public uint MaxConnsPerIp { get; set; }
     public Verbosity Verbosity { get; set; } = Verbosity.Normal;
     public bool TraceTiming { get; set; }
     public string? SeccompPolicyFile { get; set; }
@@ -84,6 +90,7 @@ public sealed class SpecBuilder
             throw new SpecException(Origin("namespaces", "--disable_clone_newns"),
                 "the mount namespace cannot be disabled: the sandbox's filesystem is built in it");
         if (TimeLimit is { } t && t <= TimeSpan.Zero) TimeLimit = null; // 0 is none (as in default.toml)
+        CheckModeSettings();
         if (Mode == RunMode.Execve && MountProc)
             throw new SpecException(Origin("mode", "--mode"),
                 "mode execve cannot mount a fresh /proc (the launcher is not inside the new pid namespace); add --disable_proc");
@@ -94,8 +101,8 @@ public sealed class SpecBuilder
             if (TimeLimit is not null && _origins.TryGetValue("time_limit", out string? limitOrigin))
                 throw new SpecException(limitOrigin, "mode execve has no supervisor to enforce a time limit; use mode once (-Mo)");
             TimeLimit = null;
-            if (ReportPath is not null)
-                throw new SpecException("--report", "mode execve has no supervisor to write a report; use mode once (-Mo)");
+            if (ReportPath is not null || ReportDir is not null)
+                throw new SpecException(ReportPath is not null ? "--report" : "--report_dir", "mode execve has no supervisor to write a report; use mode once (-Mo)");
             if (TraceTiming)
                 throw new SpecException("--trace_timing", "mode execve has no supervisor to collect the timing; use mode once (-Mo)");
             if (KeepData)
@@ -163,6 +170,7 @@ public sealed class SpecBuilder
             TimeLimit = TimeLimit,
             Cgroup = BuildCgroup(),
             ReportPath = ReportPath,
+            ReportDir = ReportDir is null ? null : Path.GetFullPath(ReportDir),
             Verbosity = Verbosity,
             Net = net,
             TraceTiming = TraceTiming,
@@ -188,6 +196,41 @@ public sealed class SpecBuilder
             LogFd = LogFd,
             Origins = new Dictionary<string, string>(_origins),
         };
+    }
+
+    /// <summary>Mode listen's settings, checked; null in any other mode.</summary>
+    public ListenSpec? BuildListen()
+    {
+        if (Mode != RunMode.Listen) return null;
+        if (ListenPort is < 0 or > 65535)
+            throw new SpecException(Origin("port", "--port"), $"{ListenPort} is not a TCP port (0 to 65535; 0 lets the kernel choose)");
+        return new ListenSpec
+        {
+            Port = ListenPort,
+            BindHost = ListenDefaults.ParseAddress(BindHost) ?? throw new SpecException(Origin("bindhost", "--bindhost"),
+                $"'{BindHost}' is not an IP address (such as ::, 0.0.0.0 or 127.0.0.1; as nsjail, no host names)"),
+            MaxConns = MaxConns,
+            MaxConnsPerIp = MaxConnsPerIp,
+        };
+    }
+
+    /// <summary>A setting of one mode given for another is refused, never ignored. A file's listen settings are
+    /// left alone when a flag chose another mode for this run (the file's own mode was overridden).</summary>
+    private void CheckModeSettings()
+    {
+        string? modeOrigin = _origins.GetValueOrDefault("mode");
+        bool modeFromFlag = modeOrigin?.StartsWith('-') == true;
+        if (Mode != RunMode.Listen)
+            foreach (string setting in ListenDefaults.Settings)
+                if (_origins.TryGetValue(setting, out string? origin) && (origin.StartsWith('-') || !modeFromFlag))
+                    throw new SpecException(origin, $"applies to mode listen (-Ml); the mode is {Mode.ToString().ToLowerInvariant()}");
+        BuildListen(); // its checks are the spec's: a bad bindhost is refused with the rest
+        if (Mode is RunMode.Listen or RunMode.Rerun)
+        {
+            string mode = Mode == RunMode.Listen ? "mode listen writes a report per connection" : "mode rerun writes a report per run";
+            if (ReportPath is not null) throw new SpecException(Origin("report", "--report"), mode + ": give a directory with --report_dir");
+            if (TraceTiming) throw new SpecException("--trace_timing", "traces one launch: use mode once (-Mo)");
+        }
     }
 
     private CgroupSpec BuildCgroup()

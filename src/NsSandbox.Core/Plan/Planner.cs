@@ -8,9 +8,13 @@ namespace NsSandbox.Core.Plan;
 /// changes nothing, so a bad spec is refused before anything exists.</summary>
 public static class Planner
 {
-    public static RunPlan Create(SandboxSpec spec, IHostView host, PlanOptions options)
+    public static RunPlan Create(SandboxSpec spec, IHostView host, PlanOptions options) => Create(Prepare(spec, host), host, options);
+
+    /// <summary>A plan from a spec checked once: a listener or a rerun makes a plan per run (its own run id,
+    /// paths and cgroup) without checking the host or compiling the policy again.</summary>
+    public static RunPlan Create(CheckedSpec checkedSpec, IHostView host, PlanOptions options)
     {
-        var (identity, seccomp) = Check(spec, host);
+        var (spec, identity, seccomp) = checkedSpec;
         var (uid, gid, users) = (identity.Uid, identity.Gid, identity.Users);
 
         string runId = options.RunId ?? RunIds.New();
@@ -83,6 +87,13 @@ public static class Planner
         };
     }
 
+    /// <summary><see cref="Check"/>, keeping what it resolved for the plans to come.</summary>
+    public static CheckedSpec Prepare(SandboxSpec spec, IHostView host)
+    {
+        var (identity, seccomp) = Check(spec, host);
+        return new CheckedSpec(spec, identity, seccomp);
+    }
+
     /// <summary>Everything that can refuse a spec before a run (a usage error, exit 125): what it names on the
     /// host must be there, what it asks must be allowed to this user, its user and group must resolve and its
     /// seccomp policy compile. <c>config check</c> runs this alone.</summary>
@@ -102,6 +113,8 @@ public static class Planner
             throw new SpecException(spec.OriginOf("disable_tsc", "--disable_tsc"), "PR_SET_TSC exists on x86 only");
         if (spec.DataDir is { } data && host.KindOf(data) != EntryKind.Directory)
             throw new SpecException(spec.OriginOf("data", "--data"), $"{data} is not a directory");
+        if (spec.ReportDir is { } reports && host.KindOf(reports) != EntryKind.Directory)
+            throw new SpecException(spec.OriginOf("report_dir", "--report_dir"), $"{reports} is not a directory");
     }
 
     private static bool IsX86 => System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture is
@@ -151,3 +164,6 @@ public static class Planner
         CgroupCpuMsPerSec = spec.Cgroup.Limits.CpuMsPerSec,
     };
 }
+
+/// <summary>A spec the planner has checked against the host, with the identity and seccomp program it resolved.</summary>
+public sealed record CheckedSpec(SandboxSpec Spec, IdentityPlanner.Identity Identity, SeccompProgram Seccomp);

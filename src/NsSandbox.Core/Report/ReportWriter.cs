@@ -5,6 +5,10 @@ public static class ReportWriter
 {
     public static string ToJson(RunReport report) => ReportJson.Serialize(report);
 
+    /// <summary>Writes the report to DIR/RUN_ID.json (--report_dir).</summary>
+    public static void WriteInto(RunReport report, string directory) =>
+        Write(report, Path.Combine(directory, report.RunId + ".json"));
+
     public static void Write(RunReport report, string destination)
     {
         string json = ToJson(report) + "\n";

@@ -7,8 +7,9 @@ namespace NsSandbox.Core.Supervision;
 /// an interface so supervisor decisions (what is killed, reaped, reported when) can be tested without clone.</summary>
 public interface ISpawner
 {
-    /// <summary>Clones stage 2 with its program; <paramref name="childEnd"/> is the child's end of the channel.</summary>
-    ISandboxProcess Spawn(Stage2Plan stage2, SeqPacketSocket childEnd, int cgroupFd, ReadOnlySpan<byte> program);
+    /// <summary>Clones stage 2 with its program; <paramref name="childEnd"/> is the child's end of the channel,
+    /// <paramref name="stdio"/> its descriptors 0, 1 and 2.</summary>
+    ISandboxProcess Spawn(Stage2Plan stage2, SeqPacketSocket childEnd, int cgroupFd, ReadOnlySpan<byte> program, StdioFds stdio);
 }
 
 /// <summary>A cloned sandbox: stage 2, then the target it becomes.</summary>

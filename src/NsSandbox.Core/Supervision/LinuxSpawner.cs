@@ -8,8 +8,8 @@ public sealed class LinuxSpawner : ISpawner
 {
     public static LinuxSpawner Instance { get; } = new();
 
-    public ISandboxProcess Spawn(Stage2Plan stage2, SeqPacketSocket childEnd, int cgroupFd, ReadOnlySpan<byte> program) =>
-        new Process(Spawner.Spawn(new SpawnRequest(stage2.Namespaces, childEnd.Fd, cgroupFd, stage2.DieWithParent), program));
+    public ISandboxProcess Spawn(Stage2Plan stage2, SeqPacketSocket childEnd, int cgroupFd, ReadOnlySpan<byte> program, StdioFds stdio) =>
+        new Process(Spawner.Spawn(new SpawnRequest(stage2.Namespaces, childEnd.Fd, cgroupFd, stage2.DieWithParent, stdio.In, stdio.Out, stdio.Err), program));
 
     private sealed class Process(Spawner.Child child) : ISandboxProcess
     {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using NsSandbox.Core.Report;
 using NsSandbox.Core.Timing;
 using NsSandbox.Linux;
@@ -21,9 +20,15 @@ public sealed class OnceSupervisor(Plan.RunPlan plan, ISpawner spawner, TextWrit
 
     private const ulong ChannelToken = 1, ExitToken = 2;
 
-    private int _forwardedSignal;
-
     public RunReport Run()
+    {
+        using var signals = new SignalForwarder();
+        return Run(signals);
+    }
+
+    /// <summary>Runs the sandbox with the stop signals from <paramref name="signals"/> (shared by the runs of mode
+    /// rerun, so a signal between two runs is not lost).</summary>
+    public RunReport Run(SignalForwarder signals)
     {
         var wall = Stopwatch.StartNew();
         SetupError? error = null;
@@ -31,7 +36,7 @@ public sealed class OnceSupervisor(Plan.RunPlan plan, ISpawner spawner, TextWrit
         SandboxOutcome outcome;
         using var launch = new SandboxLaunch(plan, spawner, new LaunchLog(log, plan.Verbosity));
         // In place before the clone: a signal at any later moment reaches the sandbox (or ends it before it runs).
-        using (ForwardSignals(launch))
+        using (signals.Attach(launch))
         {
             try
             {
@@ -58,7 +63,7 @@ public sealed class OnceSupervisor(Plan.RunPlan plan, ISpawner spawner, TextWrit
         }
         wall.Stop();
         return ReportBuilder.Build(plan, outcome, error, timedOut, wall.Elapsed,
-            _forwardedSignal != 0 ? Signals.Name(_forwardedSignal) : null);
+            signals.Received != 0 ? Signals.Name(signals.Received) : null);
     }
 
     /// <summary>Until stage 2 reports a setup error or execs the target (closing its end of the channel, after
@@ -103,28 +108,5 @@ public sealed class OnceSupervisor(Plan.RunPlan plan, ISpawner spawner, TextWrit
         if (plan.TimeLimit is not { } limit) return -1;
         var left = limit - wall.Elapsed;
         return left <= TimeSpan.Zero ? 0 : (int)Math.Min(int.MaxValue, Math.Ceiling(left.TotalMilliseconds));
-    }
-
-    /// <summary>SIGINT, SIGTERM, SIGHUP and SIGQUIT to the launcher go to the sandbox; if it has not ended
-    /// after <see cref="SignalGrace"/>, it is killed.</summary>
-    private IDisposable ForwardSignals(SandboxLaunch launch)
-    {
-        var registrations = new List<IDisposable>(4);
-        foreach (var (signal, number) in new[] { (PosixSignal.SIGINT, 2), (PosixSignal.SIGTERM, 15), (PosixSignal.SIGHUP, 1), (PosixSignal.SIGQUIT, 3) })
-        {
-            registrations.Add(PosixSignalRegistration.Create(signal, ctx =>
-            {
-                ctx.Cancel = true;
-                _forwardedSignal = number;
-                launch.Signal(number);
-                _ = Task.Delay(SignalGrace).ContinueWith(_ => launch.Signal(ChildProcess.SigKill));
-            }));
-        }
-        return new Registrations(registrations);
-    }
-
-    private sealed class Registrations(List<IDisposable> items) : IDisposable
-    {
-        public void Dispose() => items.ForEach(i => i.Dispose());
     }
 }

@@ -15,8 +15,8 @@ namespace NsSandbox.Core.Supervision;
 public sealed record SandboxOutcome(ChildExit? Exit, SeccompViolation? Violation, List<SeccompLoggedCall>? Logged,
     CgroupStats? Stats, ReportCgroup? Cgroup, string? DataDir, NetworkLog? Network = null);
 
-/// <summary>One sandbox from clone to clean-up, for any supervisor (once today; listen, rerun and the OCI
-/// lifecycle share it): <see cref="Start"/> creates what the run owns and clones stage 2, <see cref="Configure"/>
+/// <summary>One sandbox from clone to clean-up, for any supervisor (once, listen, rerun; the OCI lifecycle
+/// shares it): <see cref="Start"/> creates what the run owns and clones stage 2, <see cref="Configure"/>
 /// does the parent's part (cgroup, id maps, network), <see cref="Go"/> lets stage 2 build the sandbox and exec,
 /// <see cref="Finish"/> kills if asked, reaps and cleans up. The supervisor waits on <see cref="ChannelFd"/> and
 /// <see cref="ExitFd"/> however it likes (an <see cref="EventSet"/> over many launches). Disposing an unfinished
@@ -28,7 +28,7 @@ public sealed class SandboxLaunch : IDisposable
     private static readonly TimeSpan LogSettle = TimeSpan.FromMilliseconds(100);
 
     /// <summary>How long the kernel's audit thread may take to send the record of a seccomp kill.</summary>
-    private static readonly TimeSpan AuditDelay = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan AuditDelay = TimeSpan.FromSeconds(2);
 
     private readonly RunPlan _plan;
     private readonly ISpawner _spawner;
@@ -37,7 +37,8 @@ public sealed class SandboxLaunch : IDisposable
     private readonly Lock _gate = new();
     private RunDirectory? _runDir;
     private IRunCgroup? _cgroup;
-    private SeccompAudit? _audit;
+    private ISeccompRecords? _audit;
+    private readonly Func<ISeccompRecords?> _openAudit;
     private StageChannel? _channel;
     private ISandboxProcess? _child;
     private NetworkSetup? _network;
@@ -45,11 +46,18 @@ public sealed class SandboxLaunch : IDisposable
     private bool _reaped;
     private SandboxOutcome? _outcome;
 
-    public SandboxLaunch(RunPlan plan, ISpawner spawner, LaunchLog log)
+    private readonly StdioFds _stdio;
+
+    /// <param name="stdio">the sandbox's descriptors 0-2 (a connection's socket); by default the launcher's.</param>
+    /// <param name="audit">the sandbox's share of the audit log, when a supervisor of many sandboxes shares one
+    /// listener (<see cref="SeccompAuditHub"/>); by default a listener of its own.</param>
+    public SandboxLaunch(RunPlan plan, ISpawner spawner, LaunchLog log, StdioFds? stdio = null, Func<ISeccompRecords?>? audit = null)
     {
         _plan = plan;
         _spawner = spawner;
         _log = log;
+        _stdio = stdio ?? StdioFds.Inherit;
+        _openAudit = audit ?? SeccompAudit.TryOpen;
         _program = SandboxBuilder.Compile(plan.Stage2);
     }
 
@@ -79,12 +87,12 @@ public sealed class SandboxLaunch : IDisposable
         }
         if (_cgroup is not null) _log.Verbose($"cgroup v{_cgroup.Version}: {_cgroup.Path}");
         // Listening starts before the sandbox exists, so no record of its death can be missed.
-        if (_plan.Seccomp.Filter is not null) _audit = SeccompAudit.TryOpen();
+        if (_plan.Seccomp.Filter is not null) _audit = _openAudit();
         var (parentEnd, childEnd) = SeqPacketSocket.CreatePair();
         _channel = new StageChannel(parentEnd, _program);
         using (childEnd)
         {
-            var child = _spawner.Spawn(_plan.Stage2, childEnd, _cgroup?.CloneIntoFd ?? -1, _program.Bytes);
+            var child = _spawner.Spawn(_plan.Stage2, childEnd, _cgroup?.CloneIntoFd ?? -1, _program.Bytes, _stdio);
             lock (_gate) _child = child;
         }
         LaunchTrace.Mark("clone");
@@ -143,9 +151,21 @@ public sealed class SandboxLaunch : IDisposable
         }
     }
 
+    /// <summary>Whether the exited (not yet reaped) sandbox died of SIGSYS while the audit record that would name
+    /// the call has not come yet: a supervisor serving many sandboxes on one thread waits for it (up to
+    /// <see cref="AuditDelay"/>) without blocking, then calls <see cref="Finish"/> with no further wait.</summary>
+    public bool SeccompRecordPending()
+    {
+        if (_child is not { } child || _audit is null || _plan.Seccomp.Filter is null) return false;
+        if (child.PeekKillSignal() != Signals.SigSys) return false;
+        return _audit.WaitForKill(TimeSpan.Zero) is null;
+    }
+
     /// <summary>Ends the launch: kills the sandbox if <paramref name="kill"/>, names a seccomp kill, reaps, and
     /// removes the network helpers, cgroup and run directory. Returns what happened; idempotent.</summary>
-    public SandboxOutcome Finish(bool kill)
+    /// <param name="auditWait">how long a SIGSYS death may wait for its audit record (by default
+    /// <see cref="AuditDelay"/>; zero once a supervisor has waited with <see cref="SeccompRecordPending"/>).</param>
+    public SandboxOutcome Finish(bool kill, TimeSpan? auditWait = null)
     {
         if (_outcome is not null) return _outcome;
         ChildExit? exit = null;
@@ -160,7 +180,7 @@ public sealed class SandboxLaunch : IDisposable
                 try
                 {
                     if (kill) child.Signal(ChildProcess.SigKill);
-                    else if (_plan.Seccomp.Filter is not null) violation = ViolationOf(child);
+                    else if (_plan.Seccomp.Filter is not null) violation = ViolationOf(child, auditWait ?? AuditDelay);
                 }
                 finally
                 {
@@ -218,11 +238,11 @@ public sealed class SandboxLaunch : IDisposable
     /// <summary>When the command (not yet reaped, so its pid is still its own) died of SIGSYS, the audit record
     /// naming the call. Without an audit record there is no proof the filter sent the SIGSYS, unless the audit
     /// log could not be read at all.</summary>
-    private SeccompViolation? ViolationOf(ISandboxProcess child)
+    private SeccompViolation? ViolationOf(ISandboxProcess child, TimeSpan wait)
     {
         if (child.PeekKillSignal() != Signals.SigSys) return null;
         if (_audit is null) return SeccompNames.Violation(null);
-        return _audit.WaitForKill(AuditDelay) is { } record ? SeccompNames.Violation(record) : null;
+        return _audit.WaitForKill(wait) is { } record ? SeccompNames.Violation(record) : null;
     }
 
     /// <summary>An unfinished launch (an exception at any step) kills and reaps its child and cleans up.</summary>

@@ -37,15 +37,17 @@ public static class FlagTable
         {
             new("config", 'C', "FILE", "none", "load settings from a TOML file (docs/config.md) or an nsjail config (docs/nsjail.md); flags given here override it",
                 (b, v, o) => ConfigFile.Apply(b, v, o)),
-            new("mode", 'M', "MODE", "o", "o (once): supervise the sandbox and report; e (execve): the launcher becomes the sandbox",
+            new("mode", 'M', "MODE", "o", "o (once): supervise the sandbox and report; e (execve): the launcher becomes the sandbox; " +
+                "l (listen): a fresh sandbox per TCP connection; r (rerun): the command again and again, each time in a fresh sandbox",
                 (b, v, o) =>
                 {
                     b.Mode = v switch
                     {
                         "o" or "once" => RunMode.Once,
                         "e" or "execve" => RunMode.Execve,
-                        "l" or "r" or "listen" or "rerun" => throw new SpecException(o, $"mode '{v}' (nsjail's listen/rerun) is not supported; use o or e"),
-                        _ => throw new SpecException(o, $"unknown mode '{v}'; use o (once) or e (execve)"),
+                        "l" or "listen" => RunMode.Listen,
+                        "r" or "rerun" => RunMode.Rerun,
+                        _ => throw new SpecException(o, $"unknown mode '{v}'; use o (once), e (execve), l (listen) or r (rerun)"),
                     };
                     b.NoteOrigin("mode", o);
                 }),
@@ -100,7 +102,9 @@ public static class FlagTable
             new("state_dir", null, "DIR", "/var/lib/nssandbox", "where per-run directories live (non-root: ~/.local/state/nssandbox)",
                 (b, v, _) => b.StateDir = v),
             new("report", null, "FILE", "none", "write the run's JSON report to FILE, or - for stderr",
-                (b, v, _) => b.ReportPath = v),
+                (b, v, o) => { b.ReportPath = v; b.NoteOrigin("report", o); }),
+            new("report_dir", null, "DIR", "none", "write each run's JSON report to DIR/RUN_ID.json (a report per connection in mode listen)",
+                (b, v, o) => { b.ReportDir = v; b.NoteOrigin("report_dir", o); }),
             new("trace_timing", null, null, "off", "print on stderr how long each step of the launch took (mode once)",
                 (b, _, _) => b.TraceTiming = true),
             new("seccomp_policy", 'P', "FILE", "the built-in default.policy", "filter system calls with the policy in FILE (nsjail's policy language)",
@@ -117,6 +121,7 @@ public static class FlagTable
 
         flags.AddRange(ProcessFlags.All());
         flags.AddRange(CgroupFlags());
+        flags.AddRange(ListenFlags());
 
         foreach (var (name, resource, unit, help) in Rlimits)
             flags.Add(new Flag("rlimit_" + name, null, "VALUE", name == "core" ? "0" : "soft", help,
@@ -168,6 +173,30 @@ public static class FlagTable
         new("cgroupv2_mount", null, "DIR", "from mountinfo", "where the cgroup v2 hierarchy is mounted",
             (b, v, _) => b.CgroupV2Mount = v),
     ];
+
+    /// <summary>Mode listen's flags, nsjail's names and meaning: --port also selects the mode, as nsjail's does.</summary>
+    private static IEnumerable<Flag> ListenFlags() =>
+    [
+        new("port", 'p', "PORT", "0 (any free port)", "mode listen: the TCP port to listen on; selects mode listen (-Ml)",
+            (b, v, o) =>
+            {
+                ulong port = Values.Count(o, v);
+                if (port > 65535) throw new SpecException(o, $"{port} is not a TCP port (0 to 65535)");
+                b.ListenPort = (int)port;
+                b.Mode = RunMode.Listen;
+                b.NoteOrigin("port", o);
+                b.NoteOrigin("mode", o);
+            }),
+        new("bindhost", null, "ADDR", ListenDefaults.BindHost, "mode listen: the address to listen on (:: is every IPv6 and IPv4 address)",
+            (b, v, o) => { b.BindHost = v; b.NoteOrigin("bindhost", o); }),
+        new("max_conns", null, "N", "0 (no limit)", "mode listen: connections served at once; more are logged and closed",
+            (b, v, o) => { b.MaxConns = AtMost(o, Values.Count(o, v), uint.MaxValue); b.NoteOrigin("max_conns", o); }),
+        new("max_conns_per_ip", 'i', "N", "0 (no limit)", "mode listen: connections served at once from one client address",
+            (b, v, o) => { b.MaxConnsPerIp = AtMost(o, Values.Count(o, v), uint.MaxValue); b.NoteOrigin("max_conns_per_ip", o); }),
+    ];
+
+    private static uint AtMost(string origin, ulong value, uint maximum) =>
+        value <= maximum ? (uint)value : throw new SpecException(origin, $"{value} is too large (at most {maximum})");
 
     private static ulong AtLeast(string origin, ulong value, ulong minimum, string shown) =>
         value >= minimum ? value : throw new SpecException(origin, $"{value} is below the smallest limit, {shown}");

@@ -30,10 +30,6 @@ public static class NsjailFlags
     [
         ("execute_fd", null, false, "(execveat of a descriptor) " + NotYet),
         ("exec_wrapper", null, true, "(a wrapper around the command) " + NotYet),
-        ("port", 'p', true, "(mode listen) " + NotYet),
-        ("bindhost", null, true, "(mode listen) " + NotYet),
-        ("max_conns", null, true, "(mode listen) " + NotYet),
-        ("max_conns_per_ip", 'i', true, "(mode listen) " + NotYet),
         ("daemon", 'd', false, "the launcher does not go into the background; run it under a service manager"),
         ("keep_caps", null, false, "capabilities are always dropped"),
         ("cap", null, true, "capabilities are always dropped"),

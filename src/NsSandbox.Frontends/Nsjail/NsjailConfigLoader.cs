@@ -77,6 +77,12 @@ public sealed class NsjailConfigLoader
             case "is_root_rw": _b.ReadWrite = NsjailValues.Bool(v, o); break;
             case "hostname": Set("hostname", o, () => _b.Hostname = NsjailValues.String(v, o)); break;
             case "cwd": Set("cwd", o, () => _b.Cwd = NsjailValues.String(v, o)); break;
+            case "port": ApplyListen("port", o, () => _b.ListenPort = (int)NsjailValues.Unsigned(v, o, 65535), NsjailValues.Unsigned(v, o) != 0); break;
+            case "bindhost": ApplyListen("bindhost", o, () => _b.BindHost = NsjailValues.String(v, o), NsjailValues.String(v, o) != ListenDefaults.BindHost); break;
+            case "max_conns": ApplyListen("max_conns", o, () => _b.MaxConns = (uint)NsjailValues.Unsigned(v, o, uint.MaxValue), NsjailValues.Unsigned(v, o) != 0); break;
+            case "max_conns_per_ip":
+                ApplyListen("max_conns_per_ip", o, () => _b.MaxConnsPerIp = (uint)NsjailValues.Unsigned(v, o, uint.MaxValue), NsjailValues.Unsigned(v, o) != 0);
+                break;
             case "time_limit": Set("time_limit", o, () => _b.TimeLimit = TimeSpan.FromSeconds(NsjailValues.Unsigned(v, o, uint.MaxValue))); break;
             case "log_level": ApplyLogLevel(NsjailValues.Enum(v, o, "DEBUG", "INFO", "WARNING", "ERROR", "FATAL")); break;
             case "keep_env": _b.KeepEnv = NsjailValues.Bool(v, o); break;
@@ -140,13 +146,22 @@ public sealed class NsjailConfigLoader
 
     private void Note(string setting, string origin) => _b.NoteOrigin(setting, origin);
 
+    /// <summary>A listen setting; at nsjail's default it is noted nowhere, so a config of another mode may carry it
+    /// (as nsjail's own files written out in full do), while any other value outside mode LISTEN is refused.</summary>
+    private void ApplyListen(string setting, string origin, Action apply, bool notDefault)
+    {
+        apply();
+        if (notDefault) _b.NoteOrigin(setting, origin);
+    }
+
     private void ApplyMode(string mode, string origin)
     {
         _b.Mode = mode switch
         {
             "ONCE" => RunMode.Once,
             "EXECVE" => RunMode.Execve,
-            _ => throw new SpecException(origin, $"mode {mode} ({(mode == "LISTEN" ? "a sandbox per TCP connection" : "the command again and again")}) is not supported yet; use ONCE or EXECVE"),
+            "LISTEN" => RunMode.Listen,
+            _ => RunMode.Rerun,
         };
         _b.NoteOrigin("mode", origin);
     }

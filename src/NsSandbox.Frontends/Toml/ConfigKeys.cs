@@ -19,7 +19,7 @@ public enum ConfigType
 
 /// <summary>One key of the configuration file: its flag (whose parser and validation it reuses), section and
 /// how the effective value is read back from a spec for <c>config show</c> (null: not set).</summary>
-public sealed record ConfigKey(Flag Flag, string Section, ConfigType Type, Func<SandboxSpec, object?> Show, long Max = long.MaxValue,
+public sealed record ConfigKey(Flag Flag, string Section, ConfigType Type, Func<EffectiveConfig, object?> Show, long Max = long.MaxValue,
     long Min = 0)
 {
     /// <summary>The flag's name in kebab-case, or its short name in <see cref="ConfigKeys.ShortNames"/>.</summary>
@@ -49,12 +49,10 @@ public static class ConfigKeys
 
     /// <summary>Sections in the order show prints them; a section not listed comes after these.</summary>
     public static readonly IReadOnlyList<string> SectionOrder =
-        ["exec", "user", "fs", "limits", "process", "cgroup", "env", "namespaces", "net", "seccomp", "launcher", "report"];
+        ["exec", "user", "fs", "limits", "process", "cgroup", "env", "namespaces", "net", "seccomp", "listen", "launcher", "report"];
 
     private static readonly Dictionary<string, (string Section, ConfigType Type, Func<SandboxSpec, object?> Show)> Map = new()
     {
-        // The mode is the front end's choice, not the spec's: ConfigWriter writes it from the parse.
-        ["mode"] = ("exec", ConfigType.Text, _ => null),
         ["cwd"] = ("exec", ConfigType.Text, s => s.Cwd),
         ["hostname"] = ("exec", ConfigType.Text, s => s.Hostname),
         ["exec_file"] = ("exec", ConfigType.Text, s => s.Process.ExecFile),
@@ -98,6 +96,7 @@ public static class ConfigKeys
         ["log_fd"] = ("launcher", ConfigType.Number, s => s.LogFd is { } fd ? (long)fd : null),
         ["trace_timing"] = ("launcher", ConfigType.Switch, s => s.TraceTiming),
         ["report"] = ("report", ConfigType.Text, s => s.ReportPath),
+        ["report_dir"] = ("report", ConfigType.Text, s => s.ReportDir),
         ["disable_clone_newnet"] = ("net", ConfigType.Switch, s => !s.Namespaces.HasFlag(Namespaces.Net)),
         ["net"] = ("net", ConfigType.Text, s => s.Net.ModeName),
         ["iface_no_lo"] = ("net", ConfigType.Switch, s => !s.Net.LoopbackUp),
@@ -117,6 +116,16 @@ public static class ConfigKeys
         ["seccomp_oci"] = ("seccomp", ConfigType.Text, s => s.Seccomp.OciProfile),
         ["seccomp_log"] = ("seccomp", ConfigType.Switch, s => s.Seccomp.Log),
         ["disable_seccomp"] = ("seccomp", ConfigType.Switch, s => s.Seccomp.Disabled),
+    };
+
+    /// <summary>The mode and its settings are the front end's choice, not the spec's: shown from the parse.</summary>
+    private static readonly Dictionary<string, (string Section, ConfigType Type, Func<EffectiveConfig, object?> Show)> ModeKeys = new()
+    {
+        ["mode"] = ("exec", ConfigType.Text, c => c.Mode.ToString().ToLowerInvariant()),
+        ["port"] = ("listen", ConfigType.Number, c => c.Listen is { } l ? (long)l.Port : null),
+        ["bindhost"] = ("listen", ConfigType.Text, c => c.Listen?.BindHost.ToString()),
+        ["max_conns"] = ("listen", ConfigType.Number, c => c.Listen is { } l ? (long)l.MaxConns : null),
+        ["max_conns_per_ip"] = ("listen", ConfigType.Number, c => c.Listen is { } l ? (long)l.MaxConnsPerIp : null),
     };
 
     public static readonly IReadOnlyList<ConfigKey> All = Build();
@@ -139,8 +148,6 @@ public static class ConfigKeys
         var keys = new List<ConfigKey>();
         foreach (var flag in FlagTable.All.Where(f => !NotInFiles.Contains(f.Name)))
         {
-            if (!Map.TryGetValue(flag.Name, out var k) && !families.TryGetValue(flag.Name, out k)) continue;
-            if (!flag.TakesValue && k.Type != ConfigType.Switch) throw new InvalidOperationException($"--{flag.Name} is a switch");
             var (min, max) = flag.Name switch
             {
                 "user" or "group" => (0L, uint.MaxValue - 1L),
@@ -148,7 +155,15 @@ public static class ConfigKeys
                 "log_fd" or "max_cpus" => (0L, int.MaxValue),
                 _ => (0L, long.MaxValue),
             };
-            keys.Add(new ConfigKey(flag, k.Section, k.Type, k.Show, max, min));
+            if (ModeKeys.TryGetValue(flag.Name, out var m))
+            {
+                keys.Add(new ConfigKey(flag, m.Section, m.Type, m.Show, max, min));
+                continue;
+            }
+            if (!Map.TryGetValue(flag.Name, out var k) && !families.TryGetValue(flag.Name, out k)) continue;
+            if (!flag.TakesValue && k.Type != ConfigType.Switch) throw new InvalidOperationException($"--{flag.Name} is a switch");
+            var show = k.Show;
+            keys.Add(new ConfigKey(flag, k.Section, k.Type, c => show(c.Spec), max, min));
         }
         return keys;
     }

@@ -6,8 +6,9 @@ namespace NsSandbox.Frontends.Toml;
 /// every key with its effective value; a key that is not set (the launcher's rlimits, no report) as a comment.</summary>
 public static class ConfigWriter
 {
-    public static string Write(SandboxSpec spec, RunMode mode)
+    public static string Write(EffectiveConfig config)
     {
+        var spec = config.Spec;
         var s = new StringBuilder();
         s.AppendLine("# nssandbox configuration (docs/config.md)");
         foreach (string section in ConfigKeys.Sections)
@@ -21,7 +22,7 @@ public static class ConfigWriter
             else if (section == "exec") s.AppendLine("# path and args are not set (the command comes after --)");
             foreach (var key in ConfigKeys.All.Where(k => k.Section == section && !ConfigKeys.MountFlags.Contains(k.Flag.Name)))
             {
-                object? shown = key.Flag.Name == "mode" ? (mode == RunMode.Execve ? "execve" : "once") : key.Show(spec);
+                object? shown = key.Show(config);
                 if (shown is { } value) s.Append(key.Name).Append(" = ").AppendLine(ConfigText.Value(value));
                 else s.Append("# ").Append(key.Name).Append(" is not set (default: ").Append(key.Flag.Default).AppendLine(")");
             }

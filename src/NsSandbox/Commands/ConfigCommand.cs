@@ -24,7 +24,7 @@ public static class ConfigCommand
             Planner.Check(effective.Spec, new RealHostView());
             stdout.WriteLine($"{args[1]}: ok");
         }
-        else stdout.Write(ConfigWriter.Write(effective.Spec, effective.Mode));
+        else stdout.Write(ConfigWriter.Write(effective));
         return 0;
     }
 }

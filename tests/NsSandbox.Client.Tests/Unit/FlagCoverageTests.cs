@@ -12,6 +12,11 @@ public sealed class FlagCoverageTests : IDisposable
         ["mode"] = "every client run is supervised (mode once): its result is the report, which mode execve cannot write",
         ["log"] = "the client reads the launcher's own messages from its stderr, with the command's",
         ["log_fd"] = "the client reads the launcher's own messages from its stderr, with the command's",
+        ["report_dir"] = "the client names each run's report file itself (--report)",
+        ["port"] = "mode listen's: a client run is one sandbox in mode once",
+        ["bindhost"] = "mode listen's: a client run is one sandbox in mode once",
+        ["max_conns"] = "mode listen's: a client run is one sandbox in mode once",
+        ["max_conns_per_ip"] = "mode listen's: a client run is one sandbox in mode once",
     };
 
     private readonly string _profile = Path.Combine(Directory.CreateTempSubdirectory("nss-client-flags-").FullName, "p.toml");

@@ -40,7 +40,7 @@ public sealed class ConfigErrorTests
     // values the flag's own parser rejects
     [InlineData("[fs]\ntmp-size = \"12Q\"\n", "t.toml:2:12: fs.tmp-size: '12Q' is not a size (a number of bytes, or with K, M, G or T)")]
     [InlineData("[limits]\ntime-limit = \"soon\"\n", "t.toml:2:14: limits.time-limit: 'soon' is not a duration (seconds, or with ms, s, m or h)")]
-    [InlineData("[exec]\nmode = \"x\"\n", "t.toml:2:8: exec.mode: unknown mode 'x'; use o (once) or e (execve)")]
+    [InlineData("[exec]\nmode = \"x\"\n", "t.toml:2:8: exec.mode: unknown mode 'x'; use o (once), e (execve), l (listen) or r (rerun)")]
     [InlineData("[env]\nenv = [\"A=1\",\n  \"=2\"]\n", "t.toml:3:3: env.env: '=2' has no variable name")]
     // the spec's validation, pointing at the key that caused it
     [InlineData("[fs]\nchroot = \"/does/not/exist\"\n", "t.toml:2:10: fs.chroot: /does/not/exist is not a directory")]
@@ -49,6 +49,9 @@ public sealed class ConfigErrorTests
     [InlineData("[[fs.mount]]\ntype = \"tmpfs\"\ndst = \"/proc\"\n", "t.toml:1:1: fs.mount[0]: cannot mount over /proc: the sandbox provides it")]
     [InlineData("[user]\nuser = \"no-such-user-here\"\n", "t.toml:2:8: user.user: no user named 'no-such-user-here' in /etc/passwd")]
     // the command and mount tables
+    [InlineData("[exec]\nmode = \"once\"\n[listen]\nmax-conns = 3\n", "t.toml:4:13: listen.max-conns: applies to mode listen (-Ml); the mode is once")]
+    [InlineData("[exec]\nmode = \"listen\"\n[listen]\nbindhost = \"localhost\"\n", "t.toml:4:12: listen.bindhost: 'localhost' is not an IP address (such as ::, 0.0.0.0 or 127.0.0.1; as nsjail, no host names)")]
+    [InlineData("[exec]\nmode = \"listen\"\n[report]\nreport = \"r.json\"\n", "t.toml:4:10: report.report: mode listen writes a report per connection: give a directory with --report_dir")]
     [InlineData("[exec]\nargs = [\"x\"]\n", "t.toml:2:1: exec.args: needs exec.path (the program the arguments are for)")]
     [InlineData("[[fs.mount]]\ndst = \"/x\"\n", "t.toml:1:1: fs.mount[0]: a bind mount needs src")]
     [InlineData("[[fs.mount]]\ntype = \"tmpfs\"\nsrc = \"/a\"\ndst = \"/x\"\n", "t.toml:3:7: fs.mount[0].src: a tmpfs mount takes no src (only bind, symlink mounts do)")]

@@ -37,7 +37,7 @@ internal static class ConfigFixture
     public static EffectiveConfig EffectiveFromFlags(params string[] flags)
     {
         var b = ArgParser.Parse(flags).Builder;
-        return new EffectiveConfig(b.Build(commandOptional: true), b.Mode);
+        return new EffectiveConfig(b.Build(commandOptional: true), b.Mode, b.BuildListen());
     }
 
     public static EffectiveConfig EffectiveFromToml(string toml)
@@ -56,7 +56,7 @@ internal static class ConfigFixture
 
     public static string Dump(SandboxSpec spec) => JsonSerializer.Serialize(spec, SpecJson.Default.SandboxSpec);
 
-    public static string Dump(EffectiveConfig c) => c.Mode + "\n" + Dump(c.Spec);
+    public static string Dump(EffectiveConfig c) => c.Mode + "\n" + c.Listen + "\n" + Dump(c.Spec);
 
     /// <summary>The error a configuration text gives, as the launcher prints it after "nssandbox: ".</summary>
     public static string Error(string toml, string file = "t.toml")

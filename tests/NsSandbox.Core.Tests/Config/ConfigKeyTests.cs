@@ -5,7 +5,7 @@ using static NsSandbox.Core.Tests.Config.ConfigFixture;
 namespace NsSandbox.Core.Tests.Config;
 
 /// <summary>The file's keys and the flags cannot drift apart: every flag has a key, and each key changes the
-/// spec exactly as its flag does.</summary>
+/// spec (and the mode and its settings) exactly as its flag does.</summary>
 public sealed class ConfigKeyTests
 {
     [Fact]
@@ -45,6 +45,14 @@ public sealed class ConfigKeyTests
             { "exec.args", "[exec]\npath = \"/bin/echo\"\nargs = [\"a\", \"b c\"]", ["--", "/bin/echo", "a", "b c"] },
             { "exec.mode", "[exec]\nmode = \"execve\"\n[fs]\ndisable-proc = true", ["-Me", "--disable_proc"] },
             { "exec.mode", "[exec]\nmode = \"e\"\n[fs]\ndisable-proc = true", ["--mode=e", "--disable_proc"] },
+            { "exec.mode", "[exec]\nmode = \"listen\"", ["-Ml"] },
+            { "exec.mode", "[exec]\nmode = \"r\"", ["--mode", "rerun"] },
+            { "listen.port", "[listen]\nport = 9000", ["--port", "9000"] },
+            { "listen.port", "[listen]\nport = 65536", ["--port", "65536"] },
+            { "listen.bindhost", "[exec]\nmode = \"listen\"\n[listen]\nbindhost = \"127.0.0.1\"", ["-Ml", "--bindhost", "127.0.0.1"] },
+            { "listen.bindhost", "[listen]\nbindhost = \"::1\"", ["--bindhost", "::1"] },
+            { "listen.max-conns", "[listen]\nport = 1\nmax-conns = 5", ["-p", "1", "--max_conns", "5"] },
+            { "listen.max-conns-per-ip", "[exec]\nmode = \"l\"\n[listen]\nmax-conns-per-ip = 2", ["-Ml", "-i", "2"] },
             { "exec.cwd", "[exec]\ncwd = \"/tmp\"", ["--cwd", "/tmp"] },
             { "exec.hostname", "[exec]\nhostname = \"box\"", ["-H", "box"] },
             { "user.user", "[user]\nuser = 1000", ["-u", "1000"] },
@@ -98,6 +106,8 @@ public sealed class ConfigKeyTests
             { "launcher.state-dir", "[launcher]\nstate-dir = \"/srv/state\"", ["--state_dir", "/srv/state"] },
             { "launcher.trace-timing", "[launcher]\ntrace-timing = true", ["--trace_timing"] },
             { "report.report", "[report]\nreport = \"run.json\"", ["--report", "run.json"] },
+            { "report.report-dir", "[report]\nreport-dir = \"/tmp\"", ["--report_dir", "/tmp"] },
+            { "launcher.log", "[launcher]\nlog = \"/tmp/launcher.log\"", ["--log", "/tmp/launcher.log"] },
             { "net.mode", "[net]\nmode = \"host\"", ["--net", "host"] },
             { "net.mode", "[net]\nmode = \"egress\"", ["--net=egress"] },
             { "net.mode", "[net]\nmode = \"wifi\"", ["--net=wifi"] },
@@ -153,9 +163,9 @@ public sealed class ConfigKeyTests
     public void EachKeyChangesTheSpecExactlyAsItsFlagDoes(string key, string toml, string[] flags)
     {
         Assert.Contains(key, Covered);
-        SandboxSpec? fromFile = null, fromFlags = null;
-        var fileError = Record.Exception(() => fromFile = FromToml(toml));
-        var flagError = Record.Exception(() => fromFlags = FromFlags(flags));
+        EffectiveConfig? fromFile = null, fromFlags = null;
+        var fileError = Record.Exception(() => fromFile = EffectiveFromToml(toml));
+        var flagError = Record.Exception(() => fromFlags = EffectiveFromFlags(flags));
         if (fileError is not null || flagError is not null)
         {
             // The same refusal (--disable_clone_newns, say), from the key instead of the flag.
@@ -163,7 +173,7 @@ public sealed class ConfigKeyTests
             return;
         }
         Assert.Equal(Dump(fromFlags!), Dump(fromFile!));
-        Assert.NotEqual(Dump(FromFlags()), Dump(fromFile!));
+        Assert.NotEqual(Dump(EffectiveFromFlags()), Dump(fromFile!));
     }
 
     private static readonly HashSet<string> Covered =

@@ -30,7 +30,7 @@ public sealed class ConfigRoundTripTests
             "--rlimit_cpu", "inf", "--rlimit_fsize", "soft", "--rlimit_nofile", "hard", "--rlimit_nproc", "9", "--rlimit_stack", "8",
             "--rlimit_data", "8G", "-N", "--disable_clone_newipc", "--", "/bin/echo", "a", "b c");
         AssertRoundTrips(spec);
-        Assert.Equal(Dump(spec), Dump(EffectiveFromToml(ConfigWriter.Write(spec.Spec, spec.Mode))));
+        Assert.Equal(Dump(spec), Dump(EffectiveFromToml(ConfigWriter.Write(spec))));
     }
 
     [Fact]
@@ -111,9 +111,9 @@ public sealed class ConfigRoundTripTests
 
     private static void AssertRoundTrips(EffectiveConfig config)
     {
-        string shown = ConfigWriter.Write(config.Spec, config.Mode);
+        string shown = ConfigWriter.Write(config);
         var reloaded = EffectiveFromToml(shown);
         Assert.Equal(Dump(config), Dump(reloaded));
-        Assert.Equal(shown, ConfigWriter.Write(reloaded.Spec, reloaded.Mode));
+        Assert.Equal(shown, ConfigWriter.Write(reloaded));
     }
 }

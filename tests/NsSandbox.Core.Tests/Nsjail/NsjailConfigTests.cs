@@ -109,7 +109,6 @@ public sealed class NsjailConfigTests
     [InlineData("\n  hostnme: \"x\"", "j.cfg:2:3: hostnme: is not a field of nsjail's configuration; did you mean hostname?")]
     [InlineData("cwd: \"/a\" cwd: \"/b\"", "j.cfg:1:11: cwd: is given twice; it is not a repeated field")]
     [InlineData("time_limit: \"5\"", "j.cfg:1:1: time_limit: expects a whole number from 0 to 4294967295, not \"5\"")]
-    [InlineData("mode: LISTEN", "j.cfg:1:1: mode: mode LISTEN (a sandbox per TCP connection) is not supported yet; use ONCE or EXECVE")]
     [InlineData("mount { src: \"/x\" dst: \"/x\" is_bind: true options: \"size=5\" }", "j.cfg:1:1: mount: the mount option 'size=5' applies to a tmpfs; a bind takes none (the kernel would ignore it)")]
     [InlineData("mount { dst: \"/t\" fstype: \"tmpfs\" options: \"nr_inodes=5,huge=always\" }", "j.cfg:1:1: mount: the mount option 'huge=always' is not supported (docs/nsjail.md lists those that are)")]
     [InlineData("mount { dst: \"/t\" fstype: \"tmpfs\" options: \"suid\" }", "the mount option 'suid' is refused: every mount of the sandbox is nosuid")]
@@ -118,6 +117,9 @@ public sealed class NsjailConfigTests
     [InlineData("mount { dst: \"/t\" fstype: \"tmpfs\" options: \"mode=8\" }", "the mount option 'mode=8' needs permission bits in octal (like 0755)")]
     [InlineData("mount { dst: \"/t\" src: \"x\" is_symlink: true is_dir: true }", "is_dir is true, but a symlink is not a directory")]
     [InlineData("mount { dst: \"/t\" src_content: \"x\" rw: true }", "a file made from src_content is always read-only here; leave out rw: true")]
+    [InlineData("port: 8000", "j.cfg:1:1: port: applies to mode listen (-Ml); the mode is once")]
+    [InlineData("mode: RERUN max_conns_per_ip: 1", "j.cfg:1:13: max_conns_per_ip: applies to mode listen (-Ml); the mode is rerun")]
+    [InlineData("mode: LISTEN port: 70000", "j.cfg:1:14: port: expects a whole number from 0 to 65535")]
     [InlineData("mount { src: \"/dev/zero\" dst: \"/dev/null\" is_bind: true }", "cannot bind /dev/zero over /dev/null")]
     [InlineData("mount { src: \"/dev\" dst: \"/dev\" is_bind: true }", "binding over /dev is not supported yet")]
     [InlineData("mount { dst: \"/m\" fstype: \"mqueue\" }", "fstype 'mqueue' at /m is refused: the filesystems mounted here are tmpfs, proc and sysfs at /sys")]
@@ -130,6 +132,34 @@ public sealed class NsjailConfigTests
     [InlineData("mount: \"x\"", "j.cfg:1:1: mount: expects a message in braces, not \"x\"")]
     [InlineData("port: 0 bindhost: \"::\" cgroup_mem_parent: \"NSJAIL\" persona_mmap_page_zero: false\nport: 9", "j.cfg:2:1: port: is given twice")]
     public void RefusalsNameTheFieldAndWhy(string text, string expected) => Assert.Contains(expected, Error(text));
+
+    [Fact]
+    public void ListenAndRerunConfigsSelectTheirModeWithNsjailsSettings()
+    {
+        var b = Load("mode: LISTEN port: 31337 bindhost: \"127.0.0.1\" max_conns: 10 max_conns_per_ip: 2 log_file: \"/tmp/jail.log\"");
+        var spec = b.Build(commandOptional: true);
+        Assert.Equal(RunMode.Listen, b.Mode);
+        Assert.Equal(new ListenSpec { Port = 31337, BindHost = System.Net.IPAddress.Loopback, MaxConns = 10, MaxConnsPerIp = 2 }, b.BuildListen());
+        Assert.Equal("/tmp/jail.log", spec.LogFile);
+        // Without a port, as in nsjail, the kernel chooses one; the default bindhost is both families.
+        var defaults = Load("mode: LISTEN");
+        Assert.Equal(new ListenSpec { Port = 0, BindHost = System.Net.IPAddress.IPv6Any }, defaults.BuildListen());
+        var rerun = Load("mode: RERUN");
+        rerun.Build(commandOptional: true);
+        Assert.Equal(RunMode.Rerun, rerun.Mode);
+        Assert.Null(rerun.BuildListen());
+    }
+
+    [Fact]
+    public void AListenConfigRunOnceByAFlagDropsItsListenSettings()
+    {
+        var b = Load("mode: LISTEN port: 31337 max_conns: 10");
+        b.Mode = RunMode.Once;
+        b.NoteOrigin("mode", "-Mo");
+        Assert.Equal(RunMode.Once, b.Mode);
+        b.Build(commandOptional: true);
+        Assert.Null(b.BuildListen());
+    }
 
     [Fact]
     public void RefusedFieldsAtNsjailsDefaultsMeanNothingAndPass() =>
@@ -227,7 +257,7 @@ public sealed class NsjailConfigTests
         try
         {
             var imported = Frontends.Toml.EffectiveConfig.Of(file, [], "usage");
-            string toml = Frontends.Toml.ConfigWriter.Write(imported.Spec, imported.Mode);
+            string toml = Frontends.Toml.ConfigWriter.Write(imported);
             Assert.Contains("chroot = \"\"", toml);
             Assert.Contains("uid-mapping = [\"0:100000:1000\", \"5000:200000:1\"]", toml);
             Assert.Contains("exec-file = \"/bin/busybox\"", toml);

@@ -53,7 +53,7 @@ public sealed class NsjailFlagTests
     [InlineData("--keep_caps", "--keep_caps: capabilities are always dropped")]
     [InlineData("--no_pivotroot", "--no_pivotroot: the sandbox's root is always entered with pivot_root")]
     [InlineData("--skip-setsid", "--skip-setsid: the command always runs in a new session")]
-    [InlineData("-p", "-p (--port): (mode listen) is not supported yet")]
+    [InlineData("-d", "-d (--daemon): the launcher does not go into the background")]
     public void ARefusedFlagSaysWhy(string flag, string message)
     {
         var e = Assert.Throws<SpecException>(() => ArgParser.Parse([flag, "9", "--", "x"]));

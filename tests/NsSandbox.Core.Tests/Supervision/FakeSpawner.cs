@@ -27,12 +27,23 @@ public sealed class FakeSpawner(FakeStage2 behaviour, int exitCode = 0) : ISpawn
     public List<string> Calls { get; } = [];
     public Exception? MapsFailure { get; init; }
     public FakeProcess? Process { get; private set; }
+    /// <summary>Every process spawned, in order (a listener spawns one per connection).</summary>
+    public List<FakeProcess> Processes { get; } = [];
 
-    public ISandboxProcess Spawn(Stage2Plan stage2, SeqPacketSocket childEnd, int cgroupFd, ReadOnlySpan<byte> program)
+    /// <summary>The descriptors the last spawn was asked to give the sandbox as its stdio.</summary>
+    public StdioFds Stdio { get; private set; }
+
+    public ISandboxProcess Spawn(Stage2Plan stage2, SeqPacketSocket childEnd, int cgroupFd, ReadOnlySpan<byte> program, StdioFds stdio)
     {
         lock (Calls) Calls.Add("spawn");
-        Process = new FakeProcess(this, childEnd.Duplicate(), behaviour, exitCode);
-        return Process;
+        Stdio = stdio;
+        var process = new FakeProcess(this, childEnd.Duplicate(), behaviour, exitCode);
+        lock (Calls)
+        {
+            Process = process;
+            Processes.Add(process);
+        }
+        return process;
     }
 
     internal void Record(string call)
