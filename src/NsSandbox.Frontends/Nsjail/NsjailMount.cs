@@ -22,7 +22,7 @@ public static class NsjailMount
             switch (f.Name)
             {
                 case "src": src = NsjailValues.String(v, o); break;
-                case "src_content": content = NsjailValues.String(v, o); break;
+                case "src_content": content = NsjailValues.String(v, o, allowNul: true); break;
                 case "dst": dst = NsjailValues.String(v, o); break;
                 case "prefix_src_env": srcEnv = Env(NsjailValues.String(v, o), o); break;
                 case "prefix_dst_env": dstEnv = Env(NsjailValues.String(v, o), o); break;
