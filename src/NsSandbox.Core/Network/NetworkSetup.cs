@@ -1,4 +1,5 @@
 using System.Globalization;
+using NsSandbox.Core.Timing;
 using NsSandbox.Linux.Net;
 
 namespace NsSandbox.Core.Network;
@@ -50,6 +51,7 @@ public sealed class NetworkSetup : IDisposable
         string rules = EgressFilter.Ruleset(net.Deny, net.Allow, HostAddresses.Local());
         HelperCommand.Run("install the egress filter", nsenter, [netns, "--", "/bin/sh", "-c", $"{sysctls} && exec \"$0\" -f -", nft], rules);
         verbose($"egress filter installed in the sandbox's network namespace (table inet {EgressFilter.Table})");
+        LaunchTrace.Mark("egress filter");
 
         string? api = net.Forwards.Count > 0 ? Path.Combine(runDir, "slirp.sock") : null;
         if (api is not null && System.Text.Encoding.UTF8.GetByteCount(api) > MaxSocketPath)
