@@ -9,6 +9,12 @@ public interface ISpawner
 {
     /// <summary>Clones stage 2 with its program; <paramref name="childEnd"/> is the child's end of the channel.</summary>
     ISandboxProcess Spawn(Stage2Plan stage2, SeqPacketSocket childEnd, int cgroupFd, ReadOnlySpan<byte> program);
+
+    /// <summary>Makes the caller the subreaper of what it spawns (<see cref="Orphans"/>); nothing for a fake.</summary>
+    void AdoptOrphans() { }
+
+    /// <summary>Kills and reaps the orphans adopted; nothing for a fake.</summary>
+    void EndOrphans() { }
 }
 
 /// <summary>A cloned sandbox: stage 2, then the target it becomes.</summary>
