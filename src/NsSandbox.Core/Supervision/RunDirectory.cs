@@ -139,6 +139,8 @@ public sealed class RunDirectory : IDisposable
     /// it would take for a kept /data.</summary>
     private static void RemoveLockLast(string dir)
     {
+        // A scan can take the lock of a directory whose owner has just removed it all and let go: nothing to do.
+        if (FileTypes.Of(dir, followSymlinks: false) != FileType.Directory) return;
         foreach (var entry in DirectoryEntries.Read(dir))
             if (entry.Name != LockName) TreeRemoval.Remove(Path.Combine(dir, entry.Name));
         TreeRemoval.Remove(dir);
