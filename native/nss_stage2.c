@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <linux/openat2.h>
 #include <time.h>
 
 #include "nss_shim.h"
@@ -27,6 +28,9 @@
 #endif
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442
+#endif
+#ifndef SYS_openat2
+#define SYS_openat2 437
 #endif
 #define NSS_OPEN_TREE_CLONE 1u
 #define NSS_AT_RECURSIVE 0x8000u
@@ -73,6 +77,7 @@ static const char *const string_operands[NSS_OP_LIMIT] = {
     [NSS_OP_PIVOT_ROOT] = "SS--", [NSS_OP_CHDIR] = "S---",      [NSS_OP_SETHOSTNAME] = "S---",
     [NSS_OP_OPEN] = "S---",       [NSS_OP_SETNS] = "S---",      [NSS_OP_OPEN_PTY] = "S---",
     [NSS_OP_MKNOD] = "S---",      [NSS_OP_WRITE_FILE] = "SS--", [NSS_OP_NULL_FDS] = "S---",
+    [NSS_OP_RMDIR] = "S---",
 };
 
 struct strings_of_op {
@@ -132,20 +137,88 @@ static long lstat_mode(const char *path, mode_t *mode)
     return rc;
 }
 
-// mkdir or create, where an existing entry of the wanted type is fine and any other one is not.
-static long ensure(const char *path, uint32_t mode, int directory)
+// A path of the sandbox's tree ("./usr/local/new") opened as an O_PATH handle with no symlink followed on the way:
+// the plan resolved every link, so one met here appeared since (a chroot changed under the launcher) and would
+// lead out of the sandbox's tree, to the host's (ELOOP). With O_NOFOLLOW a final symlink is opened itself.
+static long open_no_symlinks(int dir, const char *path, uint64_t flags)
 {
-    long rc = directory ? nss_sys3(SYS_mkdirat, AT_FDCWD, (long)path, mode)
-                        : nss_sys4(SYS_openat, AT_FDCWD, (long)path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode);
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = O_PATH | O_CLOEXEC | flags;
+    how.resolve = RESOLVE_NO_SYMLINKS;
+    return nss_sys4(SYS_openat2, dir, (long)path, (long)&how, sizeof how);
+}
+
+// The directory holding a path's last component, opened without following symlinks, and that component. The
+// parent's text is copied to buf (the program's strings stay as they are).
+static long open_parent(const char *path, char *buf, uint32_t size, const char **leaf)
+{
+    uint32_t n = 0, slash = 0;
+    int found = 0;
+    for (; path[n]; n++)
+        if (path[n] == '/') slash = n, found = 1;
+    if (!found || slash + 1 == n) return -EINVAL; // a plan's paths are "./a/b": always a parent and a name
+    if (slash >= size) return -ENAMETOOLONG;
+    memcpy(buf, path, slash);
+    buf[slash == 0 ? 1 : slash] = 0;
+    if (slash == 0) buf[0] = '/';
+    *leaf = path + slash + 1;
+    return open_no_symlinks(AT_FDCWD, buf, O_DIRECTORY);
+}
+
+static long lstat_at(int dir, const char *name, mode_t *mode)
+{
+    struct stat st;
+    long rc = nss_sys4(SYS_newfstatat, dir, (long)name, (long)&st, AT_SYMLINK_NOFOLLOW);
+    *mode = rc == 0 ? st.st_mode : 0;
+    return rc;
+}
+
+// mkdir, create or symlink (kind 'd', 'f', 'l'), where an existing entry of the wanted type is fine and any other
+// one is not; made only where the path leads without a symlink (open_no_symlinks).
+static long make(const char *path, uint32_t mode, char kind, const char *link)
+{
+    char parent[4096];
+    const char *leaf;
+    long dir = open_parent(path, parent, sizeof parent, &leaf);
+    if (dir < 0) return dir;
+    long rc = kind == 'd' ? nss_sys3(SYS_mkdirat, dir, (long)leaf, mode)
+              : kind == 'l' ? nss_sys3(SYS_symlinkat, (long)link, dir, (long)leaf)
+                            : nss_sys4(SYS_openat, dir, (long)leaf, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode);
     if (rc >= 0) {
-        if (!directory) nss_sys1(SYS_close, rc);
-        return 0;
+        if (kind == 'f') nss_sys1(SYS_close, rc);
+        rc = 0;
+    } else if (rc == -EEXIST && kind != 'l') {
+        mode_t m;
+        rc = lstat_at((int)dir, leaf, &m);
+        if (rc == 0 && !(kind == 'd' ? S_ISDIR(m) : S_ISREG(m))) rc = -EEXIST;
     }
-    if (rc != -EEXIST) return rc;
-    mode_t m;
-    rc = lstat_mode(path, &m);
-    if (rc < 0) return rc;
-    return (directory ? S_ISDIR(m) : S_ISREG(m)) ? 0 : -EEXIST;
+    nss_sys1(SYS_close, dir);
+    return rc;
+}
+
+static long remove_dir(const char *path)
+{
+    char parent[4096];
+    const char *leaf;
+    long dir = open_parent(path, parent, sizeof parent, &leaf);
+    if (dir < 0) return dir;
+    long rc = nss_sys3(SYS_unlinkat, dir, (long)leaf, AT_REMOVEDIR);
+    nss_sys1(SYS_close, dir);
+    return rc;
+}
+
+// A detached copy of a mount tree (open_tree). A host path (a bind's source, before the skeleton exists) is
+// looked up as given; a path of the sandbox's tree ("./...", a shadow's entry) without following a symlink.
+static long clone_tree(const char *path, int recursive)
+{
+    unsigned flags = NSS_OPEN_TREE_CLONE | O_CLOEXEC | AT_SYMLINK_NOFOLLOW | (recursive ? NSS_AT_RECURSIVE : 0);
+    if (path[0] != '.') return nss_sys3(SYS_open_tree, AT_FDCWD, (long)path, flags);
+    long fd = open_no_symlinks(AT_FDCWD, path, O_NOFOLLOW);
+    if (fd < 0) return fd;
+    long tree = nss_sys3(SYS_open_tree, fd, (long)"", flags | AT_EMPTY_PATH);
+    nss_sys1(SYS_close, fd);
+    return tree;
 }
 
 static long require(const char *path, int directory)
@@ -304,6 +377,7 @@ static long exec(struct run *r, const struct nss_op *op, uint32_t index)
     req.argv = argv;
     req.envp = envp;
     req.seccomp_flags = (uint32_t)op->e;
+    req.keep_privileges = (op->e & NSS_EXEC_KEEP_PRIVS) != 0;
     if (op->d != 0) {
         uint32_t n = 0;
         req.filter = words(r, op->d, &n);
@@ -337,8 +411,7 @@ static long run_op(struct run *r, const struct nss_op *op, uint32_t index)
                         (long)&attr, sizeof attr);
     case NSS_OP_OPEN_TREE: {
         if (op->c >= NSS_PROG_SLOTS) return -EINVAL;
-        long fd = nss_sys3(SYS_open_tree, AT_FDCWD, (long)a,
-                           NSS_OPEN_TREE_CLONE | O_CLOEXEC | AT_SYMLINK_NOFOLLOW | (op->b ? NSS_AT_RECURSIVE : 0));
+        long fd = clone_tree(a, op->b != 0);
         if (fd < 0) return fd;
         r->slots[op->c] = (int)fd;
         return 0;
@@ -357,13 +430,13 @@ static long run_op(struct run *r, const struct nss_op *op, uint32_t index)
     case NSS_OP_UMOUNT:
         return nss_sys2(SYS_umount2, (long)a, op->b);
     case NSS_OP_ENSURE_DIR:
-        return ensure(a, op->b, 1);
+        return make(a, op->b, 'd', NULL);
     case NSS_OP_ENSURE_FILE:
-        return ensure(a, op->b, 0);
+        return make(a, op->b, 'f', NULL);
     case NSS_OP_REQUIRE:
         return require(a, (int)op->b);
     case NSS_OP_SYMLINK:
-        return nss_sys3(SYS_symlinkat, (long)a, AT_FDCWD, (long)b);
+        return make(b, 0, 'l', a);
     case NSS_OP_PIVOT_ROOT:
         return nss_sys2(SYS_pivot_root, (long)a, (long)b);
     case NSS_OP_CHDIR:
@@ -448,6 +521,15 @@ static long run_op(struct run *r, const struct nss_op *op, uint32_t index)
         nss_sys1(SYS_close, fd);
         return rc;
     }
+    case NSS_OP_SECCOMP: {
+        const uint32_t *count = block(r, op->d, 8);
+        if (!count || *count == 0 || *count > 4096 || !block(r, op->d, 8 + (uint64_t)*count * 8)) return -EINVAL;
+        struct sock_fprog_nss {
+            unsigned short len;
+            const void *filter;
+        } prog = {(unsigned short)*count, r->base + op->d + 8};
+        return nss_sys3(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, (long)(uint32_t)op->e, (long)&prog);
+    }
     case NSS_OP_OPEN_PTY:
         return open_pty(r, a);
     case NSS_OP_SETCTTY:
@@ -459,6 +541,8 @@ static long run_op(struct run *r, const struct nss_op *op, uint32_t index)
         while (candidates[count]) count++;
         return nss_find_executable((const char *const *)candidates, count);
     }
+    case NSS_OP_RMDIR:
+        return remove_dir(a);
     default:
         return -EINVAL;
     }

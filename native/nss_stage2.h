@@ -15,6 +15,8 @@
 #define NSS_MSG_TIMING 0x454d4954        // {magic, count, struct nss_stamp[count]}
 #define NSS_MSG_READY 0x59444552         // stage 2 at NSS_OP_AWAIT_FIFO: set up, waiting for its start
 #define NSS_MSG_PAUSED 0x53554150        // stage 2 at NSS_OP_PAUSE: waiting for NSS_MSG_GO
+// Bit of NSS_OP_EXEC's e above the seccomp flags: exec without setting no_new_privs.
+#define NSS_EXEC_KEEP_PRIVS (1ull << 32)
 #define NSS_MSG_PTY 0x21595450           // NSS_OP_OPEN_PTY: the pty's master rides along (SCM_RIGHTS)
 // Pseudo op indices of the two stamps stage 2 takes outside any op.
 #define NSS_STAMP_STARTED 0xffffffffu
@@ -58,12 +60,14 @@ enum nss_opcode {
     NSS_OP_FIND_EXEC,        // a=candidates: fails as the exec would if none is an executable file (checked early)
     NSS_OP_SETCTTY,          // a=fd: makes the terminal on fd the session's controlling terminal (after setsid)
     NSS_OP_SETNS,            // a=path b=namespace type: joins the namespace (an exec into a running container)
+    NSS_OP_SECCOMP,          // d=filter e=seccomp flags: loads it now, without no_new_privs (needs CAP_SYS_ADMIN)
     NSS_OP_OPEN_PTY,         // a=ptmx path: a new pty of the sandbox's /dev/ptmx: its slave onto 0, 1, 2, its master sent (NSS_MSG_PTY)
     NSS_OP_PERSONALITY,      // a=persona: personality(2)
     NSS_OP_SETPRIORITY,      // a=niceness (int32): setpriority(PRIO_PROCESS, 0, a)
     NSS_OP_SETAFFINITY,      // d=CPU mask (8-byte words, as a filter): sched_setaffinity(0, ...)
     NSS_OP_DISABLE_TSC,      // prctl(PR_SET_TSC, PR_TSC_SIGSEGV)
     NSS_OP_NULL_FDS,         // a=path (/dev/null) b=mask of descriptors 0-2 to put it on
+    NSS_OP_RMDIR,            // a=path: removes an empty directory (the skeleton's staging place for shadows)
     NSS_OP_LIMIT             // one past the last opcode; new ones go above, existing numbers never change
 };
 

@@ -63,7 +63,7 @@ static int first_executable(const struct nss_exec_req *req)
 
 int nss_exec_target(const struct nss_exec_req *req)
 {
-    long rc = nss_sys2(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1);
+    long rc = req->keep_privileges ? 0 : nss_sys2(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1);
     if (rc < 0) return (int)rc;
     nss_reset_signals();
     // Every descriptor above stderr closes at execve, the sync socket too: its EOF tells the parent

@@ -10,6 +10,7 @@ struct nss_exec_req {
     int32_t filter_len;
     char *const *argv;
     char *const *envp;
+    int32_t keep_privileges; // no no_new_privs: setuid binaries and file capabilities work (OCI noNewPrivileges false)
 };
 
 // Every signal to its default action, none blocked: execve keeps ignored dispositions and the mask.

@@ -161,6 +161,7 @@ static void build_corpus(void)
     b_op(&b, NSS_OP_ENSURE_FILE, 0, b_str(&b, "./dev/null"), 0644, 0, 0, 0);
     b_op(&b, NSS_OP_REQUIRE, 0, b_str(&b, "./usr/x"), 1, 0, 0, 0);
     b_op(&b, NSS_OP_SYMLINK, 0, b_str(&b, "usr/lib64"), b_str(&b, "./lib64"), 0, 0, 0);
+    b_op(&b, NSS_OP_RMDIR, 0, b_str(&b, "./.shadow"), 0, 0, 0, 0);
     b_op(&b, NSS_OP_MARK, 0, b_str(&b, "mounts"), 0, 0, 0, 0);
     b_op(&b, NSS_OP_PIVOT_ROOT, 0, b_str(&b, "."), b_str(&b, "."), 0, 0, 0);
     b_op(&b, NSS_OP_UMOUNT, 0, b_str(&b, "."), 2, 0, 0, 0);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
+#include <linux/openat2.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -151,7 +152,8 @@ long nss_fake_sys(long n, long a, long b, long c, long d, long e, long f)
         read_bytes((const void *)d, (size_t)e);
         return fail;
     case SYS_open_tree:
-        program_string(b, "open_tree path");
+        if (c & AT_EMPTY_PATH_FLAG) read_bytes((const void *)b, 1);
+        else program_string(b, "open_tree path");
         return fail ? fail : 100 + (long)(fuzz_next(&fake.rng) % 1000);
     case SYS_move_mount:
         read_bytes((const void *)b, 1);
@@ -176,6 +178,17 @@ long nss_fake_sys(long n, long a, long b, long c, long d, long e, long f)
         st->st_mode = type | 0755;
         return fail;
     }
+    case SYS_openat2: {
+        // The path is the program's, or its parent's text copied to the interpreter's stack.
+        const char *path = (const char *)b;
+        read_bytes(path, strnlen(path, 4096) + 1);
+        if ((unsigned long)d != sizeof(struct open_how)) fuzz_fail("openat2 with a struct of %ld bytes", d);
+        read_bytes((const void *)c, (size_t)d);
+        return fail ? fail : 70;
+    }
+    case SYS_unlinkat:
+        program_string(b, "unlink path");
+        return fail;
     case SYS_faccessat:
         program_string(b, "access path");
         return fail;

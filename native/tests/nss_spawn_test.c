@@ -5,6 +5,7 @@
 //   nss_spawn_test bad-fd              a stdio descriptor that cannot be placed is reported as its step
 //   nss_spawn_test die-with-parent N   the child of a process that exits is killed (N=1) or lives on (N=0)
 //   nss_spawn_test parent-gone N       with the parent's end closed before the exec, the child exits (1) or execs (0)
+//   nss_spawn_test no-symlinks         mkdir, create, symlink and rmdir follow no symlink on the way (in a temp dir)
 // Children get no namespaces (clone flags 0): nothing is mounted or written outside the test's pipes. Every wait
 // is bounded. Exit 0 and "ok" on success, 1 with a message on failure, 77 with a reason when it cannot run.
 // Linked with nss_execve_stage.o, whose constructor also makes it a stand-in for mode execve's self-exec.
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -404,6 +406,64 @@ static void parent_gone(int dies)
     }
 }
 
+// ---- no symlinks on the way
+
+// One op then an exec, run in the current directory; the op's errno (0 when the exec ran).
+static int run_op(uint32_t code, const char *a, const char *b)
+{
+    static struct program p;
+    static struct builder bl;
+    const char *argv[] = {"/bin/true", NULL};
+    b_init(&bl, 0);
+    uint32_t sa = b_str(&bl, a), sb = b ? b_str(&bl, b) : 0;
+    b_op(&bl, code, 0, sa, code == NSS_OP_SYMLINK ? sb : 0755, 0, 0, 0); // symlink: a=text b=path; others: a=path b=mode
+    b_exec(&bl, argv);
+    p.length = b_finish(&bl, p.bytes, sizeof p.bytes);
+    int sync[2];
+    socket_pair(sync);
+    int stdio_fd[3] = {-1, -1, -1};
+    struct spawned s = spawn(&p, sync[1], stdio_fd, 1);
+    close(sync[1]);
+    send_word(sync[0], NSS_MSG_GO);
+    int32_t words[4];
+    int n = receive(sync[0], words);
+    int status = reap(&s);
+    close(sync[0]);
+    if (n == 0) {
+        expect_exit(status, 0, "op then exec");
+        return 0;
+    }
+    if (n != 3 || words[0] != NSS_MSG_STAGE2_FAILED || words[1] != 0) die("got %#x %d %d", words[0], words[1], words[2]);
+    return words[2];
+}
+
+// A plan's paths hold no symlink; one that appeared since (a chroot changed under the launcher) must not lead a
+// creation out of the sandbox's tree: here "link" leads to "outside", which must stay empty.
+static void no_symlinks(void)
+{
+    char dir[] = "/tmp/nss-spawn-nosym-XXXXXX";
+    if (!mkdtemp(dir) || chdir(dir) != 0) die("temp dir: %s", strerror(errno));
+    char outside[sizeof dir + 16];
+    snprintf(outside, sizeof outside, "%s/outside", dir);
+    if (mkdir("outside", 0755) != 0 || mkdir("in", 0755) != 0 || symlink(outside, "link") != 0) die("setup: %s", strerror(errno));
+    int e1 = run_op(NSS_OP_ENSURE_DIR, "./link/d", NULL), e2 = run_op(NSS_OP_ENSURE_FILE, "./link/f", NULL);
+    int e3 = run_op(NSS_OP_SYMLINK, "/x", "./link/l"), e4 = run_op(NSS_OP_ENSURE_DIR, "./in/d", NULL);
+    int e5 = run_op(NSS_OP_RMDIR, "./in/d", NULL), e6 = run_op(NSS_OP_ENSURE_DIR, "./in/d", NULL);
+    if (mkdir("outside/r", 0755) != 0) die("mkdir: %s", strerror(errno));
+    int e7 = run_op(NSS_OP_RMDIR, "./link/r", NULL);
+    int left = rmdir("outside/r") == 0;
+    int stray = rmdir("outside/d") == 0 || unlink("outside/f") == 0 || unlink("outside/l") == 0;
+    int made = rmdir("in/d") == 0;
+    rmdir("in");
+    unlink("link");
+    rmdir("outside");
+    if (chdir("/") != 0 || rmdir(dir) != 0) die("cleanup of %s: %s", dir, strerror(errno));
+    if (e1 != ELOOP || e2 != ELOOP || e3 != ELOOP || e7 != ELOOP) die("through the link: %d %d %d %d, not ELOOP", e1, e2, e3, e7);
+    if (stray || !left) die("something was made or removed through the link");
+    if (e4 || e5 || e6 || !made) die("without a link: %d %d %d, made %d", e4, e5, e6, made);
+    printf("ok: mkdir, create, symlink and rmdir through a symlink fail with ELOOP and touch nothing\n");
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) die("usage: nss_spawn_test CASE [N]");
@@ -419,6 +479,7 @@ int main(int argc, char **argv)
     else if (strcmp(argv[1], "bad-fd") == 0) bad_fd();
     else if (strcmp(argv[1], "die-with-parent") == 0) die_with_parent(n);
     else if (strcmp(argv[1], "parent-gone") == 0) parent_gone(n);
+    else if (strcmp(argv[1], "no-symlinks") == 0) no_symlinks();
     else die("unknown case %s", argv[1]);
     return 0;
 }

@@ -11,6 +11,7 @@ public enum MountFlags : ulong
     NoExec = 8,
     Remount = 32,
     Bind = 4096,
+    Move = 8192,
     Recursive = 16384,
     Private = 1 << 18,
 }

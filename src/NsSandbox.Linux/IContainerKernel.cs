@@ -21,6 +21,11 @@ public interface IContainerKernel : IKernel
     /// <summary>setns into the namespace at <paramref name="path"/> (a mount namespace, which a thread of the
     /// runtime cannot join).</summary>
     void JoinNamespace(string path, Namespaces kind);
+    /// <summary>Loads a seccomp filter now, without no_new_privs (which needs CAP_SYS_ADMIN): the calls after it
+    /// must be allowed by it, as with runc.</summary>
+    void LoadSeccomp(byte[] filter, uint flags);
+    /// <summary>The exec without setting no_new_privs (config.json's noNewPrivileges false).</summary>
+    void ExecKeepingPrivileges(IReadOnlyList<string> candidates, IReadOnlyList<string> argv, IReadOnlyList<string> env);
     /// <summary>A pty of the container's own /dev/ptmx: the slave becomes stdio, the master is sent to the parent.</summary>
     void OpenTerminal();
     /// <summary>The terminal on <paramref name="fd"/> becomes the new session's controlling terminal.</summary>

@@ -20,6 +20,8 @@ public interface IKernel
     /// <summary>Fails unless the entry exists and is (or, with directory false, is not) a directory.</summary>
     void RequireExisting(string path, bool directory);
     void MakeSymlink(string target, string linkPath);
+    /// <summary>Removes an empty directory.</summary>
+    void RemoveDirectory(string path);
     void PivotRoot(string newRoot, string putOld);
     void ChangeDirectory(string path);
     void SetHostname(string name);

@@ -27,13 +27,25 @@ public sealed class FakeHost : IHostView
     public uint EffectiveUid { get; set; }
     public uint EffectiveGid { get; set; }
 
-    public IReadOnlyList<HostEntry> ListDirectory(string path) => Directories[path];
+    /// <summary>A directory's listing; a directory known without one is empty.</summary>
+    public IReadOnlyList<HostEntry> ListDirectory(string path) =>
+        Directories.GetValueOrDefault(path) ?? (KindOf(path) == EntryKind.Directory ? [] : throw new IOException($"{path}: not a directory"));
     public Dictionary<string, string> Links { get; } = new();
     public string FollowLink(string path) => Links.GetValueOrDefault(path, path);
     /// <summary>Symlinks inside the chroot: path to target as written.</summary>
     public Dictionary<string, string> Symlinks { get; } = new();
-    public string? ReadLink(string path) => Symlinks.GetValueOrDefault(path);
-    public EntryKind? KindOf(string path) => Kinds.TryGetValue(path, out var k) ? k : null;
+    public string? ReadLink(string path) =>
+        Symlinks.GetValueOrDefault(path)
+        ?? Directories.GetValueOrDefault(Path.GetDirectoryName(path) ?? "")?.FirstOrDefault(e => e.Name == Path.GetFileName(path))?.LinkTarget;
+    /// <summary>From <see cref="Kinds"/>, else as the parent's listing has it (a listed directory is one).</summary>
+    public EntryKind? KindOf(string path) =>
+        Kinds.TryGetValue(path, out var k) ? k
+        : Directories.ContainsKey(path) ? EntryKind.Directory
+        : Directories.GetValueOrDefault(Path.GetDirectoryName(path) ?? "")?.FirstOrDefault(e => e.Name == Path.GetFileName(path)) is { Kind: not EntryKind.Symlink } e ? e.Kind
+        : null;
+    /// <summary>Owners and modes of paths; 0755 root:root unless given.</summary>
+    public Dictionary<string, HostOwner> Owners { get; } = new();
+    public HostOwner? OwnerOf(string path) => Owners.GetValueOrDefault(path) ?? (KindOf(path) is null ? null : new HostOwner(0x1ED, 0, 0));
     public (ulong Soft, ulong Hard) GetRlimit(RlimitResource resource) => (1024, 4096);
     public string? GetEnvironmentVariable(string name) => Env.GetValueOrDefault(name);
     public IEnumerable<string>? ReadLines(string path) => Files.GetValueOrDefault(path);
@@ -60,6 +72,7 @@ public sealed class RecordingKernel : IKernel
     public void EnsureFile(string path, uint mode) => Record($"create {path}");
     public void RequireExisting(string path, bool directory) => Record($"require {path} {(directory ? "dir" : "file")}");
     public void MakeSymlink(string target, string linkPath) => Record($"symlink {linkPath} -> {target}");
+    public void RemoveDirectory(string path) => Record($"rmdir {path}");
     public void PivotRoot(string newRoot, string putOld) => Record($"pivot_root {newRoot} {putOld}");
     public void ChangeDirectory(string path) => Record($"chdir {path}");
     public void SetHostname(string name) => Record($"sethostname {name}");

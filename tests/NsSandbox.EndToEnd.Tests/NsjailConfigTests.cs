@@ -142,6 +142,106 @@ public sealed class NsjailConfigTests : IDisposable
     }
 
     [Fact]
+    public void AHostileChrootCreatesNothingOnTheHostForAnyMountKind()
+    {
+        Require.Root();
+        string root = SuiteDirectory.NewDirectory("hostile-");
+        string outside = SuiteDirectory.NewDirectory("outside-");
+        try
+        {
+            // Links at the top and inside a read-only directory, absolute and climbing, all towards a host path.
+            File.CreateSymbolicLink(Path.Combine(root, "abs"), outside);
+            File.CreateSymbolicLink(Path.Combine(root, "rel"), "../../../../.." + outside);
+            Directory.CreateDirectory(Path.Combine(root, "usr"));
+            string ro = Path.Combine(root, "ro");
+            Directory.CreateDirectory(ro);
+            File.SetUnixFileMode(root, (UnixFileMode)0x1ED);
+            File.SetUnixFileMode(ro, (UnixFileMode)0x1ED);
+            File.CreateSymbolicLink(Path.Combine(ro, "esc"), outside);
+            File.CreateSymbolicLink(Path.Combine(ro, "up"), "../../../../../.." + outside);
+            File.WriteAllText(Path.Combine(ro, "file"), "chroot's\n");
+            string Tree() => string.Join("\n", Directory.GetFileSystemEntries(root, "*", SearchOption.AllDirectories)
+                .Select(p => p + (new FileInfo(p).LinkTarget is { } t ? " -> " + t : "")).Order(StringComparer.Ordinal));
+            string before = Tree();
+            string cfg = Config($$"""
+                mount { src: "{{root}}" dst: "/" is_bind: true }
+                mount { src: "/usr" dst: "/usr" is_bind: true }
+                mount { src: "/lib" dst: "/lib" is_bind: true mandatory: false }
+                mount { src: "/lib64" dst: "/lib64" is_bind: true mandatory: false }
+                mount { src: "/etc" dst: "/abs/bind" is_bind: true }
+                mount { dst: "/rel/tmpfs" fstype: "tmpfs" rw: true options: "size=1m,mode=0700" }
+                mount { src: "/usr" dst: "/abs/link" is_symlink: true }
+                mount { dst: "/rel/proc" fstype: "proc" }
+                mount { dst: "/abs/file" src_content: "made\n" }
+                mount { src: "/etc" dst: "/ro/newdir" is_bind: true }
+                mount { src: "/usr" dst: "/ro/newlink" is_symlink: true }
+                mount { dst: "/ro/esc/deep/tmpfs" fstype: "tmpfs" rw: true }
+                mount { src: "/etc/hostname" dst: "/ro/up/up-file" is_bind: true }
+                exec_bin {
+                  path: "/usr/bin/sh" arg: "-c"
+                  arg: "cd {{outside}} && ls -d bind/hostname link/bin proc/1/comm deep/tmpfs up-file /ro/newlink/bin && stat -c %a tmpfs && cat file /ro/file /ro/newdir/hostname >/dev/null && readlink /ro/esc /ro/up && ls /ro | tr '\\n' ' '"
+                }
+                """);
+            var r = _nss.RunRaw(["--state_dir", _nss.StateDir, "--config", cfg]);
+            // Every link leads to the outside directory's path inside the sandbox (under its own /tmp), where the
+            // mount points and the link are made; /ro is shadowed for its new entries, its links kept as they were.
+            Assert.Equal("", r.Stderr);
+            Assert.Equal($"/ro/newlink/bin\nbind/hostname\ndeep/tmpfs\nlink/bin\nproc/1/comm\nup-file\n700\n{outside}\n../../../../../..{outside}\nesc file newdir newlink up ", r.Stdout);
+            Assert.Equal(0, r.ExitCode);
+            Assert.Empty(Directory.GetFileSystemEntries(outside));
+            Assert.Equal(before, Tree());
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void MountFieldsMeanWhatTheyMeanToNsjailAndImportKeepsThem()
+    {
+        Require.Root();
+        string src = SuiteDirectory.NewDirectory("prefixed-");
+        File.SetUnixFileMode(src, (UnixFileMode)0x1ED);
+        File.WriteAllText(Path.Combine(src, "f"), "prefixed\n");
+        string cfg = Config("""
+            mount { src: "/" dst: "/" is_bind: true }
+            mount { dst: "/t" fstype: "tmpfs" rw: true options: "size=2m,nr_inodes=4,mode=0750,noexec" }
+            mount { dst: "/ro" fstype: "tmpfs" }
+            mount { prefix_src_env: "NSS_E2E_SRC" src: "" prefix_dst_env: "NSS_E2E_DST" dst: "/in" is_bind: true nodev: true is_dir: true }
+            mount { src: "/usr/bin" dst: "/usr/local/nss-bin" is_symlink: true }
+            mount { dst: "/p" fstype: "proc" }
+            mount { src: "/proc/self/fd" dst: "/dev/fd" is_symlink: true }
+            exec_bin {
+              path: "/bin/sh" arg: "-c"
+              arg: "stat -c %a /t; cp /bin/true /t/x; /t/x 2>/dev/null; echo exec=$?; touch /t/a /t/b /t/c 2>/dev/null || echo inodes-full; touch /ro/a 2>/dev/null || echo ro; cat /srv/in/f; readlink /usr/local/nss-bin; cat /p/1/comm; grep -o ' /srv/in [^ ]* [^ ]*nodev' /p/self/mounts | cut -d' ' -f2"
+            }
+            """);
+        string env = $"export NSS_E2E_SRC={src} NSS_E2E_DST=/srv;";
+        var r = _nss.RunRaw(["--state_dir", _nss.StateDir, "--config", cfg], bashPrefix: env);
+        const string expected = "750\nexec=126\ninodes-full\nro\nprefixed\n/usr/bin\nsh\n/srv/in\n";
+        Assert.Equal("", r.Stderr);
+        Assert.Equal(expected, r.Stdout);
+
+        // config import says all of it in TOML, which runs the same sandbox.
+        var import = _nss.RunRaw(["config", "import", cfg], bashPrefix: env);
+        Assert.Equal(0, import.ExitCode);
+        foreach (string line in new[] { "inodes = 4", "mode = \"0750\"", "noexec = true", "nodev = true", "dir = true", "type = \"symlink\"", "type = \"proc\"", "rw = false" })
+            Assert.Contains(line, import.Stdout);
+        string toml = Path.Combine(_nss.TempDir, "imported-mounts.toml");
+        File.WriteAllText(toml, import.Stdout);
+        var again = _nss.RunRaw(["--state_dir", _nss.StateDir, "--config", toml]);
+        Assert.Equal((expected, ""), (again.Stdout, again.Stderr));
+
+        // is_dir that contradicts the source is refused before anything runs.
+        string wrong = Config("""mount { src: "/etc/hostname" dst: "/h" is_bind: true is_dir: true } exec_bin { path: "/bin/true" }""");
+        var refused = _nss.RunRaw(["--state_dir", _nss.StateDir, "--config", wrong]);
+        Assert.Equal(125, refused.ExitCode);
+        Assert.Contains("is_dir is true, but /etc/hostname is not a directory", refused.Stderr);
+    }
+
+    [Fact]
     public void InvokedAsNsjailItTakesNsjailsDefaults()
     {
         Require.Root();

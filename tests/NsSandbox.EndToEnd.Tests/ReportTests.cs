@@ -10,6 +10,24 @@ public sealed class ReportTests : IDisposable
     public void Dispose() => _nss.Dispose();
 
     [Fact]
+    public void AReportToADeviceIsWrittenIntoItNotRenamedOverIt()
+    {
+        Require.Root();
+        // A null device of the test's own: `--report /dev/null` once turned the host's into a regular file.
+        string node = Path.Combine(_nss.TempDir, "null");
+        var mknod = System.Diagnostics.Process.Start("mknod", ["-m", "666", node, "c", "1", "3"])!;
+        mknod.WaitForExitWithin(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, mknod.ExitCode);
+        var r = _nss.RunRaw(["--state_dir", _nss.StateDir, "--report", node, "--", "/bin/true"]);
+        Assert.Equal(0, r.ExitCode);
+        var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%F", node]) { RedirectStandardOutput = true })!;
+        string type = stat.StandardOutput.ReadToEnd().Trim();
+        stat.WaitForExitWithin(TimeSpan.FromSeconds(30));
+        Assert.Equal("character special file", type);
+        Assert.Empty(Directory.GetFiles(_nss.TempDir, "null.tmp-*"));
+    }
+
+    [Fact]
     public void ExitCodeIsPassedThroughAndReported()
     {
         Require.Root();

@@ -46,6 +46,9 @@ internal sealed class LauncherArguments
             a.Value("env", value is null ? name : $"{name}={value}");
         }
         a.Switch("keep_env", o.KeepEnvironment);
+        // --proc_path mounts /proc (as nsjail's does), so it comes before --disable_proc, which then wins.
+        a.Value("proc_path", o.ProcPath);
+        a.Switch("proc_rw", o.ProcReadWrite);
         a.Switch("disable_proc", o.DisableProc);
         foreach (var mount in o.Mounts) mount.AppendTo(a);
         a.Value("tmp_size", o.TmpSizeBytes);

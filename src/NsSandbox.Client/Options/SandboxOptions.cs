@@ -53,6 +53,12 @@ public sealed record SandboxOptions
     /// <summary><c>--disable_proc</c>: mount no fresh /proc.</summary>
     public bool DisableProc { get; init; }
 
+    /// <summary><c>--proc_path</c>: where the fresh /proc is mounted (default /proc).</summary>
+    public string? ProcPath { get; init; }
+
+    /// <summary><c>--proc_rw</c>: mount the fresh /proc read-write (it is read-only by default).</summary>
+    public bool ProcReadWrite { get; init; }
+
     /// <summary><c>--bindmount_ro</c>, <c>--bindmount</c> and <c>--tmpfsmount</c>, in order.</summary>
     public IReadOnlyList<SandboxMount> Mounts { get; init; } = [];
 

@@ -32,6 +32,10 @@ public sealed record SandboxSpec
     public IReadOnlyList<IdMapSpec> UidMaps { get; init; } = [];
     public IReadOnlyList<IdMapSpec> GidMaps { get; init; } = [];
     public bool MountProc { get; init; } = true;
+    /// <summary>Where the fresh /proc is mounted (nsjail's --proc_path).</summary>
+    public string ProcPath { get; init; } = "/proc";
+    /// <summary>The fresh /proc is writable (nsjail's --proc_rw); read-only by default.</summary>
+    public bool ProcReadWrite { get; init; }
     public ulong TmpSizeBytes { get; init; } = Defaults.TmpSizeBytes;
     /// <summary>A host directory to mount at /data instead of a fresh per-run one.</summary>
     public string? DataDir { get; init; }
@@ -65,14 +69,41 @@ public sealed record SandboxSpec
 
 public enum Verbosity { Quiet, Normal, Verbose }
 
-/// <summary>A bind mount (Source set), a tmpfs (Source and Content null), or a read-only file made from Content
-/// (nsjail's <c>src_content</c>) at Target inside the sandbox. An optional bind (nsjail's <c>mandatory: false</c>)
-/// is left out when its source does not exist.</summary>
+public enum MountType
+{
+    /// <summary>A host path (Source) bound at Target.</summary>
+    Bind,
+    /// <summary>A fresh tmpfs.</summary>
+    Tmpfs,
+    /// <summary>A read-only file made from Content (nsjail's <c>src_content</c>).</summary>
+    File,
+    /// <summary>A symlink at Target whose text is Source (nsjail's <c>is_symlink</c>, <c>--symlink</c>).</summary>
+    Symlink,
+    /// <summary>A fresh proc filesystem of the sandbox's pid namespace (another than the one at /proc).</summary>
+    Proc,
+}
+
+/// <summary>One mount at Target inside the sandbox: a bind mount (Source set), a tmpfs (Source and Content null),
+/// a read-only file made from Content, a symlink or a proc; <see cref="Type"/> says which. An optional mount
+/// (nsjail's <c>mandatory: false</c>) is left out when its source does not exist or its mount point cannot be
+/// made. Every mount is nosuid; a tmpfs is also always nodev.</summary>
 public sealed record MountSpec(string? Source, string Target, bool ReadOnly, ulong TmpfsSizeBytes = 0, bool Optional = false,
     string? Content = null)
 {
-    public bool IsTmpfs => Source is null && Content is null;
-    public bool IsContent => Content is not null;
+    public MountType Type { get; init; } = Content is not null ? MountType.File : Source is null ? MountType.Tmpfs : MountType.Bind;
+    public bool IsTmpfs => Type == MountType.Tmpfs;
+    public bool IsContent => Type == MountType.File;
+    public bool NoExec { get; init; }
+    public bool NoDev { get; init; }
+    /// <summary>A tmpfs's nr_inodes (0 is unlimited, as the kernel takes it); null leaves the kernel's default.</summary>
+    public ulong? TmpfsInodes { get; init; }
+    /// <summary>The permission bits of a tmpfs's root; null is 1777.</summary>
+    public uint? TmpfsMode { get; init; }
+    /// <summary>The owner of a tmpfs's root (ids inside the sandbox); null is the sandbox's user and group.</summary>
+    public uint? TmpfsUid { get; init; }
+    public uint? TmpfsGid { get; init; }
+    /// <summary>nsjail's <c>is_dir</c>: whether the mount point is a directory, when given (else it follows the source).</summary>
+    public bool? IsDirectory { get; init; }
 }
 
 /// <summary>The target's environment: empty plus PATH and HOME unless KeepAll; then each entry in order.</summary>

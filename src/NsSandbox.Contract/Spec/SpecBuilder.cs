@@ -22,6 +22,8 @@ public sealed class SpecBuilder
     public List<IdMapSpec> UidMaps { get; } = [];
     public List<IdMapSpec> GidMaps { get; } = [];
     public bool MountProc { get; set; } = true;
+    public string ProcPath { get; set; } = "/proc";
+    public bool ProcReadWrite { get; set; }
     public ulong TmpSizeBytes { get; set; } = Defaults.TmpSizeBytes;
     public string? DataDir { get; set; }
     public bool KeepData { get; set; }
@@ -107,6 +109,15 @@ public sealed class SpecBuilder
         if (MountProc && !Namespaces.HasFlag(Namespaces.Pid))
             throw new SpecException(Origin("namespaces", "--disable_clone_newpid"),
                 "a fresh /proc needs a new pid namespace; add --disable_proc as well");
+        if (Mounts.FindIndex(m => m.Type == MountType.Proc) is var proc and >= 0)
+        {
+            if (Mode == RunMode.Execve)
+                throw new SpecException(Origin($"mount{proc}", "--mount"), "mode execve cannot mount a fresh proc (the launcher is not inside the new pid namespace)");
+            if (!Namespaces.HasFlag(Namespaces.Pid))
+                throw new SpecException(Origin($"mount{proc}", "--mount"), "a fresh proc needs a new pid namespace");
+        }
+        if (!ProcPath.StartsWith('/') || Path.GetFullPath(ProcPath) is "/" or "/dev")
+            throw new SpecException(Origin("proc_path", "--proc_path"), $"{ProcPath} is not a place for /proc (an absolute path other than / and /dev)");
         if (Hostname.Length is 0 or > 64)
             throw new SpecException(Origin("hostname", "--hostname"), "a hostname has 1 to 64 characters");
         if (!Cwd.StartsWith('/')) throw new SpecException(Origin("cwd", "--cwd"), Cwd.Length == 0 ? "expects a directory; the value is empty" : $"{Cwd} is not an absolute path");
@@ -137,6 +148,8 @@ public sealed class SpecBuilder
             UidMaps = UidMaps.ToList(),
             GidMaps = GidMaps.ToList(),
             MountProc = MountProc,
+            ProcPath = Path.GetFullPath(ProcPath),
+            ProcReadWrite = ProcReadWrite,
             TmpSizeBytes = TmpSizeBytes,
             DataDir = dataDir,
             KeepData = KeepData,
@@ -215,9 +228,17 @@ public sealed class SpecBuilder
         target = HostPath.Full(target, origin);
         if (target == "/" || IsProvided(target))
             throw new SpecException(origin, $"cannot mount over {target}: the sandbox provides it");
+        if (m.Type == MountType.Symlink && string.IsNullOrEmpty(m.Source))
+            throw new SpecException(origin, $"the symlink at {target} has no target");
+        if (m.Type != MountType.Tmpfs && (m.TmpfsInodes ?? m.TmpfsMode ?? m.TmpfsUid ?? m.TmpfsGid) is not null)
+            throw new SpecException(origin, $"only a tmpfs takes nr_inodes, mode, uid and gid ({target} is not one)");
+        if (m.TmpfsMode > 0xFFF) throw new SpecException(origin, $"mode {Convert.ToString(m.TmpfsMode.Value, 8)} is not a permission mode (at most 7777)");
+        if (m.Type == MountType.Symlink && (m.NoExec || m.NoDev))
+            throw new SpecException(origin, $"a symlink ({target}) takes no mount options");
         return m with
         {
-            Source = HostPath.FullOrNull(m.Source, origin),
+            // A symlink's text is kept as written: it is read inside the sandbox.
+            Source = m.Type is MountType.Bind or MountType.File && m.Source is not null ? HostPath.Full(m.Source, origin) : m.Source,
             Target = target,
             TmpfsSizeBytes = m.IsTmpfs && m.TmpfsSizeBytes == 0 ? TmpSizeBytes : m.TmpfsSizeBytes,
         };

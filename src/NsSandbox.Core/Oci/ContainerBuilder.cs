@@ -70,16 +70,19 @@ public static class ContainerBuilder
         if (plan.RootReadOnly) k.SetMountAttributes("/", MountAttributes.ReadOnly, recursive: false);
         if (plan.RootPropagation != 0) k.Mount(null, "/", null, plan.RootPropagation, null);
 
-        BuildProcess(plan.Process, plan.Users is null || plan.Users.AllowSetgroups, k);
+        BuildProcess(plan.Process, plan.Users is null || plan.Users.AllowSetgroups, plan.Seccomp, k);
         k.AwaitFifo(fifoSlot);
-        k.Exec(plan.Process.ExecCandidates, plan.Process.Argv, plan.Process.Env, plan.Seccomp.Filter, plan.Seccomp.Flags);
+        Exec(plan.Process, plan.Seccomp, k);
     }
 
     /// <summary>The process's own set-up, for a container's first process and for an exec: limits, a new
     /// session (and its terminal), groups, ids, capabilities, the working directory, and an early check that
     /// the command exists. A user namespace whose gid map was written with setgroups denied cannot set groups.</summary>
-    public static void BuildProcess(ContainerProcess p, bool groupsAllowed, IContainerKernel k)
+    public static void BuildProcess(ContainerProcess p, bool groupsAllowed, Plan.SeccompProgram seccomp, IContainerKernel k)
     {
+        // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: it is loaded before the ids and
+        // capabilities change (runc's order), and what follows must be allowed by it.
+        if (!p.NoNewPrivileges && seccomp.Filter is { } early) k.LoadSeccomp(early, seccomp.Flags);
         var caps = p.Capabilities;
         k.KeepBoundingCapabilities(caps.Bounding);
         foreach (var r in p.Rlimits) k.SetRlimit(r.Resource, r.Soft, r.Hard);
@@ -95,6 +98,13 @@ public static class ContainerBuilder
         k.SetCapabilities(caps.Effective, caps.Permitted, caps.Inheritable, caps.Ambient);
         k.ChangeDirectory(p.Cwd);
         k.FindExecutable(p.ExecCandidates, p.Argv[0]);
+    }
+
+    /// <summary>The exec: with no_new_privs and the filter loaded last, or without either (loaded early).</summary>
+    public static void Exec(ContainerProcess p, Plan.SeccompProgram seccomp, IContainerKernel k)
+    {
+        if (p.NoNewPrivileges) k.Exec(p.ExecCandidates, p.Argv, p.Env, seccomp.Filter, seccomp.Flags);
+        else k.ExecKeepingPrivileges(p.ExecCandidates, p.Argv, p.Env);
     }
 
     private static void MountOne(IContainerKernel k, ContainerMount m, IReadOnlyList<CgroupMountSource> cgroupSources)

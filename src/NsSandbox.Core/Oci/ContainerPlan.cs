@@ -50,6 +50,11 @@ public sealed record ContainerProcess
     public required IReadOnlyList<string> ExecCandidates { get; init; }
     public required IReadOnlyList<string> Env { get; init; }
     public int? OomScoreAdj { get; init; }
+    /// <summary>noNewPrivileges (always with --hardened): without it, setuid binaries and file capabilities work
+    /// in the container and a seccomp filter is loaded before the ids and capabilities change, as runc does.</summary>
+    public bool NoNewPrivileges { get; init; }
+    /// <summary>What the runtime says about the process without refusing it (ambient capabilities it cannot raise).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
     public bool Terminal { get; init; }
     /// <summary>process.consoleSize: rows and columns of the terminal.</summary>
     public (uint Rows, uint Columns)? ConsoleSize { get; init; }

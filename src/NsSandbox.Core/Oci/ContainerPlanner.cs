@@ -15,10 +15,10 @@ public static class ContainerPlanner
     public static ContainerPlan Create(string id, string bundle, OciSpec spec, IHostView host, OciRuntimeOptions options)
     {
         OciSupport.Check(spec);
-        var process = Process(spec.Process ?? throw new SpecException(Origin, "process: required to create a container"), Origin);
         string rootPath = spec.Root?.Path ?? throw new SpecException(Origin, "root.path: required");
         string rootfs = Path.GetFullPath(rootPath, bundle);
         if (host.KindOf(rootfs) != EntryKind.Directory) throw new SpecException(Origin, $"root.path: {rootfs} is not a directory");
+        var process = Process(spec.Process ?? throw new SpecException(Origin, "process: required to create a container"), Origin, rootfs, host, options);
 
         var (created, joins) = Namespaces(spec.Linux?.Namespaces ?? []);
         if (!created.HasFlag(Ns.Mount)) throw new SpecException(Origin, "linux.namespaces: a mount namespace is required");
@@ -54,20 +54,36 @@ public static class ContainerPlanner
     }
 
     /// <summary>A process object (config.json's, or the one `exec --process` reads) resolved.</summary>
-    public static ContainerProcess Process(OciProcess process, string origin)
+    public static ContainerProcess Process(OciProcess process, string origin, string rootfs, IHostView host, OciRuntimeOptions options)
     {
         OciSupport.CheckProcess(process, origin);
         if (process.Args is not { Count: > 0 } args) throw new SpecException(origin, "process.args: at least one argument is required");
         var env = process.Env ?? [];
+        uint uid = process.User?.Uid ?? 0;
+        // HOME as runc sets it when the environment has none: the user's home in the container's /etc/passwd.
+        if (!env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal))) env = [.. env, "HOME=" + HomeOf(uid, rootfs, host)];
         string cwd = process.Cwd ?? "/";
         if (!cwd.StartsWith('/')) throw new SpecException(origin, "process.cwd: must be an absolute path");
+        var caps = Capabilities(process.Capabilities);
+        var warnings = new List<string>();
+        // An ambient capability must be permitted and inheritable; runc raises the others and warns, as here.
+        ulong raisable = caps.Ambient & caps.Permitted & caps.Inheritable;
+        if (raisable != caps.Ambient)
+        {
+            var dropped = Enumerable.Range(0, 64).Where(b => ((caps.Ambient & ~raisable) >> b & 1) != 0)
+                .Select(b => b < CapabilityNames.All.Length ? CapabilityNames.All[b] : $"capability {b}");
+            warnings.Add($"process.capabilities.ambient: not raised (not both permitted and inheritable): {string.Join(", ", dropped)}");
+            caps = caps with { Ambient = raisable };
+        }
         return new ContainerProcess
         {
             Rlimits = [.. (process.Rlimits ?? []).Select(Rlimit)],
-            Uid = process.User?.Uid ?? 0,
+            Uid = uid,
             Gid = process.User?.Gid ?? 0,
             AdditionalGids = process.User?.AdditionalGids ?? [],
-            Capabilities = Capabilities(process.Capabilities),
+            Capabilities = caps,
+            Warnings = warnings,
+            NoNewPrivileges = process.NoNewPrivileges || options.Hardened,
             Cwd = cwd,
             Argv = args,
             ExecCandidates = EnvironmentPlanner.ExecCandidates(args[0], env),
@@ -76,6 +92,17 @@ public static class ContainerPlanner
             Terminal = process.Terminal,
             ConsoleSize = process.ConsoleSize is { } size ? (size.Height, size.Width) : null,
         };
+    }
+
+    private static string HomeOf(uint uid, string rootfs, IHostView host)
+    {
+        string passwd = rootfs + SandboxPaths.Resolve("/etc/passwd", rootfs, EmptySet, host, Origin);
+        foreach (string line in host.ReadLines(passwd) ?? [])
+        {
+            var f = line.Split(':');
+            if (f.Length >= 7 && f[2] == uid.ToString(CultureInfo.InvariantCulture) && f[5].StartsWith('/')) return f[5];
+        }
+        return "/";
     }
 
     private static (Ns Created, List<NamespaceJoin> Joins) Namespaces(List<OciNamespace> list)

@@ -34,25 +34,17 @@ public sealed partial class OciRuntime
 
         var writer = new ProgramWriter(timing: false, describe: false, 32);
         writer.JoinNamespace(ns + "mnt", Namespaces.Mount);
-        ContainerBuilder.BuildProcess(process, groupsAllowed: true, writer);
-        writer.Exec(process.ExecCandidates, process.Argv, process.Env, seccomp.Filter, seccomp.Flags);
+        ContainerBuilder.BuildProcess(process, groupsAllowed: true, seccomp, writer);
+        ContainerBuilder.Exec(process, seccomp, writer);
+        foreach (string warning in process.Warnings) say("warning: " + warning);
         var program = writer.Finish();
 
         var cgroup = Cgroup(state);
         var (parentEnd, childEnd) = SeqPacketSocket.CreatePair();
         using var channel = new StageChannel(parentEnd, program);
-        int cgroupFd = cgroup.V2Dir is { } v2 && Directory.Exists(v2) ? Linux.Cgroups.CgroupFs.OpenDirectory(v2) : -1;
         Spawner.Child child;
-        try
-        {
-            using (childEnd)
-                child = NamespaceEntry.Within(joins, () =>
-                    Spawner.Spawn(new SpawnRequest(Namespaces.None, childEnd.Fd, cgroupFd, DieWithParent: false), program.Bytes));
-        }
-        finally
-        {
-            if (cgroupFd >= 0) Linux.Cgroups.CgroupFs.CloseDirectory(cgroupFd);
-        }
+        using (childEnd)
+            child = SpawnInto(cgroup, joins, Namespaces.None, childEnd, program);
         int terminal = -1;
         bool ran = false;
         try
@@ -74,7 +66,7 @@ public sealed partial class OciRuntime
                 if (process.ConsoleSize is { } size) Pty.SetSize(terminal, size.Rows, size.Columns);
                 Pty.SendMaster(terminal, consoleSocket!);
             }
-            if (pidFile is not null) WriteAtomically(pidFile, child.Pid.ToString(CultureInfo.InvariantCulture));
+            if (pidFile is not null) OutputFile.Write(pidFile, child.Pid.ToString(CultureInfo.InvariantCulture));
             ran = true;
         }
         finally

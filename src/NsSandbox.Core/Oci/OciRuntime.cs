@@ -4,6 +4,7 @@ using NsSandbox.Contract.Oci;
 using NsSandbox.Core.Channel;
 using NsSandbox.Core.Plan;
 using NsSandbox.Linux;
+using NsSandbox.Linux.Stage2Code;
 
 namespace NsSandbox.Core.Oci;
 
@@ -11,12 +12,14 @@ namespace NsSandbox.Core.Oci;
 /// process, which builds the container and waits in ROOT/ID/exec.fifo; then `create` exits and the process is
 /// the caller's (containerd's shim is a subreaper: it reaps it and reads its exit status, as with runc). `start`
 /// writes the fifo; `kill` signals the process (or all of the cgroup); `delete` removes cgroup and state.</summary>
-public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string> say)
+public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string> say, Action<string>? debug = null)
 {
     private const string StateFile = "nssandbox.json", Fifo = "exec.fifo";
     private static readonly TimeSpan SetupTimeout = TimeSpan.FromSeconds(60);
 
     private string Dir(string id) => Path.Combine(options.Root, id);
+
+    public OciRuntimeOptions Options => options;
 
     public void Create(string id, string bundle, string? pidFile, string? consoleSocket)
     {
@@ -24,6 +27,10 @@ public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string>
         bundle = Path.GetFullPath(bundle);
         var spec = OciConfigReader.Read(bundle);
         var plan = ContainerPlanner.Create(id, bundle, spec, new RealHostView(), options);
+        foreach (string warning in plan.Process.Warnings) say("warning: " + warning);
+        debug?.Invoke($"create {id}: rootfs {plan.RootFs}, new namespaces {FlagNames.Of(plan.NewNamespaces)}, " +
+            $"{plan.Joins.Count} joined, {plan.Mounts.Count} mounts, {plan.Devices.Count} devices, seccomp {plan.Seccomp.Label} " +
+            $"({plan.Seccomp.Instructions} instructions), uid {plan.Process.Uid} gid {plan.Process.Gid}");
         if (plan.Process.Terminal && consoleSocket is null) throw new OciException("process.terminal: a terminal needs --console-socket");
         if (!plan.Process.Terminal && consoleSocket is not null) throw new OciException("--console-socket: given for a config without process.terminal");
         Directory.CreateDirectory(options.Root);
@@ -50,21 +57,10 @@ public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string>
             var program = ContainerBuilder.Compile(plan, fifo, sources);
             var (parentEnd, childEnd) = SeqPacketSocket.CreatePair();
             using var channel = new StageChannel(parentEnd, program);
-            int cgroupFd = cgroup.V2Dir is { } v2 ? Linux.Cgroups.CgroupFs.OpenDirectory(v2) : -1;
-            try
-            {
-                using (childEnd)
-                {
-                    var joins = plan.Joins.Select(j => (j.Kind, j.Path)).ToList();
-                    child = NamespaceEntry.Within(joins, () =>
-                        Spawner.Spawn(new SpawnRequest(plan.NewNamespaces, childEnd.Fd, cgroupFd, DieWithParent: false), program.Bytes));
-                }
-            }
-            finally
-            {
-                if (cgroupFd >= 0) Linux.Cgroups.CgroupFs.CloseDirectory(cgroupFd);
-            }
+            using (childEnd)
+                child = SpawnInto(cgroup, [.. plan.Joins.Select(j => (j.Kind, j.Path))], plan.NewNamespaces, childEnd, program);
             if (cgroup.Version == 1) cgroup.Attach(child.Pid);
+            debug?.Invoke($"create {id}: pid {child.Pid}, cgroup v{cgroup.Version} {string.Join(" ", cgroup.Dirs.Values)}");
             if (plan.Users is { } users)
                 UserNamespace.WriteMaps(child.Pid, users.UidMapText, users.GidMapText, users.AllowSetgroups);
             if (plan.Process.OomScoreAdj is { } adj)
@@ -83,7 +79,7 @@ public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string>
                 if (plan.Process.ConsoleSize is { } size) Pty.SetSize(terminal, size.Rows, size.Columns);
                 Pty.SendMaster(terminal, consoleSocket!);
             }
-            if (pidFile is not null) WriteAtomically(pidFile, child.Pid.ToString(CultureInfo.InvariantCulture));
+            if (pidFile is not null) OutputFile.Write(pidFile, child.Pid.ToString(CultureInfo.InvariantCulture));
             created = true;
         }
         catch (KernelException e)
@@ -108,6 +104,25 @@ public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string>
             if (child is not null) ChildProcess.Close(child.PidFd);
             if (terminal >= 0) ChildProcess.Close(terminal);
         }
+    }
+
+    /// <summary>Clones stage 2 inside the namespaces to join (the spawning thread enters them), on cgroup v2
+    /// into the container's cgroup (on v1 the caller attaches it by pid before "go").</summary>
+    private static Spawner.Child SpawnInto(ContainerCgroup cgroup, List<(Namespaces, string)> joins, Namespaces create,
+        SeqPacketSocket childEnd, Stage2Program program)
+    {
+        int cgroupFd = cgroup.V2Dir is { } v2 && Directory.Exists(v2) ? Linux.Cgroups.CgroupFs.OpenDirectory(v2) : -1;
+        Spawner.Child child;
+        try
+        {
+            child = NamespaceEntry.Within(joins, () =>
+                Spawner.Spawn(new SpawnRequest(create, childEnd.Fd, cgroupFd, DieWithParent: false), program.Bytes));
+        }
+        finally
+        {
+            if (cgroupFd >= 0) Linux.Cgroups.CgroupFs.CloseDirectory(cgroupFd);
+        }
+        return child;
     }
 
     // Stage 2's messages until it waits in the fifo: a pause for the prestart and createRuntime hooks (the
@@ -136,9 +151,10 @@ public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string>
         }
     }
 
-    private static string Describe(SetupError error, string command) =>
-        error.Step == "exec" && error.Errno == Errno.NoEntry
-            ? $"exec: \"{command}\": executable file not found in $PATH"
+    private static string Describe(SetupError error, string command) => error.Step == "exec" && error.Errno is Errno.NoEntry
+        ? $"exec: \"{command}\": executable file not found in $PATH"
+        : error.Step == "exec" && error.Errno is Errno.AccessDenied
+            ? $"exec: \"{command}\": permission denied" // Docker maps this wording to 126
             : error.Message;
 
     public void Start(string id)
@@ -223,6 +239,8 @@ public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string>
     }
 
     /// <summary>config.json's process of a container: what `exec` without --process starts from.</summary>
+    public string RootFsOf(string id) => Load(id).RootFs;
+
     public OciProcess ConfigProcess(string id) =>
         OciConfigReader.Read(Load(id).Bundle).Process ?? throw new OciException($"the config of {id} has no process");
 
@@ -290,14 +308,7 @@ public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string>
     }
 
     private void Save(ContainerState state) =>
-        WriteAtomically(Path.Combine(Dir(state.Id), StateFile), JsonSerializer.Serialize(state, OciStateJsonContext.Default.ContainerState));
-
-    private static void WriteAtomically(string path, string text)
-    {
-        string temp = path + ".tmp";
-        File.WriteAllText(temp, text);
-        File.Move(temp, path, overwrite: true);
-    }
+        OutputFile.Write(Path.Combine(Dir(state.Id), StateFile), JsonSerializer.Serialize(state, OciStateJsonContext.Default.ContainerState));
 
     private static void RemoveDirectory(string dir)
     {

@@ -4,7 +4,8 @@ namespace NsSandbox.Core.Plan;
 
 /// <summary>Turns the spec's filesystem into mount operations. The new root is a small tmpfs skeleton: the
 /// chroot's top-level entries are bound into it (symlinks stay symlinks), then /dev, /proc, /tmp, /data and
-/// the user's mounts, and the skeleton is made read-only last. Nothing is ever created in the host's tree.
+/// the user's mounts, and the skeleton is made read-only last. Nothing is ever created in the host's tree: a
+/// mount point missing below a read-only host directory is made in a shadow of that directory (ADR 11).
 /// Bind sources are detached first (as the launcher's identity, which may traverse the state directory);
 /// everything after the skeleton happens relative to it, as the sandbox's user, whose ids are mapped in the
 /// new user namespace (files a process with unmapped ids creates there fail with EOVERFLOW).</summary>
@@ -19,18 +20,19 @@ public static class FilesystemPlanner
 
     private const MountFlags Hardened = MountFlags.NoSuid | MountFlags.NoDev;
 
-    public static IReadOnlyList<MountOp> Build(SandboxSpec spec, uint uid, uint gid, RunPaths paths, IHostView host)
+    /// <param name="users">the id maps of the sandbox's user namespace; null without one (or to map the
+    /// sandbox's ids to themselves)</param>
+    public static IReadOnlyList<MountOp> Build(SandboxSpec spec, uint uid, uint gid, RunPaths paths, IHostView host, UserMapping? users = null)
     {
-        var b = new Builder();
         string? chroot = spec.Chroot;
         var topLevel = chroot is null ? [] : host.ListDirectory(chroot).Where(e => !Reserved.Contains(e.Name)).ToList();
-        // Targets resolved inside the sandbox's root; an optional bind whose source is missing is left out
-        // (nsjail's mandatory: false).
-        var mounts = spec.Mounts
-            .Select((m, i) => m with { Target = SandboxPaths.Resolve(m.Target, chroot, Reserved, host, spec.OriginOf($"mount{i}", "--bindmount")) })
-            .Where(m => !m.Optional || host.KindOf(m.Source!) is not null).ToList();
-        if (mounts.FirstOrDefault(m => m.IsContent && m.Source is null) is { } unplaced)
+        // An optional bind whose source is missing is left out (nsjail's mandatory: false).
+        var mounts = spec.Mounts.Select((m, i) => (Spec: m, Origin: spec.OriginOf($"mount{i}", "--bindmount")))
+            .Where(m => m.Spec.Type != MountType.Bind || !m.Spec.Optional || host.KindOf(m.Spec.Source!) is not null).ToList();
+        if (mounts.FirstOrDefault(m => m.Spec.IsContent && m.Spec.Source is null) is { Spec: { } unplaced })
             throw new InvalidOperationException($"the file for {unplaced.Target} has no place in the run directory");
+        var b = new MountPlanBuilder(host, StagingName(topLevel, spec.Mounts), new ShadowAccess(
+            users is null ? uid : UserMapping.OutsideOf(users.Uids, uid) ?? uid, users is null ? gid : UserMapping.OutsideOf(users.Gids, gid) ?? gid));
 
         // Phase 1: detach copies of every bind source before the skeleton exists, so that no copy of a
         // recursive tree (the chroot's /var, say) contains the skeleton itself.
@@ -42,155 +44,179 @@ public static class FilesystemPlanner
         int sysHandle = hostSys ? b.Clone(Path.Combine(chroot!, "sys"), true, MountAttributes.ReadOnly | MountAttributes.NoSuid) : -1;
         var devHandles = Devices.Select(d => b.Clone("/dev/" + d, false, MountAttributes.NoSuid)).ToList();
         int dataHandle = paths.DataDir is null ? -1 : b.Clone(paths.DataDir, false, MountAttributes.NoSuid | MountAttributes.NoDev);
-        var userHandles = mounts.Select(m => m.IsTmpfs ? -1
-            : b.Clone(host.FollowLink(m.Source!), true, (m.ReadOnly ? MountAttributes.ReadOnly : 0) | MountAttributes.NoSuid)).ToList();
+        var userHandles = mounts.Select(m => m.Spec.Type is MountType.Bind or MountType.File
+            ? b.Clone(host.FollowLink(m.Spec.Source!), true, BindAttributes(m.Spec)) : -1).ToList();
 
         // Phase 2: the skeleton, which becomes the working directory; from here on paths are relative to it,
         // so nothing after this looks up a path through the host's tree (stage 2 is the sandbox's user now).
         // It is mounted before stage 2 switches ids, so it is given to the sandbox's user explicitly.
         string owner = spec.Namespaces.HasFlag(Namespaces.User) ? $",uid={uid},gid={gid}" : "";
         b.Add(new MountOp(MountOpKind.Skeleton, paths.RootMountPoint) { Data = "mode=0755,size=1m" + owner, Flags = Hardened });
-        b.Track("/", creatable: true);
+        b.Tree.Mount(new TreeMount("/", Backing.Ours));
         foreach (var e in topLevel)
         {
             string target = "/" + e.Name;
             switch (e.Kind)
             {
                 case EntryKind.Directory or EntryKind.File:
-                    b.MountPoint(target, e.Kind == EntryKind.Directory);
-                    b.Attach(topHandles[e.Name], target, creatable: false);
+                    b.MakeEntry(target, e.Kind == EntryKind.Directory ? TreeEntry.Directory : TreeEntry.File, target);
+                    b.Attach(topHandles[e.Name], target);
+                    b.Tree.Mount(new TreeMount(target, Backing.Host, Path.Combine(chroot!, e.Name), Writable: spec.ReadWrite));
                     break;
                 case EntryKind.Symlink:
-                    b.Add(new MountOp(MountOpKind.Symlink, b.Host(target)) { Source = e.LinkTarget });
+                    b.MakeEntry(target, TreeEntry.Symlink, target, e.LinkTarget);
                     break;
             }
         }
 
         // Phase 3: what the sandbox provides.
-        b.MountPoint("/dev", true);
+        b.MakeEntry("/dev", TreeEntry.Directory, "/dev");
         b.Add(new MountOp(MountOpKind.Tmpfs, b.Host("/dev")) { Data = "mode=0755,size=64k", Flags = Hardened | MountFlags.NoExec });
-        b.Track("/dev", creatable: true);
+        b.Tree.Mount(new TreeMount("/dev", Backing.Ours));
         for (int i = 0; i < Devices.Length; i++)
         {
-            b.MountPoint("/dev/" + Devices[i], false);
-            b.Attach(devHandles[i], "/dev/" + Devices[i], creatable: false);
+            string dev = "/dev/" + Devices[i];
+            b.MakeEntry(dev, TreeEntry.File, dev);
+            b.Attach(devHandles[i], dev);
+            b.Tree.Mount(new TreeMount(dev, Backing.Host, dev, Writable: true));
         }
-        foreach (var (name, target) in DevLinks)
-            b.Add(new MountOp(MountOpKind.Symlink, b.Host("/dev/" + name)) { Source = target });
-        b.MountPoint("/dev/shm", true);
-        b.Tmpfs("/dev/shm", $"mode=1777,size={spec.TmpSizeBytes}");
+        foreach (var (name, target) in DevLinks) b.MakeEntry("/dev/" + name, TreeEntry.Symlink, "/dev/" + name, target);
+        b.MakeEntry("/dev/shm", TreeEntry.Directory, "/dev/shm");
+        b.Tmpfs("/dev/shm", $"mode=1777,size={spec.TmpSizeBytes}", Hardened, seal: false);
 
-        b.MountPoint("/proc", true);
-        if (spec.MountProc)
-            b.Add(new MountOp(MountOpKind.Proc, b.Host("/proc")) { Flags = Hardened | MountFlags.NoExec });
-        b.Track("/proc", creatable: false);
+        b.MakeEntry("/proc", TreeEntry.Directory, "/proc");
+        if (spec.MountProc && spec.ProcPath == "/proc") b.Add(ProcOp(b.Host("/proc"), spec.ProcReadWrite));
+        b.Tree.Mount(new TreeMount("/proc", Backing.Opaque));
 
         // A fresh sysfs shows the sandbox's own network devices, not the host's; it can only be mounted by the
         // owner of a new network namespace, so without one the chroot's /sys is bound instead.
-        b.MountPoint("/sys", true);
+        b.MakeEntry("/sys", TreeEntry.Directory, "/sys");
         if (spec.Namespaces.HasFlag(Namespaces.Net))
             b.Add(new MountOp(MountOpKind.Sysfs, b.Host("/sys")) { Flags = Hardened | MountFlags.NoExec | MountFlags.ReadOnly });
         else if (sysHandle >= 0)
-            b.Attach(sysHandle, "/sys", creatable: false);
-        b.Track("/sys", creatable: false);
+            b.Attach(sysHandle, "/sys");
+        b.Tree.Mount(new TreeMount("/sys", Backing.Opaque));
 
-        b.MountPoint("/tmp", true);
-        b.Tmpfs("/tmp", $"mode=1777,size={spec.TmpSizeBytes}");
+        b.MakeEntry("/tmp", TreeEntry.Directory, "/tmp");
+        b.Tmpfs("/tmp", $"mode=1777,size={spec.TmpSizeBytes}", Hardened, seal: false);
 
-        b.MountPoint("/data", true);
-        if (dataHandle >= 0) b.Attach(dataHandle, "/data", creatable: false);
-        else b.Tmpfs("/data", $"mode=0700,size={spec.TmpSizeBytes}");
-
-        // Phase 4: the user's mounts, in the order given.
-        for (int i = 0; i < mounts.Count; i++)
+        b.MakeEntry("/data", TreeEntry.Directory, "/data");
+        if (dataHandle >= 0)
         {
-            var m = mounts[i];
-            // A device node (a GPU, /dev/kvm) is bound on a file, like a regular file.
-            bool directory = m.IsTmpfs || (!m.IsContent && host.KindOf(m.Source!) is EntryKind.Directory or null);
-            b.MountPoint(m.Target, directory);
-            if (m.IsTmpfs) b.Tmpfs(m.Target, m.TmpfsSizeBytes > 0 ? $"mode=1777,size={m.TmpfsSizeBytes}" : "mode=1777");
-            else b.Attach(userHandles[i], m.Target, creatable: false);
+            b.Attach(dataHandle, "/data");
+            b.Tree.Mount(new TreeMount("/data", Backing.Host, paths.DataDir, Writable: true));
         }
+        else b.Tmpfs("/data", $"mode=0700,size={spec.TmpSizeBytes}", Hardened, seal: false);
 
-        // Phase 5: seal the skeleton and /dev, then switch to it.
+        // Phase 4: /proc elsewhere (--proc_path), then the user's mounts, in the order given, each at its target
+        // as resolved inside the sandbox's tree at that point.
+        if (spec.MountProc && spec.ProcPath != "/proc")
+        {
+            string at = b.Resolve(spec.ProcPath, spec.OriginOf("proc_path", "--proc_path"), followLast: true);
+            if (b.MakeEntry(at, TreeEntry.Directory, spec.OriginOf("proc_path", "--proc_path")))
+            {
+                b.Add(ProcOp(b.Host(at), spec.ProcReadWrite));
+                b.Tree.Mount(new TreeMount(at, Backing.Opaque));
+            }
+        }
+        for (int i = 0; i < mounts.Count; i++)
+            PlaceMount(b, spec, mounts[i].Spec, mounts[i].Origin, userHandles[i], users);
+
+        // Phase 5: seal what is read-only (shadows, read-only tmpfs mounts), the skeleton and /dev, then switch.
+        foreach (var m in b.Tree.Mounts.Where(m => m.Seal).OrderBy(m => m.Path, StringComparer.Ordinal))
+            b.Add(new MountOp(MountOpKind.SetAttributes, b.Host(m.Path)) { Attributes = MountAttributes.ReadOnly });
+        b.RemoveStaging();
         b.Add(new MountOp(MountOpKind.SetAttributes, b.Host("/dev")) { Attributes = MountAttributes.ReadOnly });
         b.Add(new MountOp(MountOpKind.SetAttributes, b.Root) { Attributes = MountAttributes.ReadOnly });
         b.Add(new MountOp(MountOpKind.PivotRoot, b.Root));
         return b.Ops;
     }
 
-    /// <summary>Accumulates operations and remembers which mounted paths are ours (a tmpfs the sandbox made,
-    /// where missing mount points may be created) and which are the host's (where they must already exist).</summary>
-    private sealed class Builder
+    private static void PlaceMount(MountPlanBuilder b, SandboxSpec spec, MountSpec m, string origin, int handle, UserMapping? users)
     {
-        private readonly List<(string Path, bool Creatable)> _mounts = [];
-        private int _nextHandle;
-
-        /// <summary>The skeleton: stage 2's working directory once it is mounted.</summary>
-        public string Root => ".";
-        public List<MountOp> Ops { get; } = [];
-
-        public void Add(MountOp op) => Ops.Add(op);
-
-        /// <summary>Where a sandbox path is before pivot_root: relative to the skeleton.</summary>
-        public string Host(string sandboxPath) => sandboxPath == "/" ? Root : Root + sandboxPath;
-
-        public void Track(string sandboxPath, bool creatable) => _mounts.Add((sandboxPath, creatable));
-
-        public int Clone(string source, bool recursive, MountAttributes attributes)
+        if (m.Type == MountType.Symlink)
         {
-            int handle = _nextHandle++;
-            Add(new MountOp(MountOpKind.CloneTree, source) { Source = source, Handle = handle, Recursive = recursive });
-            if (attributes != MountAttributes.None)
-                Add(new MountOp(MountOpKind.SetTreeAttributes, source) { Handle = handle, Attributes = attributes, Recursive = recursive });
-            return handle;
+            // The link itself is made, not followed: only the directories on the way are resolved.
+            string name = Path.GetFileName(m.Target);
+            string link = MountTree.Join(b.Resolve(MountTree.Parent(m.Target), origin, followLast: true), name);
+            b.MakeEntry(link, TreeEntry.Symlink, origin, m.Source, m.Optional);
+            return;
         }
-
-        public void Attach(int handle, string sandboxPath, bool creatable)
+        string target = b.Resolve(m.Target, origin, followLast: true);
+        if (target is "/" or "/dev" or "/proc" || (spec.MountProc && target == spec.ProcPath))
+            throw new SpecException(origin, $"mount target {m.Target} is {target}, which the sandbox provides");
+        switch (m.Type)
         {
-            Add(new MountOp(MountOpKind.AttachTree, Host(sandboxPath)) { Handle = handle });
-            Track(sandboxPath, creatable);
+            case MountType.Bind or MountType.File:
+                // A missing source fails its detached copy first, naming it; its mount point is never reached.
+                var kind = m.IsContent ? EntryKind.File : b.HostKind(m.Source!);
+                bool directory = kind is EntryKind.Directory || (kind is null && m.IsDirectory != false);
+                if (m.IsDirectory is { } wanted && wanted != directory && kind is not null)
+                    throw new SpecException(origin, $"is_dir is {(wanted ? "true" : "false")}, but {m.Source} is {(directory ? "a directory" : "not a directory")}");
+                if (!b.MakeEntry(target, directory ? TreeEntry.Directory : TreeEntry.File, origin, optional: m.Optional)) return;
+                b.Attach(handle, target);
+                b.Tree.Mount(new TreeMount(target, Backing.Host, b.FollowLink(m.Source!), Writable: !m.ReadOnly));
+                break;
+            case MountType.Tmpfs:
+                if (m.IsDirectory == false) throw new SpecException(origin, $"is_dir is false, but a tmpfs is mounted on a directory");
+                CheckMapped(m.TmpfsUid, users?.Uids, "uid", origin);
+                CheckMapped(m.TmpfsGid, users?.Gids, "gid", origin);
+                if (!b.MakeEntry(target, TreeEntry.Directory, origin, optional: m.Optional)) return;
+                b.Tmpfs(target, TmpfsData(m), Hardened | (m.NoExec ? MountFlags.NoExec : 0), seal: m.ReadOnly);
+                break;
+            case MountType.Proc:
+                if (!b.MakeEntry(target, TreeEntry.Directory, origin, optional: m.Optional)) return;
+                b.Add(ProcOp(b.Host(target), !m.ReadOnly));
+                b.Tree.Mount(new TreeMount(target, Backing.Opaque));
+                break;
         }
+    }
 
-        public void Tmpfs(string sandboxPath, string data)
-        {
-            Add(new MountOp(MountOpKind.Tmpfs, Host(sandboxPath)) { Data = data, Flags = Hardened });
-            Track(sandboxPath, creatable: true);
-        }
+    /// <summary>A tmpfs's mount data: nsjail's options as the kernel takes them.</summary>
+    private static string TmpfsData(MountSpec m)
+    {
+        string data = $"mode={Modes.Octal(m.TmpfsMode ?? 0x3FF)}";
+        if (m.TmpfsSizeBytes > 0) data += $",size={m.TmpfsSizeBytes}";
+        if (m.TmpfsInodes is { } inodes) data += $",nr_inodes={inodes}";
+        if (m.TmpfsUid is { } u) data += $",uid={u}";
+        if (m.TmpfsGid is { } g) data += $",gid={g}";
+        return data;
+    }
 
-        /// <summary>Makes sure a mount point exists: created (with missing parents) inside one of our tmpfs
-        /// mounts, required to exist inside a host-backed one.</summary>
-        public void MountPoint(string sandboxPath, bool directory)
-        {
-            var (owner, creatable) = _mounts.Last(m => IsWithin(sandboxPath, m.Path));
-            if (!creatable)
-            {
-                Add(new MountOp(MountOpKind.RequireExisting, Host(sandboxPath)) { Directory = directory });
-                return;
-            }
-            string relative = sandboxPath[owner.TrimEnd('/').Length..].Trim('/');
-            string current = owner.TrimEnd('/');
-            string[] parts = relative.Split('/');
-            for (int i = 0; i < parts.Length; i++)
-            {
-                current += "/" + parts[i];
-                bool last = i == parts.Length - 1;
-                Add(last && !directory
-                    ? new MountOp(MountOpKind.MakeFile, Host(current)) { Mode = Modes.File, Directory = false }
-                    : new MountOp(MountOpKind.MakeDir, Host(current)) { Mode = Modes.Directory });
-            }
-        }
+    /// <summary>A tmpfs's owner must be an id of the sandbox's user namespace, or the mount fails (EINVAL).</summary>
+    private static void CheckMapped(uint? id, IReadOnlyList<IdMap>? maps, string name, string origin)
+    {
+        if (id is { } v && maps is not null && UserMapping.OutsideOf(maps, v) is null)
+            throw new SpecException(origin, $"{name}={v} is not mapped in the sandbox's user namespace (its {name} map: {string.Join(", ", maps.Select(m => $"{m.Inside}:{m.Outside}:{m.Count}"))})");
+    }
 
-        // Without concatenating mount + "/": this runs for every mount point against every mount so far.
-        private static bool IsWithin(string path, string mount) =>
-            mount == "/" || path == mount
-            || (path.Length > mount.Length && path[mount.Length] == '/' && path.StartsWith(mount, StringComparison.Ordinal));
+    private static MountAttributes BindAttributes(MountSpec m) =>
+        (m.ReadOnly ? MountAttributes.ReadOnly : 0) | MountAttributes.NoSuid
+        | (m.NoExec ? MountAttributes.NoExec : 0) | (m.NoDev ? MountAttributes.NoDev : 0);
+
+    private static MountOp ProcOp(string at, bool writable) =>
+        new(MountOpKind.Proc, at) { Flags = Hardened | MountFlags.NoExec | (writable ? 0 : MountFlags.ReadOnly) };
+
+    /// <summary>The skeleton's entry where shadows are assembled before they are moved into place: a name no
+    /// top-level entry or mount target uses (it is removed before the switch).</summary>
+    private static string StagingName(IEnumerable<HostEntry> topLevel, IEnumerable<MountSpec> mounts)
+    {
+        var taken = topLevel.Select(e => e.Name).Concat(mounts.Select(m => m.Target.Split('/', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "")).ToHashSet();
+        string name = ".nssandbox-shadow";
+        for (int i = 1; taken.Contains(name); i++) name = $".nssandbox-shadow-{i}";
+        return name;
     }
 }
+
+/// <summary>The ids whose permissions a shadow's root grants (the sandbox's ids outside its user namespace).</summary>
+public sealed record ShadowAccess(uint OutsideUid, uint OutsideGid);
 
 /// <summary>Permission bits (C# has no octal literals).</summary>
 internal static class Modes
 {
     public const uint File = 0x1A4;      // 0644
     public const uint Directory = 0x1ED; // 0755
+
+    /// <summary>As mount options and chmod write it: 0755, 1777.</summary>
+    public static string Octal(uint mode) => Convert.ToString(mode, 8).PadLeft(4, '0');
 }

@@ -4,6 +4,9 @@ public enum EntryKind { Directory, File, Symlink, Other }
 
 public sealed record HostEntry(string Name, EntryKind Kind, string? LinkTarget = null);
 
+/// <summary>A path's permission bits (with setuid, setgid and sticky) and owner.</summary>
+public sealed record HostOwner(uint Mode, uint Uid, uint Gid);
+
 /// <summary>What the planner reads of the host: directory listings, rlimits, the environment. Behind an
 /// interface so plans can be tested without the host's actual state.</summary>
 public interface IHostView
@@ -16,6 +19,8 @@ public interface IHostView
     string FollowLink(string path);
     /// <summary>What a bind source is, following symlinks; null when it does not exist.</summary>
     EntryKind? KindOf(string path);
+    /// <summary>The permission bits and owner of a path (a final symlink not followed); null when it does not exist.</summary>
+    HostOwner? OwnerOf(string path);
     (ulong Soft, ulong Hard) GetRlimit(RlimitResource resource);
     string? GetEnvironmentVariable(string name);
     IReadOnlyList<KeyValuePair<string, string>> Environment { get; }

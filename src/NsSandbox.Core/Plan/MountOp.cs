@@ -21,6 +21,10 @@ public enum MountOpKind
     /// <summary>Target must already exist (a mount point inside a host-backed mount, never created there).</summary>
     RequireExisting,
     SetAttributes,
+    /// <summary>Move the mount at Source (with what is mounted below it) to Target (MS_MOVE).</summary>
+    Move,
+    /// <summary>Remove the empty directory Target.</summary>
+    RemoveDirectory,
     PivotRoot,
 }
 
@@ -44,13 +48,16 @@ public sealed record MountOp(MountOpKind Kind, string Target)
         MountOpKind.AttachTree => $"attach #{Handle} {Target}",
         MountOpKind.SetTreeAttributes => $"set-tree-attr #{Handle} {Attributes}{(Recursive ? " (recursive)" : "")}",
         MountOpKind.Symlink => $"symlink {Target} -> {Source}",
-        MountOpKind.Tmpfs => $"tmpfs {Target} {Data}",
+        MountOpKind.Tmpfs => $"tmpfs {Target} {Data}{((Flags & MountFlags.NoExec) != 0 ? " noexec" : "")}",
         MountOpKind.SetAttributes => $"set-attr {Target} {Attributes}{(Recursive ? " (recursive)" : "")}",
         MountOpKind.Skeleton => $"skeleton {Target} {Data}",
         MountOpKind.MakeDir => $"mkdir {Target}",
         MountOpKind.MakeFile => $"mkfile {Target}",
         MountOpKind.RequireExisting => $"require {Target}",
         MountOpKind.PivotRoot => $"pivot_root {Target}",
+        MountOpKind.Move => $"move {Source} {Target}",
+        MountOpKind.RemoveDirectory => $"rmdir {Target}",
+        MountOpKind.Proc => $"proc {Target}{((Flags & MountFlags.ReadOnly) != 0 ? " ro" : "")}",
         _ => $"{Kind.ToString().ToLowerInvariant()} {Target}",
     };
 }

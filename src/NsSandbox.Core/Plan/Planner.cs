@@ -25,7 +25,7 @@ public static class Planner
             RunId = runId,
             Namespaces = spec.Namespaces,
             RootMountPoint = paths.RootMountPoint,
-            MountOps = FilesystemPlanner.Build(spec, uid, gid, paths, host),
+            MountOps = FilesystemPlanner.Build(spec, uid, gid, paths, host, users),
             Hostname = spec.Namespaces.HasFlag(Namespaces.Uts) ? spec.Hostname : null,
             Rlimits = rlimits,
             Personality = (uint)spec.Process.Personality,

@@ -31,6 +31,8 @@ public sealed class RealHostView : IHostView
         _ => EntryKind.Other,
     };
 
+    public HostOwner? OwnerOf(string path) => FileTypes.Owner(path) is var (mode, uid, gid) ? new HostOwner(mode, uid, gid) : null;
+
     public string? ReadLink(string path) => DirectoryEntries.LinkTarget(path);
 
     public string FollowLink(string path)

@@ -11,9 +11,15 @@ public static class SandboxPaths
 
     /// <param name="chroot">the root's host directory, or null for an empty root</param>
     /// <param name="reserved">top-level names the sandbox provides itself: never taken from the chroot</param>
-    public static string Resolve(string target, string? chroot, IReadOnlySet<string> reserved, IHostView host, string origin)
+    public static string Resolve(string target, string? chroot, IReadOnlySet<string> reserved, IHostView host, string origin) =>
+        chroot is null ? target
+        : Resolve(target, p => reserved.Contains(p.Split('/')[1]) ? null : host.ReadLink(chroot.TrimEnd('/') + p), origin);
+
+    /// <summary>Resolves every symlink on the way (the last component's too when <paramref name="followLast"/>),
+    /// each read by <paramref name="readLink"/> from a sandbox path: an absolute link starts again at the sandbox's
+    /// root, ".." stops there.</summary>
+    public static string Resolve(string target, Func<string, string?> readLink, string origin, bool followLast = true)
     {
-        if (chroot is null) return target;
         var pending = new Stack<string>(target.Split('/', StringSplitOptions.RemoveEmptyEntries).Reverse());
         var resolved = new List<string>();
         int links = 0;
@@ -26,9 +32,8 @@ public static class SandboxPaths
                 continue;
             }
             resolved.Add(part);
-            // The sandbox's own directories hold no links of the chroot's, and what lies below is ours too.
-            if (reserved.Contains(resolved[0])) continue;
-            string? link = host.ReadLink(chroot.TrimEnd('/') + "/" + string.Join('/', resolved));
+            if (!followLast && pending.Count == 0) break;
+            string? link = readLink("/" + string.Join('/', resolved));
             if (link is null) continue;
             if (++links > MaxLinks) throw new SpecException(origin, $"mount target {target}: too many levels of symbolic links");
             resolved.RemoveAt(resolved.Count - 1);

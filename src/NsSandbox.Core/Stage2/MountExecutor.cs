@@ -57,6 +57,12 @@ public sealed class MountExecutor(IKernel kernel, Action onSkeleton)
             case MountOpKind.RequireExisting:
                 kernel.RequireExisting(op.Target, op.Directory);
                 break;
+            case MountOpKind.Move:
+                kernel.Mount(op.Source, op.Target, null, MountFlags.Move, null);
+                break;
+            case MountOpKind.RemoveDirectory:
+                kernel.RemoveDirectory(op.Target);
+                break;
             case MountOpKind.SetAttributes:
                 kernel.SetMountAttributes(op.Target, op.Attributes, op.Recursive);
                 break;

@@ -78,9 +78,12 @@ public static class FlagTable
                 }),
             new("keep_env", 'e', null, "off", "pass the launcher's whole environment", (b, _, _) => b.KeepEnv = true),
             new("disable_proc", null, null, "off", "do not mount a fresh /proc", (b, _, _) => b.MountProc = false),
+            new("proc_path", null, "PATH", "/proc", "where the fresh /proc is mounted",
+                (b, v, o) => { b.ProcPath = v; b.NoteOrigin("proc_path", o); }),
+            new("proc_rw", null, null, "off", "mount the fresh /proc read-write", (b, _, _) => b.ProcReadWrite = true),
             new("bindmount_ro", 'R', "SRC[:DST]", "none", "bind a host path read-only (repeatable)",
                 (b, v, o) => AddBind(b, v, o, readOnly: true)),
-            new("bindmount", 'B', "SRC[:DST]", "none", "bind a host path read-write (repeatable)",
+            new("bindmount", 'B', "SRC[:DST[:OPTIONS]]", "none", "bind a host path read-write (repeatable); OPTIONS: ro, noexec, nodev",
                 (b, v, o) => AddBind(b, v, o, readOnly: false)),
             new("tmpfsmount", 'T', "DST", "none", "mount a fresh tmpfs at DST (repeatable)",
                 (b, v, o) =>
@@ -184,8 +187,13 @@ public static class FlagTable
     private static void AddBind(SpecBuilder b, string value, string origin, bool readOnly)
     {
         var (src, dst) = Values.BindPair(origin, value);
+        var mount = new MountSpec(src, dst, readOnly);
+        // nsjail's --bindmount takes a third field, the mount's options (--bindmount_ro does not).
+        if (!readOnly && dst.IndexOf(':') is var colon and >= 0)
+            mount = MountOptions.Parse(dst[(colon + 1)..], origin).ApplyTo(mount with { Target = dst[..colon] }, origin);
+        if (mount.Target.Length == 0) throw new SpecException(origin, $"'{value}' is not SRC[:DST[:OPTIONS]]");
         b.NoteOrigin($"mount{b.Mounts.Count}", origin);
-        b.Mounts.Add(new MountSpec(src, dst, readOnly));
+        b.Mounts.Add(mount);
     }
 
     /// <summary>Finds a flag by long name in either spelling.</summary>

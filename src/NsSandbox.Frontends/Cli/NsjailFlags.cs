@@ -19,6 +19,10 @@ public static class NsjailFlags
         new("cgroup_pids_parent", null, "PATH", "none", "the same as --cgroup_parent", CgroupParent),
         new("cgroup_cpu_parent", null, "PATH", "none", "the same as --cgroup_parent", CgroupParent),
         new("forward_signals", null, null, "on", "signals are always forwarded", (_, _, _) => { }),
+        new("mount", 'm', "SRC:DST:FSTYPE:OPTIONS", "none", "a tmpfs or proc at DST (read-write unless OPTIONS has ro), as [[fs.mount]] says it",
+            (b, v, o) => Mount(b, v, o)),
+        new("symlink", 's', "SRC:DST", "none", "a symlink at DST whose text is SRC, as [[fs.mount]] type = \"symlink\" says it",
+            (b, v, o) => Symlink(b, v, o)),
     ];
 
     /// <summary>nsjail's flags we refuse, with why: (name, short, takes a value, reason).</summary>
@@ -38,10 +42,6 @@ public static class NsjailFlags
         ("disable_no_new_privs", null, false, "no_new_privs is always set"),
         ("no_pivotroot", null, false, "the sandbox's root is always entered with pivot_root"),
         ("enable_clone_newtime", null, false, "(a time namespace) " + NotYet),
-        ("mount", 'm', true, "(SRC:DST:FSTYPE:OPTIONS mounts) " + NotYet + "; use --bindmount, --bindmount_ro or --tmpfsmount"),
-        ("symlink", 's', true, "(symlinks made in the sandbox) " + NotYet),
-        ("proc_path", null, true, "(/proc elsewhere) " + NotYet),
-        ("proc_rw", null, false, "/proc is always mounted read-only"),
         ("cgroup_mem_mount", null, true, "cgroup v1 hierarchies are found in /proc/self/mountinfo"),
         ("cgroup_pids_mount", null, true, "cgroup v1 hierarchies are found in /proc/self/mountinfo"),
         ("cgroup_cpu_mount", null, true, "cgroup v1 hierarchies are found in /proc/self/mountinfo"),
@@ -62,6 +62,33 @@ public static class NsjailFlags
 
     public static (string Name, string Reason)? RefusalOf(char c) =>
         Refused.FirstOrDefault(r => r.Short == c) is { Name: not null } r ? (r.Name, r.Reason) : null;
+
+    /// <summary>nsjail's --mount SRC:DST:FSTYPE:OPTIONS (DST defaults to SRC; OPTIONS may hold colons): read-write
+    /// unless OPTIONS says ro, as nsjail mounts it.</summary>
+    private static void Mount(SpecBuilder b, string value, string origin)
+    {
+        var parts = value.Split(':');
+        if (parts.Length < 3) throw new SpecException(origin, $"'{value}' is not SRC:DST:FSTYPE[:OPTIONS]");
+        string fstype = parts[2];
+        if (fstype is "" or "bind" or "none")
+            throw new SpecException(origin, $"'{value}' names no filesystem to mount (nsjail's --mount makes no binds); bind with --bindmount or --bindmount_ro");
+        Nsjail.NsjailMount.Add(b, new Nsjail.NsjailMountPoint
+        {
+            Src = parts[0],
+            Dst = parts[1].Length > 0 ? parts[1] : parts[0],
+            FsType = fstype,
+            Options = string.Join(':', parts.Skip(3)),
+            Rw = true,
+        }, origin);
+    }
+
+    /// <summary>nsjail's --symlink SRC:DST: a symlink at DST whose text is SRC.</summary>
+    private static void Symlink(SpecBuilder b, string value, string origin)
+    {
+        int colon = value.IndexOf(':');
+        if (colon <= 0 || colon == value.Length - 1) throw new SpecException(origin, $"'{value}' is not SRC:DST (the link's text, then where it is made)");
+        Nsjail.NsjailMount.Add(b, new Nsjail.NsjailMountPoint { Src = value[..colon], Dst = value[(colon + 1)..], IsSymlink = true, Rw = true }, origin);
+    }
 
     private static void CgroupParent(SpecBuilder b, string value, string origin)
     {

@@ -67,11 +67,8 @@ public static class NsjailFields
     {
         ["src"] = Applied(), ["prefix_src_env"] = Applied(), ["dst"] = Applied(), ["prefix_dst_env"] = Applied(),
         ["fstype"] = Applied(), ["options"] = Applied(), ["is_bind"] = Applied(), ["rw"] = Applied(), ["is_dir"] = Applied(),
-        ["mandatory"] = Applied(), ["nosuid"] = Applied(),
-        ["src_content"] = Applied(),
-        ["is_symlink"] = RefusedIfTrue("(a symlink made in the sandbox) " + NotYet),
-        ["nodev"] = RefusedIfTrue("(a nodev bind) " + NotYet),
-        ["noexec"] = RefusedIfTrue("(a noexec bind) " + NotYet),
+        ["mandatory"] = Applied(), ["nosuid"] = Applied(), ["src_content"] = Applied(), ["is_symlink"] = Applied(),
+        ["nodev"] = Applied(), ["noexec"] = Applied(),
     };
 
     private static Dictionary<string, NsjailField> BuildConfig()

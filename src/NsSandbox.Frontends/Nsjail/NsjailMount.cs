@@ -1,9 +1,24 @@
-using System.Globalization;
-
 namespace NsSandbox.Frontends.Nsjail;
 
-/// <summary>One <c>mount { ... }</c> of an nsjail config, as the sandbox builds it: a bind of "/" (or any
-/// directory) at "/" is the root; other binds and tmpfs mounts are the spec's mounts; proc at /proc is the
+/// <summary>nsjail's MountPt: the fields of a config's <c>mount { ... }</c>, or what --mount and --symlink say.</summary>
+public sealed record NsjailMountPoint
+{
+    public string? Src { get; init; }
+    public string? Dst { get; init; }
+    public string? FsType { get; init; }
+    public string? Options { get; init; }
+    public string? Content { get; init; }
+    public bool IsBind { get; init; }
+    public bool Rw { get; init; }
+    public bool Mandatory { get; init; } = true;
+    public bool IsSymlink { get; init; }
+    public bool NoDev { get; init; }
+    public bool NoExec { get; init; }
+    public bool? IsDir { get; init; }
+}
+
+/// <summary>One nsjail mount as the sandbox builds it: a bind of "/" (or any directory) at "/" is the root; other
+/// binds, tmpfs and proc mounts, symlinks and files made from content are the spec's mounts; proc at /proc is the
 /// sandbox's fresh /proc; binds of the devices the sandbox's /dev already holds from the host are those.</summary>
 public static class NsjailMount
 {
@@ -14,124 +29,139 @@ public static class NsjailMount
 
     public static void Apply(SpecBuilder b, TextMessage mount, string origin, string file, FieldWalker walk)
     {
-        string? src = null, dst = null, fstype = null, options = null, srcEnv = null, dstEnv = null, content = null;
-        bool bind = false, rw = false, mandatory = true;
+        var p = new NsjailMountPoint();
+        (string Name, string Origin)? srcEnv = null, dstEnv = null;
         walk(mount, NsjailFields.Mount, (f, o) =>
         {
             var v = f.Value;
             switch (f.Name)
             {
-                case "src": src = NsjailValues.String(v, o); break;
-                case "src_content": content = NsjailValues.String(v, o, allowNul: true); break;
-                case "dst": dst = NsjailValues.String(v, o); break;
-                case "prefix_src_env": srcEnv = Env(NsjailValues.String(v, o), o); break;
-                case "prefix_dst_env": dstEnv = Env(NsjailValues.String(v, o), o); break;
-                case "fstype": fstype = NsjailValues.String(v, o); break;
-                case "options": options = NsjailValues.String(v, o); break;
-                case "is_bind": bind = NsjailValues.Bool(v, o); break;
-                case "rw": rw = NsjailValues.Bool(v, o); break;
-                case "mandatory": mandatory = NsjailValues.Bool(v, o); break;
-                case "nosuid": NsjailValues.Bool(v, o); break; // every bind is nosuid already
-                case "is_dir": NsjailValues.Bool(v, o); break; // the mount point's kind follows the source here
+                case "src": p = p with { Src = NsjailValues.String(v, o) }; break;
+                case "src_content": p = p with { Content = NsjailValues.String(v, o, allowNul: true) }; break;
+                case "dst": p = p with { Dst = NsjailValues.String(v, o) }; break;
+                case "prefix_src_env": srcEnv = (NsjailValues.String(v, o), o); break;
+                case "prefix_dst_env": dstEnv = (NsjailValues.String(v, o), o); break;
+                case "fstype": p = p with { FsType = NsjailValues.String(v, o) }; break;
+                case "options": p = p with { Options = NsjailValues.String(v, o) }; break;
+                case "is_bind": p = p with { IsBind = NsjailValues.Bool(v, o) }; break;
+                case "rw": p = p with { Rw = NsjailValues.Bool(v, o) }; break;
+                case "mandatory": p = p with { Mandatory = NsjailValues.Bool(v, o) }; break;
+                case "is_symlink": p = p with { IsSymlink = NsjailValues.Bool(v, o) }; break;
+                case "nodev": p = p with { NoDev = NsjailValues.Bool(v, o) }; break;
+                case "noexec": p = p with { NoExec = NsjailValues.Bool(v, o) }; break;
+                case "is_dir": p = p with { IsDir = NsjailValues.Bool(v, o) }; break;
+                case "nosuid": NsjailValues.Bool(v, o); break; // every mount is nosuid already
                 default: NsjailFields.Mount[f.Name].IsSet(v, o); break;
             }
         });
-        if (string.IsNullOrEmpty(dst)) throw new SpecException(origin, "needs a dst");
-        if (srcEnv is not null && src is not null) src = srcEnv + src;
-        if (dstEnv is not null) dst = dstEnv + dst;
-        string target = Normalize(dst);
-        fstype = string.IsNullOrEmpty(fstype) ? null : fstype;
-
-        if (content is not null)
+        // nsjail puts the variable's value before the path, whether or not the path is given; with the variable
+        // unset, the mount fails, which leaves out an optional one.
+        foreach (var (env, isSource) in new[] { (srcEnv, true), (dstEnv, false) })
         {
-            // nsjail writes the text to a file of its own and binds it: here the run directory holds it.
-            if (!string.IsNullOrEmpty(src) || fstype is not null) throw new SpecException(origin, "src_content takes neither src nor fstype");
-            if (target is "/" or "/dev" or "/proc" || ProvidedDevices.Contains(target))
-                throw new SpecException(origin, $"cannot make a file at {target}: the sandbox provides it");
-            b.NoteOrigin($"mount{b.Mounts.Count}", origin);
-            b.Mounts.Add(new MountSpec(null, target, ReadOnly: true, Content: content));
+            if (env is not var (name, at)) continue;
+            if (Environment.GetEnvironmentVariable(name) is not { } value)
+            {
+                if (!p.Mandatory) return;
+                throw new SpecException(at, $"the environment variable {name} is not set");
+            }
+            p = isSource ? p with { Src = value + p.Src } : p with { Dst = value + p.Dst };
+        }
+        Add(b, p, origin);
+    }
+
+    /// <summary>Adds one mount point to the spec with nsjail's meaning: read-only unless rw (the options' ro or rw
+    /// win), nosuid always, nodev and noexec as asked.</summary>
+    public static void Add(SpecBuilder b, NsjailMountPoint p, string origin)
+    {
+        if (string.IsNullOrEmpty(p.Dst)) throw new SpecException(origin, "needs a dst");
+        string target = Normalize(p.Dst);
+        string? fstype = string.IsNullOrEmpty(p.FsType) ? null : p.FsType;
+        if (fstype is not (null or "tmpfs" or "proc" or "sysfs") || fstype == "sysfs" && target != "/sys")
+            throw new SpecException(origin, $"fstype '{fstype}' at {target} is refused: the filesystems mounted here are tmpfs, proc and sysfs at /sys (docs/nsjail.md says why)");
+        var options = MountOptions.Parse(p.Options, origin);
+        bool readOnly = options.ReadOnly ?? !p.Rw;
+
+        if (p.IsSymlink)
+        {
+            if (string.IsNullOrEmpty(p.Src)) throw new SpecException(origin, "a symlink needs a src (the text of the link)");
+            if (fstype is not null || p.Content is not null || p.IsBind) throw new SpecException(origin, "a symlink takes no fstype, src_content or is_bind");
+            if (p.IsDir == true) throw new SpecException(origin, "is_dir is true, but a symlink is not a directory");
+            AddMount(b, options.ApplyTo(new MountSpec(p.Src, target, ReadOnly: false, Optional: !p.Mandatory) { Type = MountType.Symlink }, origin), origin);
             return;
         }
 
-        if (bind || (fstype is null && !string.IsNullOrEmpty(src)))
+        if (p.Content is not null)
         {
-            if (string.IsNullOrEmpty(src)) throw new SpecException(origin, "a bind needs a src");
+            // nsjail writes the text to a file of its own and binds it: here the run directory holds it.
+            if (!string.IsNullOrEmpty(p.Src) || fstype is not null) throw new SpecException(origin, "src_content takes neither src nor fstype");
+            if (!readOnly) throw new SpecException(origin, "a file made from src_content is always read-only here; leave out rw: true");
+            if (p.IsDir == true) throw new SpecException(origin, "is_dir is true, but src_content makes a file");
+            if (target is "/" or "/dev" or "/proc" || ProvidedDevices.Contains(target))
+                throw new SpecException(origin, $"cannot make a file at {target}: the sandbox provides it");
+            AddMount(b, options.ApplyTo(Flags(new MountSpec(null, target, ReadOnly: true, Content: p.Content), p), origin), origin);
+            return;
+        }
+
+        if (p.IsBind || (fstype is null && !string.IsNullOrEmpty(p.Src)))
+        {
+            if (string.IsNullOrEmpty(p.Src)) throw new SpecException(origin, "a bind needs a src");
             if (fstype is not null) throw new SpecException(origin, $"a bind has no fstype ({fstype})");
-            CheckOptions(options, origin, bindOptions: true);
-            AddBind(b, src, target, rw, mandatory, origin);
+            AddBind(b, options.ApplyTo(Flags(new MountSpec(p.Src, target, readOnly, Optional: !p.Mandatory) { IsDirectory = p.IsDir }, p), origin), origin);
             return;
         }
         switch (fstype)
         {
             case "proc" when target == "/proc":
+                if (options.FilesystemOption is { } fs) throw new SpecException(origin, $"the mount option '{fs}' applies to a tmpfs; proc takes none here");
                 b.MountProc = true;
+                b.ProcReadWrite = !readOnly;
+                b.NoteOrigin("proc_path", origin);
+                return;
+            case "proc":
+                AddMount(b, options.ApplyTo(new MountSpec(null, target, readOnly, Optional: !p.Mandatory) { Type = MountType.Proc, IsDirectory = p.IsDir }, origin), origin);
                 return;
             case "tmpfs":
                 if (target is "/dev" or "/proc") throw new SpecException(origin, $"cannot mount over {target}: the sandbox provides it");
-                ulong size = CheckOptions(options, origin, bindOptions: false);
-                b.NoteOrigin($"mount{b.Mounts.Count}", origin);
-                b.Mounts.Add(new MountSpec(null, target, ReadOnly: false, TmpfsSizeBytes: size));
+                // nodev: true says what a tmpfs of the sandbox always is.
+                AddMount(b, options.ApplyTo(new MountSpec(null, target, readOnly, Optional: !p.Mandatory) { IsDirectory = p.IsDir, NoExec = p.NoExec }, origin), origin);
                 return;
-            case "sysfs" when target == "/sys":
-                return; // the sandbox provides /sys: a fresh sysfs in its own network namespace, else the host's read-only
-            case null:
-                throw new SpecException(origin, "needs is_bind with a src, or an fstype");
+            case "sysfs":
+                return; // at /sys: the sandbox provides /sys: a fresh sysfs in its own network namespace, else the host's read-only
             default:
-                throw new SpecException(origin, $"a {fstype} mount at {target} is not supported yet (docs/nsjail.md)");
+                throw new SpecException(origin, "needs is_bind with a src, or an fstype");
         }
     }
 
-    private static void AddBind(SpecBuilder b, string src, string target, bool rw, bool mandatory, string origin)
+    private static MountSpec Flags(MountSpec m, NsjailMountPoint p) => m with { NoExec = p.NoExec, NoDev = p.NoDev };
+
+    private static void AddBind(SpecBuilder b, MountSpec m, string origin)
     {
-        if (target == "/")
+        if (m.Target == "/")
         {
             // nsjail builds its root from a bind at "/": here that is the chroot, its entries bound into the skeleton.
-            b.Chroot = src;
-            b.ReadWrite = rw;
+            if (m.NoExec || m.NoDev) throw new SpecException(origin, "a noexec or nodev root is not supported: the root's entries are bound one by one");
+            b.Chroot = m.Source;
+            b.ReadWrite = !m.ReadOnly;
             b.NoteOrigin("chroot", origin);
             return;
         }
-        if (target == "/dev") throw new SpecException(origin, "binding over /dev is not supported yet: the sandbox provides /dev (docs/nsjail.md)");
-        if (ProvidedDevices.Contains(target))
+        if (m.Target == "/dev") throw new SpecException(origin, "binding over /dev is not supported yet: the sandbox provides /dev (docs/nsjail.md)");
+        if (ProvidedDevices.Contains(m.Target))
         {
             // The same host device the sandbox binds there itself (read-write or not: a device node's use is the same).
-            if (Normalize(src) == target) return;
-            throw new SpecException(origin, $"cannot bind {src} over {target}: the sandbox binds the host's {target} there");
+            if (Normalize(m.Source!) == m.Target) return;
+            throw new SpecException(origin, $"cannot bind {m.Source} over {m.Target}: the sandbox binds the host's {m.Target} there");
         }
-        if (target == "/proc") throw new SpecException(origin, "cannot mount over /proc: the sandbox provides it");
+        if (m.Target == "/proc") throw new SpecException(origin, "cannot mount over /proc: the sandbox provides it");
+        AddMount(b, m, origin);
+    }
+
+    private static void AddMount(SpecBuilder b, MountSpec m, string origin)
+    {
         b.NoteOrigin($"mount{b.Mounts.Count}", origin);
-        b.Mounts.Add(new MountSpec(src, target, ReadOnly: !rw, Optional: !mandatory));
+        b.Mounts.Add(m);
     }
-
-    /// <summary>The mount options applied so far: a tmpfs's size (returned; 0 for the default). Any other option
-    /// is refused by name until it is applied (nsjail's ro and rw are fields, not options).</summary>
-    private static ulong CheckOptions(string? options, string origin, bool bindOptions)
-    {
-        ulong size = 0;
-        foreach (string option in (options ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (!bindOptions && option.StartsWith("size=", StringComparison.Ordinal) && Size(option[5..]) is { } bytes)
-            {
-                size = bytes;
-                continue;
-            }
-            throw new SpecException(origin, $"the mount option '{option}' is not supported yet (docs/nsjail.md)");
-        }
-        return size;
-    }
-
-    /// <summary>A size as mount(8) takes it: bytes, or with k, m, g (powers of 1024).</summary>
-    private static ulong? Size(string text)
-    {
-        if (text.Length == 0) return null;
-        ulong unit = char.ToLowerInvariant(text[^1]) switch { 'k' => 1024, 'm' => 1024 * 1024, 'g' => 1024 * 1024 * 1024, _ => 1 };
-        string digits = unit == 1 ? text : text[..^1];
-        return ulong.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out ulong n) && n <= ulong.MaxValue / unit ? n * unit : null;
-    }
-
-    private static string Env(string name, string origin) =>
-        Environment.GetEnvironmentVariable(name) ?? throw new SpecException(origin, $"the environment variable {name} is not set");
 
     /// <summary>A sandbox path as nsjail takes it: absolute, without "." and "..", no trailing slash.</summary>
-    private static string Normalize(string path) => Path.GetFullPath(path.StartsWith('/') ? path : "/" + path);
+    public static string Normalize(string path) => Path.GetFullPath(path.StartsWith('/') ? path : "/" + path);
 }

@@ -69,6 +69,8 @@ public static class ConfigKeys
         ["chroot"] = ("fs", ConfigType.Text, s => s.Chroot ?? ""),
         ["rw"] = ("fs", ConfigType.Switch, s => s.ReadWrite),
         ["disable_proc"] = ("fs", ConfigType.Switch, s => !s.MountProc),
+        ["proc_path"] = ("fs", ConfigType.Text, s => s.ProcPath),
+        ["proc_rw"] = ("fs", ConfigType.Switch, s => s.ProcReadWrite),
         ["tmp_size"] = ("fs", ConfigType.Number, s => ConfigText.Size(s.TmpSizeBytes)),
         ["data"] = ("fs", ConfigType.Text, s => s.DataDir),
         ["keep_data"] = ("fs", ConfigType.Switch, s => s.KeepData),

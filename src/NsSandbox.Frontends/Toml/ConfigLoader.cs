@@ -11,8 +11,6 @@ public static class ConfigLoader
     /// <summary>Keys of the file that have no flag: the command, which on the command line comes after --.</summary>
     public static readonly IReadOnlyList<string> ExecPaths = ["exec.path", "exec.args"];
 
-    private static readonly string[] MountFields = ["type", "src", "dst", "rw", "optional", "size", "content"];
-
     public static void ApplyText(SpecBuilder b, string text, string file)
     {
         string? path = null;
@@ -22,7 +20,7 @@ public static class ConfigLoader
         {
             if (item is MountTable mount)
             {
-                ApplyMount(b, mount, file);
+                MountTableLoader.Apply(b, mount, file);
                 continue;
             }
             var s = (Setting)item;
@@ -91,76 +89,11 @@ public static class ConfigLoader
         }
     }
 
-    /// <summary>A [[fs.mount]] table becomes the mount flag it stands for (--bindmount, --bindmount_ro or
-    /// --tmpfsmount), so it is checked exactly as the flag is.</summary>
-    private static void ApplyMount(SpecBuilder b, MountTable m, string file)
-    {
-        string origin = Origin(file, m.At, m.Path);
-        string type = "bind", typeOrigin = origin;
-        string? src = null, dst = null;
-        bool? rw = null, optional = null;
-        string? size = null, content = null;
-        string sizeOrigin = origin;
-        foreach (var f in m.Fields)
-        {
-            string fieldOrigin = Origin(file, f.Value.Span.Start, $"{m.Path}.{f.Path}");
-            switch (f.Path)
-            {
-                case "type": type = Text(f.Value, fieldOrigin, "a string"); typeOrigin = fieldOrigin; break;
-                case "src": src = Text(f.Value, fieldOrigin, "a string"); break;
-                case "content": content = Text(f.Value, fieldOrigin, "a string", allowNul: true); break;
-                case "dst": dst = Text(f.Value, fieldOrigin, "a string"); break;
-                case "rw": rw = f.Value is BooleanValueSyntax v ? v.Value : throw WrongType(fieldOrigin, "a boolean (true or false)", f.Value); break;
-                case "optional": optional = f.Value is BooleanValueSyntax o ? o.Value : throw WrongType(fieldOrigin, "a boolean (true or false)", f.Value); break;
-                case "size":
-                    size = f.Value switch
-                    {
-                        IntegerValueSyntax n => n.Value.ToString(CultureInfo.InvariantCulture),
-                        StringValueSyntax s => s.Value!,
-                        _ => throw WrongType(fieldOrigin, "a size (a number of bytes, or a string like \"64M\")", f.Value),
-                    };
-                    sizeOrigin = fieldOrigin;
-                    break;
-                default:
-                    string nearest = MountFields.OrderBy(x => Policy.Syscalls.EditDistance.Between(f.Path, x)).First();
-                    throw new SpecException($"{ConfigSyntax.Where(file, f.KeyAt)}: {m.Path}.{f.Path}", $"unknown key; did you mean {m.Path}.{nearest}?");
-            }
-        }
-        switch (type)
-        {
-            case "bind":
-                if (src is null) throw new SpecException(origin, "a bind mount needs src");
-                if (content is not null) throw new SpecException(origin, "a bind mount has no content (type = \"file\" has)");
-                if (size is not null) throw new SpecException(sizeOrigin, "a bind mount has no size");
-                Cli.FlagTable.ByName(rw == true ? "bindmount" : "bindmount_ro")!.Apply(b, dst is null ? src : src + ":" + dst, origin);
-                // Left out when its source does not exist (nsjail's mandatory: false).
-                if (optional == true) b.Mounts[^1] = b.Mounts[^1] with { Optional = true };
-                break;
-            case "tmpfs":
-                if (src is not null || content is not null) throw new SpecException(origin, "a tmpfs takes no src or content");
-                if (dst is null) throw new SpecException(origin, "a tmpfs needs dst");
-                if (rw == false) throw new SpecException(origin, "a tmpfs is always writable; leave out rw");
-                if (optional is not null) throw new SpecException(origin, "a tmpfs is never optional; leave out optional");
-                Cli.FlagTable.ByName("tmpfsmount")!.Apply(b, dst, origin);
-                if (size is not null) b.Mounts[^1] = b.Mounts[^1] with { TmpfsSizeBytes = Cli.Values.Size(sizeOrigin, size) };
-                break;
-            case "file":
-                if (content is null || dst is null) throw new SpecException(origin, "a file needs content and dst");
-                if (src is not null || rw is not null || size is not null || optional is not null)
-                    throw new SpecException(origin, "a file takes only content and dst (it is read-only)");
-                b.NoteOrigin($"mount{b.Mounts.Count}", origin);
-                b.Mounts.Add(new MountSpec(null, dst, ReadOnly: true, Content: content));
-                break;
-            default:
-                throw new SpecException(typeOrigin, $"'{type}' is not a mount type; use bind, tmpfs or file");
-        }
-    }
-
-    private static string Origin(string file, TextPosition at, string path) => $"{ConfigSyntax.Where(file, at)}: {path}";
+    internal static string Origin(string file, TextPosition at, string path) => $"{ConfigSyntax.Where(file, at)}: {path}";
 
     /// <param name="allowNul">for a file's content; any other string reaches the kernel, where a NUL (an escape
     /// such as \u0000) would silently end it.</param>
-    private static string Text(ValueSyntax value, string origin, string expected, bool allowNul = false) =>
+    internal static string Text(ValueSyntax value, string origin, string expected, bool allowNul = false) =>
         value is StringValueSyntax s ? NoNul(s.Value!, origin, allowNul) : throw WrongType(origin, expected, value);
 
     private static string NoNul(string text, string origin, bool allowNul = false) =>
@@ -179,7 +112,7 @@ public static class ConfigLoader
     private static SpecException OutOfRange(string origin, string value, long max, long min = 0) =>
         new(origin, $"{value} is out of range ({(max == long.MaxValue ? $"{min} or more" : $"{min} to {max}")})");
 
-    private static SpecException WrongType(string origin, string expected, ValueSyntax found) =>
+    internal static SpecException WrongType(string origin, string expected, ValueSyntax found) =>
         new(origin, $"expected {expected}, found {Describe(found)}");
 
     private static string Describe(ValueSyntax v) => v switch

@@ -34,22 +34,44 @@ public static class ConfigWriter
     private static void Mount(StringBuilder s, MountSpec m, ulong tmpSize)
     {
         s.AppendLine().AppendLine("[[fs.mount]]");
-        if (m.IsContent)
+        void Line(string key, object value) => s.Append(key).Append(" = ").AppendLine(ConfigText.Value(value));
+        switch (m.Type)
         {
-            s.AppendLine("type = \"file\"").Append("dst = ").AppendLine(ConfigText.Quote(m.Target))
-                .Append("content = ").AppendLine(ConfigText.Quote(m.Content!));
-            return;
+            case MountType.File:
+                Line("type", "file");
+                Line("dst", m.Target);
+                Line("content", m.Content!);
+                break;
+            case MountType.Symlink:
+                Line("type", "symlink");
+                Line("src", m.Source!);
+                Line("dst", m.Target);
+                break;
+            case MountType.Proc:
+                Line("type", "proc");
+                Line("dst", m.Target);
+                Line("rw", !m.ReadOnly);
+                break;
+            case MountType.Tmpfs:
+                Line("type", "tmpfs");
+                Line("dst", m.Target);
+                if (m.ReadOnly) Line("rw", false);
+                if (m.TmpfsSizeBytes != tmpSize) Line("size", (long)m.TmpfsSizeBytes);
+                if (m.TmpfsInodes is { } inodes) Line("inodes", (long)inodes);
+                if (m.TmpfsMode is { } mode) Line("mode", Convert.ToString(mode, 8).PadLeft(4, '0'));
+                if (m.TmpfsUid is { } uid) Line("uid", (long)uid);
+                if (m.TmpfsGid is { } gid) Line("gid", (long)gid);
+                break;
+            default:
+                Line("type", "bind");
+                Line("src", m.Source!);
+                Line("dst", m.Target);
+                Line("rw", !m.ReadOnly);
+                if (m.IsDirectory is { } dir) Line("dir", dir);
+                break;
         }
-        if (m.IsTmpfs)
-        {
-            s.AppendLine("type = \"tmpfs\"").Append("dst = ").AppendLine(ConfigText.Quote(m.Target));
-            if (m.TmpfsSizeBytes != tmpSize) s.Append("size = ").AppendLine(m.TmpfsSizeBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            return;
-        }
-        s.AppendLine("type = \"bind\"")
-            .Append("src = ").AppendLine(ConfigText.Quote(m.Source!))
-            .Append("dst = ").AppendLine(ConfigText.Quote(m.Target))
-            .Append("rw = ").AppendLine(m.ReadOnly ? "false" : "true");
-        if (m.Optional) s.AppendLine("optional = true");
+        if (m.Optional) Line("optional", true);
+        if (m.NoExec) Line("noexec", true);
+        if (m.NoDev) Line("nodev", true);
     }
 }

@@ -41,12 +41,14 @@ public enum Opcode : uint
     FindExec,
     SetControllingTerminal,
     SetNamespace,
+    Seccomp,
     OpenPty,
     SetPersonality,
     SetPriority,
     SetAffinity,
     DisableTsc,
     NullFds,
+    RemoveDirectory,
 }
 
 /// <summary>The layout and message constants of native/nss_stage2.h and nss_shim.h.</summary>
@@ -64,6 +66,8 @@ public static class ProgramFormat
     public const int MsgReady = 0x59444552, MsgPaused = 0x53554150;
     /// <summary>Stage 2 made a terminal: the message carries its master (SCM_RIGHTS).</summary>
     public const int MsgPty = 0x21595450;
+    /// <summary>The exec operation's e bit above the seccomp flags: no no_new_privs (NSS_EXEC_KEEP_PRIVS).</summary>
+    public const ulong ExecKeepPrivileges = 1ul << 32;
     /// <summary>The shim's own failure before the program runs (NSS_MSG_SHIM_FAILED in nss_shim.h): {magic, step, errno}.</summary>
     public const int MsgShimFailed = 0x5348494d;
     public const uint StampStarted = 0xffffffff, StampGo = 0xfffffffe;

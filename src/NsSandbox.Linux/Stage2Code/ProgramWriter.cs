@@ -84,6 +84,8 @@ public sealed class ProgramWriter(bool timing, bool describe = false, int expect
 
     public void MakeSymlink(string target, string linkPath) => Add(Opcode.Symlink, "symlink", linkPath, target, linkPath);
 
+    public void RemoveDirectory(string path) => Add(Opcode.RemoveDirectory, "rmdir", path, path);
+
     public void PivotRoot(string newRoot, string putOld) => Add(Opcode.PivotRoot, "pivot_root", newRoot, newRoot, putOld);
 
     public void ChangeDirectory(string path) => Add(Opcode.ChangeDirectory, "chdir", path, path);
@@ -169,6 +171,13 @@ public sealed class ProgramWriter(bool timing, bool describe = false, int expect
     public void SetControllingTerminal(int fd) => Add(Opcode.SetControllingTerminal, "ioctl(TIOCSCTTY)", null, (uint)fd);
 
     public void JoinNamespace(string path, Namespaces kind) => Add(Opcode.SetNamespace, "setns", path, path, (uint)(ulong)kind);
+
+    public void LoadSeccomp(byte[] filter, uint flags) =>
+        Add(Opcode.Seccomp, "seccomp", null, default, default, default, new Operand(0, Filter: filter), (ulong)flags);
+
+    public void ExecKeepingPrivileges(IReadOnlyList<string> candidates, IReadOnlyList<string> argv, IReadOnlyList<string> env) =>
+        Add(Opcode.Exec, "execve", argv[0], new Operand(0, List: candidates), new Operand(0, List: argv), new Operand(0, List: env),
+            default, ProgramFormat.ExecKeepPrivileges);
 
     public void OpenTerminal() => Add(Opcode.OpenPty, "open", "/dev/ptmx", "/dev/ptmx");
 

@@ -48,7 +48,8 @@ public static class OciCommand
                 }
             }
             if (i >= args.Count) throw new OciUsage("a command is required");
-            var runtime = new OciRuntime(options, message => Log(options, error, "warning", message));
+            var runtime = new OciRuntime(options, message => Log(options, error, "warning", message),
+                options.Debug ? message => Log(options, error, "debug", message) : null);
             return Dispatch(args[i], args.Skip(i + 1).ToList(), runtime, options, output);
         }
         catch (Exception e) when (e is OciException or OciUsage or SpecException or KernelException or IOException or UnauthorizedAccessException)

@@ -65,7 +65,7 @@ public static class OciExecCommand
                 Env = [.. template.Env ?? [], .. env], User = u,
             };
         }
-        var resolved = ContainerPlanner.Process(process, processFile ?? "exec");
+        var resolved = ContainerPlanner.Process(process, processFile ?? "exec", runtime.RootFsOf(id), new Core.Plan.RealHostView(), runtime.Options);
         return runtime.Exec(id, resolved, detach, pidFile, console);
     }
 

@@ -48,6 +48,7 @@ public sealed class FlagCoverageTests : IDisposable
         Assert.Equal([new EnvEntry("A", "x=y é"), new EnvEntry("PASS", null)], b.Env);
         Assert.True(b.KeepEnv);
         Assert.False(b.MountProc);
+        Assert.Equal(("/p2", true), (b.ProcPath, b.ProcReadWrite));
         Assert.Equal([new MountSpec("/in", "/in", true), new MountSpec("/out", "/o", false), new MountSpec(null, "/scratch", false)], b.Mounts);
         Assert.Equal(64UL << 20, b.TmpSizeBytes);
         Assert.Equal(("/d", true, "/state", "/r.json", true), (b.DataDir, b.KeepData, b.StateDir, b.ReportPath, b.TraceTiming));
@@ -135,6 +136,8 @@ public sealed class FlagCoverageTests : IDisposable
             Environment = new Dictionary<string, string?> { ["A"] = "x=y é", ["PASS"] = null },
             KeepEnvironment = true,
             DisableProc = true,
+            ProcPath = "/p2",
+            ProcReadWrite = true,
             Mounts = [SandboxMount.ReadOnly("/in"), SandboxMount.ReadWrite("/out", "/o"), SandboxMount.Tmpfs("/scratch")],
             TmpSizeBytes = 64UL << 20,
             DataDirectory = "/d",

@@ -51,10 +51,13 @@ public sealed class ConfigErrorTests
     // the command and mount tables
     [InlineData("[exec]\nargs = [\"x\"]\n", "t.toml:2:1: exec.args: needs exec.path (the program the arguments are for)")]
     [InlineData("[[fs.mount]]\ndst = \"/x\"\n", "t.toml:1:1: fs.mount[0]: a bind mount needs src")]
-    [InlineData("[[fs.mount]]\ntype = \"tmpfs\"\nsrc = \"/a\"\ndst = \"/x\"\n", "t.toml:1:1: fs.mount[0]: a tmpfs takes no src or content")]
+    [InlineData("[[fs.mount]]\ntype = \"tmpfs\"\nsrc = \"/a\"\ndst = \"/x\"\n", "t.toml:3:7: fs.mount[0].src: a tmpfs mount takes no src (only bind, symlink mounts do)")]
     [InlineData("[[fs.mount]]\ntype = \"tmpfs\"\n", "t.toml:1:1: fs.mount[0]: a tmpfs needs dst")]
-    [InlineData("[[fs.mount]]\ntype = \"tmpfs\"\ndst = \"/x\"\nrw = false\n", "t.toml:1:1: fs.mount[0]: a tmpfs is always writable; leave out rw")]
-    [InlineData("[[fs.mount]]\nsrc = \"/etc\"\n[[fs.mount]]\ntype = \"nfs\"\n", "t.toml:4:8: fs.mount[1].type: 'nfs' is not a mount type; use bind, tmpfs or file")]
+    [InlineData("[[fs.mount]]\ntype = \"symlink\"\ndst = \"/x\"\n", "t.toml:1:1: fs.mount[0]: a symlink needs src (its text) and dst (where it is made)")]
+    [InlineData("[[fs.mount]]\ntype = \"tmpfs\"\ndst = \"/x\"\nmode = \"999\"\n", "t.toml:4:8: fs.mount[0].mode: expected permission bits: an integer such as 0o755, or a string in octal such as \"0755\", found a string")]
+    [InlineData("[[fs.mount]]\ntype = \"tmpfs\"\ndst = \"/x\"\nmode = 0o17777\n", "t.toml:4:8: fs.mount[0].mode: 17777 is not a permission mode (octal, at most 7777)")]
+    [InlineData("[[fs.mount]]\nsrc = \"/a\"\ninodes = 5\n", "t.toml:3:10: fs.mount[0].inodes: a bind mount takes no inodes (only tmpfs mounts do)")]
+    [InlineData("[[fs.mount]]\nsrc = \"/etc\"\n[[fs.mount]]\ntype = \"nfs\"\n", "t.toml:4:8: fs.mount[1].type: 'nfs' is not a mount type; use bind, tmpfs, file, symlink or proc")]
     public void ErrorNamesThePlaceTheKeyAndTheProblem(string toml, string expected) => Assert.Equal(expected, Error(toml));
 
     [Fact]

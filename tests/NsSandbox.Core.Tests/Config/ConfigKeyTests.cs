@@ -69,6 +69,8 @@ public sealed class ConfigKeyTests
             { "fs.chroot", "[fs]\nchroot = \"/usr\"", ["--chroot", "/usr"] },
             { "fs.rw", "[fs]\nrw = true", ["--rw"] },
             { "fs.disable-proc", "[fs]\ndisable-proc = true", ["--disable_proc"] },
+            { "fs.proc-path", "[fs]\nproc-path = \"/p\"", ["--proc_path", "/p"] },
+            { "fs.proc-rw", "[fs]\nproc-rw = true", ["--proc_rw"] },
             { "fs.tmp-size", "[fs]\ntmp-size = \"1G\"", ["--tmp_size", "1G"] },
             { "fs.tmp-size", "[fs]\ntmp-size = 1048576", ["--tmp_size", "1048576"] },
             { "fs.data", "[fs]\ndata = \"/tmp\"", ["--data", "/tmp"] },

@@ -34,6 +34,57 @@ public sealed class ConfigRoundTripTests
     }
 
     [Fact]
+    public void EveryKindOfMountAndItsFieldsRoundTrip()
+    {
+        var spec = EffectiveFromToml("""
+            [fs]
+            proc-path = "/p"
+            proc-rw = true
+            [[fs.mount]]
+            src = "/srv"
+            dst = "/s"
+            dir = true
+            noexec = true
+            nodev = true
+            optional = true
+            [[fs.mount]]
+            type = "tmpfs"
+            dst = "/t"
+            rw = false
+            size = "2M"
+            inodes = 100
+            mode = 0o750
+            uid = 65534
+            gid = 65534
+            noexec = true
+            [[fs.mount]]
+            type = "symlink"
+            src = "../usr/bin"
+            dst = "/s/bin"
+            optional = true
+            [[fs.mount]]
+            type = "proc"
+            dst = "/p2"
+            rw = true
+            [[fs.mount]]
+            type = "file"
+            dst = "/etc/x"
+            content = "x"
+            nodev = true
+            """);
+        Assert.Equal(
+        [
+            new MountSpec("/srv", "/s", ReadOnly: true, Optional: true) { IsDirectory = true, NoExec = true, NoDev = true },
+            new MountSpec(null, "/t", ReadOnly: true, TmpfsSizeBytes: 2 << 20) { TmpfsInodes = 100, TmpfsMode = 0x1E8, TmpfsUid = 65534, TmpfsGid = 65534, NoExec = true },
+            new MountSpec("../usr/bin", "/s/bin", ReadOnly: false, Optional: true) { Type = MountType.Symlink },
+            new MountSpec(null, "/p2", ReadOnly: false) { Type = MountType.Proc },
+            new MountSpec(null, "/etc/x", ReadOnly: true, Content: "x") { NoDev = true },
+        ], spec.Spec.Mounts);
+        Assert.Equal(("/p", true), (spec.Spec.ProcPath, spec.Spec.ProcReadWrite));
+        AssertRoundTrips(spec);
+    }
+
+    [Fact]
     public void ModeExecveRoundTrips() => AssertRoundTrips(EffectiveFromFlags("-Me", "--disable_proc", "--", "/bin/true"));
 
     [Fact]

@@ -48,10 +48,10 @@ public sealed class FormatAgreementTests
         ["NSS_OP_AWAIT_START"] = Opcode.AwaitStart, ["NSS_OP_OPEN"] = Opcode.Open, ["NSS_OP_AWAIT_FIFO"] = Opcode.AwaitFifo,
         ["NSS_OP_CAP_BOUNDING"] = Opcode.CapBounding, ["NSS_OP_CAPSET"] = Opcode.CapSet, ["NSS_OP_KEEPCAPS"] = Opcode.KeepCaps,
         ["NSS_OP_SETGROUPS"] = Opcode.SetGroups, ["NSS_OP_MKNOD"] = Opcode.MakeNode, ["NSS_OP_WRITE_FILE"] = Opcode.WriteFile,
-        ["NSS_OP_PAUSE"] = Opcode.Pause, ["NSS_OP_FIND_EXEC"] = Opcode.FindExec, ["NSS_OP_SETCTTY"] = Opcode.SetControllingTerminal, ["NSS_OP_OPEN_PTY"] = Opcode.OpenPty, ["NSS_OP_SETNS"] = Opcode.SetNamespace,
+        ["NSS_OP_PAUSE"] = Opcode.Pause, ["NSS_OP_FIND_EXEC"] = Opcode.FindExec, ["NSS_OP_SETCTTY"] = Opcode.SetControllingTerminal, ["NSS_OP_OPEN_PTY"] = Opcode.OpenPty, ["NSS_OP_SECCOMP"] = Opcode.Seccomp, ["NSS_OP_SETNS"] = Opcode.SetNamespace,
         ["NSS_OP_PERSONALITY"] = Opcode.SetPersonality,
         ["NSS_OP_SETPRIORITY"] = Opcode.SetPriority, ["NSS_OP_SETAFFINITY"] = Opcode.SetAffinity,
-        ["NSS_OP_DISABLE_TSC"] = Opcode.DisableTsc, ["NSS_OP_NULL_FDS"] = Opcode.NullFds,
+        ["NSS_OP_DISABLE_TSC"] = Opcode.DisableTsc, ["NSS_OP_NULL_FDS"] = Opcode.NullFds, ["NSS_OP_RMDIR"] = Opcode.RemoveDirectory,
     };
 
     [Fact]
@@ -83,6 +83,7 @@ public sealed class FormatAgreementTests
         Assert.Equal(ProgramFormat.MsgReady, Value(c, "NSS_MSG_READY"));
         Assert.Equal(ProgramFormat.MsgPaused, Value(c, "NSS_MSG_PAUSED"));
         Assert.Equal(ProgramFormat.MsgPty, Value(c, "NSS_MSG_PTY"));
+        Assert.Equal((long)ProgramFormat.ExecKeepPrivileges, Value(c, "NSS_EXEC_KEEP_PRIVS"));
         Assert.Equal(ProgramFormat.StampStarted, Value(c, "NSS_STAMP_STARTED"));
         Assert.Equal(ProgramFormat.StampGo, Value(c, "NSS_STAMP_GO"));
 

@@ -39,6 +39,10 @@ public sealed class SpawnTests(SpawnTests.Harness harness) : IClassFixture<Spawn
     public void AwaitStartHoldsTheExecUntilTheStartMessage() => Run("await-start");
 
     [Fact]
+    public void MakingAnEntryFollowsNoSymlinkOnTheWay() =>
+        Assert.Contains("fail with ELOOP and touch nothing", Run("no-symlinks"));
+
+    [Fact]
     public void OneSocketServesAsStdinStdoutAndStderr() => Run("stdio");
 
     [Fact]

@@ -75,17 +75,52 @@ public sealed class NsjailConfigTests
         ], spec.Mounts);
     }
 
+    [Fact]
+    public void MountFieldsAndOptionsMapToTheSpec()
+    {
+        Environment.SetEnvironmentVariable("NSS_TEST_PREFIX", "/srv");
+        var spec = Load("""
+            mount { prefix_src_env: "NSS_TEST_PREFIX" src: "/in" prefix_dst_env: "NSS_TEST_PREFIX" dst: "/in" is_bind: true noexec: true nodev: true is_dir: true }
+            mount { prefix_src_env: "NSS_TEST_UNSET_VARIABLE" src: "/x" dst: "/x" is_bind: true mandatory: false }
+            mount { dst: "/t" fstype: "tmpfs" rw: true options: "size=1m,nr_inodes=10,mode=700,uid=0,gid=0,noexec" }
+            mount { dst: "/ro" fstype: "tmpfs" }
+            mount { dst: "/rw-by-option" fstype: "tmpfs" options: "rw" }
+            mount { src: "/usr/bin" dst: "/bin2" is_symlink: true }
+            mount { dst: "/p" fstype: "proc" rw: true }
+            mount { dst: "/proc" fstype: "proc" rw: true }
+            mount { dst: "/etc/x" src_content: "x" noexec: true }
+            """).Build(commandOptional: true);
+        Assert.Equal(
+        [
+            new MountSpec("/srv/in", "/srv/in", ReadOnly: true) { NoExec = true, NoDev = true, IsDirectory = true },
+            new MountSpec(null, "/t", ReadOnly: false, TmpfsSizeBytes: 1 << 20) { TmpfsInodes = 10, TmpfsMode = 0x1C0, TmpfsUid = 0, TmpfsGid = 0, NoExec = true },
+            // nsjail's rw is false unless given: a tmpfs without it is read-only (its options' rw wins).
+            new MountSpec(null, "/ro", ReadOnly: true, TmpfsSizeBytes: Defaults.TmpSizeBytes),
+            new MountSpec(null, "/rw-by-option", ReadOnly: false, TmpfsSizeBytes: Defaults.TmpSizeBytes),
+            new MountSpec("/usr/bin", "/bin2", ReadOnly: false) { Type = MountType.Symlink },
+            new MountSpec(null, "/p", ReadOnly: false) { Type = MountType.Proc },
+            new MountSpec(null, "/etc/x", ReadOnly: true, Content: "x") { NoExec = true },
+        ], spec.Mounts);
+        Assert.True(spec.MountProc && spec.ProcReadWrite);
+    }
+
     [Theory]
     [InlineData("keep_caps: true", "j.cfg:1:1: keep_caps: capabilities are always dropped")]
     [InlineData("\n  hostnme: \"x\"", "j.cfg:2:3: hostnme: is not a field of nsjail's configuration; did you mean hostname?")]
     [InlineData("cwd: \"/a\" cwd: \"/b\"", "j.cfg:1:11: cwd: is given twice; it is not a repeated field")]
     [InlineData("time_limit: \"5\"", "j.cfg:1:1: time_limit: expects a whole number from 0 to 4294967295, not \"5\"")]
     [InlineData("mode: LISTEN", "j.cfg:1:1: mode: mode LISTEN (a sandbox per TCP connection) is not supported yet; use ONCE or EXECVE")]
-    [InlineData("mount { src: \"/x\" dst: \"/x\" is_bind: true noexec: true }", "j.cfg:1:43: noexec: (a noexec bind) is not supported yet (docs/nsjail.md)")]
-    [InlineData("mount { dst: \"/t\" fstype: \"tmpfs\" options: \"nr_inodes=5\" }", "j.cfg:1:1: mount: the mount option 'nr_inodes=5' is not supported yet (docs/nsjail.md)")]
+    [InlineData("mount { src: \"/x\" dst: \"/x\" is_bind: true options: \"size=5\" }", "j.cfg:1:1: mount: the mount option 'size=5' applies to a tmpfs; a bind takes none (the kernel would ignore it)")]
+    [InlineData("mount { dst: \"/t\" fstype: \"tmpfs\" options: \"nr_inodes=5,huge=always\" }", "j.cfg:1:1: mount: the mount option 'huge=always' is not supported (docs/nsjail.md lists those that are)")]
+    [InlineData("mount { dst: \"/t\" fstype: \"tmpfs\" options: \"suid\" }", "the mount option 'suid' is refused: every mount of the sandbox is nosuid")]
+    [InlineData("mount { dst: \"/t\" fstype: \"tmpfs\" options: \"dev\" }", "the mount option 'dev' is refused: a tmpfs of the sandbox is always nodev")]
+    [InlineData("mount { dst: \"/p\" fstype: \"proc\" options: \"exec\" }", "the mount option 'exec' is refused: a proc of the sandbox is always noexec")]
+    [InlineData("mount { dst: \"/t\" fstype: \"tmpfs\" options: \"mode=8\" }", "the mount option 'mode=8' needs permission bits in octal (like 0755)")]
+    [InlineData("mount { dst: \"/t\" src: \"x\" is_symlink: true is_dir: true }", "is_dir is true, but a symlink is not a directory")]
+    [InlineData("mount { dst: \"/t\" src_content: \"x\" rw: true }", "a file made from src_content is always read-only here; leave out rw: true")]
     [InlineData("mount { src: \"/dev/zero\" dst: \"/dev/null\" is_bind: true }", "cannot bind /dev/zero over /dev/null")]
     [InlineData("mount { src: \"/dev\" dst: \"/dev\" is_bind: true }", "binding over /dev is not supported yet")]
-    [InlineData("mount { dst: \"/m\" fstype: \"mqueue\" }", "a mqueue mount at /m is not supported yet")]
+    [InlineData("mount { dst: \"/m\" fstype: \"mqueue\" }", "fstype 'mqueue' at /m is refused: the filesystems mounted here are tmpfs, proc and sysfs at /sys")]
     [InlineData("uidmap { inside_id: \"0\" use_newidmap: true }", "j.cfg:1:25: use_newidmap: (newuidmap and newgidmap) is not used: as root the launcher writes any map itself")]
     [InlineData("gidmap { inside_id: \"0\" outside_gid: \"5\" }", "j.cfg:1:25: outside_gid: is not a field of nsjail's configuration; did you mean outside_id?")]
     [InlineData("cgroup_mem_max: 1048576 cgroup_mem_memsw_max: 2097152 cgroup_mem_swap_max: 0", "cgroup_mem_memsw_max: cannot be combined with a swap limit")]
@@ -176,8 +211,13 @@ public sealed class NsjailConfigTests
         File.WriteAllText(file, """
             mode: ONCE hostname: "box" rlimit_as: 64 rlimit_stack_type: HARD clone_newipc: false
             mount { src: "/usr" dst: "/usr" is_bind: true } mount { src: "/opt/x" dst: "/x" is_bind: true rw: true mandatory: false }
-            mount { dst: "/scratch" fstype: "tmpfs" options: "size=4m" }
-            mount { dst: "/etc/motd" src_content: "hello\n\"there\"" }
+            mount { dst: "/scratch" fstype: "tmpfs" options: "size=4m,nr_inodes=8,mode=0750,noexec" }
+            mount { dst: "/ro" fstype: "tmpfs" }
+            mount { dst: "/etc/motd" src_content: "hello\n\"there\"" nodev: true }
+            mount { src: "/usr/bin" dst: "/bin2" is_symlink: true mandatory: false }
+            mount { dst: "/p" fstype: "proc" }
+            mount { src: "/srv" dst: "/srv" is_bind: true is_dir: true noexec: true }
+            mount_proc: true
             uidmap { inside_id: "0" outside_id: "100000" count: 1000 } uidmap { inside_id: "5000" outside_id: "200000" }
             gidmap { inside_id: "0" outside_id: "100000" count: 1000 }
             nice_level: -3 max_cpus: 1 disable_tsc: true persona_addr_no_randomize: true silent: true log_file: "/tmp/j.log"

@@ -70,4 +70,35 @@ public sealed class NsjailFlagTests
         Assert.Empty(b.Rlimits);
         Assert.Equal("p.policy", b.SeccompPolicyFile);
     }
+
+    [Fact]
+    public void MountSymlinkAndProcFlagsMeanWhatNsjailsDo()
+    {
+        var b = ArgParser.Parse([
+            "-m", "none:/scratch:tmpfs:size=8m,nr_inodes=100,mode=0700,noexec", "--mount", "none:/ro:tmpfs:ro",
+            "-m", "none:/p2:proc", "-s", "/proc/self/fd:/dev/fd2", "-B", "/srv/x:/x:noexec,nodev",
+            "--proc_path", "/proc", "--proc_rw", "--", "x"]).Builder;
+        Assert.Equal(
+        [
+            new MountSpec(null, "/scratch", ReadOnly: false, TmpfsSizeBytes: 8 << 20) { TmpfsInodes = 100, TmpfsMode = 0x1C0, NoExec = true },
+            new MountSpec(null, "/ro", ReadOnly: true),
+            new MountSpec(null, "/p2", ReadOnly: false) { Type = MountType.Proc },
+            new MountSpec("/proc/self/fd", "/dev/fd2", ReadOnly: false) { Type = MountType.Symlink },
+            new MountSpec("/srv/x", "/x", ReadOnly: false) { NoExec = true, NoDev = true },
+        ], b.Mounts);
+        Assert.True(b.ProcReadWrite);
+    }
+
+    [Theory]
+    [InlineData("-m", "/a:/b::", "'/a:/b::' names no filesystem to mount (nsjail's --mount makes no binds)")]
+    [InlineData("-m", "/a:/b", "'/a:/b' is not SRC:DST:FSTYPE[:OPTIONS]")]
+    [InlineData("-m", "none:/b:overlay:lowerdir=/x", "fstype 'overlay' at /b is refused")]
+    [InlineData("-m", "none:/b:tmpfs:huge=always", "the mount option 'huge=always' is not supported")]
+    [InlineData("-s", "/target", "'/target' is not SRC:DST")]
+    [InlineData("-B", "/a:/b:size=1m", "the mount option 'size=1m' applies to a tmpfs; a bind takes none")]
+    public void BadMountFlagsAreRefusedByName(string flag, string value, string message)
+    {
+        var e = Assert.Throws<SpecException>(() => ArgParser.Parse([flag, value, "--", "x"]));
+        Assert.Contains(message, e.Message);
+    }
 }

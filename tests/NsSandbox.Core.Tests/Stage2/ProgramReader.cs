@@ -25,9 +25,9 @@ public static class ProgramReader
         [Opcode.AwaitStart] = "nnnnn", [Opcode.Open] = "snnnn", [Opcode.AwaitFifo] = "nnnnn",
         [Opcode.CapBounding] = "nnnnn", [Opcode.CapSet] = "nnnnn", [Opcode.KeepCaps] = "nnnnn",
         [Opcode.SetGroups] = "nnnnn", [Opcode.MakeNode] = "snnnn", [Opcode.WriteFile] = "ssnnn",
-        [Opcode.Pause] = "nnnnn", [Opcode.FindExec] = "lnnnn", [Opcode.SetControllingTerminal] = "nnnnn", [Opcode.OpenPty] = "snnnn", [Opcode.SetNamespace] = "snnnn",
+        [Opcode.Pause] = "nnnnn", [Opcode.FindExec] = "lnnnn", [Opcode.SetControllingTerminal] = "nnnnn", [Opcode.OpenPty] = "snnnn", [Opcode.Seccomp] = "nnnfn", [Opcode.SetNamespace] = "snnnn",
         [Opcode.SetPersonality] = "nnnnn", [Opcode.SetPriority] = "nnnnn",
-        [Opcode.SetAffinity] = "nnnfn", [Opcode.DisableTsc] = "nnnnn", [Opcode.NullFds] = "snnnn",
+        [Opcode.SetAffinity] = "nnnfn", [Opcode.DisableTsc] = "nnnnn", [Opcode.NullFds] = "snnnn", [Opcode.RemoveDirectory] = "snnnn",
     };
 
     public static List<Op> Read(ReadOnlySpan<byte> program)

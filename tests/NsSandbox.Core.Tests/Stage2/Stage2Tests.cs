@@ -41,9 +41,12 @@ public sealed class Stage2Tests
         var plan = MakePlan(s => s with { Mounts = [new MountSpec("/srv/dir", "/usr/x", true)] });
         new MountExecutor(kernel, () => { }).Execute(plan.MountOps);
         Assert.Contains("mkdir ./usr", kernel.Calls);
-        // /usr is the host's tree: nothing may be created in it, so its mount point must already be there.
-        Assert.Contains("require ./usr/x dir", kernel.Calls);
-        Assert.DoesNotContain("mkdir ./usr/x", kernel.Calls);
+        // /usr is the host's tree: nothing may be created in it; its mount point is made in a shadow of /usr
+        // (a tmpfs assembled at a staging entry of the skeleton, then moved over it).
+        Assert.Contains("mount ./.nssandbox-shadow ./usr - Move -", kernel.Calls);
+        Assert.True(kernel.Calls.IndexOf("mount ./.nssandbox-shadow ./usr - Move -") < kernel.Calls.IndexOf("mkdir ./usr/x"));
+        Assert.Contains("rmdir ./.nssandbox-shadow", kernel.Calls);
+        Assert.Contains("setattr ./usr ReadOnly False", kernel.Calls);
     }
 
     [Fact]

@@ -120,7 +120,9 @@ public sealed class NetworkTests : IClassFixture<NetworkLab>, IDisposable
             Refused("ip route add 192.0.2.2/32 dev tap0", "route") +
             "ip -o addr show dev tap0 | grep -c 192.0.2.99; " +
             Get(NetworkLab.HostAddress, 8082),
-            "--net", "egress", "--disable_seccomp"); // the barrier is capabilities and ownership, not the default policy
+            // The barrier is capabilities and ownership, not the default policy; --proc_rw lets unshare -r write its
+            // uid_map (/proc is read-only by default).
+            "--net", "egress", "--disable_seccomp", "--proc_rw");
         Assert.Equal("flush-refused\ndelete-refused\nuserns-flush-refused\naddr-refused\nroute-refused\n0\nConnection refused\n", r.Stdout);
     }
 
