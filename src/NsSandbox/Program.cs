@@ -25,16 +25,26 @@ public static class Program
         }
         catch (SpecException e)
         {
-            Console.Error.WriteLine($"nssandbox: {e.Origin}: {e.Message}");
+            Console.Error.WriteLine(OneLine($"nssandbox: {e.Origin}: {e.Message}"));
             return ExitCodes.Usage;
         }
         catch (Exception e) when (HostFailure(e) is { } why)
         {
             // The host ran out of something (descriptors, memory) or refused a read outside a launch, which reports
             // its own: one line, not a crash. A launch in progress has cleaned up by the time this runs.
-            SayLastWords("nssandbox: " + why);
+            SayLastWords(OneLine("nssandbox: " + why));
             return ExitCodes.Setup;
         }
+    }
+
+    /// <summary>An error is one line: a value quoted in it (--net $'\n') has its control characters escaped.</summary>
+    private static string OneLine(string message)
+    {
+        if (!message.Any(char.IsControl)) return message;
+        var b = new System.Text.StringBuilder(message.Length + 8);
+        foreach (char c in message)
+            b.Append(c switch { '\n' => "\\n", '\r' => "\\r", '\t' => "\\t", _ when char.IsControl(c) => $"\\x{(int)c:x2}", _ => c.ToString() });
+        return b.ToString();
     }
 
     /// <summary>What a failure of the host (not a defect of the launcher) says, or null for any other exception.</summary>
