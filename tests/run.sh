@@ -6,9 +6,11 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 ./build.sh || { echo "tests: 0 passed, 1 failed, 0 skipped (the build failed)"; exit 1; }
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-dotnet test --solution NsSandbox.sln --no-progress 2>&1 | tee "$log"
+reliability=$(mktemp) # one line per load test of tests/reliability: how many launches ran, and in how long
+trap 'rm -f "$log" "$reliability"' EXIT
+NSSANDBOX_RELIABILITY_SUMMARY="$reliability" dotnet test --solution NsSandbox.sln --no-progress 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+cat "$reliability"
 sum() { grep -E "^\s+$1: [0-9]+" "$log" | awk '{s += $2} END {print s + 0}'; }
 passed=$(sum succeeded); failed=$(sum failed); skipped=$(sum skipped)
 source tests/oci/stage.sh          # the OCI runtime under a private dockerd and containerd (adds to the counts)

@@ -41,6 +41,7 @@ public static partial class ConfigFile
 
     public static string Read(string file, string origin)
     {
+        HostPath.Full(file, origin);
         try
         {
             return File.ReadAllText(file);

@@ -8,6 +8,7 @@ public static class Errno
     public const int NoSuchDeviceOrAddress = 6; // ENXIO
     public const int NoSuchProcess = 3;     // ESRCH
     public const int Interrupted = 4;       // EINTR
+    public const int BadDescriptor = 9;     // EBADF
     public const int WouldBlock = 11;       // EAGAIN
     public const int AccessDenied = 13;     // EACCES
     public const int Busy = 16;             // EBUSY

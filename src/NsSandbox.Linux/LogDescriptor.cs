@@ -17,6 +17,20 @@ public static class LogDescriptor
 
     public static bool IsOpen(int fd) => Libc.Fcntl(fd, FGetfd, 0) != -1;
 
+    /// <summary>Writes a line straight to <paramref name="fd"/>, best effort: for last words when the process may
+    /// have no descriptor or memory left to set up a Console stream.</summary>
+    public static unsafe void WriteLine(int fd, string line)
+    {
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(line + "\n");
+        fixed (byte* p = bytes)
+            for (nuint done = 0; done < (nuint)bytes.Length;)
+            {
+                nint n = Libc.Write(fd, p + done, (nuint)bytes.Length - done);
+                if (n <= 0) return;
+                done += (nuint)n;
+            }
+    }
+
     /// <summary>Lets the descriptor survive an execve (mode execve's stage prints its errors there).</summary>
     public static void Inherit(int fd) =>
         KernelException.ThrowIfFailed(Libc.Fcntl(fd, Libc.FSetfd, 0), "fcntl", fd.ToString(System.Globalization.CultureInfo.InvariantCulture));

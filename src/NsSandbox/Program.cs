@@ -18,6 +18,7 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        StandardDescriptors.EnsureOpen();
         SignalDispositions.UnignoreForwarded();
         try
         {
@@ -25,8 +26,46 @@ public static class Program
         }
         catch (SpecException e)
         {
-            Console.Error.WriteLine($"nssandbox: {e.Origin}: {e.Message}");
+            Console.Error.WriteLine(OneLine($"nssandbox: {e.Origin}: {e.Message}"));
             return ExitCodes.Usage;
+        }
+        catch (Exception e) when (HostFailure(e) is { } why)
+        {
+            // The host ran out of something (descriptors, memory) or refused a read outside a launch, which reports
+            // its own: one line, not a crash. A launch in progress has cleaned up by the time this runs.
+            SayLastWords(OneLine("nssandbox: " + why));
+            return ExitCodes.Setup;
+        }
+    }
+
+    /// <summary>An error is one line: a value quoted in it (--net $'\n') has its control characters escaped.</summary>
+    private static string OneLine(string message)
+    {
+        if (!message.Any(char.IsControl)) return message;
+        var b = new System.Text.StringBuilder(message.Length + 8);
+        foreach (char c in message)
+            b.Append(c switch { '\n' => "\\n", '\r' => "\\r", '\t' => "\\t", _ when char.IsControl(c) => $"\\x{(int)c:x2}", _ => c.ToString() });
+        return b.ToString();
+    }
+
+    /// <summary>What a failure of the host (not a defect of the launcher) says, or null for any other exception.</summary>
+    private static string? HostFailure(Exception e) => e switch
+    {
+        TypeInitializationException { InnerException: { } inner } => HostFailure(inner),
+        IOException or UnauthorizedAccessException or KernelException or System.ComponentModel.Win32Exception => e.Message,
+        OutOfMemoryException => "out of memory",
+        _ => null,
+    };
+
+    private static void SayLastWords(string line)
+    {
+        try
+        {
+            Console.Error.WriteLine(line);
+        }
+        catch (Exception)
+        {
+            LogDescriptor.WriteLine(2, line); // no descriptor or memory was left for the Console's own stream
         }
     }
 
@@ -72,14 +111,27 @@ public static class Program
 
         var report = new OnceSupervisor(plan, LinuxSpawner.Instance, Console.Error).Run();
         Announce(spec, report);
-        if (spec.ReportPath is { } path) ReportWriter.Write(report, path);
+        if (spec.ReportPath is { } path) WriteReport(spec, report, path);
         if (spec.ReportDir is { } dir) ReportWriter.WriteInto(report, dir);
         LaunchTrace.Mark("report");
         if (spec.TraceTiming) LaunchTrace.Print(Console.Error);
         return report.LauncherExitCode;
     }
 
-    /// <summary>The name the launcher was started under (argv[0]'s file name), which a link can set.</summary>
+    /// <summary>The run is over and cleaned up when its report cannot be written (a full disk): that is said on
+    /// stderr, and the exit status stays the command's.</summary>
+    private static void WriteReport(SandboxSpec spec, RunReport report, string path)
+    {
+        try
+        {
+            ReportWriter.Write(report, path);
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"nssandbox: {spec.OriginOf("report", "--report")}: {e.Message}");
+        }
+    }
+
     /// <summary>An OCI hook's exec with its own argv[0] (<see cref="HookRunner"/>): PATH ARGV0 ARGS...</summary>
     private static int ExecArgv0(string[] args)
     {
@@ -89,6 +141,7 @@ public static class Program
         return ExitCodes.NotFound;
     }
 
+    /// <summary>The name the launcher was started under (argv[0]'s file name), which a link can set.</summary>
     private static string InvokedAs()
     {
         try

@@ -39,16 +39,39 @@ public sealed class NothingLeaksTests : IDisposable
     public void FailedAndTimedOutRunsLeaveNoDirectoryMountOrProcess()
     {
         Require.Root();
-        // Every process of these runs carries the marker in its environment: other tests' sandboxes, running
-        // meanwhile, do not.
+        // Every process of these runs, and only of these, carries the marker in its environment: the check looks
+        // for it in every process of the machine, so it finds a process of these runs wherever it went (not only
+        // below this one) and never one of another test's sandboxes running meanwhile.
         string marker = "NSS_E2E_LEAK=" + Guid.NewGuid().ToString("N");
         _nss.Run(["--env", marker, "--bindmount", "/nonexistent:/x"], "/bin/true");
-        _nss.Sh("sleep 20 & sleep 20", "--env", marker, "--time_limit", "0.5");
         _nss.Run(["--env", marker], "/does/not/exist");
+        using (var timedOut = _nss.Start(["--state_dir", _nss.StateDir, "--env", marker, "--time_limit", "10", "--",
+                   "/bin/sh", "-c", "sleep 20 & echo started; sleep 20"]))
+        {
+            try
+            {
+                Assert.Equal("started", timedOut.StandardOutput.ReadLineWithin(TimeSpan.FromSeconds(60)));
+                // The check sees the run's processes while they live (the shell and its sleepers)...
+                Assert.True(ProcessesWith(marker).Count >= 2, "the marker check does not see the running sandbox");
+                timedOut.WaitForExitWithin(TimeSpan.FromSeconds(60));
+            }
+            finally
+            {
+                if (!timedOut.HasExited) timedOut.Kill();
+            }
+            Assert.Equal(124, timedOut.ExitCode);
+        }
         Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_nss.StateDir, "runs")));
         Assert.Empty(SuiteDirectory.MountsUnder(_nss.StateDir));
-        Assert.DoesNotContain(Linux.Subreaper.LiveDescendants(), p => Linux.Subreaper.HasEnvironmentEntry(p, marker));
+        // ...and none once the runs are over.
+        Assert.Empty(ProcessesWith(marker));
     }
+
+    /// <summary>Live processes of the machine whose environment holds <paramref name="entry"/> (unique to a test).</summary>
+    private static List<int> ProcessesWith(string entry) => Directory.GetDirectories("/proc")
+        .Select(d => int.TryParse(Path.GetFileName(d), out int pid) ? pid : 0)
+        .Where(pid => pid > 0 && Linux.Subreaper.IsLive(pid) && Linux.Subreaper.HasEnvironmentEntry(pid, entry))
+        .ToList();
 
     [Fact]
     public void KilledSupervisorTakesTheSandboxAlongAndTheNextRunCleansUp()

@@ -85,7 +85,7 @@ public sealed class SpecBuilder
 
         var net = Net.Build(Mode);
         Namespaces = net.Mode == NetMode.Host ? Namespaces & ~Namespaces.Net : Namespaces | Namespaces.Net;
-        string? chroot = string.IsNullOrEmpty(Chroot) ? null : Path.GetFullPath(Chroot);
+        string? chroot = string.IsNullOrEmpty(Chroot) ? null : HostPath.Full(Chroot, Origin("chroot", "--chroot"));
         if (!Namespaces.HasFlag(Namespaces.Mount))
             throw new SpecException(Origin("namespaces", "--disable_clone_newns"),
                 "the mount namespace cannot be disabled: the sandbox's filesystem is built in it");
@@ -128,7 +128,7 @@ public sealed class SpecBuilder
             throw new SpecException(Origin("proc_path", "--proc_path"), $"{ProcPath} is not a place for /proc (an absolute path other than / and /dev)");
         if (Hostname.Length is 0 or > 64)
             throw new SpecException(Origin("hostname", "--hostname"), "a hostname has 1 to 64 characters");
-        if (!Cwd.StartsWith('/')) throw new SpecException(Origin("cwd", "--cwd"), $"{Cwd} is not an absolute path");
+        if (!Cwd.StartsWith('/')) throw new SpecException(Origin("cwd", "--cwd"), Cwd.Length == 0 ? "expects a directory; the value is empty" : $"{Cwd} is not an absolute path");
 
         if (DisableSeccomp && (SeccompPolicyFile is not null || SeccompStrings.Count > 0 || SeccompOciFile is not null || SeccompLog))
             throw new SpecException(Origin("disable_seccomp", "--disable_seccomp"), "cannot be combined with --seccomp_policy, --seccomp_string, --seccomp_oci or --seccomp_log");
@@ -136,13 +136,15 @@ public sealed class SpecBuilder
             throw new SpecException(Origin("seccomp_oci", "--seccomp_oci"),
                 "cannot be combined with --seccomp_policy or --seccomp_string: the OCI profile is the whole filter");
 
-        string? dataDir = DataDir is null ? null : Path.GetFullPath(DataDir);
+        string? dataDir = HostPath.FullOrNull(DataDir, Origin("data", "--data"));
         if (User?.Length == 0) throw new SpecException(Origin("user", "--user"), "the user is empty");
         if (Group?.Length == 0) throw new SpecException(Origin("group", "--group"), "the group is empty");
         if (!Namespaces.HasFlag(Namespaces.User) && (UidMaps.Count > 0 || GidMaps.Count > 0))
             throw new SpecException((UidMaps.Count > 0 ? UidMaps[0] : GidMaps[0]).Origin,
                 "id maps need a user namespace; without one the sandbox's ids are the host's");
         if (ExecFile?.Length == 0) throw new SpecException(Origin("exec_file", "--exec_file"), "the file to execute is empty");
+        // Checked, and kept as given: the report is written relative to where the launcher was started.
+        if (ReportPath is not (null or "-")) HostPath.Full(ReportPath, Origin("report", "--report"));
 
         return new SandboxSpec
         {
@@ -162,7 +164,7 @@ public sealed class SpecBuilder
             TmpSizeBytes = TmpSizeBytes,
             DataDir = dataDir,
             KeepData = KeepData,
-            StateDir = StateDir is null ? null : Path.GetFullPath(StateDir),
+            StateDir = HostPath.FullOrNull(StateDir, Origin("state_dir", "--state_dir")),
             Cwd = Cwd,
             Mounts = Mounts.Select(ValidateMount).ToList(),
             Env = new EnvSpec { KeepAll = KeepEnv, Entries = Env.ToList() },
@@ -176,7 +178,7 @@ public sealed class SpecBuilder
             TraceTiming = TraceTiming,
             Seccomp = new SeccompSpec
             {
-                PolicyFile = SeccompPolicyFile is null ? null : Path.GetFullPath(SeccompPolicyFile),
+                PolicyFile = HostPath.FullOrNull(SeccompPolicyFile, Origin("seccomp_policy", "--seccomp_policy")),
                 PolicyStrings = SeccompStrings.ToList(),
                 OciProfile = SeccompOciFile is null ? null : Path.GetFullPath(SeccompOciFile),
                 Log = SeccompLog,
@@ -192,7 +194,7 @@ public sealed class SpecBuilder
                 StderrToNull = StderrToNull,
                 ExecFile = ExecFile,
             },
-            LogFile = LogFile is null ? null : Path.GetFullPath(LogFile),
+            LogFile = HostPath.FullOrNull(LogFile, Origin("log", "--log")),
             LogFd = LogFd,
             Origins = new Dictionary<string, string>(_origins),
         };
@@ -239,13 +241,15 @@ public sealed class SpecBuilder
         if (swap is not null && CgroupMemMax is null)
             throw new SpecException(Origin("cgroup_mem_swap_max", "--cgroup_mem_swap_max"), "a swap limit needs a memory limit (--cgroup_mem_max)");
         if (CgroupParent is { } parent && (!parent.StartsWith('/') || parent.Split('/').Contains("..")))
-            throw new SpecException(Origin("cgroup_parent", "--cgroup_parent"), $"{parent} is not a cgroup path from the hierarchy's root (like /sandboxes)");
+            throw new SpecException(Origin("cgroup_parent", "--cgroup_parent"),
+                parent.Length == 0 ? "expects a cgroup path from the hierarchy's root (like /sandboxes); the value is empty"
+                    : $"{parent} is not a cgroup path from the hierarchy's root (like /sandboxes)");
         return new CgroupSpec
         {
             Limits = new CgroupLimits(CgroupMemMax, swap, CgroupPidsMax, CgroupCpuMsPerSec),
             Version = CgroupVersion,
             Parent = CgroupParent is null ? null : "/" + CgroupParent.Trim('/'),
-            V2Mount = CgroupV2Mount is null ? null : Path.GetFullPath(CgroupV2Mount),
+            V2Mount = HostPath.FullOrNull(CgroupV2Mount, Origin("cgroupv2_mount", "--cgroupv2_mount")),
         };
     }
 
@@ -267,8 +271,9 @@ public sealed class SpecBuilder
     {
         string origin = Origin($"mount{index}", "--bindmount");
         string target = m.Target;
-        if (!target.StartsWith('/')) throw new SpecException(origin, $"mount target {target} is not an absolute path");
-        target = Path.GetFullPath(target);
+        if (!target.StartsWith('/'))
+            throw new SpecException(origin, target.Length == 0 ? "the mount target is empty" : $"mount target {target} is not an absolute path");
+        target = HostPath.Full(target, origin);
         if (target == "/" || IsProvided(target))
             throw new SpecException(origin, $"cannot mount over {target}: the sandbox provides it");
         if (m.Type == MountType.Symlink && string.IsNullOrEmpty(m.Source))
@@ -281,7 +286,7 @@ public sealed class SpecBuilder
         return m with
         {
             // A symlink's text is kept as written: it is read inside the sandbox.
-            Source = m.Type is MountType.Bind or MountType.File && m.Source is not null ? Path.GetFullPath(m.Source) : m.Source,
+            Source = m.Type is MountType.Bind or MountType.File && m.Source is not null ? HostPath.Full(m.Source, origin) : m.Source,
             Target = target,
             TmpfsSizeBytes = m.IsTmpfs && m.TmpfsSizeBytes == 0 ? TmpSizeBytes : m.TmpfsSizeBytes,
         };

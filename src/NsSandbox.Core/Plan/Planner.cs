@@ -115,6 +115,18 @@ public static class Planner
             throw new SpecException(spec.OriginOf("data", "--data"), $"{data} is not a directory");
         if (spec.ReportDir is { } reports && host.KindOf(reports) != EntryKind.Directory)
             throw new SpecException(spec.OriginOf("report_dir", "--report_dir"), $"{reports} is not a directory");
+        if (spec.ReportPath is { } report && report != "-") CheckReportDestination(Path.GetFullPath(report), spec, host);
+    }
+
+    /// <summary>The report is written after the run, beside its destination and renamed onto it: a destination that
+    /// cannot take a file is refused before anything runs.</summary>
+    private static void CheckReportDestination(string report, SandboxSpec spec, IHostView host)
+    {
+        string origin = spec.OriginOf("report", "--report");
+        if (host.KindOf(report) == EntryKind.Directory) throw new SpecException(origin, $"{report} is a directory");
+        string? dir = Path.GetDirectoryName(report);
+        if (dir is not null && host.KindOf(dir) != EntryKind.Directory)
+            throw new SpecException(origin, $"{dir} is not a directory, so the report cannot be written there");
     }
 
     private static bool IsX86 => System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture is

@@ -1,6 +1,7 @@
 namespace NsSandbox.Core.Report;
 
-/// <summary>Writes the report as one JSON object: to stderr for "-", else to a file (<see cref="Linux.OutputFile"/>).</summary>
+/// <summary>Writes the report as one JSON object: to stderr for "-", else to a file (<see cref="Linux.OutputFile"/>).
+/// A file that cannot be written (a full disk) is an <see cref="IOException"/> that names it.</summary>
 public static class ReportWriter
 {
     public static string ToJson(RunReport report) => ReportJson.Serialize(report);
@@ -17,6 +18,13 @@ public static class ReportWriter
             Console.Error.Write(json);
             return;
         }
-        Linux.OutputFile.Write(destination, json);
+        try
+        {
+            Linux.OutputFile.Write(destination, json);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"cannot write the report to {Path.GetFullPath(destination)}: {e.Message}", e);
+        }
     }
 }

@@ -10,6 +10,12 @@ public interface ISpawner
     /// <summary>Clones stage 2 with its program; <paramref name="childEnd"/> is the child's end of the channel,
     /// <paramref name="stdio"/> its descriptors 0, 1 and 2.</summary>
     ISandboxProcess Spawn(Stage2Plan stage2, SeqPacketSocket childEnd, int cgroupFd, ReadOnlySpan<byte> program, StdioFds stdio);
+
+    /// <summary>Makes the caller the subreaper of what it spawns (<see cref="Orphans"/>); nothing for a fake.</summary>
+    void AdoptOrphans() { }
+
+    /// <summary>Kills and reaps the orphans adopted; nothing for a fake.</summary>
+    void EndOrphans() { }
 }
 
 /// <summary>A cloned sandbox: stage 2, then the target it becomes.</summary>

@@ -11,6 +11,10 @@ public sealed class LinuxSpawner : ISpawner
     public ISandboxProcess Spawn(Stage2Plan stage2, SeqPacketSocket childEnd, int cgroupFd, ReadOnlySpan<byte> program, StdioFds stdio) =>
         new Process(Spawner.Spawn(new SpawnRequest(stage2.Namespaces, childEnd.Fd, cgroupFd, stage2.DieWithParent, stdio.In, stdio.Out, stdio.Err), program));
 
+    public void AdoptOrphans() => Orphans.Adopt();
+
+    public void EndOrphans() => Orphans.EndAll();
+
     private sealed class Process(Spawner.Child child) : ISandboxProcess
     {
         public int Pid => child.Pid;

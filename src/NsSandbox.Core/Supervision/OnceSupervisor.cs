@@ -34,6 +34,10 @@ public sealed class OnceSupervisor(Plan.RunPlan plan, ISpawner spawner, TextWrit
         SetupError? error = null;
         bool timedOut = false, ended = false;
         SandboxOutcome outcome;
+        // Without a pid namespace the sandbox's processes can leave its pid 1's tree (a double fork, a session of
+        // their own); as their subreaper the supervisor still ends them with the run.
+        bool adopt = !plan.Stage2.Namespaces.HasFlag(Namespaces.Pid);
+        if (adopt) spawner.AdoptOrphans();
         using var launch = new SandboxLaunch(plan, spawner, new LaunchLog(log, plan.Verbosity));
         // In place before the clone: a signal at any later moment reaches the sandbox (or ends it before it runs).
         using (signals.Attach(launch))
@@ -59,6 +63,7 @@ public sealed class OnceSupervisor(Plan.RunPlan plan, ISpawner spawner, TextWrit
                 // every process in it: after any exception too, so the reap never waits on a stage 2 left
                 // waiting for its "go".
                 outcome = launch.Finish(kill: !ended);
+                if (adopt) spawner.EndOrphans();
             }
         }
         wall.Stop();

@@ -91,7 +91,7 @@ public sealed class RunDirectory : IDisposable
             }
             else
             {
-                TreeRemoval.Remove(_paths.RunDir!);
+                RemoveLockLast(_paths.RunDir!);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -128,9 +128,21 @@ public sealed class RunDirectory : IDisposable
                     CgroupLeaf.Remove(leaf);
                     removed.Add(leaf);
                 }
-            TreeRemoval.Remove(dir);
+            RemoveLockLast(dir);
             removed.Add(dir);
         }
         return removed;
+    }
+
+    /// <summary>Removes a run directory with its lock file last: a removal that fails half way (no descriptor left,
+    /// a disk error) leaves a directory the stale scan still recognises and removes later, never an unlocked one
+    /// it would take for a kept /data.</summary>
+    private static void RemoveLockLast(string dir)
+    {
+        // A scan can take the lock of a directory whose owner has just removed it all and let go: nothing to do.
+        if (FileTypes.Of(dir, followSymlinks: false) != FileType.Directory) return;
+        foreach (var entry in DirectoryEntries.Read(dir))
+            if (entry.Name != LockName) TreeRemoval.Remove(Path.Combine(dir, entry.Name));
+        TreeRemoval.Remove(dir);
     }
 }

@@ -32,9 +32,10 @@ public static class LaunchTrace
         }
     }
 
-    /// <summary>Records that <paramref name="step"/> has just ended.</summary>
+    /// <summary>Records that <paramref name="step"/> has just ended (and stops there for a test, <see cref="TestStop"/>).</summary>
     public static void Mark(string step)
     {
+        TestStop.After(step);
         if (!Enabled) return;
         long now = MonotonicClock.NowNs;
         lock (Gate) Stamps.Add(new TimingStamp(_side, step, now));

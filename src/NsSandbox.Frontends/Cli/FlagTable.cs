@@ -100,7 +100,7 @@ public static class FlagTable
             new("keep_data", null, null, "off", "keep the fresh /data after the run (the report names it)",
                 (b, _, _) => b.KeepData = true),
             new("state_dir", null, "DIR", "/var/lib/nssandbox", "where per-run directories live (non-root: ~/.local/state/nssandbox)",
-                (b, v, _) => b.StateDir = v),
+                (b, v, o) => { b.StateDir = v; b.NoteOrigin("state_dir", o); }),
             new("report", null, "FILE", "none", "write the run's JSON report to FILE, or - for stderr",
                 (b, v, o) => { b.ReportPath = v; b.NoteOrigin("report", o); }),
             new("report_dir", null, "DIR", "none", "write each run's JSON report to DIR/RUN_ID.json (a report per connection in mode listen)",
@@ -108,7 +108,7 @@ public static class FlagTable
             new("trace_timing", null, null, "off", "print on stderr how long each step of the launch took (mode once)",
                 (b, _, _) => b.TraceTiming = true),
             new("seccomp_policy", 'P', "FILE", "the built-in default.policy", "filter system calls with the policy in FILE (nsjail's policy language)",
-                (b, v, _) => b.SeccompPolicyFile = v),
+                (b, v, o) => { b.SeccompPolicyFile = v; b.NoteOrigin("seccomp_policy", o); }),
             new("seccomp_string", null, "POLICY", "none", "policy text, appended after --seccomp_policy's file (repeatable)",
                 (b, v, _) => b.SeccompStrings.Add(v)),
             new("seccomp_oci", null, "FILE", "none", "filter system calls with an OCI seccomp profile (JSON: a config.json, its linux.seccomp, or Docker's format)",
@@ -171,7 +171,7 @@ public static class FlagTable
         new("cgroup_parent", null, "PATH", "own cgroup", "cgroup path (from each hierarchy's root) to create run cgroups under",
             (b, v, o) => { b.CgroupParent = v; b.NoteOrigin("cgroup_parent", o); }),
         new("cgroupv2_mount", null, "DIR", "from mountinfo", "where the cgroup v2 hierarchy is mounted",
-            (b, v, _) => b.CgroupV2Mount = v),
+            (b, v, o) => { b.CgroupV2Mount = v; b.NoteOrigin("cgroupv2_mount", o); }),
     ];
 
     /// <summary>Mode listen's flags, nsjail's names and meaning: --port also selects the mode, as nsjail's does.</summary>

@@ -35,8 +35,9 @@ public static class Values
             _ when v.EndsWith('h') => (v[..^1], 3600.0),
             _ => (v, 1.0),
         };
+        // TryParse takes "NaN" and "Infinity" whatever the styles say.
         if (!double.TryParse(digits, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double n) ||
-            double.IsInfinity(n * scale) || n * scale > TimeSpan.MaxValue.TotalSeconds / 2)
+            !double.IsFinite(n * scale) || n * scale > TimeSpan.MaxValue.TotalSeconds / 2)
             throw new SpecException(flag, $"'{value}' is not a duration (seconds, or with ms, s, m or h)");
         return TimeSpan.FromSeconds(n * scale);
     }

@@ -91,10 +91,16 @@ public sealed class NsjailConfigLoader
             case "disable_rl": if (NsjailValues.Bool(v, o)) foreach (var r in NsjailFields.Rlimits) _rlimits[r.Resource] = (0, "SOFT", o); break;
             case "mount_proc": _b.MountProc = NsjailValues.Bool(v, o); break;
             case "mount": ApplyMount(NsjailValues.Message(v, o), o); break;
-            case "seccomp_policy_file": _b.SeccompPolicyFile = ConfigFile.RelativeTo(_file, NsjailValues.String(v, o)); break;
+            case "seccomp_policy_file": Set("seccomp_policy", o, () => _b.SeccompPolicyFile = ConfigFile.RelativeTo(_file, NsjailValues.String(v, o))); break;
             case "seccomp_string": _b.SeccompStrings.Add(NsjailValues.String(v, o)); break;
             case "seccomp_log": _b.SeccompLog = NsjailValues.Bool(v, o); break;
-            case "cgroup_mem_max": ulong mem = NsjailValues.Unsigned(v, o); _b.CgroupMemMax = mem == 0 ? null : mem; Note("cgroup", o); break;
+            case "cgroup_mem_max":
+                ulong mem = NsjailValues.Unsigned(v, o);
+                // The flag's and the TOML key's floor, so that `config import` writes a file that loads.
+                if (mem is > 0 and < MiB) throw new SpecException(o, $"{mem} bytes is below the smallest memory limit, 1M ({MiB} bytes)");
+                _b.CgroupMemMax = mem == 0 ? null : mem;
+                Note("cgroup", o);
+                break;
             case "cgroup_mem_memsw_max": ApplyMemsw(NsjailValues.Unsigned(v, o), o); break;
             case "cgroup_mem_swap_max": ApplySwap(NsjailValues.Signed(v, o), o); break;
             case "uidmap": _b.UidMaps.Add(IdMap(NsjailValues.Message(v, o), o)); break;

@@ -37,7 +37,7 @@ public static class NsjailMount
             switch (f.Name)
             {
                 case "src": p = p with { Src = NsjailValues.String(v, o) }; break;
-                case "src_content": p = p with { Content = NsjailValues.String(v, o) }; break;
+                case "src_content": p = p with { Content = NsjailValues.String(v, o, allowNul: true) }; break;
                 case "dst": p = p with { Dst = NsjailValues.String(v, o) }; break;
                 case "prefix_src_env": srcEnv = (NsjailValues.String(v, o), o); break;
                 case "prefix_dst_env": dstEnv = (NsjailValues.String(v, o), o); break;

@@ -6,8 +6,11 @@ namespace NsSandbox.Frontends.Nsjail;
 /// range is an error at the value.</summary>
 public static class NsjailValues
 {
-    public static string String(TextValue v, string origin) =>
-        v is TextScalar { Kind: ScalarKind.String } s ? s.Text : throw Wrong(v, origin, "a string in quotes");
+    /// <summary>A string; one holding a NUL (an escape such as \0) is refused, as the kernel would cut it there,
+    /// unless it is a file's content (<paramref name="allowNul"/>).</summary>
+    public static string String(TextValue v, string origin, bool allowNul = false) => v is TextScalar { Kind: ScalarKind.String } s
+        ? !allowNul && s.Text.Contains('\0') ? throw new SpecException(origin, "a NUL character cannot be passed on") : s.Text
+        : throw Wrong(v, origin, "a string in quotes");
 
     public static bool Bool(TextValue v, string origin) => v switch
     {

@@ -91,14 +91,19 @@ public static class ConfigLoader
 
     internal static string Origin(string file, TextPosition at, string path) => $"{ConfigSyntax.Where(file, at)}: {path}";
 
-    internal static string Text(ValueSyntax value, string origin, string expected) =>
-        value is StringValueSyntax s ? s.Value! : throw WrongType(origin, expected, value);
+    /// <param name="allowNul">for a file's content; any other string reaches the kernel, where a NUL (an escape
+    /// such as \u0000) would silently end it.</param>
+    internal static string Text(ValueSyntax value, string origin, string expected, bool allowNul = false) =>
+        value is StringValueSyntax s ? NoNul(s.Value!, origin, allowNul) : throw WrongType(origin, expected, value);
+
+    private static string NoNul(string text, string origin, bool allowNul = false) =>
+        allowNul || !text.Contains('\0') ? text : throw new SpecException(origin, "a NUL character (\\u0000) cannot be passed on");
 
     private static IEnumerable<(string Text, TextPosition At)> Items(ValueSyntax value, string origin)
     {
         if (value is not ArraySyntax array || array.Items.Any(i => i.Value is not StringValueSyntax))
             throw WrongType(origin, "an array of strings", value is ArraySyntax a ? a.Items.First(i => i.Value is not StringValueSyntax).Value! : value);
-        return array.Items.Select(i => (((StringValueSyntax)i.Value!).Value!, i.Value!.Span.Start)).ToList();
+        return array.Items.Select(i => (NoNul(((StringValueSyntax)i.Value!).Value!, origin), i.Value!.Span.Start)).ToList();
     }
 
     private static long InRange(long n, long min, long max, string origin) =>

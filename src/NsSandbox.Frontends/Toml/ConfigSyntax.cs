@@ -28,7 +28,16 @@ public sealed class ConfigSyntax
     /// <summary>Settings and mount tables, in the order the file gives them.</summary>
     public static IReadOnlyList<object> Read(string text, string file)
     {
-        var doc = SyntaxParser.Parse(text, file, validate: true);
+        DocumentSyntax doc;
+        try
+        {
+            doc = SyntaxParser.Parse(text, file, validate: true);
+        }
+        catch (ArgumentException)
+        {
+            // Tomlyn's lexer throws on an escape cut short by the end of the file ("\u00"), where it reports others.
+            throw new SpecException(file, "not valid TOML: an escape sequence is cut short or is not a Unicode character");
+        }
         if (doc.Diagnostics.FirstOrDefault(d => d.Kind == DiagnosticMessageKind.Error) is { } error)
             throw new SpecException(Where(file, error.Span.Start), error.Message);
         var reader = new ConfigSyntax(file);

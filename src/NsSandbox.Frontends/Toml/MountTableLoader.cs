@@ -69,7 +69,7 @@ public static class MountTableLoader
                 };
                 break;
             case "file":
-                string? content = Str("content");
+                string? content = values.TryGetValue("content", out var c) ? ConfigLoader.Text(c.Value, c.Origin, "a string", allowNul: true) : null;
                 if (content is null || dst is null) throw new SpecException(origin, "a file needs content and dst");
                 if (values.ContainsKey("optional")) throw new SpecException(values["optional"].Origin, "a file made from content is never optional");
                 Add(b, origin, new MountSpec(null, dst, ReadOnly: true, Content: content));

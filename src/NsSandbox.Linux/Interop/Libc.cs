@@ -43,6 +43,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "kill", SetLastError = true)]
     internal static partial int Kill(int pid, int signal);
 
+    [LibraryImport(Lib, EntryPoint = "prctl", SetLastError = true)]
+    internal static partial int Prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
+
     [LibraryImport(Lib, EntryPoint = "pidfd_send_signal", SetLastError = true)]
     internal static partial int PidfdSendSignal(int pidFd, int signal, void* info, uint flags);
 

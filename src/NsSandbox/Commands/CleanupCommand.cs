@@ -14,7 +14,7 @@ public static class CleanupCommand
     {
         var parsed = ArgParser.Parse(args, new HashSet<string> { "state_dir" });
         if (parsed.Help || parsed.Builder.Command.Count > 0) throw new SpecException("cleanup", Usage);
-        string stateDir = parsed.Builder.StateDir is { } given ? Path.GetFullPath(given) : StateDirectory.Default(new RealHostView());
+        string stateDir = parsed.Builder.StateDir is { } given ? HostPath.Full(given, "--state_dir") : StateDirectory.Default(new RealHostView());
         var removed = RunDirectory.RemoveStale(Path.Combine(stateDir, RunPaths.RunsSubdir));
         foreach (string path in removed) output.WriteLine($"removed {path}");
         output.WriteLine($"nssandbox: cleanup: {removed.Count} stale item(s) removed from {stateDir}");

@@ -24,13 +24,14 @@ public static class OciCommand
             for (; i < args.Count && args[i].StartsWith('-'); i++)
             {
                 string flag = args[i];
-                string Value() => ++i < args.Count ? args[i] : throw new OciUsage($"{flag}: needs a value");
-                switch (Name(flag, out string? inline))
+                string name = Name(flag, out string? inline);
+                string Value() => NonEmpty(name, inline ?? (++i < args.Count ? args[i] : throw new OciUsage($"{flag}: needs a value")));
+                switch (name)
                 {
-                    case "--root": options = options with { Root = Path.GetFullPath(inline ?? Value()) }; break;
-                    case "--log": options = options with { Log = inline ?? Value() }; break;
+                    case "--root": options = options with { Root = Path.GetFullPath(Value()) }; break;
+                    case "--log": options = options with { Log = Value() }; break;
                     case "--log-format":
-                        string format = inline ?? Value();
+                        string format = Value();
                         if (format is not ("text" or "json")) throw new OciUsage($"--log-format: '{format}' (text or json)");
                         options = options with { LogJson = format == "json" };
                         break;
@@ -38,7 +39,7 @@ public static class OciCommand
                     case "--hardened": options = options with { Hardened = true }; break;
                     case "--systemd-cgroup": throw new OciUsage("--systemd-cgroup: systemd cgroup management is not supported yet (use cgroupfs paths)");
                     case "--rootless":
-                        if ((inline ?? Value()) is not ("false" or "auto")) throw new OciUsage("--rootless: rootless containers are not supported yet");
+                        if (Value() is not ("false" or "auto")) throw new OciUsage("--rootless: rootless containers are not supported yet");
                         break;
                     case "--criu": throw new OciUsage("--criu: checkpoint and restore are not supported");
                     case "--help" or "-h": output.WriteLine(Usage); return 0;
@@ -160,6 +161,10 @@ public static class OciCommand
         throw new OciUsage($"kill: unknown signal '{text}'");
     }
 
+    /// <summary>An option's value; an empty one (a path would become the current directory) is refused.</summary>
+    internal static string NonEmpty(string flag, string value) =>
+        value.Length > 0 ? value : throw new OciUsage($"{flag}: the value is empty");
+
     internal static string Name(string flag, out string? inline)
     {
         int eq = flag.IndexOf('=');
@@ -204,7 +209,7 @@ public static class OciCommand
             {
                 string n = Name(_args[i], out string? inline);
                 if (!names.Contains(n)) continue;
-                string value = inline ?? (i + 1 < _args.Count ? _args[i + 1] : throw new OciUsage($"{_command} {n}: needs a value"));
+                string value = NonEmpty($"{_command} {n}", inline ?? (i + 1 < _args.Count ? _args[i + 1] : throw new OciUsage($"{_command} {n}: needs a value")));
                 _args.RemoveRange(i, inline is null ? 2 : 1);
                 return value;
             }

@@ -18,7 +18,7 @@ public static class OciExecCommand
         for (; i < args.Count && args[i].StartsWith('-'); i++)
         {
             string flag = OciCommand.Name(args[i], out string? inline);
-            string Value() => inline ?? (++i < args.Count ? args[i] : throw new OciUsage($"exec {flag}: needs a value"));
+            string Value() => OciCommand.NonEmpty($"exec {flag}", inline ?? (++i < args.Count ? args[i] : throw new OciUsage($"exec {flag}: needs a value")));
             switch (flag)
             {
                 case "--process" or "-p": processFile = Value(); break;

@@ -95,6 +95,7 @@ public sealed record PolicyArgs(string Verb, string File, Arch Arch, string Form
         int wanted = verb == "explain" ? 2 : 1;
         if (positional.Count < wanted || (verb != "explain" && positional.Count > 1) || positional.Count > 2 + SeccompData.ArgCount)
             throw Bad(PolicyCommand.Usage);
+        if (positional[0].Length == 0) throw Bad("the policy file's name is empty");
         return new PolicyArgs(verb, positional[0], arch, format, positional.Skip(1).ToList(), kafel, oci);
     }
 

@@ -66,7 +66,7 @@ public static partial class Subreaper
         {
             return File.ReadAllText($"/proc/{pid}/environ").Split('\0').Contains(entry);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return false;
         }
