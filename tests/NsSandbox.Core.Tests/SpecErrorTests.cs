@@ -36,6 +36,35 @@ public sealed class SpecErrorTests
     [InlineData("--seccomp_string=USE x DEFAULT KILL", "--seccomp_string:1:")]
     public void EachBadInputNamesItsFlagAndTheProblem(string flag, string message) => Assert.Contains(message, Error(flag));
 
+    /// <summary>An empty value crashed the launcher where a setting's path went to the path API unchecked
+    /// (--report_dir '', --seccomp_oci ''): every flag that takes a value either takes the empty one or refuses it
+    /// with a usage error naming the flag, through the front end, the spec, mode listen's settings and the plan.</summary>
+    [Fact]
+    public void NoFlagCrashesOnAnEmptyValue()
+    {
+        var crashes = new List<string>();
+        foreach (var flag in FlagTable.All.Where(f => f.TakesValue))
+        {
+            try
+            {
+                var parsed = ArgParser.Parse(["--" + flag.Name, "", "--", "/bin/true"]);
+                var spec = parsed.Builder.Build();
+                parsed.Builder.BuildListen();
+                var options = parsed.Builder.Mode == RunMode.Execve ? PlanOptions.Execve : PlanOptions.Once;
+                Planner.Create(spec, new RealHostView(), options);
+            }
+            catch (SpecException e)
+            {
+                Assert.Contains(flag.Name, e.Origin);
+            }
+            catch (Exception e)
+            {
+                crashes.Add($"--{flag.Name} '': {e.GetType().Name}: {e.Message}");
+            }
+        }
+        Assert.Empty(crashes);
+    }
+
     [Fact]
     public void UserNamesResolveInTheChrootsPasswd()
     {

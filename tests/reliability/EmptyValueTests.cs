@@ -14,6 +14,8 @@ public sealed class EmptyValueTests : IDisposable
     [InlineData("--config", "--config: expects a path; the value is empty")]
     [InlineData("--seccomp_policy", "--seccomp_policy: expects a path; the value is empty")]
     [InlineData("--report", "--report: expects a path; the value is empty")]
+    [InlineData("--report_dir", "--report_dir: expects a path; the value is empty")]
+    [InlineData("--seccomp_oci", "--seccomp_oci: expects a path; the value is empty")]
     [InlineData("--data", "--data: expects a path; the value is empty")]
     [InlineData("--state_dir", "--state_dir: expects a path; the value is empty")]
     [InlineData("--cgroupv2_mount", "--cgroupv2_mount: expects a path; the value is empty")]

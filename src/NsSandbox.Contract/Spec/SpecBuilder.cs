@@ -172,7 +172,7 @@ public sealed class SpecBuilder
             TimeLimit = TimeLimit,
             Cgroup = BuildCgroup(),
             ReportPath = ReportPath,
-            ReportDir = ReportDir is null ? null : Path.GetFullPath(ReportDir),
+            ReportDir = HostPath.FullOrNull(ReportDir, Origin("report_dir", "--report_dir")),
             Verbosity = Verbosity,
             Net = net,
             TraceTiming = TraceTiming,
@@ -180,7 +180,7 @@ public sealed class SpecBuilder
             {
                 PolicyFile = HostPath.FullOrNull(SeccompPolicyFile, Origin("seccomp_policy", "--seccomp_policy")),
                 PolicyStrings = SeccompStrings.ToList(),
-                OciProfile = SeccompOciFile is null ? null : Path.GetFullPath(SeccompOciFile),
+                OciProfile = HostPath.FullOrNull(SeccompOciFile, Origin("seccomp_oci", "--seccomp_oci")),
                 Log = SeccompLog,
                 Disabled = DisableSeccomp || (NoDefaultSeccompPolicy && SeccompPolicyFile is null && SeccompStrings.Count == 0 && SeccompOciFile is null),
             },
