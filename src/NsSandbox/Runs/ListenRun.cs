@@ -10,6 +10,8 @@ namespace NsSandbox.Runs;
 /// then <see cref="ListenSupervisor"/> with a fresh plan per connection.</summary>
 public static class ListenRun
 {
+    private const int AddressInUse = 98; // EADDRINUSE
+
     public static int Run(SandboxSpec spec, ListenSpec listen)
     {
         var host = new RealHostView();
@@ -24,7 +26,9 @@ public static class ListenRun
         }
         catch (KernelException e)
         {
-            throw new SpecException(spec.OriginOf(listen.Port == 0 ? "bindhost" : "port", listen.Port == 0 ? "--bindhost" : "--port"), e.Message);
+            // A port in use or reserved is the port's fault; anything else (no such address here) the address's.
+            bool port = e.Errno is AddressInUse or Errno.AccessDenied;
+            throw new SpecException(port ? spec.OriginOf("port", "--port") : spec.OriginOf("bindhost", "--bindhost"), e.Message);
         }
         if (spec.TimeLimit is null && spec.Verbosity != Verbosity.Quiet)
             Console.Error.WriteLine("nssandbox: no --time_limit: a client that stops talking keeps its sandbox until it disconnects");

@@ -109,6 +109,31 @@ public sealed class ConfigRoundTripTests
     public void DefaultTomlIsExactlyTheDefaults() =>
         Assert.Equal(Dump(FromFlags()), Dump(EffectiveConfig.Of(RepoFile("configs/default.toml"), [], "usage").Spec));
 
+    [Fact]
+    public void DefaultTomlsCommentedListenKeysLoadUncommented()
+    {
+        // Mode listen's keys are refused in mode once, so default.toml carries them commented out: uncommented,
+        // with -Ml, they are real keys with the defaults they say (the port and the report directory are examples).
+        string text = File.ReadAllText(RepoFile("configs/default.toml"));
+        var listenLines = new System.Text.RegularExpressions.Regex(@"^# (\[listen\]|port = |bindhost = |max-conns = |max-conns-per-ip = |report-dir = )",
+            System.Text.RegularExpressions.RegexOptions.Multiline);
+        Assert.Equal(6, listenLines.Matches(text).Count);
+        string uncommented = listenLines.Replace(text, "$1");
+        var file = Path.Combine(Path.GetTempPath(), $"nss-config-test-{Guid.NewGuid():N}.toml");
+        File.WriteAllText(file, uncommented);
+        try
+        {
+            var loaded = EffectiveConfig.Of(file, ["-Ml"], "usage");
+            Assert.Equal(new ListenSpec { Port = 9000, BindHost = System.Net.IPAddress.IPv6Any, MaxConns = 0, MaxConnsPerIp = 0 }, loaded.Listen);
+            Assert.EndsWith("/reports", loaded.Spec.ReportDir);
+            Assert.Equal(Dump(FromFlags("--report_dir", loaded.Spec.ReportDir!)), Dump(loaded.Spec));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     private static void AssertRoundTrips(EffectiveConfig config)
     {
         string shown = ConfigWriter.Write(config);
