@@ -215,6 +215,71 @@ public sealed class ListenModeTests : IDisposable
     }
 
     [Fact]
+    public async Task SigtermWhileClientsKeepConnectingLeavesNoClientHangingAndNoConnectionUnlogged()
+    {
+        string marker = "NSS_E2E_LISTEN=" + Guid.NewGuid().ToString("N");
+        using var listener = Start(["-t", "60", "--env", marker], ["/bin/sh", "-c", "read x; echo \"$x\""]);
+        int answered = 0, cut = 0, refused = 0;
+        using var stop = new CancellationTokenSource();
+        // Four clients connect again and again until the listener refuses them; each attempt either gets its
+        // answer, or is cut off (its sandbox ended by the stop, or its connection reset in the closed backlog or
+        // handshake), and none hangs.
+        var clients = Enumerable.Range(0, 4).Select(i => Task.Run(() =>
+        {
+            for (int n = 0; ; n++)
+            {
+                System.Net.Sockets.Socket client;
+                try
+                {
+                    client = listener.Connect($"127.0.0.{1 + i}");
+                }
+                catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionRefused)
+                {
+                    Interlocked.Increment(ref refused);
+                    return;
+                }
+                catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionReset)
+                {
+                    Interlocked.Increment(ref cut); // its handshake met the socket's close
+                    continue;
+                }
+                using (client)
+                {
+                    string line = $"c{i}-{n}\n";
+                    try
+                    {
+                        client.Send(System.Text.Encoding.UTF8.GetBytes(line));
+                    }
+                    catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode is System.Net.Sockets.SocketError.ConnectionReset
+                                                                          or System.Net.Sockets.SocketError.Shutdown)
+                    {
+                        Interlocked.Increment(ref cut);
+                        continue;
+                    }
+                    string answer = Listener.ReadToEnd(client);
+                    if (answer == line) Interlocked.Increment(ref answered);
+                    else if (answer == "") Interlocked.Increment(ref cut);
+                    else throw new InvalidOperationException($"client {i}: '{answer}' for '{line}'");
+                }
+            }
+        })).ToList();
+        var until = DateTime.UtcNow + Listener.Within;
+        while (Volatile.Read(ref answered) < 40 && DateTime.UtcNow < until && !clients.Any(c => c.IsFaulted)) Thread.Sleep(20);
+        Assert.True(answered >= 40, $"{answered} answers before the stop:\n{listener.Log}");
+        listener.Signal("TERM");
+        Assert.Equal(0, listener.WaitForExit());
+        await Task.WhenAll(clients).WaitAsync(Listener.Within, TestContext.Current.CancellationToken);
+
+        Assert.Equal(4, refused);
+        // Every connection the listener took has its line (and none was left half-served), and nothing is left.
+        int served = int.Parse(Regex.Match(listener.WaitForLine(@"^nssandbox: stopped after \d+ connections?$"), @"(\d+)").Groups[1].Value);
+        Assert.Equal(served, listener.Count(" end="));
+        Assert.InRange(served, answered, answered + cut);
+        Assert.Empty(RunDirectories());
+        Assert.DoesNotContain(Linux.Subreaper.LiveDescendants(), p => Linux.Subreaper.HasEnvironmentEntry(p, marker));
+    }
+
+    [Fact]
     public void OutOfDescriptorsTheListenerPausesAcceptingInsteadOfSpinningAndRecovers()
     {
         foreach (string dir in new[] { "/usr/bin", "/bin" })

@@ -158,10 +158,20 @@ public sealed partial class Listener : IDisposable
         // Made in the listener's network namespace, which the socket keeps.
         var client = Linux.NetNs.In(_netns, () => new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp));
         client.ReceiveTimeout = client.SendTimeout = (int)Within.TotalMilliseconds;
-        client.Bind(new IPEndPoint(address, 0));
-        var to = address.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Loopback, Endpoint.Port) : Endpoint;
-        client.Connect(to);
-        return client;
+        try
+        {
+            client.Bind(new IPEndPoint(address, 0));
+            var to = address.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Loopback, Endpoint.Port) : Endpoint;
+            // Bounded too: a full backlog drops the SYN, and connect would retry for minutes.
+            using var timeout = new CancellationTokenSource(Within);
+            client.ConnectAsync(to, timeout.Token).AsTask().GetAwaiter().GetResult();
+            return client;
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Connects, sends <paramref name="input"/>, closes its sending side, and reads to end of file.</summary>

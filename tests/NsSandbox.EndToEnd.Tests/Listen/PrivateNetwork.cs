@@ -39,8 +39,9 @@ public sealed class PrivateNetwork : IDisposable
     private static void Ip(params string[] args)
     {
         using var ip = Process.Start(new ProcessStartInfo("ip", args) { RedirectStandardError = true, UseShellExecute = false })!;
-        string error = ip.StandardError.ReadToEnd();
+        var error = ip.StandardError.ReadToEndAsync();
         ip.WaitForExitWithin(TimeSpan.FromSeconds(30));
-        if (ip.ExitCode != 0) throw new InvalidOperationException($"ip {string.Join(' ', args)}: {error}");
+        if (ip.ExitCode != 0)
+            throw new InvalidOperationException($"ip {string.Join(' ', args)}: {(error.Wait(TimeSpan.FromSeconds(5)) ? error.Result : "")}");
     }
 }
