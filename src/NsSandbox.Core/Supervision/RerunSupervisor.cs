@@ -5,7 +5,8 @@ namespace NsSandbox.Core.Supervision;
 
 /// <summary>Mode rerun (-Mr), as nsjail's: the command again and again, each time in a fresh sandbox (its own
 /// plan: run directory, /data, cgroup, report) supervised as mode once does, with the launcher's stdio, until a
-/// stop signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT) ends the current run and the loop; then exit status 0. Each run
+/// stop signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT) ends the current run and the loop; then exit status 128+N, as
+/// nsjail's (its loop returns 128 plus the signal; its mode listen 0, as ours). Each run
 /// is one log line. A run that could not be set up is followed by a pause of <see cref="SetupPause"/>, so a
 /// set-up that always fails (a bind source gone) does not spin.</summary>
 public sealed class RerunSupervisor(Func<RunPlan> nextPlan, ISpawner spawner, TextWriter log, Verbosity verbosity, string? reportDir)
@@ -15,7 +16,7 @@ public sealed class RerunSupervisor(Func<RunPlan> nextPlan, ISpawner spawner, Te
     /// <summary>Runs so far.</summary>
     public int Runs { get; private set; }
 
-    /// <param name="maxRuns">stop after this many runs (tests); null: until a stop signal.</param>
+    /// <param name="maxRuns">stop after this many runs (tests), then exit status 0; null: until a stop signal.</param>
     public int Run(int? maxRuns = null)
     {
         using var signals = new SignalForwarder();
@@ -30,9 +31,10 @@ public sealed class RerunSupervisor(Func<RunPlan> nextPlan, ISpawner spawner, Te
             else if (verbosity != Verbosity.Quiet) log.WriteLine("nssandbox: " + line);
             if (report.Reason == EndReason.SetupError) WaitUnlessStopped(signals, SetupPause);
         }
-        if (signals.Received != 0 && verbosity != Verbosity.Quiet)
+        if (signals.Received == 0) return 0;
+        if (verbosity != Verbosity.Quiet)
             log.WriteLine($"nssandbox: {Signals.Name(signals.Received)}: stopped after {Runs} run{(Runs == 1 ? "" : "s")}");
-        return 0;
+        return 128 + signals.Received;
     }
 
     private void WriteReport(RunReport report, string directory)
