@@ -40,15 +40,22 @@ public sealed partial class ListenSupervisorTests : IDisposable
         Directory.Delete(_state, recursive: true);
     }
 
-    private void Start(FakeSpawner spawner, uint maxConns = 0, uint maxConnsPerIp = 0, TimeSpan? timeLimit = null, string? reportDir = null)
+    /// <param name="beforePlan">called with the plan's number (from 1) before each connection's plan is made, on the
+    /// listener's thread: a slow set-up.</param>
+    private void Start(FakeSpawner spawner, uint maxConns = 0, uint maxConnsPerIp = 0, TimeSpan? timeLimit = null, string? reportDir = null,
+        Action<int>? beforePlan = null)
     {
         var spec = new SandboxSpec { Command = ["/bin/true"], StateDir = _state, Seccomp = new SeccompSpec { Disabled = true }, TimeLimit = timeLimit };
         var host = new FakeHost { EffectiveUid = 0 };
         var checkedSpec = Planner.Prepare(spec, host);
         _socket = TcpListenSocket.Open(IPAddress.Loopback, 0);
         var limits = new ListenSpec { Port = 0, BindHost = IPAddress.Loopback, MaxConns = maxConns, MaxConnsPerIp = maxConnsPerIp };
-        _supervisor = new ListenSupervisor(_socket, limits, () => Planner.Create(checkedSpec, host, PlanOptions.Once), spawner,
-            _log, Verbosity.Normal, reportDir);
+        int plans = 0;
+        _supervisor = new ListenSupervisor(_socket, limits, () =>
+        {
+            beforePlan?.Invoke(++plans);
+            return Planner.Create(checkedSpec, host, PlanOptions.Once);
+        }, spawner, _log, Verbosity.Normal, reportDir);
         var supervisor = _supervisor;
         _running = new Thread(() => _result = supervisor.Run()) { IsBackground = true };
         _running.Start();
@@ -187,6 +194,44 @@ public sealed partial class ListenSupervisorTests : IDisposable
         Assert.True(spawner.Processes[0].Exited);
         Connect();
         WaitFor(() => spawner.Processes.Count == 2, "a sandbox for the next client");
+    }
+
+    [Fact]
+    public void AnExitThatWaitedBehindABusyListenerIsAnExitNotATimeout()
+    {
+        // The first sandbox exits at once; the second connection's set-up takes longer than the time limit, so the
+        // first one's exit is seen only after its time is up: it exited, it was not timed out.
+        var spawner = new FakeSpawner(FakeStage2.ExecAndExit, exitCode: 3);
+        Start(spawner, timeLimit: TimeSpan.FromMilliseconds(300), beforePlan: n =>
+        {
+            if (n == 2) Thread.Sleep(600);
+        });
+        var first = Connect();
+        var second = Connect();
+        Assert.True(ClosedByListener(first));
+        Assert.True(ClosedByListener(second));
+        WaitForLine("end=", 2);
+        Assert.Equal(2, Lines().Count(l => l.Contains(" end=exited status=3 ")));
+        Assert.DoesNotContain(Lines(), l => l.Contains("end=timeout"));
+    }
+
+    [Fact]
+    public void ABurstOfClientsDoesNotKeepTheListenerFromTheOthersEvents()
+    {
+        // 64 clients wait in the backlog, each set-up takes 20 ms: the first sandbox's end (it exits at once) is
+        // logged after a few turns of accepting, not after the whole burst (1.3 s later).
+        const int Burst = 64;
+        var spawner = new FakeSpawner(FakeStage2.ExecAndExit);
+        int plansWhenTheFirstEnded = 0;
+        Start(spawner, beforePlan: n =>
+        {
+            if (plansWhenTheFirstEnded == 0 && Lines().Any(l => l.Contains(" end=exited"))) plansWhenTheFirstEnded = n;
+            Thread.Sleep(20);
+        });
+        var clients = Enumerable.Range(0, Burst).Select(_ => Connect()).ToList();
+        Assert.All(clients, c => Assert.True(ClosedByListener(c)));
+        WaitForLine("end=exited", Burst);
+        Assert.InRange(plansWhenTheFirstEnded, 2, Burst - 1);
     }
 
     [Fact]

@@ -20,6 +20,11 @@ public sealed class ListenSupervisor
     /// connection stays in the backlog, so trying again at once would spin.</summary>
     public static readonly TimeSpan AcceptPause = TimeSpan.FromSeconds(1);
 
+    /// <summary>Connections accepted at one wake-up before the other events are looked at: a burst of clients
+    /// (each accept sets up a sandbox, a few ms) must not keep the listener from noticing for seconds that sandboxes
+    /// ended, ran out of time or lost their client. The listening socket stays ready, so the rest come next turn.</summary>
+    public const int AcceptsPerWake = 16;
+
     /// <summary>How often running sandboxes are checked for a ptrace stop and their audit records drained.</summary>
     private const int TickMs = 250;
 
@@ -135,7 +140,7 @@ public sealed class ListenSupervisor
 
     private void AcceptPending()
     {
-        while (_listening)
+        for (int taken = 0; _listening && taken < AcceptsPerWake; taken++)
         {
             TcpConnection? accepted;
             try
@@ -316,6 +321,12 @@ public sealed class ListenSupervisor
             }
             else if (connection.OverTime)
             {
+                // An exit not dispatched yet (it came while the listener was busy) is an exit, not a timeout.
+                if (ChildProcess.HasExited(connection.Launch.ExitFd))
+                {
+                    OnExit(connection);
+                    continue;
+                }
                 connection.TimedOut = true;
                 Complete(connection, kill: true);
             }
