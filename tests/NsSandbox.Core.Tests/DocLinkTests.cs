@@ -7,7 +7,7 @@ namespace NsSandbox.Core.Tests;
 /// hyphens). docs/usage.md pointed at an examples/ctf/README.md that was never written.</summary>
 public sealed partial class DocLinkTests
 {
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = Path.GetFullPath(Config.ConfigFixture.RepoFile("."));
 
     public static TheoryData<string> MarkdownFiles() => new(
         Directory.EnumerateFiles(Root, "*.md", SearchOption.AllDirectories)
@@ -55,13 +55,6 @@ public sealed partial class DocLinkTests
             for (int n = 1; !anchors.Add(unique); n++) unique = $"{slug}-{n}";
         }
         return anchors;
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "NsSandbox.sln"))) return dir.FullName;
-        throw new FileNotFoundException("NsSandbox.sln");
     }
 
     [GeneratedRegex(@"\]\(([^)\s]+)\)")]
