@@ -76,16 +76,21 @@ case_cpuset() {
 }
 run_case "docker run --cpuset-cpus 0: the container's processes may run on cpu 0 only" case_cpuset
 
-# The limits of a container's cgroup as the host sees them, one per line (v1 names; v2 where the engine uses it).
+# The limits of a container's cgroup as the host sees them, one per line, found from its first process (runc may
+# place a hierarchy elsewhere than under the engine's cgroup parent). v1 names, or v2's where the engine uses v2.
 limits_of() { # CONTAINER
-  local id dir v1=/sys/fs/cgroup; id=$(d inspect -f '{{.Id}}' "$1")
-  if [ -d "$v1/memory/$OCI_CGROUP_PARENT/$id" ]; then
+  local pid f dir; pid=$(d inspect -f '{{.State.Pid}}' "$1")
+  declare -A at
+  while IFS=: read -r _ controllers path; do
+    if [ -z "$controllers" ]; then at[unified]=$path; else for f in ${controllers//,/ }; do at[$f]=/sys/fs/cgroup/$controllers$path; done; fi
+  done <"/proc/$pid/cgroup"
+  if [ -n "${at[memory]:-}" ]; then
     for f in memory/memory.limit_in_bytes memory/memory.memsw.limit_in_bytes pids/pids.max cpu/cpu.cfs_quota_us cpu/cpu.cfs_period_us \
       cpu/cpu.shares cpuset/cpuset.cpus; do
-      echo "${f#*/} $(cat "$v1/${f%%/*}/$OCI_CGROUP_PARENT/$id/${f#*/}" 2>/dev/null)"
+      echo "${f#*/} $(cat "${at[${f%%/*}]}/${f#*/}" 2>/dev/null)"
     done
   else
-    dir=$v1/$OCI_CGROUP_PARENT/$id
+    dir=/sys/fs/cgroup${at[unified]}
     for f in memory.max memory.swap.max pids.max cpu.max cpu.weight cpuset.cpus; do echo "$f $(cat "$dir/$f" 2>/dev/null)"; done
   fi
 }
