@@ -152,6 +152,7 @@ public sealed class NsjailConfigTests : IDisposable
             // Links at the top and inside a read-only directory, absolute and climbing, all towards a host path.
             File.CreateSymbolicLink(Path.Combine(root, "abs"), outside);
             File.CreateSymbolicLink(Path.Combine(root, "rel"), "../../../../.." + outside);
+            File.CreateSymbolicLink(Path.Combine(root, "dev"), outside); // never used: the sandbox's /dev is its own
             Directory.CreateDirectory(Path.Combine(root, "usr"));
             string ro = Path.Combine(root, "ro");
             Directory.CreateDirectory(ro);
@@ -177,9 +178,11 @@ public sealed class NsjailConfigTests : IDisposable
                 mount { src: "/usr" dst: "/ro/newlink" is_symlink: true }
                 mount { dst: "/ro/esc/deep/tmpfs" fstype: "tmpfs" rw: true }
                 mount { src: "/etc/hostname" dst: "/ro/up/up-file" is_bind: true }
+                mount { dst: "/dev" fstype: "tmpfs" }
+                mount { src: "/etc/hostname" dst: "/dev/hn" is_bind: true }
                 exec_bin {
                   path: "/usr/bin/sh" arg: "-c"
-                  arg: "cd {{outside}} && ls -d bind/hostname link/bin proc/1/comm deep/tmpfs up-file /ro/newlink/bin && stat -c %a tmpfs && cat file /ro/file /ro/newdir/hostname >/dev/null && readlink /ro/esc /ro/up && ls /ro | tr '\\n' ' '"
+                  arg: "cd {{outside}} && ls -d bind/hostname link/bin proc/1/comm deep/tmpfs up-file /ro/newlink/bin && stat -c %a tmpfs && cat file /ro/file /ro/newdir/hostname /dev/hn >/dev/null && readlink /ro/esc /ro/up && ls /ro | tr '\\n' ' '"
                 }
                 """);
             var r = _nss.RunRaw(["--state_dir", _nss.StateDir, "--config", cfg]);

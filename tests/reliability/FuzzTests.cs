@@ -114,7 +114,7 @@ public sealed class FuzzTests : IDisposable
         ConfigFile.Apply(b, file, "--config");
         var spec = b.Build(commandOptional: true);
         Planner.Check(spec, new RealHostView());
-        string shown = ConfigWriter.Write(spec, b.Mode);
+        string shown = ConfigWriter.Write(new EffectiveConfig(spec, b.Mode, b.BuildListen()));
         var again = new SpecBuilder();
         try
         {

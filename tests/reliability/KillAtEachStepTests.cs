@@ -23,7 +23,7 @@ public sealed class KillAtEachStepTests : IDisposable
     private static TheoryData<string, string> Cases()
     {
         var data = new TheoryData<string, string>();
-        foreach (string step in new[] { "run dir and plan", "clone", "id maps", "egress filter", "network", "go sent", "channel closed (exec)", "target exited", "reaped", "cleaned up" })
+        foreach (string step in new[] { "run dir and plan", "clone", "id maps", "network: egress filter", "network", "go sent", "channel closed (exec)", "target exited", "reaped", "cleaned up" })
         foreach (string recovery in new[] { "next launch", "cleanup" })
             data.Add(step, recovery);
         return data;
@@ -34,7 +34,7 @@ public sealed class KillAtEachStepTests : IDisposable
     public void KilledAfterAStepTheLaunchLeavesNothingOnceRecovered(string step, string recovery)
     {
         Require.Cgroup("pids");
-        bool network = step is "egress filter" or "network";
+        bool network = step is "network: egress filter" or "network";
         if (network) Require.Egress();
         // Before the target has run (and while it runs) it would live a minute; the steps after its end need it
         // to end by itself.
@@ -57,7 +57,7 @@ public sealed class KillAtEachStepTests : IDisposable
                 // Proof that the kill lands inside the launch: what each step has made and not yet removed.
                 Assert.True(runDir == step is not "cleaned up", $"run directory at '{step}': {seen}");
                 Assert.True(leaf == step is not ("run dir and plan" or "cleaned up"), $"cgroup leaf at '{step}': {seen}");
-                if (step is "clone" or "id maps" or "egress filter" or "network" or "go sent" or "channel closed (exec)")
+                if (step is "clone" or "id maps" or "network: egress filter" or "network" or "go sent" or "channel closed (exec)")
                     Assert.True(sandbox, $"no sandbox process at '{step}': {seen}");
             }
             finally

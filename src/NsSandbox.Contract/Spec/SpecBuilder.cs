@@ -146,6 +146,9 @@ public sealed class SpecBuilder
         // Checked, and kept as given: the report is written relative to where the launcher was started.
         if (ReportPath is not (null or "-")) HostPath.Full(ReportPath, Origin("report", "--report"));
 
+        var mounts = Mounts.Select(ValidateMount).ToList();
+        CheckDevMount(mounts, i => Origin($"mount{i}", "--bindmount"));
+
         return new SandboxSpec
         {
             Command = Command.ToList(),
@@ -166,7 +169,7 @@ public sealed class SpecBuilder
             KeepData = KeepData,
             StateDir = HostPath.FullOrNull(StateDir, Origin("state_dir", "--state_dir")),
             Cwd = Cwd,
-            Mounts = Mounts.Select(ValidateMount).ToList(),
+            Mounts = mounts,
             Env = new EnvSpec { KeepAll = KeepEnv, Entries = Env.ToList() },
             Rlimits = Rlimits.Values.OrderBy(r => r.Resource).ToList(),
             TimeLimit = TimeLimit,
@@ -274,8 +277,11 @@ public sealed class SpecBuilder
         if (!target.StartsWith('/'))
             throw new SpecException(origin, target.Length == 0 ? "the mount target is empty" : $"mount target {target} is not an absolute path");
         target = HostPath.Full(target, origin);
-        if (target == "/" || IsProvided(target))
+        if (target is "/" or "/proc")
             throw new SpecException(origin, $"cannot mount over {target}: the sandbox provides it");
+        // /dev is the sandbox's own unless a bind or tmpfs replaces it, as nsjail configs do (docs/nsjail.md).
+        if (target == "/dev" && m.Type is not (MountType.Bind or MountType.Tmpfs))
+            throw new SpecException(origin, "only a bind or a tmpfs can replace /dev; otherwise the sandbox provides it");
         if (m.Type == MountType.Symlink && string.IsNullOrEmpty(m.Source))
             throw new SpecException(origin, $"the symlink at {target} has no target");
         if (m.Type != MountType.Tmpfs && (m.TmpfsInodes ?? m.TmpfsMode ?? m.TmpfsUid ?? m.TmpfsGid) is not null)
@@ -292,5 +298,22 @@ public sealed class SpecBuilder
         };
     }
 
-    private static bool IsProvided(string target) => target is "/proc" or "/dev";
+    /// <summary>A mount that replaces /dev is mounted before everything else below it: one that came after a mount
+    /// inside /dev would hide it, which is refused rather than done.</summary>
+    private static void CheckDevMount(IReadOnlyList<MountSpec> mounts, Func<int, string> origin)
+    {
+        int dev = -1;
+        for (int i = 0; i < mounts.Count; i++)
+        {
+            if (mounts[i].Target == "/dev")
+            {
+                if (dev >= 0) throw new SpecException(origin(i), "/dev is replaced twice; give one bind or tmpfs for it");
+                dev = i;
+            }
+        }
+        if (dev < 0) return;
+        int inside = mounts.Take(dev).ToList().FindIndex(m => m.Target.StartsWith("/dev/", StringComparison.Ordinal));
+        if (inside >= 0)
+            throw new SpecException(origin(dev), $"the mount that replaces /dev comes after the mount at {mounts[inside].Target}, which it would hide; put it first");
+    }
 }

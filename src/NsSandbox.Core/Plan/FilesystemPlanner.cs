@@ -29,6 +29,12 @@ public static class FilesystemPlanner
         // An optional bind whose source is missing is left out (nsjail's mandatory: false).
         var mounts = spec.Mounts.Select((m, i) => (Spec: m, Origin: spec.OriginOf($"mount{i}", "--bindmount")))
             .Where(m => m.Spec.Type != MountType.Bind || !m.Spec.Optional || host.KindOf(m.Spec.Source!) is not null).ToList();
+        // A bind or tmpfs at /dev replaces the sandbox's own /dev (the spec has put it before any mount inside it).
+        var dev = mounts.FirstOrDefault(m => m.Spec.Target == "/dev");
+        mounts.RemoveAll(m => m.Spec.Target == "/dev");
+        var devBind = dev.Spec is { Type: MountType.Bind } bind ? bind : null;
+        if (devBind is not null && host.KindOf(host.FollowLink(devBind.Source!)) != EntryKind.Directory)
+            throw new SpecException(dev.Origin, $"{devBind.Source} is not a directory, so it cannot be the sandbox's /dev");
         if (mounts.FirstOrDefault(m => m.Spec.IsContent && m.Spec.Source is null) is { Spec: { } unplaced })
             throw new InvalidOperationException($"the file for {unplaced.Target} has no place in the run directory");
         var b = new MountPlanBuilder(host, StagingName(topLevel, spec.Mounts), new ShadowAccess(
@@ -42,7 +48,9 @@ public static class FilesystemPlanner
                 spec.ReadWrite ? MountAttributes.NoSuid : MountAttributes.ReadOnly | MountAttributes.NoSuid);
         bool hostSys = chroot is not null && !spec.Namespaces.HasFlag(Namespaces.Net) && host.KindOf(Path.Combine(chroot, "sys")) == EntryKind.Directory;
         int sysHandle = hostSys ? b.Clone(Path.Combine(chroot!, "sys"), true, MountAttributes.ReadOnly | MountAttributes.NoSuid) : -1;
-        var devHandles = Devices.Select(d => b.Clone("/dev/" + d, false, MountAttributes.NoSuid)).ToList();
+        // A host directory bound as /dev keeps its submounts (a /dev/pts, /dev/shm), as nsjail's bind does.
+        int devBindHandle = devBind is null ? -1 : b.Clone(host.FollowLink(devBind.Source!), true, BindAttributes(devBind));
+        var devHandles = devBind is not null ? [] : Devices.Select(d => b.Clone("/dev/" + d, false, MountAttributes.NoSuid)).ToList();
         int dataHandle = paths.DataDir is null ? -1 : b.Clone(paths.DataDir, false, MountAttributes.NoSuid | MountAttributes.NoDev);
         var userHandles = mounts.Select(m => m.Spec.Type is MountType.Bind or MountType.File
             ? b.Clone(host.FollowLink(m.Spec.Source!), true, BindAttributes(m.Spec)) : -1).ToList();
@@ -71,18 +79,34 @@ public static class FilesystemPlanner
 
         // Phase 3: what the sandbox provides.
         b.MakeEntry("/dev", TreeEntry.Directory, "/dev");
-        b.Add(new MountOp(MountOpKind.Tmpfs, b.Host("/dev")) { Data = "mode=0755,size=64k", Flags = Hardened | MountFlags.NoExec });
-        b.Tree.Mount(new TreeMount("/dev", Backing.Ours));
-        for (int i = 0; i < Devices.Length; i++)
+        if (devBind is not null)
         {
-            string dev = "/dev/" + Devices[i];
-            b.MakeEntry(dev, TreeEntry.File, dev);
-            b.Attach(devHandles[i], dev);
-            b.Tree.Mount(new TreeMount(dev, Backing.Host, dev, Writable: true));
+            b.Attach(devBindHandle, "/dev");
+            b.Tree.Mount(new TreeMount("/dev", Backing.Host, b.FollowLink(devBind.Source!), Writable: !devBind.ReadOnly));
         }
-        foreach (var (name, target) in DevLinks) b.MakeEntry("/dev/" + name, TreeEntry.Symlink, "/dev/" + name, target);
-        b.MakeEntry("/dev/shm", TreeEntry.Directory, "/dev/shm");
-        b.Tmpfs("/dev/shm", $"mode=1777,size={spec.TmpSizeBytes}", Hardened, seal: false);
+        else
+        {
+            CheckMapped(dev.Spec?.TmpfsUid, users?.Uids, "uid", dev.Origin);
+            CheckMapped(dev.Spec?.TmpfsGid, users?.Gids, "gid", dev.Origin);
+            b.Add(new MountOp(MountOpKind.Tmpfs, b.Host("/dev"))
+            {
+                // 0755 unless a mode is given, as a /dev is: in a sticky, world-writable directory (a tmpfs's own
+                // default, 1777) the kernel refuses to open a device node its owner does not own.
+                Data = dev.Spec is { } tmpfs ? TmpfsData(tmpfs with { TmpfsMode = tmpfs.TmpfsMode ?? Modes.Directory }) : "mode=0755,size=64k",
+                Flags = Hardened | (dev.Spec is { NoExec: false } ? 0 : MountFlags.NoExec),
+            });
+            b.Tree.Mount(new TreeMount("/dev", Backing.Ours));
+            for (int i = 0; i < Devices.Length; i++)
+            {
+                string node = "/dev/" + Devices[i];
+                b.MakeEntry(node, TreeEntry.File, node);
+                b.Attach(devHandles[i], node);
+                b.Tree.Mount(new TreeMount(node, Backing.Host, node, Writable: true));
+            }
+            foreach (var (name, target) in DevLinks) b.MakeEntry("/dev/" + name, TreeEntry.Symlink, "/dev/" + name, target);
+            b.MakeEntry("/dev/shm", TreeEntry.Directory, "/dev/shm");
+            b.Tmpfs("/dev/shm", $"mode=1777,size={spec.TmpSizeBytes}", Hardened, seal: false);
+        }
 
         b.MakeEntry("/proc", TreeEntry.Directory, "/proc");
         if (spec.MountProc && spec.ProcPath == "/proc") b.Add(ProcOp(b.Host("/proc"), spec.ProcReadWrite));
@@ -126,7 +150,9 @@ public static class FilesystemPlanner
         foreach (var m in b.Tree.Mounts.Where(m => m.Seal).OrderBy(m => m.Path, StringComparer.Ordinal))
             b.Add(new MountOp(MountOpKind.SetAttributes, b.Host(m.Path)) { Attributes = MountAttributes.ReadOnly });
         b.RemoveStaging();
-        b.Add(new MountOp(MountOpKind.SetAttributes, b.Host("/dev")) { Attributes = MountAttributes.ReadOnly });
+        // /dev is read-only unless the mount that replaced it says rw (a bound /dev's read-only is recursive already).
+        if (dev.Spec is not { ReadOnly: false })
+            b.Add(new MountOp(MountOpKind.SetAttributes, b.Host("/dev")) { Attributes = MountAttributes.ReadOnly });
         b.Add(new MountOp(MountOpKind.SetAttributes, b.Root) { Attributes = MountAttributes.ReadOnly });
         b.Add(new MountOp(MountOpKind.PivotRoot, b.Root));
         return b.Ops;

@@ -121,7 +121,7 @@ public static class NsjailMount
                 AddMount(b, options.ApplyTo(new MountSpec(null, target, readOnly, Optional: !p.Mandatory) { Type = MountType.Proc, IsDirectory = p.IsDir }, origin), origin);
                 return;
             case "tmpfs":
-                if (target is "/dev" or "/proc") throw new SpecException(origin, $"cannot mount over {target}: the sandbox provides it");
+                if (target is "/proc") throw new SpecException(origin, $"cannot mount over {target}: the sandbox provides it");
                 // nodev: true says what a tmpfs of the sandbox always is.
                 AddMount(b, options.ApplyTo(new MountSpec(null, target, readOnly, Optional: !p.Mandatory) { IsDirectory = p.IsDir, NoExec = p.NoExec }, origin), origin);
                 return;
@@ -145,7 +145,6 @@ public static class NsjailMount
             b.NoteOrigin("chroot", origin);
             return;
         }
-        if (m.Target == "/dev") throw new SpecException(origin, "binding over /dev is not supported yet: the sandbox provides /dev (docs/nsjail.md)");
         if (ProvidedDevices.Contains(m.Target))
         {
             // The same host device the sandbox binds there itself (read-write or not: a device node's use is the same).

@@ -47,6 +47,7 @@ public sealed class ConfigErrorTests
     [InlineData("[exec]\nmode = \"execve\"\n", "t.toml:2:8: exec.mode: mode execve cannot mount a fresh /proc (the launcher is not inside the new pid namespace); add --disable_proc")]
     [InlineData("[fs]\nbindmount = [\"/tmp:relative\"]\n", "t.toml:2:14: fs.bindmount: mount target relative is not an absolute path")]
     [InlineData("[[fs.mount]]\ntype = \"tmpfs\"\ndst = \"/proc\"\n", "t.toml:1:1: fs.mount[0]: cannot mount over /proc: the sandbox provides it")]
+    [InlineData("[[fs.mount]]\ntype = \"file\"\ncontent = \"x\"\ndst = \"/dev\"\n", "t.toml:1:1: fs.mount[0]: only a bind or a tmpfs can replace /dev; otherwise the sandbox provides it")]
     [InlineData("[user]\nuser = \"no-such-user-here\"\n", "t.toml:2:8: user.user: no user named 'no-such-user-here' in /etc/passwd")]
     // the command and mount tables
     [InlineData("[exec]\nmode = \"once\"\n[listen]\nmax-conns = 3\n", "t.toml:4:13: listen.max-conns: applies to mode listen (-Ml); the mode is once")]

@@ -121,7 +121,7 @@ public sealed class NsjailConfigTests
     [InlineData("mode: RERUN max_conns_per_ip: 1", "j.cfg:1:13: max_conns_per_ip: applies to mode listen (-Ml); the mode is rerun")]
     [InlineData("mode: LISTEN port: 70000", "j.cfg:1:14: port: expects a whole number from 0 to 65535")]
     [InlineData("mount { src: \"/dev/zero\" dst: \"/dev/null\" is_bind: true }", "cannot bind /dev/zero over /dev/null")]
-    [InlineData("mount { src: \"/dev\" dst: \"/dev\" is_bind: true }", "binding over /dev is not supported yet")]
+    [InlineData("mount { dst: \"/dev\" fstype: \"tmpfs\" } mount { dst: \"/dev\" fstype: \"tmpfs\" }", "j.cfg:1:39: mount: /dev is replaced twice")]
     [InlineData("mount { dst: \"/m\" fstype: \"mqueue\" }", "fstype 'mqueue' at /m is refused: the filesystems mounted here are tmpfs, proc and sysfs at /sys")]
     [InlineData("uidmap { inside_id: \"0\" use_newidmap: true }", "j.cfg:1:25: use_newidmap: (newuidmap and newgidmap) is not used: as root the launcher writes any map itself")]
     [InlineData("gidmap { inside_id: \"0\" outside_gid: \"5\" }", "j.cfg:1:25: outside_gid: is not a field of nsjail's configuration; did you mean outside_id?")]
