@@ -378,6 +378,11 @@ static long exec(struct run *r, const struct nss_op *op, uint32_t index)
     req.envp = envp;
     req.seccomp_flags = (uint32_t)op->e;
     req.keep_privileges = (op->e & NSS_EXEC_KEEP_PRIVS) != 0;
+    req.exec_fd = -1;
+    if (op->e & NSS_EXEC_FROM_SLOT) {
+        req.exec_fd = slot_fd(r, NSS_EXEC_SLOT(op->e));
+        if (req.exec_fd < 0) return -EBADF;
+    }
     if (op->d != 0) {
         uint32_t n = 0;
         req.filter = words(r, op->d, &n);

@@ -17,6 +17,10 @@
 #define NSS_MSG_PAUSED 0x53554150        // stage 2 at NSS_OP_PAUSE: waiting for NSS_MSG_GO
 // Bit of NSS_OP_EXEC's e above the seccomp flags: exec without setting no_new_privs.
 #define NSS_EXEC_KEEP_PRIVS (1ull << 32)
+// Bit of NSS_OP_EXEC's e: execveat the descriptor in the slot at bits 40-55 (opened before the mounts) instead
+// of a candidate path (nsjail's exec_fd).
+#define NSS_EXEC_FROM_SLOT (1ull << 33)
+#define NSS_EXEC_SLOT(e) ((uint32_t)(((e) >> 40) & 0xffff))
 #define NSS_MSG_PTY 0x21595450           // NSS_OP_OPEN_PTY: the pty's master rides along (SCM_RIGHTS)
 // Pseudo op indices of the two stamps stage 2 takes outside any op.
 #define NSS_STAMP_STARTED 0xffffffffu

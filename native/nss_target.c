@@ -61,6 +61,23 @@ static int first_executable(const struct nss_exec_req *req)
     return nss_find_executable(req->candidates, req->candidate_count);
 }
 
+// nsjail's exec_fd: the file was opened before the mounts (O_PATH, close-on-exec), so it need not be in the
+// sandbox. A script cannot run this way (its interpreter would open /dev/fd/N, closed by then), as in nsjail.
+static int exec_descriptor(const struct nss_exec_req *req)
+{
+    if (req->filter_len > 0) {
+        // As with a path: a failed execveat under the filter would make calls the policy may forbid.
+        struct stat st;
+        long rc = nss_sys4(SYS_newfstatat, req->exec_fd, (long)"", (long)&st, AT_EMPTY_PATH);
+        if (rc < 0) return (int)rc;
+        if (!S_ISREG(st.st_mode)) return -EACCES;
+        struct sock_fprog prog = {(unsigned short)req->filter_len, (struct sock_filter *)req->filter};
+        rc = nss_sys3(SYS_seccomp, SECCOMP_SET_MODE_FILTER, req->seccomp_flags, (long)&prog);
+        if (rc < 0) return (int)rc;
+    }
+    return (int)nss_sys5(SYS_execveat, req->exec_fd, (long)"", (long)req->argv, (long)req->envp, AT_EMPTY_PATH);
+}
+
 int nss_exec_target(const struct nss_exec_req *req)
 {
     long rc = req->keep_privileges ? 0 : nss_sys2(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1);
@@ -70,6 +87,7 @@ int nss_exec_target(const struct nss_exec_req *req)
     // that execve succeeded.
     rc = nss_sys3(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
     if (rc < 0) return (int)rc;
+    if (req->exec_fd >= 0) return exec_descriptor(req);
     int first = 0;
     if (req->filter_len > 0) {
         // A failed execve under the filter would make calls the policy may forbid, and the command never

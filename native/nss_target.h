@@ -11,6 +11,7 @@ struct nss_exec_req {
     char *const *argv;
     char *const *envp;
     int32_t keep_privileges; // no no_new_privs: setuid binaries and file capabilities work (OCI noNewPrivileges false)
+    int32_t exec_fd;         // >= 0: execveat this descriptor (the candidates are not tried)
 };
 
 // Every signal to its default action, none blocked: execve keeps ignored dispositions and the mask.

@@ -48,6 +48,9 @@ public interface IKernel
     /// <summary>Waits, set up, until the supervisor sends the start message (OCI create, then start); the supervisor
     /// gone meanwhile ends the sandbox with the setup exit status.</summary>
     void AwaitStart();
+    /// <summary>Opens <paramref name="hostPath"/> (O_PATH) before anything is mounted; the exec that follows runs it
+    /// from that descriptor (execveat) instead of its candidates (nsjail's exec_fd).</summary>
+    void OpenExecutable(string hostPath);
     /// <summary>The last step: no_new_privs, clean signals and descriptors, seccomp, execve of the first candidate that runs.</summary>
     void Exec(IReadOnlyList<string> candidates, IReadOnlyList<string> argv, IReadOnlyList<string> env, byte[]? seccompFilter, uint seccompFlags);
 }

@@ -90,6 +90,7 @@ public sealed class RecordingKernel : IKernel
     public void SetParentDeathSignal(int signal) => Record($"pdeathsig {signal}");
     public void AwaitStart() => Record("await start");
     public void Mark(string step) => Record($"mark {step}");
+    public void OpenExecutable(string hostPath) => Record($"open executable {hostPath}");
     public void Exec(IReadOnlyList<string> candidates, IReadOnlyList<string> argv, IReadOnlyList<string> env, byte[]? seccompFilter,
         uint seccompFlags) => Record($"exec {string.Join(",", candidates)} [{string.Join(" ", argv)}] filter {seccompFilter?.Length ?? 0}");
 }

@@ -101,10 +101,10 @@ public sealed class ProcessFlagTests : IDisposable
     }
 
     /// <summary>A statically linked program (no loader that might read the TSC itself), built with the machine's cc.</summary>
-    private string CompileStatic(string source)
+    private string CompileStatic(string source, string name = "tsc")
     {
         if (!new[] { "/usr/bin/cc", "/bin/cc" }.Any(File.Exists)) Assert.Skip("needs cc to build a static test program");
-        string c = Path.Combine(_nss.TempDir, "tsc.c"), exe = Path.Combine(_nss.TempDir, "tsc");
+        string c = Path.Combine(_nss.TempDir, name + ".c"), exe = Path.Combine(_nss.TempDir, name);
         File.WriteAllText(c, source);
         var psi = new ProcessStartInfo("cc", ["-static", "-O1", "-o", exe, c]) { RedirectStandardError = true };
         using var cc = Process.Start(psi)!;
@@ -134,6 +134,40 @@ public sealed class ProcessFlagTests : IDisposable
         {
             Directory.Delete(data, recursive: true);
         }
+    }
+
+    [Fact]
+    public void ExecuteFdRunsAHostFileTheSandboxCannotSee()
+    {
+        Require.Root();
+        // In the test's own directory (0700, root's): the sandbox's nobody could not reach it even if it were bound.
+        string program = CompileStatic("""
+            #include <stdio.h>
+            #include <unistd.h>
+            int main(int argc, char **argv) { printf("%s uid %d\n", argv[0], (int)getuid()); return 0; }
+            """, "fromfd");
+        string empty = SuiteDirectory.NewDirectory("empty-root-");
+        File.SetUnixFileMode(empty, (UnixFileMode)0x1ED);
+        var r = _nss.Run(["--chroot", empty, "--execute_fd"], program, "x");
+        Assert.Equal((0, $"{program} uid 65534\n"), (r.ExitCode, r.Stdout));
+        // Without it the path is looked up in the sandbox, where it is not.
+        Assert.Equal(127, _nss.Run(["--chroot", empty], program).ExitCode);
+        // With --exec_file the file runs under the given argv[0]; mode execve opens it the same way.
+        r = _nss.Run(["--chroot", empty, "--execute_fd", "-x", program], "given-name");
+        Assert.Equal("given-name uid 65534\n", r.Stdout);
+        var execve = _nss.RunRaw(["--state_dir", _nss.StateDir, "-Me", "--disable_proc", "--chroot", empty, "--execute_fd", "--", program]);
+        Assert.Equal((0, $"{program} uid 65534\n"), (execve.ExitCode, execve.Stdout));
+        // nsjail's config field, in an empty root of its own (no mounts at all).
+        string cfg = Path.Combine(_nss.TempDir, "fd.cfg");
+        File.WriteAllText(cfg, $$"""
+            exec_bin { path: "{{program}}" arg0: "jailed" exec_fd: true }
+            """);
+        r = _nss.RunRaw(["--state_dir", _nss.StateDir, "--config", cfg]);
+        Assert.Equal((0, "jailed uid 65534\n"), (r.ExitCode, r.Stdout));
+        // A file that is not on the host is refused before anything runs.
+        r = _nss.Run(["--execute_fd"], Path.Combine(_nss.TempDir, "missing"));
+        Assert.Equal(125, r.ExitCode);
+        Assert.Contains("--execute_fd: ", r.Stderr);
     }
 
     [Fact]

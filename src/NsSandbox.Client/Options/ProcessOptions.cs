@@ -7,6 +7,10 @@ public sealed record ProcessOptions
     /// still gets as its argv[0].</summary>
     public string? ExecutableFile { get; init; }
 
+    /// <summary><c>--execute_fd</c>: the file to execute is opened on the host before the sandbox is built and run
+    /// from that descriptor, so it need not be inside the sandbox.</summary>
+    public bool ExecuteFromDescriptor { get; init; }
+
     /// <summary><c>--silent</c>: the command's stdin, stdout and stderr are /dev/null.</summary>
     public bool Silent { get; init; }
 
@@ -35,6 +39,7 @@ public sealed record ProcessOptions
     internal void AppendTo(LauncherArguments args)
     {
         args.Value("exec_file", ExecutableFile);
+        args.Switch("execute_fd", ExecuteFromDescriptor);
         args.Switch("silent", Silent);
         args.Switch("stderr_to_null", StderrToNull);
         args.Value("nice_level", NiceLevel?.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -29,4 +29,7 @@ public sealed record ProcessSpec
     /// <summary>The file to execute instead of the command's argv[0], which it still gets (nsjail's --exec_file
     /// and exec_bin's arg0); null runs argv[0].</summary>
     public string? ExecFile { get; init; }
+    /// <summary>nsjail's --execute_fd: the file to execute is opened on the host before the sandbox is built and
+    /// run with execveat, so it need not be inside the sandbox.</summary>
+    public bool ExecuteFd { get; init; }
 }

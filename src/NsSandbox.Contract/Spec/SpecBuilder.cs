@@ -68,6 +68,7 @@ public sealed class SpecBuilder
     public bool Silent { get; set; }
     public bool StderrToNull { get; set; }
     public string? ExecFile { get; set; }
+    public bool ExecuteFd { get; set; }
     public string? LogFile { get; set; }
     public int? LogFd { get; set; }
 
@@ -196,6 +197,7 @@ public sealed class SpecBuilder
                 Silent = Silent,
                 StderrToNull = StderrToNull,
                 ExecFile = ExecFile,
+                ExecuteFd = ExecuteFd,
             },
             LogFile = HostPath.FullOrNull(LogFile, Origin("log", "--log")),
             LogFd = LogFd,

@@ -43,7 +43,9 @@ public static class Planner
             Cwd = spec.Cwd,
             Argv = spec.Command,
             // --exec_file (exec_bin's arg0): that file runs, with the command's argv[0] as it is.
-            ExecCandidates = EnvironmentPlanner.ExecCandidates(spec.Process.ExecFile ?? spec.Command[0], env),
+            ExecCandidates = spec.Process.ExecuteFd ? [Path.GetFullPath(spec.Process.ExecFile ?? spec.Command[0])]
+                : EnvironmentPlanner.ExecCandidates(spec.Process.ExecFile ?? spec.Command[0], env),
+            ExecuteFd = spec.Process.ExecuteFd,
             Env = env,
             DieWithParent = options.DieWithParent,
             AwaitStart = options.AwaitStart,
@@ -111,6 +113,9 @@ public static class Planner
             throw new SpecException(spec.OriginOf("namespaces", "--disable_clone_newuser"), "only root can run without a user namespace");
         if (spec.Process.DisableTsc && !IsX86)
             throw new SpecException(spec.OriginOf("disable_tsc", "--disable_tsc"), "PR_SET_TSC exists on x86 only");
+        if (spec.Process.ExecuteFd && spec.Command.Count > 0 && Path.GetFullPath(spec.Process.ExecFile ?? spec.Command[0]) is var file
+            && host.KindOf(file) != EntryKind.File)
+            throw new SpecException(spec.OriginOf("execute_fd", "--execute_fd"), $"{file} is not a file on the host (it is opened there, before the sandbox is built)");
         if (spec.DataDir is { } data && host.KindOf(data) != EntryKind.Directory)
             throw new SpecException(spec.OriginOf("data", "--data"), $"{data} is not a directory");
         if (spec.ReportDir is { } reports && host.KindOf(reports) != EntryKind.Directory)

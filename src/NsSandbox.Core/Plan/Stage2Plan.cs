@@ -27,8 +27,11 @@ public sealed record Stage2Plan
     public required bool ClearGroups { get; init; }
     public required string Cwd { get; init; }
     public required IReadOnlyList<string> Argv { get; init; }
-    /// <summary>Paths inside the sandbox to try for argv[0], in order (PATH resolved here).</summary>
+    /// <summary>Paths inside the sandbox to try for argv[0], in order (PATH resolved here); with
+    /// <see cref="ExecuteFd"/>, the one host path to open before the mounts.</summary>
     public required IReadOnlyList<string> ExecCandidates { get; init; }
+    /// <summary>nsjail's exec_fd: run the file opened on the host from its descriptor (execveat).</summary>
+    public bool ExecuteFd { get; init; }
     public required IReadOnlyList<string> Env { get; init; }
     /// <summary>Mode once: the sandbox dies with its supervisor. Mode execve has none, and its parent (a shell,
     /// say) is no reason to die.</summary>

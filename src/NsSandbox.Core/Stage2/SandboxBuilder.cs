@@ -21,6 +21,8 @@ public static class SandboxBuilder
         // Without a user namespace this process is real root and switching early would cost its
         // capabilities; its files are owned by a mapped id anyway, so it switches at the end only.
         bool userNs = plan.Namespaces.HasFlag(Namespaces.User);
+        // --execute_fd: the host's file, opened before anything is mounted, as the launcher's identity.
+        if (plan.ExecuteFd) kernel.OpenExecutable(plan.ExecCandidates[0]);
         new MountExecutor(kernel, () => { if (userNs) ProcessSetup.BecomeSandboxUser(plan, kernel); }).Execute(plan.MountOps);
         ProcessSetup.Apply(plan, kernel);
         kernel.Mark("privileges");

@@ -28,7 +28,6 @@ public static class NsjailFlags
     /// <summary>nsjail's flags we refuse, with why: (name, short, takes a value, reason).</summary>
     public static readonly IReadOnlyList<(string Name, char? Short, bool TakesValue, string Reason)> Refused =
     [
-        ("execute_fd", null, false, "(execveat of a descriptor) " + NotYet),
         ("exec_wrapper", null, true, "(a wrapper around the command) " + NotYet),
         ("daemon", 'd', false, "the launcher does not go into the background; run it under a service manager"),
         ("keep_caps", null, false, "capabilities are always dropped"),

@@ -23,6 +23,8 @@ public static class ProcessFlags
         {
             new("exec_file", 'x', "FILE", "argv[0]", "execute FILE instead of the command's argv[0], which the command still gets as argv[0]",
                 (b, v, o) => { b.ExecFile = v; b.NoteOrigin("exec_file", o); }),
+            new("execute_fd", null, null, "off", "open the file to execute on the host before the sandbox is built and run it from that descriptor (execveat): it need not be in the sandbox",
+                (b, _, o) => { b.ExecuteFd = true; b.NoteOrigin("execute_fd", o); }),
             new("silent", null, null, "off", "the command's stdin, stdout and stderr are /dev/null", (b, _, _) => b.Silent = true),
             new("stderr_to_null", null, null, "off", "the command's stderr is /dev/null", (b, _, _) => b.StderrToNull = true),
             new("nice_level", null, "N", "unchanged (nsjail: 19)", "the command's niceness, -20 (first) to 19 (last)",

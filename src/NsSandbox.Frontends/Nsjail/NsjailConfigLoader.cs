@@ -258,6 +258,10 @@ public sealed class NsjailConfigLoader
                 case "path": path = NsjailValues.String(f.Value, o); break;
                 case "arg": args.Add(NsjailValues.String(f.Value, o)); break;
                 case "arg0": arg0 = NsjailValues.String(f.Value, o); break;
+                case "exec_fd":
+                    _b.ExecuteFd = NsjailValues.Bool(f.Value, o);
+                    _b.NoteOrigin("execute_fd", o);
+                    break;
                 default: NsjailFields.Exe[f.Name].IsSet(f.Value, o); break;
             }
         });

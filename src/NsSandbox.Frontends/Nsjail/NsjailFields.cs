@@ -53,7 +53,7 @@ public static class NsjailFields
         ["path"] = Applied(),
         ["arg"] = Applied(repeated: true),
         ["arg0"] = Applied(),
-        ["exec_fd"] = RefusedIfTrue("(execveat of a descriptor) " + NotYet),
+        ["exec_fd"] = Applied(),
     };
 
     public static readonly IReadOnlyDictionary<string, NsjailField> IdMap = new Dictionary<string, NsjailField>

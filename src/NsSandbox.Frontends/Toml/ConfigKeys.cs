@@ -56,6 +56,7 @@ public static class ConfigKeys
         ["cwd"] = ("exec", ConfigType.Text, s => s.Cwd),
         ["hostname"] = ("exec", ConfigType.Text, s => s.Hostname),
         ["exec_file"] = ("exec", ConfigType.Text, s => s.Process.ExecFile),
+        ["execute_fd"] = ("exec", ConfigType.Switch, s => s.Process.ExecuteFd),
         ["silent"] = ("exec", ConfigType.Switch, s => s.Process.Silent),
         ["stderr_to_null"] = ("exec", ConfigType.Switch, s => s.Process.StderrToNull),
         ["user"] = ("user", ConfigType.Number, s => IdValue(s.User)),

@@ -68,6 +68,9 @@ public static class ProgramFormat
     public const int MsgPty = 0x21595450;
     /// <summary>The exec operation's e bit above the seccomp flags: no no_new_privs (NSS_EXEC_KEEP_PRIVS).</summary>
     public const ulong ExecKeepPrivileges = 1ul << 32;
+    /// <summary>The exec operation's e bit: execveat the slot at bits 40-55 (NSS_EXEC_FROM_SLOT).</summary>
+    public const ulong ExecFromSlot = 1ul << 33;
+    public const int ExecSlotShift = 40;
     /// <summary>The shim's own failure before the program runs (NSS_MSG_SHIM_FAILED in nss_shim.h): {magic, step, errno}.</summary>
     public const int MsgShimFailed = 0x5348494d;
     public const uint StampStarted = 0xffffffff, StampGo = 0xfffffffe;

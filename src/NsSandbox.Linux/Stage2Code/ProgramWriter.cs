@@ -31,6 +31,7 @@ public sealed class ProgramWriter(bool timing, bool describe = false, int expect
     private readonly Stack<int> _freeSlots = new();
     private readonly Dictionary<int, string> _slotSources = [];
     private int _nextSlot;
+    private int? _execSlot;
 
     private void Add(Opcode code, string call, string? subject, Operand a = default, Operand b = default, Operand c = default,
         Operand d = default, Operand e = default, string? mark = null)
@@ -191,10 +192,17 @@ public sealed class ProgramWriter(bool timing, bool describe = false, int expect
         if (timing) Add(Opcode.Mark, "mark", null, step, mark: step);
     }
 
+    public void OpenExecutable(string hostPath)
+    {
+        const int OPath = 0x200000; // O_PATH: enough for execveat, and no read permission needed
+        _execSlot = Open(hostPath, OPath);
+    }
+
     public void Exec(IReadOnlyList<string> candidates, IReadOnlyList<string> argv, IReadOnlyList<string> env, byte[]? seccompFilter,
         uint seccompFlags) =>
         Add(Opcode.Exec, "execve", argv[0], new Operand(0, List: candidates), new Operand(0, List: argv), new Operand(0, List: env),
-            new Operand(0, Filter: seccompFilter), (ulong)seccompFlags);
+            new Operand(0, Filter: seccompFilter),
+            (ulong)seccompFlags | (_execSlot is { } slot ? ProgramFormat.ExecFromSlot | ((ulong)slot << ProgramFormat.ExecSlotShift) : 0));
 
     /// <summary>The whole program: header, data, then the operations (8-byte aligned) and a closing zero word, so
     /// the last byte is a NUL as the interpreter checks.</summary>

@@ -130,6 +130,7 @@ public sealed class FlagCoverageTests : IDisposable
             Process = new ProcessOptions
             {
                 ExecutableFile = "/bin/busybox",
+                ExecuteFromDescriptor = true,
                 Silent = true,
                 StderrToNull = true,
                 NiceLevel = -3,

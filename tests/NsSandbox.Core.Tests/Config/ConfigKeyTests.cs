@@ -62,6 +62,7 @@ public sealed class ConfigKeyTests
             { "user.uid-mapping", "[user]\nuid-mapping = [\"0:100000:1000\", \"root::1\"]", ["-U", "0:100000:1000", "--uid_mapping", "root::1"] },
             { "user.gid-mapping", "[user]\ngid-mapping = [\"0:100000:1000\"]", ["-G", "0:100000:1000"] },
             { "exec.exec-file", "[exec]\nexec-file = \"/bin/busybox\"", ["-x", "/bin/busybox"] },
+            { "exec.execute-fd", "[exec]\nexecute-fd = true", ["--execute_fd"] },
             { "exec.silent", "[exec]\nsilent = true", ["--silent"] },
             { "exec.stderr-to-null", "[exec]\nstderr-to-null = true", ["--stderr_to_null"] },
             { "process.nice-level", "[process]\nnice-level = -5", ["--nice_level", "-5"] },

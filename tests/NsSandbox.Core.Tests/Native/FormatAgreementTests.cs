@@ -84,6 +84,8 @@ public sealed class FormatAgreementTests
         Assert.Equal(ProgramFormat.MsgPaused, Value(c, "NSS_MSG_PAUSED"));
         Assert.Equal(ProgramFormat.MsgPty, Value(c, "NSS_MSG_PTY"));
         Assert.Equal((long)ProgramFormat.ExecKeepPrivileges, Value(c, "NSS_EXEC_KEEP_PRIVS"));
+        Assert.Equal((long)ProgramFormat.ExecFromSlot, Value(c, "NSS_EXEC_FROM_SLOT"));
+        Assert.Equal((1L, 40), (Value(c, "NSS_EXEC_SLOT_OF_BIT_40"), ProgramFormat.ExecSlotShift)); // the slot at bits 40-55
         Assert.Equal(ProgramFormat.StampStarted, Value(c, "NSS_STAMP_STARTED"));
         Assert.Equal(ProgramFormat.StampGo, Value(c, "NSS_STAMP_GO"));
 
