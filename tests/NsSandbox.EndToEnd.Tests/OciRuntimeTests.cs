@@ -8,7 +8,7 @@ namespace NsSandbox.EndToEnd.Tests;
 /// (create returns with the container waiting, start, state, kill, delete), what config.json asks for holding
 /// in the real container, refusals that create nothing, and nothing left after delete. This suite is a
 /// subreaper, as containerd's shim is, so a created container becomes its child and is reaped here.</summary>
-public sealed class OciRuntimeTests : IDisposable
+public sealed partial class OciRuntimeTests : IDisposable
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private readonly Launcher _nss = new();
@@ -25,11 +25,15 @@ public sealed class OciRuntimeTests : IDisposable
     private static string NewId() => "t" + Guid.NewGuid().ToString("N")[..12];
 
     /// <summary>A runtime command with its output (and a created container's, which inherits it) in files.</summary>
-    private (int Code, string Out, string Err) Oci(params string[] args)
+    private (int Code, string Out, string Err) Oci(params string[] args) => OciWithInput(null, args);
+
+    /// <summary>The same, with standard input from a file (else the test's).</summary>
+    private (int Code, string Out, string Err) OciWithInput(string? input, params string[] args)
     {
         string id = Guid.NewGuid().ToString("N")[..8];
         string outFile = Path.Combine(_nss.TempDir, $"out-{id}"), errFile = Path.Combine(_nss.TempDir, $"err-{id}");
-        var r = _nss.RunRaw(["oci", "--root", _root, .. args], bashPrefix: $"exec >'{outFile}' 2>'{errFile}';");
+        string stdin = input is null ? "" : $" <'{input}'";
+        var r = _nss.RunRaw(["oci", "--root", _root, .. args], bashPrefix: $"exec >'{outFile}' 2>'{errFile}'{stdin};");
         return (r.ExitCode, File.ReadAllText(outFile), File.ReadAllText(errFile));
     }
 

@@ -38,6 +38,9 @@ public static class OciConfigReader
         return Parse(json, path, OciJsonContext.Default.OciProcess);
     }
 
+    /// <summary>A resources object alone (`update -r FILE`, or what containerd's shim writes to its stdin).</summary>
+    public static OciResources ParseResources(ReadOnlySpan<byte> json, string origin) => Parse(json, origin, OciJsonContext.Default.OciResources);
+
     private static T Parse<T>(ReadOnlySpan<byte> json, string origin, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
     {
         try

@@ -218,4 +218,5 @@ public sealed record OciBlockIo
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, ReadCommentHandling = JsonCommentHandling.Disallow)]
 [JsonSerializable(typeof(OciSpec))]
 [JsonSerializable(typeof(OciProcess))]
+[JsonSerializable(typeof(OciResources))]
 internal sealed partial class OciJsonContext : JsonSerializerContext;

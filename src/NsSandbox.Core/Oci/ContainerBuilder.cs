@@ -42,7 +42,7 @@ public static class ContainerBuilder
         foreach (var (path, value) in plan.Sysctls) k.WriteFile(path, value);
         if (plan.Hostname is { } host) k.SetHostname(host);
         if (plan.Domainname is { } domain) k.WriteFile("/proc/sys/kernel/domainname", domain);
-        if (plan.Hooks.Prestart is { Count: > 0 } || plan.Hooks.CreateRuntime is { Count: > 0 }) k.Pause();
+        if (plan.Hooks.Prestart is { Count: > 0 } || plan.Hooks.CreateRuntime is { Count: > 0 } || plan.Hooks.CreateContainer is { Count: > 0 }) k.Pause();
         int fifoSlot = k.Open(fifo, ORdWr);
 
         k.ChangeDirectory(plan.RootFs);

@@ -5,11 +5,12 @@ using NsSandbox.Linux.Cgroups;
 namespace NsSandbox.Core.Oci;
 
 /// <summary>A container's cgroup at its cgroupsPath: one directory on cgroup v2 when it has the controllers,
-/// else one per v1 hierarchy (memory, pids, cpu, cpuacct, devices). It outlives the runtime process that made
-/// it (the container runs on after `create` returns), so it is found again by path (<see cref="Open"/>).</summary>
-public sealed record ContainerCgroup(int Version, IReadOnlyDictionary<string, string> Dirs)
+/// else one per v1 hierarchy (memory, pids, cpu, cpuacct, devices, freezer, cpuset). It outlives the runtime process
+/// that made it (the container runs on after `create` returns), so it is found again by path (<see cref="Open"/>).
+/// Pause and resume: ContainerCgroup.Freezer.cs; `update`: ContainerCgroup.Update.cs.</summary>
+public sealed partial record ContainerCgroup(int Version, IReadOnlyDictionary<string, string> Dirs)
 {
-    private static readonly string[] V1Controllers = ["memory", "pids", "cpu", "cpuacct", "devices"];
+    private static readonly string[] V1Controllers = ["memory", "pids", "cpu", "cpuacct", "devices", "freezer", "cpuset"];
     private static readonly string[] V2Controllers = ["memory", "pids", "cpu"];
 
     /// <summary>The parent of containers that name no cgroupsPath; removed with its last container.</summary>
@@ -31,15 +32,14 @@ public sealed record ContainerCgroup(int Version, IReadOnlyDictionary<string, st
         {
             if (r.DeviceRules.Count > 0)
                 throw new SpecException("config.json", "linux.resources.devices: device rules on cgroup v2 need a BPF device program, not supported yet");
-            string dir = Path.Combine(v2, path.TrimStart('/'));
-            // Each level must pass the controllers down to the next (cgroup v2's subtree_control).
-            string parent = v2;
-            foreach (string part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+            string[] controllers = V2Controllers;
+            if (r.Cpus is not null || r.Mems is not null)
             {
-                CgroupV2Parent.Prepare(parent, V2Controllers, say);
-                parent = Path.Combine(parent, part);
-                Directory.CreateDirectory(parent);
+                if (CgroupV2Parent.Unusable(v2, ["cpuset"]) is { } why) throw new SpecException("config.json", $"linux.resources.cpu.cpus/mems: {why}");
+                controllers = [.. V2Controllers, "cpuset"];
             }
+            string dir = Path.Combine(v2, path.TrimStart('/'));
+            EnableDown(v2, dir, controllers, say);
             var cg = new ContainerCgroup(2, new Dictionary<string, string> { [""] = dir });
             cg.Apply(r);
             return cg;
@@ -53,6 +53,7 @@ public sealed record ContainerCgroup(int Version, IReadOnlyDictionary<string, st
         try
         {
             foreach (string dir in dirs.Values) Directory.CreateDirectory(dir);
+            if (dirs.TryGetValue("cpuset", out string? cpuset)) CgroupV1Cpuset.Inherit(layout.V1Mounts["cpuset"], cpuset);
             v1.Apply(r);
         }
         catch
@@ -61,6 +62,19 @@ public sealed record ContainerCgroup(int Version, IReadOnlyDictionary<string, st
             throw;
         }
         return v1;
+    }
+
+    /// <summary>Makes the directories from the v2 root down to <paramref name="dir"/>, each level passing the
+    /// controllers down to the next (cgroup v2's subtree_control).</summary>
+    private static void EnableDown(string v2, string dir, IReadOnlyList<string> controllers, Action<string> say)
+    {
+        string parent = v2;
+        foreach (string part in Path.GetRelativePath(v2, dir).Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            CgroupV2Parent.Prepare(parent, controllers, say);
+            parent = Path.Combine(parent, part);
+            Directory.CreateDirectory(parent);
+        }
     }
 
     /// <summary>The directories a container's cgroup has, if they exist (for kill --all, ps, delete).</summary>
@@ -79,9 +93,11 @@ public sealed record ContainerCgroup(int Version, IReadOnlyDictionary<string, st
         return dir is null || !Directory.Exists(dir) ? [] : CgroupFs.ReadPids(Path.Combine(dir, "cgroup.procs"));
     }
 
-    /// <summary>Kills what is left and removes the directories.</summary>
+    /// <summary>Kills what is left and removes the directories (a paused container is thawed first: frozen
+    /// processes of cgroup v1 do not die until then).</summary>
     public void Remove()
     {
+        ThawForRemoval();
         foreach (string dir in Dirs.Values) CgroupLeaf.Remove(dir);
     }
 
@@ -128,6 +144,8 @@ public sealed record ContainerCgroup(int Version, IReadOnlyDictionary<string, st
         if (r.CpuShares is { } shares) Write("cpu", "cpu.shares", N((long)shares));
         if (r.CpuPeriod is { } period) Write("cpu", "cpu.cfs_period_us", N((long)period));
         if (r.CpuQuota is { } quota) Write("cpu", "cpu.cfs_quota_us", N(quota));
+        if (r.Cpus is { } cpus) Write("cpuset", "cpuset.cpus", cpus);
+        if (r.Mems is { } mems) Write("cpuset", "cpuset.mems", mems);
         if (r.DeviceRules.Count > 0)
         {
             foreach (var rule in r.DeviceRules)
@@ -142,10 +160,11 @@ public sealed record ContainerCgroup(int Version, IReadOnlyDictionary<string, st
         if (r.MemorySwap is { } swap && r.MemoryLimit is { } l) Write("memory.swap.max", N(Math.Max(0, swap - l)));
         if (r.MemoryReservation is { } low) Write("memory.low", N(low));
         if (r.PidsLimit is { } pids) Write("pids.max", N(pids));
-        // runc's conversion of shares [2, 262144] to weight [1, 10000].
-        if (r.CpuShares is { } shares) Write("cpu.weight", N((long)(1 + (Math.Clamp(shares, 2, 262144) - 2) * 9999 / 262142)));
+        if (r.CpuShares is { } shares) Write("cpu.weight", N(SharesToWeight(shares)));
         if (r.CpuQuota is not null || r.CpuPeriod is not null)
             Write("cpu.max", $"{(r.CpuQuota is { } q ? N(q) : "max")} {N((long)(r.CpuPeriod ?? 100000))}");
+        if (r.Cpus is { } cpus) Write("cpuset.cpus", cpus);
+        if (r.Mems is { } mems) Write("cpuset.mems", mems);
     }
 
     /// <summary>"type major:minor access" as devices.allow/deny read it; "a" alone for every device.</summary>

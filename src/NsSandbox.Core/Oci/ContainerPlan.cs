@@ -80,6 +80,10 @@ public sealed record CapabilitySets(ulong Bounding, ulong Effective, ulong Permi
 public sealed record ContainerResources(long? MemoryLimit, long? MemorySwap, long? MemoryReservation, long? PidsLimit,
     ulong? CpuShares, long? CpuQuota, ulong? CpuPeriod, IReadOnlyList<OciDeviceRule> DeviceRules)
 {
+    /// <summary>cpu.cpus and cpu.mems (cpuset), as the kernel reads them ("0-3,5").</summary>
+    public string? Cpus { get; init; }
+    public string? Mems { get; init; }
+
     public bool Any => MemoryLimit is not null || MemorySwap is not null || MemoryReservation is not null || PidsLimit is not null
-        || CpuShares is not null || CpuQuota is not null || DeviceRules.Count > 0;
+        || CpuShares is not null || CpuQuota is not null || DeviceRules.Count > 0 || Cpus is not null || Mems is not null;
 }

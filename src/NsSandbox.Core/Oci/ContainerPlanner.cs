@@ -24,6 +24,9 @@ public static class ContainerPlanner
         if (!created.HasFlag(Ns.Mount)) throw new SpecException(Origin, "linux.namespaces: a mount namespace is required");
         var users = UserMappingOf(spec, created, options);
         if (users is not null) created |= Ns.User;
+        // They start as exec does, which cannot enter a user namespace yet.
+        if (created.HasFlag(Ns.User) && (spec.Hooks?.CreateContainer is { Count: > 0 } || spec.Hooks?.StartContainer is { Count: > 0 }))
+            throw new SpecException(Origin, "hooks.createContainer, hooks.startContainer: not supported yet in a container with its own user namespace");
         if (spec.Hostname is { Length: > 0 } && !created.HasFlag(Ns.Uts))
             throw new SpecException(Origin, "hostname: needs a new uts namespace");
 
@@ -276,7 +279,11 @@ public static class ContainerPlanner
             Positive(r.Memory?.Limit), r.Memory?.Swap is -1 ? null : Positive(r.Memory?.Swap), Positive(r.Memory?.Reservation),
             r.Pids is { Limit: > 0 } pids ? pids.Limit : null,
             cpu?.Shares is > 0 ? cpu.Shares : null, cpu?.Quota is > 0 ? cpu.Quota : null, cpu?.Period is > 0 ? cpu.Period : null,
-            r.Devices is { Count: > 0 } rules ? [.. rules, .. DefaultDeviceRules] : []);
+            r.Devices is { Count: > 0 } rules ? [.. rules, .. DefaultDeviceRules] : [])
+        {
+            Cpus = cpu?.Cpus is { Length: > 0 } cpus ? CpusetList.Check(cpus, "linux.resources.cpu.cpus") : null,
+            Mems = cpu?.Mems is { Length: > 0 } mems ? CpusetList.Check(mems, "linux.resources.cpu.mems") : null,
+        };
     }
 
     // The devices every container gets must be usable whatever the rules say (runc appends the same): the default

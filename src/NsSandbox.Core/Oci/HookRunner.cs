@@ -12,7 +12,7 @@ public static class HookRunner
     /// <summary>argv[1] of the self-exec: `nssandbox __exec_argv0 PATH ARGV0 ARGS...`.</summary>
     public const string ExecArgv0 = "__exec_argv0";
 
-    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(2);
+    internal static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(2);
 
     public static void Run(string stage, IReadOnlyList<OciHook>? hooks, string stateJson)
     {

@@ -10,7 +10,8 @@ namespace NsSandbox.Core.Oci;
 /// ipc, uts, cgroup and pid namespaces (per-thread ones) for the clone; the child joins its mount namespace
 /// itself, starts in its cgroup, and sets itself up as config.json's process would (the process object given,
 /// the container's seccomp filter) before it execs. With --detach the process is left to the caller (the
-/// shim reaps it), as `create` leaves the container's first process.</summary>
+/// shim reaps it), as `create` leaves the container's first process. The createContainer and startContainer
+/// hooks are started the same way (OciRuntime.Hooks.cs).</summary>
 public sealed partial class OciRuntime
 {
     private static readonly (string Name, Namespaces Kind)[] ThreadNamespaces =
@@ -21,46 +22,26 @@ public sealed partial class OciRuntime
     {
         var state = Load(id);
         string status = Status(state);
+        if (status == "paused") throw new OciException($"cannot exec in a paused container: {id} (resume it first)");
         if (status is not ("running" or "created")) throw new OciException($"cannot exec in a {status} container: {id}");
         if (process.Terminal && consoleSocket is null) throw new OciException("exec: a terminal needs --console-socket");
         if (!process.Terminal && consoleSocket is not null) throw new OciException("exec: --console-socket given for a process without a terminal");
         var spec = OciConfigReader.Read(state.Bundle);
-        var kinds = (spec.Linux?.Namespaces ?? []).Select(n => n.Type).ToHashSet();
-        if (kinds.Contains("user")) throw new OciException("exec into a container with its own user namespace is not supported yet");
+        if (HasOwnUserNamespace(spec)) throw new OciException("exec into a container with its own user namespace is not supported yet");
         var seccomp = OciSeccomp.Compile(state.Bundle, spec.Linux?.Seccomp, options);
-        string ns = $"/proc/{state.Pid}/ns/";
-        var joins = ThreadNamespaces.Where(t => kinds.Contains(t.Name))
-            .Select(t => (t.Kind, ns + (t.Kind == Namespaces.Net ? "net" : t.Kind == Namespaces.Pid ? "pid" : t.Name))).ToList();
 
         var writer = new ProgramWriter(timing: false, describe: false, 32);
-        writer.JoinNamespace(ns + "mnt", Namespaces.Mount);
+        writer.JoinNamespace(NamespacePath(state, "mnt"), Namespaces.Mount);
         ContainerBuilder.BuildProcess(process, groupsAllowed: true, seccomp, writer);
         ContainerBuilder.Exec(process, seccomp, writer);
         foreach (string warning in process.Warnings) say("warning: " + warning);
         var program = writer.Finish();
 
-        var cgroup = Cgroup(state);
-        var (parentEnd, childEnd) = SeqPacketSocket.CreatePair();
-        using var channel = new StageChannel(parentEnd, program);
-        Spawner.Child child;
-        using (childEnd)
-            child = SpawnInto(cgroup, joins, Namespaces.None, childEnd, program);
-        int terminal = -1;
+        var child = SpawnInContainer(state, NamespaceKinds(spec), program, process.Argv[0], StdioFds.Inherit, dieWithParent: false, out int terminal,
+            pid => { if (process.OomScoreAdj is { } adj) File.WriteAllText($"/proc/{pid}/oom_score_adj", adj.ToString(CultureInfo.InvariantCulture)); });
         bool ran = false;
         try
         {
-            if (cgroup.Version == 1) cgroup.Attach(child.Pid);
-            if (process.OomScoreAdj is { } adj) File.WriteAllText($"/proc/{child.Pid}/oom_score_adj", adj.ToString(CultureInfo.InvariantCulture));
-            channel.SendGo();
-            // Messages until the exec closes the channel: the terminal's master, or an error.
-            while (true)
-            {
-                if (!channel.Socket.WaitReadable(SetupTimeout)) throw new OciException($"exec: the process did not start within {SetupTimeout.TotalSeconds:0} s");
-                var message = channel.Receive(descriptors: true);
-                if (message is null) break;
-                if (message.Error is { } error) throw new OciException(Describe(error, process.Argv[0]));
-                if (message.Point == StagePoint.Terminal) terminal = message.Descriptor;
-            }
             if (terminal >= 0)
             {
                 if (process.ConsoleSize is { } size) Pty.SetSize(terminal, size.Rows, size.Columns);
@@ -72,13 +53,7 @@ public sealed partial class OciRuntime
         finally
         {
             if (terminal >= 0) ChildProcess.Close(terminal);
-            if (!ran)
-            {
-                ChildProcess.Signal(child.PidFd, ChildProcess.SigKill);
-                ChildProcess.Reap(child.Pid);
-                child.Release();
-                ChildProcess.Close(child.PidFd);
-            }
+            if (!ran) KillAndReap(child);
         }
         if (detach)
         {
@@ -90,4 +65,59 @@ public sealed partial class OciRuntime
         ChildProcess.Close(child.PidFd);
         return exit.ExitCode ?? 128 + (exit.Signal ?? 0);
     }
+
+    /// <summary>Starts <paramref name="program"/> inside the container (the namespaces config.json names, its
+    /// cgroup) and returns once it has exec'd, with the terminal's master if it made one; a set-up error kills
+    /// it and throws. The caller reaps it (and closes its pidfd). <paramref name="prepare"/> gets its pid before it
+    /// is told to go.</summary>
+    private Spawner.Child SpawnInContainer(ContainerState state, IReadOnlySet<string> kinds, Stage2Program program, string command,
+        StdioFds stdio, bool dieWithParent, out int terminal, Action<int>? prepare = null)
+    {
+        var joins = ThreadNamespaces.Where(t => kinds.Contains(t.Name))
+            .Select(t => (t.Kind, NamespacePath(state, t.Kind == Namespaces.Net ? "net" : t.Kind == Namespaces.Pid ? "pid" : t.Name))).ToList();
+        var cgroup = Cgroup(state);
+        var (parentEnd, childEnd) = SeqPacketSocket.CreatePair();
+        using var channel = new StageChannel(parentEnd, program);
+        Spawner.Child child;
+        using (childEnd)
+            child = SpawnInto(cgroup, joins, Namespaces.None, childEnd, program, stdio, dieWithParent);
+        terminal = -1;
+        try
+        {
+            if (cgroup.Version == 1) cgroup.Attach(child.Pid);
+            prepare?.Invoke(child.Pid);
+            channel.SendGo();
+            // Messages until the exec closes the channel: the terminal's master, or an error.
+            while (true)
+            {
+                if (!channel.Socket.WaitReadable(SetupTimeout)) throw new OciException($"{command}: the process did not start within {SetupTimeout.TotalSeconds:0} s");
+                var message = channel.Receive(descriptors: true);
+                if (message is null) return child;
+                if (message.Error is { } error) throw new OciException(Describe(error, command));
+                if (message.Point == StagePoint.Terminal) terminal = message.Descriptor;
+            }
+        }
+        catch
+        {
+            if (terminal >= 0) ChildProcess.Close(terminal);
+            terminal = -1;
+            KillAndReap(child);
+            throw;
+        }
+    }
+
+    private static void KillAndReap(Spawner.Child child)
+    {
+        ChildProcess.Signal(child.PidFd, ChildProcess.SigKill);
+        ChildProcess.Reap(child.Pid);
+        child.Release();
+        ChildProcess.Close(child.PidFd);
+    }
+
+    private static string NamespacePath(ContainerState state, string name) => $"/proc/{state.Pid}/ns/{name}";
+
+    private static bool HasOwnUserNamespace(OciSpec spec) => NamespaceKinds(spec).Contains("user");
+
+    /// <summary>The namespace types config.json names (made or joined by path): the ones an exec enters.</summary>
+    private static HashSet<string> NamespaceKinds(OciSpec spec) => (spec.Linux?.Namespaces ?? []).Select(n => n.Type).ToHashSet();
 }

@@ -58,7 +58,7 @@ public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string>
             var (parentEnd, childEnd) = SeqPacketSocket.CreatePair();
             using var channel = new StageChannel(parentEnd, program);
             using (childEnd)
-                child = SpawnInto(cgroup, [.. plan.Joins.Select(j => (j.Kind, j.Path))], plan.NewNamespaces, childEnd, program);
+                child = SpawnInto(cgroup, [.. plan.Joins.Select(j => (j.Kind, j.Path))], plan.NewNamespaces, childEnd, program, StdioFds.Inherit);
             if (cgroup.Version == 1) cgroup.Attach(child.Pid);
             debug?.Invoke($"create {id}: pid {child.Pid}, cgroup v{cgroup.Version} {string.Join(" ", cgroup.Dirs.Values)}");
             if (plan.Users is { } users)
@@ -109,14 +109,14 @@ public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string>
     /// <summary>Clones stage 2 inside the namespaces to join (the spawning thread enters them), on cgroup v2
     /// into the container's cgroup (on v1 the caller attaches it by pid before "go").</summary>
     private static Spawner.Child SpawnInto(ContainerCgroup cgroup, List<(Namespaces, string)> joins, Namespaces create,
-        SeqPacketSocket childEnd, Stage2Program program)
+        SeqPacketSocket childEnd, Stage2Program program, StdioFds stdio, bool dieWithParent = false)
     {
         int cgroupFd = cgroup.V2Dir is { } v2 && Directory.Exists(v2) ? Linux.Cgroups.CgroupFs.OpenDirectory(v2) : -1;
         Spawner.Child child;
         try
         {
             child = NamespaceEntry.Within(joins, () =>
-                Spawner.Spawn(new SpawnRequest(create, childEnd.Fd, cgroupFd, DieWithParent: false), program.Bytes));
+                Spawner.Spawn(new SpawnRequest(create, childEnd.Fd, cgroupFd, dieWithParent, stdio.In, stdio.Out, stdio.Err), program.Bytes));
         }
         finally
         {
@@ -146,6 +146,7 @@ public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string>
                 string json = StateJson(state, "creating");
                 HookRunner.Run("prestart", plan.Hooks.Prestart, json);
                 HookRunner.Run("createRuntime", plan.Hooks.CreateRuntime, json);
+                RunCreateContainerHooks(plan, state, json);
                 channel.SendGo();
             }
         }
@@ -162,11 +163,23 @@ public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string>
         var state = Load(id);
         string status = Status(state);
         if (status != "created") throw new OciException($"cannot start a container that is {status}: {id}");
+        var spec = TryReadSpec(state.Bundle);
+        if (spec?.Hooks?.StartContainer is { Count: > 0 } hooks)
+        {
+            try
+            {
+                RunStartContainerHooks(spec, state, hooks);
+            }
+            catch
+            {
+                Processes.Signal(state.Pid, ChildProcess.SigKill); // the runtime-spec: a failed startContainer hook stops the container
+                throw;
+            }
+        }
         if (!ContainerFifo.Start(Path.Combine(Dir(id), Fifo))) throw new OciException($"cannot start container {id}: it is not waiting");
         File.Delete(Path.Combine(Dir(id), Fifo));
         state = state with { Started = true };
         Save(state);
-        var spec = TryReadSpec(state.Bundle);
         try
         {
             HookRunner.Run("poststart", spec?.Hooks?.Poststart, StateJson(state, "running"));
@@ -199,13 +212,13 @@ public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string>
     public void Kill(string id, int signal, bool all)
     {
         var state = Load(id);
-        if (Status(state) == "stopped") throw new OciException($"container not running: {id}");
-        if (all)
-        {
-            foreach (int pid in Cgroup(state).Pids()) Processes.Signal(pid, signal);
-            return;
-        }
-        Processes.Signal(state.Pid, signal);
+        string status = Status(state);
+        if (status == "stopped") throw new OciException($"container not running: {id}");
+        var cgroup = Cgroup(state);
+        if (all) foreach (int pid in cgroup.Pids()) Processes.Signal(pid, signal);
+        else Processes.Signal(state.Pid, signal);
+        // A frozen process of cgroup v1 dies only once thawed; other signals wait for resume (as with runc).
+        if (status == "paused" && signal == ChildProcess.SigKill) cgroup.Thaw();
     }
 
     public void Delete(string id, bool force)
@@ -218,10 +231,11 @@ public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string>
         }
         var state = Load(id);
         string status = Status(state);
-        if (status is "running" && !force) throw new OciException($"cannot delete container {id} that is not stopped: {status}");
+        if (status is "running" or "paused" && !force) throw new OciException($"cannot delete container {id} that is not stopped: {status}");
         if (status is not "stopped")
         {
             Processes.Signal(state.Pid, ChildProcess.SigKill);
+            if (status == "paused") Cgroup(state).Thaw();
             Processes.WaitGone(state.Pid, state.PidStartTime, TimeSpan.FromSeconds(10));
         }
         Cgroup(state).Remove();
@@ -265,12 +279,14 @@ public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string>
         cgroup.Version == 2 ? [new CgroupMountSource("", cgroup.Dirs[""])]
             : [.. cgroup.Dirs.Select(d => new CgroupMountSource(d.Key, d.Value))];
 
-    /// <summary>created: the process waits in the fifo; running: it runs; stopped: it is gone (or its pid is
-    /// another process's now).</summary>
+    /// <summary>created: the process waits in the fifo; running: it runs; paused: its cgroup is frozen (runc's
+    /// word, whether it was created or running when paused); stopped: it is gone (or its pid is another
+    /// process's now).</summary>
     private static string Status(ContainerState state)
     {
         var start = ProcessStartTime.Of(state.Pid);
         if (start is null || start != state.PidStartTime || Processes.IsZombie(state.Pid)) return "stopped";
+        if (Cgroup(state).IsPaused) return "paused";
         return state.Started ? "running" : "created";
     }
 

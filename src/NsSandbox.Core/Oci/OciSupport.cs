@@ -14,11 +14,6 @@ public static class OciSupport
 
         Refuse(Set(spec.Solaris) || Set(spec.Windows) || Set(spec.Vm) || Set(spec.Zos), "solaris/windows/vm/zos (not a Linux container)");
         if (spec.Process is { } p) CheckProcess(p, "config.json", refused);
-        if (spec.Hooks is { } h)
-        {
-            Refuse(h.CreateContainer is { Count: > 0 }, "hooks.createContainer");
-            Refuse(h.StartContainer is { Count: > 0 }, "hooks.startContainer");
-        }
         if (spec.Linux is { } l)
         {
             Refuse(Set(l.TimeOffsets), "linux.timeOffsets");
@@ -34,7 +29,6 @@ public static class OciSupport
                 Refuse(r.Memory?.CheckBeforeUpdate == true, "linux.resources.memory.checkBeforeUpdate");
                 Refuse(r.Cpu?.Burst is > 0, "linux.resources.cpu.burst");
                 Refuse(r.Cpu?.RealtimeRuntime is > 0 || r.Cpu?.RealtimePeriod is > 0, "linux.resources.cpu.realtimeRuntime/realtimePeriod");
-                Refuse(r.Cpu?.Cpus is { Length: > 0 } || r.Cpu?.Mems is { Length: > 0 }, "linux.resources.cpu.cpus/mems (cpuset)");
                 Refuse(r.Cpu?.Idle is > 0, "linux.resources.cpu.idle");
                 if (r.BlockIO is { } b)
                     Refuse(b.Weight is > 0 || b.LeafWeight is > 0 || Set(b.WeightDevice) || Set(b.ThrottleReadBpsDevice)
@@ -71,7 +65,7 @@ public static class OciSupport
     }
 
     /// <summary>Present and not empty: null, {}, [] and 0 ask for nothing.</summary>
-    private static bool Set(JsonElement? e) => e is { } v && v.ValueKind switch
+    internal static bool Set(JsonElement? e) => e is { } v && v.ValueKind switch
     {
         JsonValueKind.Null or JsonValueKind.Undefined or JsonValueKind.False => false,
         JsonValueKind.Object => v.EnumerateObject().Any(),

@@ -27,7 +27,7 @@ public sealed record CgroupLayout(
             if (f[dash + 1] == "cgroup2" && v2 is null) (v2, v2Root) = (mountPoint, root);
             else if (f[dash + 1] == "cgroup")
                 foreach (string opt in f[dash + 3].Split(','))
-                    if (opt is "memory" or "pids" or "cpu" or "cpuacct" or "devices" && v1.TryAdd(opt, mountPoint)) v1Roots[opt] = root;
+                    if (opt is "memory" or "pids" or "cpu" or "cpuacct" or "devices" or "freezer" or "cpuset" && v1.TryAdd(opt, mountPoint)) v1Roots[opt] = root;
         }
 
         string? v2Own = null;

@@ -13,7 +13,7 @@ public static class OciCommand
 
     private const string Usage =
         "usage: nssandbox oci [--root DIR] [--log FILE] [--log-format text|json] [--debug] [--hardened] COMMAND [OPTIONS] ID\n" +
-        "commands: create, start, state, kill, delete, run, exec, list, ps, spec, features (docs/oci.md)";
+        "commands: create, start, state, kill, delete, run, exec, list, ps, pause, resume, update, events, spec, features (docs/oci.md)";
 
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
@@ -146,7 +146,36 @@ public static class OciCommand
                 return 0;
             case "exec":
                 return OciExecCommand.Run(runtime, rest);
-            case "pause" or "resume" or "update" or "events" or "checkpoint" or "restore":
+            case "pause":
+                runtime.Pause(opts.Id());
+                return 0;
+            case "resume":
+                runtime.Resume(opts.Id());
+                return 0;
+            case "update":
+                return OciUpdateCommand.Run(runtime, rest, Console.OpenStandardInput);
+            case "events":
+            {
+                string? every = opts.Value("--interval");
+                bool once = opts.Flag("--stats");
+                TimeSpan interval;
+                try
+                {
+                    interval = every is null ? TimeSpan.FromSeconds(5) : GoDuration.Parse(every, "events --interval");
+                }
+                catch (SpecException e)
+                {
+                    throw new OciUsage($"{e.Origin}: {e.Message}");
+                }
+                if (interval <= TimeSpan.Zero) throw new OciUsage("events --interval: the interval must be greater than 0");
+                runtime.Events(opts.Id(), interval, once, line =>
+                {
+                    output.WriteLine(line);
+                    output.Flush();
+                });
+                return 0;
+            }
+            case "checkpoint" or "restore":
                 throw new OciException($"{command}: not supported yet (docs/oci.md)");
             default:
                 throw new OciUsage($"{command}: unknown command\n{Usage}");

@@ -45,7 +45,7 @@ public static class OciDefaults
 {
   "ociVersionMin": "1.0.0",
   "ociVersionMax": "1.0.2",
-  "hooks": [ "prestart", "createRuntime", "poststart", "poststop" ],
+  "hooks": [ "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop" ],
   "mountOptions": [ "ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec", "sync", "async", "dirsync", "mand", "nomand",
     "atime", "noatime", "diratime", "nodiratime", "relatime", "norelatime", "strictatime", "nostrictatime", "lazytime", "nolazytime",
     "bind", "rbind", "private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable", "runbindable", "defaults" ],
@@ -69,7 +69,7 @@ public static class OciDefaults
   },
   "annotations": {
     "io.github.nssandbox.hardening": "recursive read-only binds, no inherited fds, no_new_privs always",
-    "io.github.nssandbox.supports": "terminal,exec"
+    "io.github.nssandbox.supports": "terminal,exec,pause,update,events"
   }
 }
 """;

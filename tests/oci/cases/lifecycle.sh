@@ -1,5 +1,5 @@
 # A container's life through docker with nssandbox as the runtime: run and rm, exit codes, output, logs, stop, kill,
-# restart, top; pause (not supported yet) refused without harm.
+# restart, top; pause and unpause, and the end of a paused container.
 
 case_run_exit_codes() {
   capture d run --rm "${NSS[@]}" "$OCI_IMAGE" sh -c 'echo out; echo err >&2; exit 42'
@@ -114,18 +114,57 @@ case_top() {
 }
 run_case "docker top lists the container's processes (the runtime's ps)" case_top
 
-case_pause_refused() {
-  local c; c=$(cname pause)
-  capture d run -d --name "$c" "${NSS[@]}" "$OCI_IMAGE" sleep 1000
+# The container counts on stdout: while paused, its log does not grow; after unpause it does.
+counter='i=0; while :; do i=$((i+1)); echo "n $i"; sleep 0.05; done'
+log_lines() { d logs "$1" 2>&1 | grep -c '^n '; }
+grows() { [ "$(log_lines "$1")" -gt "$2" ]; }   # CONTAINER COUNT
+
+case_pause() {
+  local c id n m; c=$(cname pause)
+  capture d run -d --name "$c" "${NSS[@]}" "$OCI_IMAGE" sh -c "$counter"
   [ "$rc" -eq 0 ] || { got "docker run -d"; return; }
+  wait_for 20 grows "$c" 2 || { got "the container did not start counting"; return; }
   capture d pause "$c"
-  if [ "$rc" -eq 0 ]; then
-    # Once pause is supported it must really freeze: the state says paused, and unpause brings it back.
-    [ "$(d inspect -f '{{.State.Status}}' "$c")" = paused ] || { got "docker pause succeeded but the container is not paused"; return; }
-    d unpause "$c" >/dev/null || { got "docker unpause"; return; }
+  [ "$rc" -eq 0 ] || { got "docker pause"; return; }
+  [ "$(d inspect -f '{{.State.Status}} {{.State.Paused}}' "$c")" = "paused true" ] || { got "docker inspect after pause"; return; }
+  id=$(d inspect -f '{{.Id}}' "$c")
+  local freezer=/sys/fs/cgroup/freezer/$OCI_CGROUP_PARENT/$id
+  if [ -d "$freezer" ]; then
+    [ "$(cat "$freezer/freezer.state")" = FROZEN ] || { why="host side $freezer/freezer.state: $(cat "$freezer/freezer.state")"; return 1; }
+  elif [ -f "/sys/fs/cgroup/$OCI_CGROUP_PARENT/$id/cgroup.freeze" ]; then
+    [ "$(cat "/sys/fs/cgroup/$OCI_CGROUP_PARENT/$id/cgroup.freeze")" = 1 ] || { why="host side cgroup.freeze is not 1"; return 1; }
   else
-    [[ "$err" == *pause* ]] || { got "docker pause failed without naming pause"; return; }
+    why="no freezer cgroup of the container under $OCI_CGROUP_PARENT"; return 1
   fi
-  [ "$(d inspect -f '{{.State.Status}}' "$c")" = running ] || { why="after pause the container is $(d inspect -f '{{.State.Status}}' "$c")"; return 1; }
+  n=$(log_lines "$c"); sleep 1; m=$(log_lines "$c")
+  [ "$n" = "$m" ] || { why="the paused container still counted: $n, then $m lines"; return 1; }
+  capture d exec "$c" true
+  [ "$rc" -ne 0 ] && [[ "$err" == *paused* ]] || { got "docker exec into a paused container must be refused"; return; }
+  capture d unpause "$c"
+  [ "$rc" -eq 0 ] || { got "docker unpause"; return; }
+  wait_for 20 grows "$c" "$m" || { why="the container did not count on after unpause ($m lines)"; return 1; }
+  [ "$(d inspect -f '{{.State.Status}}' "$c")" = running ] || { why="after unpause: $(d inspect -f '{{.State.Status}}' "$c")"; return 1; }
 }
-run_case "docker pause: refused by name (not supported yet) and the container keeps running" case_pause_refused
+run_case "docker pause freezes the container (its log stops, freezer FROZEN, exec refused), unpause lets it go on" case_pause
+
+# A paused container ends as with runc: docker kill (SIGKILL, then dockerd unpauses), docker rm -f, docker stop.
+case_paused_ends() {
+  local how c want rt result
+  for how in kill rm stop; do
+    for rt in runc nssandbox; do
+      c=$(cname "paused-$how-$rt")
+      capture d run -d --name "$c" --runtime "$rt" "$OCI_IMAGE" sleep 1000
+      [ "$rc" -eq 0 ] || { got "docker run -d --runtime $rt"; return; }
+      d pause "$c" >/dev/null || { got "docker pause ($rt)"; return; }
+      case $how in
+        kill) capture d kill "$c" ;;
+        rm) capture d rm -f "$c" ;;
+        stop) capture d stop -t 2 "$c" ;;
+      esac
+      result="$rc $(d inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$c" 2>/dev/null)"
+      if [ "$rt" = runc ]; then want=$result; continue; fi
+      [ "$result" = "$want" ] || { why="docker $how of a paused container: runc gave '$want', nssandbox '$result' ($err)"; return 1; }
+    done
+  done
+}
+run_case "docker kill, rm -f and stop of a paused container end it as with runc" case_paused_ends

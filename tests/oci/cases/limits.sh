@@ -1,5 +1,6 @@
-# What docker asks the runtime to limit: a read-only root, memory, pids and CPU, proven by a process that runs into
-# each limit inside the container, and by the container's cgroup seen from the host.
+# What docker asks the runtime to limit: a read-only root, memory, pids, CPU and cpuset (at run and by docker update),
+# proven by a process that runs into each limit inside the container, and by the container's cgroup seen from the
+# host (after docker update, the same files as runc's).
 
 case_read_only() {
   capture d run --rm --read-only --tmpfs /tmp "${NSS[@]}" "$OCI_IMAGE" bash -c \
@@ -68,3 +69,51 @@ case_stats() {
   [ "$rc" -eq 0 ] && [[ "$out" == *" / 100MiB 1" ]] || { got "docker stats: expected the 100MiB limit and 1 process"; return; }
 }
 run_case "docker stats: the container's memory limit and process count, read from its cgroup" case_stats
+
+case_cpuset() {
+  capture d run --rm --cpuset-cpus 0 "${NSS[@]}" "$OCI_IMAGE" grep Cpus_allowed_list /proc/self/status
+  [ "$rc" -eq 0 ] && [ "$out" = $'Cpus_allowed_list:\t0' ] || { got "--cpuset-cpus 0: the container must run on cpu 0 only"; return; }
+}
+run_case "docker run --cpuset-cpus 0: the container's processes may run on cpu 0 only" case_cpuset
+
+# The limits of a container's cgroup as the host sees them, one per line, found from its first process (runc may
+# place a hierarchy elsewhere than under the engine's cgroup parent). v1 names, or v2's where the engine uses v2.
+limits_of() { # CONTAINER
+  local pid f dir; pid=$(d inspect -f '{{.State.Pid}}' "$1")
+  declare -A at
+  while IFS=: read -r _ controllers path; do
+    if [ -z "$controllers" ]; then at[unified]=$path; else for f in ${controllers//,/ }; do at[$f]=/sys/fs/cgroup/$controllers$path; done; fi
+  done <"/proc/$pid/cgroup"
+  if [ -n "${at[memory]:-}" ]; then
+    for f in memory/memory.limit_in_bytes memory/memory.memsw.limit_in_bytes pids/pids.max cpu/cpu.cfs_quota_us cpu/cpu.cfs_period_us \
+      cpu/cpu.shares cpuset/cpuset.cpus; do
+      echo "${f#*/} $(cat "${at[${f%%/*}]}/${f#*/}" 2>/dev/null)"
+    done
+  else
+    dir=/sys/fs/cgroup${at[unified]}
+    for f in memory.max memory.swap.max pids.max cpu.max cpu.weight cpuset.cpus; do echo "$f $(cat "$dir/$f" 2>/dev/null)"; done
+  fi
+}
+
+case_update() {
+  local c rt want="" have
+  for rt in runc nssandbox; do
+    c=$(cname "update-$rt")
+    capture d run -d --name "$c" --runtime "$rt" --memory 64m --memory-swap 128m --pids-limit 50 "$OCI_IMAGE" sleep 1000
+    [ "$rc" -eq 0 ] || { got "docker run -d --runtime $rt"; return; }
+    capture d update --memory 96m --memory-swap 192m --pids-limit 8 --cpus 0.5 --cpu-shares 256 --cpuset-cpus 0 "$c"
+    [ "$rc" -eq 0 ] || { got "docker update ($rt)"; return; }
+    have=$(limits_of "$c")
+    if [ "$rt" = runc ]; then want=$have; continue; fi
+    [ "$have" = "$want" ] || { why="the cgroup after docker update: runc's $(echo $want), nssandbox's $(echo $have)"; return 1; }
+    [[ "$have" == *"pids.max 8"* ]] || { why="pids.max is not 8: $(echo $have)"; return 1; }
+  done
+  # Enforced inside: fork fails before the eighth process (the container's sleep and perl are two).
+  capture d exec "$c" perl -e '$| = 1; my $n = 0;
+    for (1 .. 20) { my $p = fork; if (!defined $p) { print "fork failed after $n\n"; last } if (!$p) { sleep 30; exit 0 } $n++ }
+    kill "KILL", -$$;'
+  [[ "$out" == "fork failed after "[0-9]* ]] && [ "${out##* }" -lt 8 ] || { got "--pids-limit 8 after docker update: fork must fail"; return; }
+  capture d stats --no-stream --format '{{.MemUsage}}' "$c"
+  [ "$rc" -eq 0 ] && [[ "$out" == *" / 96MiB" ]] || { got "docker stats: expected the new 96MiB limit"; return; }
+}
+run_case "docker update: memory, swap, pids, cpus, shares and cpuset in the cgroup as runc sets them, enforced, seen by docker stats" case_update

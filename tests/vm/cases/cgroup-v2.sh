@@ -98,4 +98,86 @@ else
   vm_fail stale-cleanup "before: '$left', after: '$(leaves)': $out"
 fi
 
+# 8. The OCI runtime's pause, resume, update and events on cgroup v2 (the host runs them on v1): a container that
+#    counts into /out/n, with the guest's busybox as its /bin.
+B=/tmp/oci-bundle
+OCI="nssandbox oci --root /run/oci-test"
+mkdir -p $B/rootfs/bin $B/rootfs/etc $B/rootfs/proc $B/rootfs/dev $B/rootfs/tmp $B/rootfs/out $B/out
+cat > $B/config.json <<'JSON'
+{
+  "ociVersion": "1.0.2",
+  "process": { "user": { "uid": 0, "gid": 0 }, "cwd": "/", "env": [ "PATH=/bin" ],
+    "args": [ "/bin/sh", "-c", "i=0; while :; do i=$((i+1)); echo $i > /out/n; sleep 0.05; done" ] },
+  "root": { "path": "rootfs" },
+  "mounts": [
+    { "destination": "/proc", "type": "proc", "source": "proc" },
+    { "destination": "/bin", "type": "bind", "source": "/bin", "options": [ "rbind", "ro" ] },
+    { "destination": "/out", "type": "bind", "source": "/tmp/oci-bundle/out", "options": [ "rbind", "rw" ] }
+  ],
+  "linux": {
+    "namespaces": [ { "type": "pid" }, { "type": "mount" }, { "type": "ipc" }, { "type": "uts" } ],
+    "resources": { "memory": { "limit": 67108864 }, "pids": { "limit": 50 } }
+  }
+}
+JSON
+count() { cat $B/out/n 2>/dev/null || echo 0; }
+grows() { # FROM: the count passes FROM within 10 s
+  i=0
+  while [ "$(count)" -le "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+  [ "$(count)" -gt "$1" ]
+}
+ocg=$CG/nssandbox-oci/c1
+# The container keeps create's stdio: files, not a pipe that a command substitution would wait on.
+$OCI create --bundle $B c1 </dev/null >$B/create.log 2>&1 && $OCI start c1 >>$B/create.log 2>&1
+if [ $? -ne 0 ] || ! grows 2; then
+  vm_fail oci-pause "the container did not start: $(cat $B/create.log)"
+else
+  $OCI pause c1 >/dev/null 2>&1
+  rc=$?
+  a=$(count); sleep 0.5; b=$(count)
+  status=$($OCI state c1 | grep -o '"status": "[a-z]*"')
+  if [ $rc -eq 0 ] && [ "$a" = "$b" ] && [ "$(cat $ocg/cgroup.freeze)" = 1 ] && grep -q '^frozen 1' $ocg/cgroup.events &&
+    [ "$status" = '"status": "paused"' ]; then
+    vm_pass oci-pause "count stayed $a; cgroup.freeze 1, frozen 1, $status"
+  else
+    vm_fail oci-pause "exit $rc, count $a then $b, $status, freeze $(cat $ocg/cgroup.freeze), events $(cat $ocg/cgroup.events)"
+  fi
+  $OCI resume c1 >/dev/null 2>&1
+  rc=$?
+  if [ $rc -eq 0 ] && grows "$b" && grep -q '^frozen 0' $ocg/cgroup.events; then vm_pass oci-resume "count on past $b"
+  else vm_fail oci-resume "exit $rc, count $(count), events $(cat $ocg/cgroup.events)"; fi
+
+  out=$($OCI update --memory 32m --memory-swap 48m --pids-limit 5 --cpu-share 512 --cpu-quota 20000 --cpu-period 100000 c1 2>&1)
+  rc=$?
+  have="$(cat $ocg/memory.max) $(cat $ocg/memory.swap.max) $(cat $ocg/pids.max) $(cat $ocg/cpu.max) $(cat $ocg/cpu.weight)"
+  if [ $rc -eq 0 ] && [ "$have" = "33554432 16777216 5 20000 100000 20" ]; then vm_pass oci-update "$have"
+  else vm_fail oci-update "exit $rc: $out; have $have"; fi
+  out=$($OCI update --cpuset-cpus 0 c1 2>&1)
+  rc=$?
+  pid=$($OCI state c1 | sed -n 's/.*"pid": \([0-9]*\).*/\1/p')
+  if [ $rc -eq 0 ] && [ "$(cat $ocg/cpuset.cpus 2>&1)" = 0 ] && grep -q 'Cpus_allowed_list:.0$' /proc/$pid/status; then
+    vm_pass oci-update-cpuset "cpuset enabled down to the container, cpuset.cpus 0, its process on cpu 0"
+  else
+    vm_fail oci-update-cpuset "exit $rc: $out; cpuset.cpus $(cat $ocg/cpuset.cpus 2>&1)"
+  fi
+
+  out=$($OCI events --stats c1 2>&1)
+  case $out in
+    '{"type":"stats","id":"c1","data":{"cpu":{"usage":{"total":'*'"memory":{'*'"usage":{"limit":33554432,"usage":'*'"pids":{"current":'*'"limit":5}'*)
+      vm_pass oci-events "$(echo "$out" | cut -c1-200)" ;;
+    *) vm_fail oci-events "$out" ;;
+  esac
+
+  $OCI pause c1 >/dev/null 2>&1
+  $OCI kill c1 KILL 2>&1
+  i=0
+  while ! $OCI state c1 2>/dev/null | grep -q '"stopped"' && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+  out=$($OCI state c1 2>&1 | grep -o '"status": "[a-z]*"'; $OCI delete c1 2>&1)
+  if [ "$out" = '"status": "stopped"' ]; then vm_pass oci-kill-paused "SIGKILL ended the paused container"
+  else vm_fail oci-kill-paused "$out"; fi
+fi
+$OCI delete --force c1 >/dev/null 2>&1
+if [ -z "$(find $CG -type d -name 'nssandbox-oci*')" ] && [ -z "$(ls /run/oci-test 2>/dev/null)" ]; then vm_pass oci-leaf-gone "no cgroup, no state"
+else vm_fail oci-leaf-gone "left: $(find $CG -type d -name 'nssandbox-oci*') $(ls /run/oci-test 2>/dev/null)"; fi
+
 vm_done
