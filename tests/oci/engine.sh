@@ -39,6 +39,8 @@ engine_up() {
     echo "engine: a dockerd from an earlier run still uses $OCI_DATA_ROOT (pid $stale); stop it first" >&2
     return 1
   fi
+  # Parents an interrupted earlier run left (the lock is ours, so no engine of another run uses them).
+  engine_remove_parents >/dev/null
   mkdir -p "$OCI_DATA_ROOT" "$dir/client"
   engine_write_config "$dir/daemon.json" "$runtime"
   export DOCKER_HOST="unix://$dir/docker.sock" DOCKER_CONFIG="$dir/client"
@@ -142,8 +144,15 @@ engine_leaks() {
   for p in $left; do echo "process $p: $(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | cut -c1-200)"; done
   engine_mounts | sed 's/^/mount /'
   engine_cgroups | sed 's/^/cgroup /'
-  for p in /sys/fs/cgroup/"$OCI_CGROUP_PARENT" /sys/fs/cgroup/*/"$OCI_CGROUP_PARENT"; do
-    [ -d "$p" ] && rmdir "$p" 2>/dev/null
-  done
+  engine_remove_parents | sed 's/^/cgroup parent (not empty) /'
   return 0
+}
+
+# Removes every empty cgroup parent of the engine and prints those it cannot remove. Ours is at the hierarchy's
+# root; runc takes a relative cgroupsPath below its own cgroup, which on a host that runs us in a per-process
+# memory cgroup (memory:/process_api/...) is a directory there, so the parent is looked for at any depth.
+engine_remove_parents() {
+  local p
+  find /sys/fs/cgroup/ -mindepth 2 -maxdepth 6 -depth -type d -name "$OCI_CGROUP_PARENT" 2>/dev/null |
+    while read -r p; do rmdir "$p" 2>/dev/null || echo "$p"; done
 }
