@@ -10,21 +10,14 @@ public sealed class DevMountTests : IDisposable
 
     public void Dispose() => _nss.Dispose();
 
-    private string Config(string text)
-    {
-        string file = Path.Combine(_nss.TempDir, $"jail-{Guid.NewGuid():N}.cfg");
-        File.WriteAllText(file, text);
-        return file;
-    }
+    private string Config(string text) => _nss.NsjailConfig(text);
 
     /// <summary>A directory of the test's own holding a character device node (the kernel's null, 1:3).</summary>
     private static string DirectoryWithANullNode()
     {
         string dir = SuiteDirectory.NewDirectory("dev-");
         File.SetUnixFileMode(dir, (UnixFileMode)0x1ED);
-        using var mknod = System.Diagnostics.Process.Start("mknod", ["-m", "666", Path.Combine(dir, "mynull"), "c", "1", "3"])!;
-        Assert.True(mknod.WaitForExit(TimeSpan.FromSeconds(30)));
-        Assert.Equal(0, mknod.ExitCode);
+        Launcher.MakeNullNode(Path.Combine(dir, "mynull"));
         File.WriteAllText(Path.Combine(dir, "plain"), "a file\n");
         return dir;
     }

@@ -32,6 +32,23 @@ public sealed class Launcher : IDisposable
 
     public LaunchResult Sh(string script, params string[] flags) => Run(flags, "/bin/sh", "-c", script);
 
+    /// <summary>An nsjail config with this text, in a file of the test's own; returns its path.</summary>
+    public string NsjailConfig(string text)
+    {
+        string file = Path.Combine(TempDir, $"jail-{Guid.NewGuid():N}.cfg");
+        File.WriteAllText(file, text);
+        return file;
+    }
+
+    /// <summary>A character device node of the kernel's null (1:3, mode 0666) at <paramref name="path"/>, made
+    /// for the test: the host's own /dev/null is never a test's target.</summary>
+    public static void MakeNullNode(string path)
+    {
+        using var mknod = Process.Start("mknod", ["-m", "666", path, "c", "1", "3"])!;
+        mknod.WaitForExitWithin(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, mknod.ExitCode);
+    }
+
     /// <summary>Runs nssandbox with exactly these arguments (after --state_dir).</summary>
     public LaunchResult RunRaw(IEnumerable<string> args, bool readReport = false, string? bashPrefix = null)
     {

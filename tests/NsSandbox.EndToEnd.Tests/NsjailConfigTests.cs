@@ -10,12 +10,7 @@ public sealed class NsjailConfigTests : IDisposable
 
     public void Dispose() => _nss.Dispose();
 
-    private string Config(string text)
-    {
-        string file = Path.Combine(_nss.TempDir, $"jail-{Guid.NewGuid():N}.cfg");
-        File.WriteAllText(file, text);
-        return file;
-    }
+    private string Config(string text) => _nss.NsjailConfig(text);
 
     private const string SystemBinds = """
         mount { src: "/bin" dst: "/bin" is_bind: true }

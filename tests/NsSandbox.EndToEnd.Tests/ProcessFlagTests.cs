@@ -158,10 +158,7 @@ public sealed class ProcessFlagTests : IDisposable
         var execve = _nss.RunRaw(["--state_dir", _nss.StateDir, "-Me", "--disable_proc", "--chroot", empty, "--execute_fd", "--", program]);
         Assert.Equal((0, $"{program} uid 65534\n"), (execve.ExitCode, execve.Stdout));
         // nsjail's config field, in an empty root of its own (no mounts at all).
-        string cfg = Path.Combine(_nss.TempDir, "fd.cfg");
-        File.WriteAllText(cfg, $$"""
-            exec_bin { path: "{{program}}" arg0: "jailed" exec_fd: true }
-            """);
+        string cfg = _nss.NsjailConfig($"exec_bin {{ path: \"{program}\" arg0: \"jailed\" exec_fd: true }}");
         r = _nss.RunRaw(["--state_dir", _nss.StateDir, "--config", cfg]);
         Assert.Equal((0, "jailed uid 65534\n"), (r.ExitCode, r.Stdout));
         // A file that is not on the host is refused before anything runs.

@@ -15,9 +15,7 @@ public sealed class ReportTests : IDisposable
         Require.Root();
         // A null device of the test's own: `--report /dev/null` once turned the host's into a regular file.
         string node = Path.Combine(_nss.TempDir, "null");
-        var mknod = System.Diagnostics.Process.Start("mknod", ["-m", "666", node, "c", "1", "3"])!;
-        mknod.WaitForExitWithin(TimeSpan.FromSeconds(30));
-        Assert.Equal(0, mknod.ExitCode);
+        Launcher.MakeNullNode(node);
         var r = _nss.RunRaw(["--state_dir", _nss.StateDir, "--report", node, "--", "/bin/true"]);
         Assert.Equal(0, r.ExitCode);
         var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%F", node]) { RedirectStandardOutput = true })!;
