@@ -39,12 +39,18 @@ public sealed partial record ContainerCgroup(int Version, IReadOnlyDictionary<st
                 if (CgroupV2Parent.Unusable(v2, ["cpuset"]) is { } why) throw new SpecException("config.json", $"linux.resources.cpu.cpus/mems: {why}");
                 controllers = [.. V2Controllers, "cpuset"];
             }
+            if (r.Hugepages.Count > 0)
+            {
+                if (CgroupV2Parent.Unusable(v2, Hugetlb) is { } why) throw new SpecException("config.json", $"linux.resources.hugepageLimits: {why}");
+                controllers = [.. controllers, .. Hugetlb];
+            }
             string dir = Path.Combine(v2, path.TrimStart('/'));
             EnableDown(v2, dir, controllers, say);
             var cg = new ContainerCgroup(2, new Dictionary<string, string> { [""] = dir });
             try
             {
                 cg.Apply(r);
+                cg.ApplyHugetlb(r.Hugepages, "config.json", "linux.resources.hugepageLimits");
                 if (devices is not null) DeviceFilter.Attach(dir, devices);
             }
             catch
@@ -55,7 +61,7 @@ public sealed partial record ContainerCgroup(int Version, IReadOnlyDictionary<st
             return cg;
         }
         var dirs = new Dictionary<string, string>();
-        foreach (string c in V1Controllers)
+        foreach (string c in r.Hugepages.Count > 0 ? [.. V1Controllers, .. Hugetlb] : V1Controllers)
             if (layout.V1Mounts.TryGetValue(c, out string? mount)) dirs[c] = Path.Combine(mount, path.TrimStart('/'));
         if (r.DeviceRules.Count > 0) DeviceAllowList.From(r.DeviceRules); // the same reading, and errors, as on v2
         if (!dirs.ContainsKey("devices") && r.DeviceRules.Count > 0)
@@ -66,6 +72,7 @@ public sealed partial record ContainerCgroup(int Version, IReadOnlyDictionary<st
             foreach (string dir in dirs.Values) Directory.CreateDirectory(dir);
             if (dirs.TryGetValue("cpuset", out string? cpuset)) CgroupV1Cpuset.Inherit(layout.V1Mounts["cpuset"], cpuset);
             v1.Apply(r);
+            v1.ApplyHugetlb(r.Hugepages, "config.json", "linux.resources.hugepageLimits");
         }
         catch
         {
