@@ -68,7 +68,8 @@ public partial class GeneratorTests
             var checkedIn = Path.Combine(root, "src/NsSandbox.Policy/Syscalls/Generated");
             foreach (var name in new[] { "X86_64Syscalls.g.cs", "Aarch64Syscalls.g.cs" })
             {
-                Assert.Equal(File.ReadAllText(Path.Combine(checkedIn, name)), File.ReadAllText(Path.Combine(output.FullName, name)));
+                Assert.Equal(WithoutPointRelease(File.ReadAllText(Path.Combine(checkedIn, name))),
+                    WithoutPointRelease(File.ReadAllText(Path.Combine(output.FullName, name))));
             }
         }
         finally
@@ -76,6 +77,14 @@ public partial class GeneratorTests
             output.Delete(recursive: true);
         }
     }
+
+    [GeneratedRegex(@"\b(\d+\.\d+)\.\d+\b")]
+    private static partial Regex PointRelease();
+
+    /// <summary>The text with "6.12.117" read as "6.12.x": the source package moves to a new stable point release on
+    /// its own (6.12.117, then .118), and a stable update never adds or renumbers a system call, so only the tables
+    /// themselves must be identical.</summary>
+    private static string WithoutPointRelease(string text) => PointRelease().Replace(text, "$1.x");
 
     private static string? FindOnPath(string program) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
