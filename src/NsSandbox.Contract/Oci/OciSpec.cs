@@ -157,10 +157,16 @@ public sealed record OciResources
     public OciCpu? Cpu { get; init; }
     public OciPids? Pids { get; init; }
     public OciBlockIo? BlockIO { get; init; }
-    public JsonElement? HugepageLimits { get; init; }
+    public List<OciHugepageLimit>? HugepageLimits { get; init; }
     public JsonElement? Network { get; init; }
     public JsonElement? Rdma { get; init; }
     public Dictionary<string, string>? Unified { get; init; }
+}
+
+public sealed record OciHugepageLimit
+{
+    public required string PageSize { get; init; }
+    public ulong Limit { get; init; }
 }
 
 public sealed record OciDeviceRule

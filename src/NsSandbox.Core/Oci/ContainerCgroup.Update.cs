@@ -28,6 +28,7 @@ public sealed partial record ContainerCgroup
         if (u.CpuQuota != 0) CgroupFs.Write(Path.Combine(Dir("cpu", "cpu.quota"), "cpu.cfs_quota_us"), N(u.CpuQuota));
         if (u.Cpus is { } cpus) CgroupFs.Write(Path.Combine(Dir("cpuset", "cpu.cpus"), "cpuset.cpus"), cpus);
         if (u.Mems is { } mems) CgroupFs.Write(Path.Combine(Dir("cpuset", "cpu.mems"), "cpuset.mems"), mems);
+        ApplyHugetlb(u.Hugepages, "update", "hugepageLimits");
     }
 
     private static void UpdateMemoryV1(string dir, long limit, long swap)
@@ -100,6 +101,17 @@ public sealed partial record ContainerCgroup
         }
         if (u.Cpus is { } cpus) Write("cpuset.cpus", cpus);
         if (u.Mems is { } mems) Write("cpuset.mems", mems);
+        if (u.Hugepages.Count > 0)
+        {
+            // A container made without hugetlb limits may not have the controller yet.
+            if (!Directory.EnumerateFiles(dir, "hugetlb.*").Any())
+            {
+                string v2 = CgroupLayout.Read().V2Mount ?? throw new OciException("update: hugepageLimits: no cgroup v2 hierarchy is mounted");
+                if (CgroupV2Parent.Unusable(v2, Hugetlb) is { } why) throw new OciException($"update: hugepageLimits: {why}");
+                EnableDown(v2, dir, Hugetlb, say);
+            }
+            Open(2, new Dictionary<string, string> { [""] = dir }).ApplyHugetlb(u.Hugepages, "update", "hugepageLimits");
+        }
     }
 
     /// <summary>runc's conversion of cpu shares [2, 262144] to cgroup v2's weight [1, 10000].</summary>

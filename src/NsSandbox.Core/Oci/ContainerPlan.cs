@@ -83,7 +83,10 @@ public sealed record ContainerResources(long? MemoryLimit, long? MemorySwap, lon
     /// <summary>cpu.cpus and cpu.mems (cpuset), as the kernel reads them ("0-3,5").</summary>
     public string? Cpus { get; init; }
     public string? Mems { get; init; }
+    /// <summary>hugetlb limits by page size ("2MB"), in bytes.</summary>
+    public IReadOnlyList<(string PageSize, ulong Limit)> Hugepages { get; init; } = [];
 
     public bool Any => MemoryLimit is not null || MemorySwap is not null || MemoryReservation is not null || PidsLimit is not null
-        || CpuShares is not null || CpuQuota is not null || DeviceRules.Count > 0 || Cpus is not null || Mems is not null;
+        || CpuShares is not null || CpuQuota is not null || DeviceRules.Count > 0 || Cpus is not null || Mems is not null
+        || Hugepages.Count > 0;
 }

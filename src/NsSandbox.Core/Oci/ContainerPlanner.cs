@@ -283,6 +283,7 @@ public static class ContainerPlanner
         {
             Cpus = cpu?.Cpus is { Length: > 0 } cpus ? CpusetList.Check(cpus, "linux.resources.cpu.cpus") : null,
             Mems = cpu?.Mems is { Length: > 0 } mems ? CpusetList.Check(mems, "linux.resources.cpu.mems") : null,
+            Hugepages = ContainerCgroup.HugepageLimits(r.HugepageLimits, "linux.resources.hugepageLimits", Origin),
         };
     }
 

@@ -33,7 +33,6 @@ public static class OciSupport
                 if (r.BlockIO is { } b)
                     Refuse(b.Weight is > 0 || b.LeafWeight is > 0 || Set(b.WeightDevice) || Set(b.ThrottleReadBpsDevice)
                         || Set(b.ThrottleWriteBpsDevice) || Set(b.ThrottleReadIOPSDevice) || Set(b.ThrottleWriteIOPSDevice), "linux.resources.blockIO");
-                Refuse(Set(r.HugepageLimits), "linux.resources.hugepageLimits");
                 Refuse(Set(r.Network), "linux.resources.network");
                 Refuse(Set(r.Rdma), "linux.resources.rdma");
                 Refuse(r.Unified is { Count: > 0 }, "linux.resources.unified");

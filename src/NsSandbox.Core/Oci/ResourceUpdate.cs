@@ -18,8 +18,12 @@ public sealed record ResourceUpdate
     public string? Cpus { get; init; }
     public string? Mems { get; init; }
     public long PidsLimit { get; init; }
+    /// <summary>hugetlb limits by page size ("2MB"), in bytes; an update sets those it names.</summary>
+    public IReadOnlyList<(string PageSize, ulong Limit)> Hugepages { get; init; } = NoHugepages;
 
-    public bool Empty => this == new ResourceUpdate();
+    private static readonly (string, ulong)[] NoHugepages = [];
+
+    public bool Empty => Hugepages.Count == 0 && this with { Hugepages = NoHugepages } == new ResourceUpdate();
 
     /// <summary>A resources object (runtime-spec LinuxResources). <paramref name="configDevices"/> are the rules
     /// config.json gave: the shim of a Kubernetes node sends them again, unchanged, with every update.</summary>
@@ -40,7 +44,6 @@ public sealed record ResourceUpdate
         if (r.BlockIO is { } b)
             Refuse(b.Weight is > 0 || b.LeafWeight is > 0 || Set(b.WeightDevice) || Set(b.ThrottleReadBpsDevice) || Set(b.ThrottleWriteBpsDevice)
                 || Set(b.ThrottleReadIOPSDevice) || Set(b.ThrottleWriteIOPSDevice), "blockIO");
-        Refuse(Set(r.HugepageLimits), "hugepageLimits");
         Refuse(Set(r.Network), "network");
         Refuse(Set(r.Rdma), "rdma");
         Refuse(r.Unified is { Count: > 0 }, "unified");
@@ -58,6 +61,7 @@ public sealed record ResourceUpdate
             Cpus = c?.Cpus is { Length: > 0 } cpus ? CpusetList.Check(cpus, "cpu.cpus", origin) : null,
             Mems = c?.Mems is { Length: > 0 } mems ? CpusetList.Check(mems, "cpu.mems", origin) : null,
             PidsLimit = Limit(r.Pids?.Limit, "pids.limit", origin),
+            Hugepages = ContainerCgroup.HugepageLimits(r.HugepageLimits, "hugepageLimits", origin),
         };
     }
 

@@ -89,12 +89,21 @@ public sealed class ResourceUpdateTests
     [InlineData("""{"memory":{"swappiness":10}}""", "memory.swappiness")]
     [InlineData("""{"cpu":{"realtimeRuntime":5}}""", "cpu.realtimeRuntime")]
     [InlineData("""{"blockIO":{"weight":300}}""", "blockIO")]
-    [InlineData("""{"hugepageLimits":[{"pageSize":"2MB","limit":0}]}""", "hugepageLimits")]
+    [InlineData("""{"hugepageLimits":[{"pageSize":"2M","limit":0}]}""", "hugepageLimits: page size '2M'")]
     [InlineData("""{"unified":{"memory.high":"1"}}""", "unified")]
     public void AFieldItCannotApplyIsRefusedByName(string json, string field)
     {
         var e = Assert.Throws<SpecException>(() => ResourceUpdate.FromJson(Parse(json), "stdin", []));
         Assert.Contains(field, e.Message);
+    }
+
+    [Fact]
+    public void HugepageLimitsAreTakenPerPageSize()
+    {
+        var u = ResourceUpdate.FromJson(Parse("""{"hugepageLimits":[{"pageSize":"2MB","limit":4194304},{"pageSize":"1GB","limit":0}]}"""), "stdin", []);
+        Assert.Equal([("2MB", 4194304UL), ("1GB", 0UL)], u.Hugepages);
+        Assert.False(u.Empty);
+        Assert.True(ResourceUpdate.FromJson(Parse("""{"hugepageLimits":[]}"""), "stdin", []).Empty);
     }
 
     [Fact]
