@@ -42,7 +42,11 @@ public sealed class NothingLeaksTests : IDisposable
         // Every process of these runs, and only of these, carries the marker in its environment: the check looks
         // for it in every process of the machine, so it finds a process of these runs wherever it went (not only
         // below this one) and never one of another test's sandboxes running meanwhile.
+        // The timed-out run's pid namespace is checked too, held open so that its number cannot be reused: no
+        // process of the machine may be in it once the run is over, whatever its environment.
         string marker = "NSS_E2E_LEAK=" + Guid.NewGuid().ToString("N");
+        string? pidNamespace = null;
+        Microsoft.Win32.SafeHandles.SafeFileHandle? held = null;
         _nss.Run(["--env", marker, "--bindmount", "/nonexistent:/x"], "/bin/true");
         _nss.Run(["--env", marker], "/does/not/exist");
         using (var timedOut = _nss.Start(["--state_dir", _nss.StateDir, "--env", marker, "--time_limit", "10", "--",
@@ -52,7 +56,12 @@ public sealed class NothingLeaksTests : IDisposable
             {
                 Assert.Equal("started", timedOut.StandardOutput.ReadLineWithin(TimeSpan.FromSeconds(60)));
                 // The check sees the run's processes while they live (the shell and its sleepers)...
-                Assert.True(ProcessesWith(marker).Count >= 2, "the marker check does not see the running sandbox");
+                var running = ProcessesWith(marker);
+                Assert.True(running.Count >= 2, "the marker check does not see the running sandbox");
+                held = File.OpenHandle($"/proc/{running[0]}/ns/pid");
+                pidNamespace = new FileInfo($"/proc/{running[0]}/ns/pid").LinkTarget;
+                Assert.True(Linux.Subreaper.InOtherPidNamespace(running[0]), "the run has no pid namespace of its own");
+                Assert.Contains(running[0], ProcessesIn(pidNamespace!));
                 timedOut.WaitForExitWithin(TimeSpan.FromSeconds(60));
             }
             finally
@@ -65,6 +74,25 @@ public sealed class NothingLeaksTests : IDisposable
         Assert.Empty(SuiteDirectory.MountsUnder(_nss.StateDir));
         // ...and none once the runs are over.
         Assert.Empty(ProcessesWith(marker));
+        using (held) Assert.Empty(ProcessesIn(pidNamespace!));
+    }
+
+    /// <summary>Live processes of the machine in the pid namespace named <paramref name="ns"/> ("pid:[N]").</summary>
+    private static List<int> ProcessesIn(string ns) => Directory.GetDirectories("/proc")
+        .Select(d => int.TryParse(Path.GetFileName(d), out int pid) ? pid : 0)
+        .Where(pid => pid > 0 && Linux.Subreaper.IsLive(pid) && PidNamespace(pid) == ns)
+        .ToList();
+
+    private static string? PidNamespace(int pid)
+    {
+        try
+        {
+            return new FileInfo($"/proc/{pid}/ns/pid").LinkTarget;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Live processes of the machine whose environment holds <paramref name="entry"/> (unique to a test).</summary>

@@ -172,9 +172,13 @@ public sealed class FuzzTests : IDisposable
         string cwd = Path.Combine(_scope.WorkDir, $"case-{i}", "cwd");
         Directory.CreateDirectory(cwd);
         string state = Path.Combine(_scope.WorkDir, $"case-{i}", "state");
-        IReadOnlyList<string> all = subcommand ? args : ["--state_dir", state, "--cgroup_parent", _scope.CgroupParent, .. args];
+        // The report tells the command's own fatal signal from a launcher crash (Crash); a --report among the
+        // fuzzed flags comes later and wins, and is read from where it put it.
+        string report = Path.Combine(_scope.WorkDir, $"case-{i}", "report.json");
+        IReadOnlyList<string> all = subcommand ? args : ["--state_dir", state, "--cgroup_parent", _scope.CgroupParent, "--report", report, .. args];
         var r = Nss.Run(all, cwd: cwd);
-        Assert.False(Crash.Seen(r.ExitCode, r.Stderr), $"{what}: crashed (exit {r.ExitCode}): {r.Stderr}");
+        Assert.False(Crash.Seen(r.ExitCode, r.Stderr, ReadReport(FuzzedReport(args, cwd) ?? report)),
+            $"{what}: crashed (exit {r.ExitCode}, no report of the command's own signal): {r.Stderr}");
         bool refused = r.ExitCode == 125;
         if (refused)
         {
@@ -192,6 +196,31 @@ public sealed class FuzzTests : IDisposable
         }
         _scope.AssertNothingLeft(what, TimeSpan.FromSeconds(10));
         return refused;
+    }
+
+    /// <summary>Where the last --report of the fuzzed flags put the report, if one did.</summary>
+    private static string? FuzzedReport(IReadOnlyList<string> args, string cwd)
+    {
+        string? path = null;
+        for (int i = 0; i < args.Count && args[i] != "--"; i++)
+        {
+            if (args[i] == "--report" && i + 1 < args.Count) path = args[i + 1];
+            else if (args[i].StartsWith("--report=", StringComparison.Ordinal)) path = args[i]["--report=".Length..];
+        }
+        return path is { Length: > 0 } and not "-" ? Path.Combine(cwd, path) : null;
+    }
+
+    private static System.Text.Json.JsonElement? ReadReport(string path)
+    {
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+            return doc.RootElement.Clone();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or ArgumentException)
+        {
+            return null;
+        }
     }
 
     private static Exception? InProcess(Action action)

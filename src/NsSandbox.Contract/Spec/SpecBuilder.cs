@@ -129,6 +129,7 @@ public sealed class SpecBuilder
             throw new SpecException(Origin("proc_path", "--proc_path"), $"{ProcPath} is not a place for /proc (an absolute path other than / and /dev)");
         if (Hostname.Length is 0 or > 64)
             throw new SpecException(Origin("hostname", "--hostname"), "a hostname has 1 to 64 characters");
+        if (string.IsNullOrWhiteSpace(Hostname)) throw new SpecException(Origin("hostname", "--hostname"), "the hostname is blank");
         if (!Cwd.StartsWith('/')) throw new SpecException(Origin("cwd", "--cwd"), Cwd.Length == 0 ? "expects a directory; the value is empty" : $"{Cwd} is not an absolute path");
 
         if (DisableSeccomp && (SeccompPolicyFile is not null || SeccompStrings.Count > 0 || SeccompOciFile is not null || SeccompLog))
@@ -144,6 +145,7 @@ public sealed class SpecBuilder
             throw new SpecException((UidMaps.Count > 0 ? UidMaps[0] : GidMaps[0]).Origin,
                 "id maps need a user namespace; without one the sandbox's ids are the host's");
         if (ExecFile?.Length == 0) throw new SpecException(Origin("exec_file", "--exec_file"), "the file to execute is empty");
+        if (ExecFile is { } exec && string.IsNullOrWhiteSpace(exec)) throw new SpecException(Origin("exec_file", "--exec_file"), "the file to execute is blank");
         // Checked, and kept as given: the report is written relative to where the launcher was started.
         if (ReportPath is not (null or "-")) HostPath.Full(ReportPath, Origin("report", "--report"));
 

@@ -75,7 +75,7 @@ public static class FlagTable
                 {
                     int eq = v.IndexOf('=');
                     string name = eq < 0 ? v : v[..eq];
-                    if (name.Length == 0) throw new SpecException(o, $"'{v}' has no variable name");
+                    if (string.IsNullOrWhiteSpace(name)) throw new SpecException(o, $"'{v}' has no variable name");
                     b.Env.Add(new EnvEntry(name, eq < 0 ? null : v[(eq + 1)..]));
                 }),
             new("keep_env", 'e', null, "off", "pass the launcher's whole environment", (b, _, _) => b.KeepEnv = true),

@@ -183,7 +183,7 @@ public sealed class NsjailConfigLoader
     {
         int eq = value.IndexOf('=');
         string name = eq < 0 ? value : value[..eq];
-        if (name.Length == 0) throw new SpecException(origin, $"'{value}' has no variable name");
+        if (string.IsNullOrWhiteSpace(name)) throw new SpecException(origin, $"'{value}' has no variable name");
         _b.Env.Add(new EnvEntry(name, eq < 0 ? null : value[(eq + 1)..]));
     }
 

@@ -60,7 +60,7 @@ public static class ConfigLoader
                 break;
             case ConfigType.Text:
                 string str = Text(value, origin, "a string");
-                if (ConfigKeys.RelativeToFile.Contains(key.Flag.Name) && str.Length > 0 && !Path.IsPathRooted(str))
+                if (ConfigKeys.RelativeToFile.Contains(key.Flag.Name) && !string.IsNullOrWhiteSpace(str) && !Path.IsPathRooted(str))
                     str = ConfigFile.RelativeTo(file, str);
                 key.Flag.Apply(b, str, origin);
                 break;

@@ -51,8 +51,11 @@ public static class MountTableLoader
         {
             case "bind":
                 if (src is null) throw new SpecException(origin, "a bind mount needs src");
-                Cli.FlagTable.ByName(rw == true ? "bindmount" : "bindmount_ro")!.Apply(b, dst is null ? src : src + ":" + dst, origin);
-                b.Mounts[^1] = b.Mounts[^1] with { Optional = optional, IsDirectory = Bool("dir") };
+                // Not through the flag's SRC:DST text: src and dst are fields, so a ':' in either is part of the path.
+                if (string.IsNullOrWhiteSpace(src)) throw new SpecException(values["src"].Origin, $"the source path is {(src.Length == 0 ? "empty" : "blank")}");
+                if (string.IsNullOrWhiteSpace(dst) && dst is not null)
+                    throw new SpecException(values["dst"].Origin, $"the mount target is {(dst.Length == 0 ? "empty" : "blank")}");
+                Add(b, origin, new MountSpec(src, dst ?? src, ReadOnly: rw != true, Optional: optional) { IsDirectory = Bool("dir") });
                 break;
             case "tmpfs":
                 if (dst is null) throw new SpecException(origin, "a tmpfs needs dst");

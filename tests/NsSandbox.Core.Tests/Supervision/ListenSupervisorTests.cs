@@ -199,12 +199,16 @@ public sealed partial class ListenSupervisorTests : IDisposable
     [Fact]
     public void AnExitThatWaitedBehindABusyListenerIsAnExitNotATimeout()
     {
-        // The first sandbox exits at once; the second connection's set-up takes longer than the time limit, so the
-        // first one's exit is seen only after its time is up: it exited, it was not timed out.
+        // The first sandbox exits at once; the second connection's set-up lasts, after that exit, longer than the
+        // time limit, so the first one's exit is seen only after its time is up: it exited, it was not timed out.
+        // (The wait for the exit makes the order exact however late the fake stage 2's thread runs.)
         var spawner = new FakeSpawner(FakeStage2.ExecAndExit, exitCode: 3);
-        Start(spawner, timeLimit: TimeSpan.FromMilliseconds(300), beforePlan: n =>
+        var limit = TimeSpan.FromSeconds(1);
+        Start(spawner, timeLimit: limit, beforePlan: n =>
         {
-            if (n == 2) Thread.Sleep(600);
+            if (n != 2) return;
+            WaitFor(() => spawner.Processes[0].Exited, "the first sandbox's exit");
+            Thread.Sleep(limit * 1.2);
         });
         var first = Connect();
         var second = Connect();
@@ -219,12 +223,15 @@ public sealed partial class ListenSupervisorTests : IDisposable
     public void ABurstOfClientsDoesNotKeepTheListenerFromTheOthersEvents()
     {
         // 64 clients wait in the backlog, each set-up takes 20 ms: the first sandbox's end (it exits at once) is
-        // logged after a few turns of accepting, not after the whole burst (1.3 s later).
+        // logged after a few turns of accepting, not after the whole burst (1.3 s later). The second set-up waits
+        // until the first sandbox has exited, so its end is there to be seen from then on, however late the fake
+        // stage 2's thread ran: what is measured is the listener's order, not the scheduler's.
         const int Burst = 64;
         var spawner = new FakeSpawner(FakeStage2.ExecAndExit);
         int plansWhenTheFirstEnded = 0;
         Start(spawner, beforePlan: n =>
         {
+            if (n == 2) WaitFor(() => spawner.Processes[0].Exited, "the first sandbox's exit");
             if (plansWhenTheFirstEnded == 0 && Lines().Any(l => l.Contains(" end=exited"))) plansWhenTheFirstEnded = n;
             Thread.Sleep(20);
         });

@@ -18,10 +18,6 @@ public static partial class Subreaper
             throw new IOException($"prctl(PR_SET_CHILD_SUBREAPER): errno {Marshal.GetLastPInvokeError()}");
     }
 
-    /// <summary>Our live (not zombie) children whose command name is <paramref name="comm"/>.</summary>
-    public static IEnumerable<int> LiveChildren(string comm) =>
-        ChildrenOf(Environment.ProcessId).Where(p => Stat(p) is { } s && s.Comm == comm && s.State != 'Z');
-
     /// <summary>The live (not zombie) processes below this test process: its children, theirs, and so on.
     /// The orphans of a dead launcher are among them, as they are reparented to us.</summary>
     public static List<int> LiveDescendants()

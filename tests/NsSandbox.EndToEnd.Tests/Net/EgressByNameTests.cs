@@ -1,5 +1,4 @@
 using System.Text.Json;
-using NsSandbox.EndToEnd.Tests.Linux;
 using static NsSandbox.EndToEnd.Tests.Net.NetScripts;
 
 namespace NsSandbox.EndToEnd.Tests.Net;
@@ -25,7 +24,7 @@ public sealed class EgressByNameTests : IClassFixture<NetworkLab>, IDisposable
     public void Dispose()
     {
         _nss.Dispose();
-        Assert.Empty(Subreaper.LiveChildren("slirp4netns"));
+        Assert.Empty(_lab.ProcessesInHost(TimeSpan.FromSeconds(10))); // no launcher or slirp4netns of these runs
         if (_lab.Unavailable is null) Assert.Equal("", _lab.InHost("nft", "list", "ruleset").Trim());
     }
 

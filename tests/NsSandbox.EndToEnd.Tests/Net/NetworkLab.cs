@@ -90,6 +90,36 @@ public sealed class NetworkLab : IDisposable
     public IEnumerable<string> Leftovers() =>
         Directory.Exists("/run/netns") ? Directory.GetFiles("/run/netns").Select(f => Path.GetFileName(f)).Where(n => n.StartsWith(_prefix, StringComparison.Ordinal)) : [];
 
+    /// <summary>The live processes of the machine in this lab's host namespace ("PID (command)"), waiting up to
+    /// <paramref name="grace"/> for them to go: what the runs of this lab left there (a launcher, slirp4netns).
+    /// Tied to the lab's own namespace, so other tests' sandboxes and slirp4netns running meanwhile never count;
+    /// the lab's servers are sockets of this process, not processes there.</summary>
+    public List<string> ProcessesInHost(TimeSpan grace)
+    {
+        if (Unavailable is not null) return [];
+        string ns = NetNs.In(Host, () => new FileInfo("/proc/thread-self/ns/net").LinkTarget!);
+        var until = DateTime.UtcNow + grace;
+        while (true)
+        {
+            var found = new List<string>();
+            foreach (string dir in Directory.GetDirectories("/proc"))
+            {
+                if (!int.TryParse(Path.GetFileName(dir), out int pid)) continue;
+                try
+                {
+                    if (new FileInfo($"/proc/{pid}/ns/net").LinkTarget == ns && Subreaper.IsLive(pid))
+                        found.Add($"{pid} ({Subreaper.CommandName(pid)})");
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // gone meanwhile
+                }
+            }
+            if (found.Count == 0 || DateTime.UtcNow > until) return found;
+            Thread.Sleep(50);
+        }
+    }
+
     /// <summary>Runs a program in the lab's host namespace (as the launcher runs there) and returns its output.</summary>
     public string InHost(params string[] command)
     {
@@ -173,6 +203,7 @@ public sealed class NetworkLab : IDisposable
 
     public void Dispose()
     {
+        var left = ProcessesInHost(TimeSpan.FromSeconds(10));
         _stop.Cancel();
         foreach (var s in _servers) s.Dispose();
         foreach (string ns in new[] { Host, World })
@@ -185,7 +216,7 @@ public sealed class NetworkLab : IDisposable
             catch (IOException) { }
         }
         if (Leftovers().Any()) throw new InvalidOperationException("network namespaces left behind: " + string.Join(", ", Leftovers()));
-        if (Subreaper.LiveChildren("slirp4netns").Any()) throw new InvalidOperationException("slirp4netns outlived the suite");
+        if (left.Count > 0) throw new InvalidOperationException("processes outlived the lab's runs: " + string.Join(", ", left));
     }
 
     private static void Ip(params string[] args)

@@ -21,7 +21,7 @@ public sealed class NetworkTests : IClassFixture<NetworkLab>, IDisposable
     public void Dispose()
     {
         _nss.Dispose();
-        Assert.Empty(Subreaper.LiveChildren("slirp4netns"));
+        Assert.Empty(_lab.ProcessesInHost(TimeSpan.FromSeconds(10))); // no launcher or slirp4netns of these runs
     }
 
     [Fact]
