@@ -191,21 +191,26 @@ mkdir -p $RL && chown 65534:65534 $RL
 # as_nobody CGROUP SCRIPT: SCRIPT as nobody, in CGROUP (moved there by root, before su drops to nobody)
 as_nobody() { sh -c "echo \$\$ > $1/cgroup.procs && exec su -s /bin/sh nobody -c '$2'"; }
 NSS="nssandbox --state_dir $RL/state --report $RL/r.json"
+R=$RL/r.json
+rm -f $R
 out=$(as_nobody $U "$NSS -v --cgroup_mem_max 64M -- /bin/dd if=/dev/zero of=/dev/null bs=200M count=1 2>&1 >/dev/null")
 rc=$?
-R=$RL/r.json
 case "$rc $(field reason) $(field delegated) $out" in
   "137 oom true "*"delegated to uid 65534, $U"*) vm_pass rootless-mem-oom "exit $rc, reason oom, cgroup $(field path)" ;;
   *) vm_fail rootless-mem-oom "exit $rc: $out $(cat $R)" ;;
 esac
-as_nobody $U "$NSS --cgroup_pids_max 16 --time_limit 4 -- /bin/sh -c \"bomb() { bomb | bomb; }; bomb\"" >/dev/null 2>&1
+# The first run moved the launcher's shell into $U/init (cgroup v2 allows no processes beside child cgroups
+# that use controllers); later shells start there, and the launcher uses the cgroup above.
+rm -f $R
+as_nobody $U/init "$NSS --cgroup_pids_max 16 --time_limit 4 -- /bin/sh -c \"bomb() { bomb | bomb; }; bomb\"" >/dev/null 2>&1
 rc=$?
 if { [ $rc -lt 126 ] || [ $rc -eq 137 ]; } && [ "$(field pids_limit_hit)" = true ] && [ "$(field delegated)" = true ]; then
   vm_pass rootless-pids-fork-bomb "exit $rc, reason $(field reason), pids_limit_hit true"
 else
   vm_fail rootless-pids-fork-bomb "exit $rc: $(cat $R)"
 fi
-as_nobody $U "$NSS --cgroup_cpu_ms_per_sec 200 --time_limit 3 -- /bin/sh -c \"while :; do :; done\"" >/dev/null 2>&1
+rm -f $R
+as_nobody $U/init "$NSS --cgroup_cpu_ms_per_sec 200 --time_limit 3 -- /bin/sh -c \"while :; do :; done\"" >/dev/null 2>&1
 usage=$(field cpu_usage_usec)
 if [ -n "$usage" ] && [ "$usage" -ge 200000 ] && [ "$usage" -le 1200000 ] && [ "$(field delegated)" = true ]; then
   vm_pass rootless-cpu-throttled "cpu_usage_usec $usage over 3 s (unthrottled would be about 3000000)"
