@@ -25,6 +25,20 @@ public sealed class Launcher : IDisposable
     /// <summary>A command the launcher runs under, e.g. ["ip", "netns", "exec", NAME].</summary>
     public IReadOnlyList<string> Wrapper { get; init; } = [];
 
+    /// <summary>Runs the launcher as <see cref="Unprivileged.Uid"/> (not root: no capabilities, no groups; through
+    /// setpriv), its state and temp directories given to that user; otherwise as the test runner (root).</summary>
+    public bool AsUser
+    {
+        get => _asUser;
+        init
+        {
+            _asUser = value;
+            if (value) Unprivileged.GiveTo(StateDir, TempDir);
+        }
+    }
+
+    private readonly bool _asUser;
+
     /// <summary>Runs nssandbox with the given flags, --report to a file, and (after --) the command.</summary>
     public LaunchResult Run(IEnumerable<string> flags, params string[] command) => RunRaw(
         ["--state_dir", StateDir, "--report", Path.Combine(TempDir, "report.json"), .. flags, "--", .. command],
@@ -62,7 +76,7 @@ public sealed class Launcher : IDisposable
         else
         {
             // For descriptors the launcher must not pass on: bash opens them, then execs the launcher.
-            psi = new ProcessStartInfo("/bin/bash") { UseShellExecute = false };
+            psi = Command(["/bin/bash"]);
             psi.ArgumentList.Add("-c");
             psi.ArgumentList.Add(bashPrefix + " exec \"$0\" \"$@\"");
             psi.ArgumentList.Add(BinaryPath);
@@ -97,10 +111,17 @@ public sealed class Launcher : IDisposable
     /// which runs it inside a test's own namespaces.</summary>
     private ProcessStartInfo StartInfo(IEnumerable<string> args)
     {
-        var psi = new ProcessStartInfo(Wrapper.Count > 0 ? Wrapper[0] : BinaryPath) { UseShellExecute = false };
-        foreach (string a in Wrapper.Skip(1)) psi.ArgumentList.Add(a);
-        if (Wrapper.Count > 0) psi.ArgumentList.Add(BinaryPath);
+        var psi = Command([.. Wrapper, BinaryPath]);
         foreach (string a in args) psi.ArgumentList.Add(a);
+        return psi;
+    }
+
+    /// <summary>The command line <paramref name="argv"/>, as <see cref="Unprivileged.Uid"/> under <see cref="AsUser"/>.</summary>
+    private ProcessStartInfo Command(IReadOnlyList<string> argv)
+    {
+        IReadOnlyList<string> line = _asUser ? [.. Unprivileged.Setpriv, .. argv] : argv;
+        var psi = new ProcessStartInfo(line[0]) { UseShellExecute = false };
+        foreach (string a in line.Skip(1)) psi.ArgumentList.Add(a);
         return psi;
     }
 

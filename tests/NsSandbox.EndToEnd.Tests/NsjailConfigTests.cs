@@ -99,19 +99,25 @@ public sealed class NsjailConfigTests : IDisposable
         Assert.Equal(0, r.ExitCode);
     }
 
-    [Fact]
-    public void AHostileChrootsLinksLeadInsideTheSandboxAndCreateNothingOnTheHost()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // as a user that is not root, who owns the directory the links point at (docs/rootless.md)
+    public void AHostileChrootsLinksLeadInsideTheSandboxAndCreateNothingOnTheHost(bool asUser)
     {
-        Require.Root();
+        if (asUser) Unprivileged.Require();
+        else Require.Root();
+        using var nss = asUser ? new Launcher { AsUser = true } : null;
+        var launcher = nss ?? _nss;
         string root = SuiteDirectory.NewDirectory("hostile-");
         string outside = SuiteDirectory.NewDirectory("outside-");
+        if (asUser) Unprivileged.GiveTo(root, outside);
         try
         {
             // Links that would lead a mount point out of the chroot if followed on the host.
             File.CreateSymbolicLink(Path.Combine(root, "abs"), outside);
             File.CreateSymbolicLink(Path.Combine(root, "rel"), "../../../../.." + outside);
             Directory.CreateDirectory(Path.Combine(root, "usr"));
-            string cfg = Config($$"""
+            string cfg = launcher.NsjailConfig($$"""
                 mount { src: "{{root}}" dst: "/" is_bind: true }
                 mount { src: "/usr" dst: "/usr" is_bind: true }
                 mount { src: "/lib" dst: "/lib" is_bind: true mandatory: false }
@@ -120,7 +126,7 @@ public sealed class NsjailConfigTests : IDisposable
                 mount { src: "/etc" dst: "/rel/y" is_bind: true }
                 exec_bin { path: "/usr/bin/ls" arg: "-d" arg: "{{outside}}/x/hostname" arg: "{{outside}}/y/hostname" }
                 """);
-            var r = _nss.RunRaw(["--state_dir", _nss.StateDir, "--config", cfg]);
+            var r = launcher.RunRaw(["--state_dir", launcher.StateDir, "--config", cfg]);
             // Both links lead to the outside directory's path inside the sandbox (under its own /tmp), where the
             // mount points are made; on the host, that directory stays empty and the chroot unchanged.
             Assert.Equal("", r.Stderr);

@@ -50,14 +50,14 @@ internal static class ResultMapper
         _ => null,
     };
 
-    /// <summary>No report: the launcher refused the run (125) or failed to start it (126, 127) before the command
+    /// <summary>No report: the launcher refused the run (125, 123) or failed to start it (126, 127) before the command
     /// ran, so the error line on stderr is its own; or it died, and stderr may be the command's.</summary>
     private static SandboxResult Unreported(int status, CapturedOutput stdout, CapturedOutput stderr, TimeSpan queued)
     {
         var outcome = status switch
         {
             ExitCodes.Usage => SandboxOutcome.UsageError,
-            ExitCodes.Setup or ExitCodes.NotFound => SandboxOutcome.SetupError,
+            ExitCodes.Setup or ExitCodes.NotFound or ExitCodes.Unavailable => SandboxOutcome.SetupError,
             _ => SandboxOutcome.LauncherFailed,
         };
         string? line = outcome == SandboxOutcome.LauncherFailed ? null

@@ -4,6 +4,9 @@ namespace NsSandbox.Contract;
 /// was killed by a signal. The report (--report) tells every case apart without ambiguity.</summary>
 public static class ExitCodes
 {
+    /// <summary>The run asks for what this host or this launcher cannot give (limits without a usable cgroup, a network
+    /// mode that needs root); refused before anything was created (docs/rootless.md).</summary>
+    public const int Unavailable = 123;
     /// <summary>The wall-clock limit (--time_limit) ended the run, as timeout(1) does.</summary>
     public const int Timeout = 124;
     /// <summary>A malformed flag, config or policy; nothing ran and nothing was created.</summary>

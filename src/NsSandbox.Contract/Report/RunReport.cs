@@ -72,8 +72,9 @@ public sealed record ReportConnection(string Peer, string Local, bool? Disconnec
 /// <summary>One range of a user namespace's map: ids [inside, inside+count) are [outside, outside+count) on the host.</summary>
 public sealed record ReportIdMap(uint Inside, uint Outside, uint Count);
 
-/// <summary>The run's cgroup: the interface used (1 or 2) and its leaf (v1: the memory or first hierarchy's).</summary>
-public sealed record ReportCgroup(int Version, string Path);
+/// <summary>The run's cgroup: the interface used (1 or 2) and its leaf (v1: the memory or first hierarchy's);
+/// <paramref name="Delegated"/> when a launcher that is not root made it in the cgroup v2 subtree delegated to it.</summary>
+public sealed record ReportCgroup(int Version, string Path, bool? Delegated = null);
 
 public sealed record ReportSandbox
 {

@@ -18,7 +18,8 @@ public static class ReportBuilder
         if (error is not null)
         {
             reason = EndReason.SetupError;
-            code = error.Step == "execve" && error.Errno == Errno.NoEntry ? ExitCodes.NotFound : ExitCodes.Setup;
+            code = error.Step == "execve" && error.Errno == Errno.NoEntry ? ExitCodes.NotFound
+                : error.Step == RunRefusals.Step ? ExitCodes.Unavailable : ExitCodes.Setup;
         }
         else if (timedOut)
         {

@@ -71,6 +71,7 @@ public sealed class SandboxLaunch : IDisposable
     /// Throws on failure, having created nothing that <see cref="Dispose"/> would not remove.</summary>
     public void Start()
     {
+        RunRefusals.Check(_plan);
         var paths = _plan.Paths;
         if (paths.RunDir is not null) _runDir = RunDirectory.Create(paths, _plan.DataUid, _plan.DataGid, _plan.KeepData);
         foreach (var file in _plan.Files) ContentFiles.Write(file);
@@ -232,7 +233,8 @@ public sealed class SandboxLaunch : IDisposable
         LaunchTrace.Mark("cleaned up");
         string? dataDir = _runDir?.DataKept == true ? _plan.Paths.DataDir : _plan.ReportSandbox.DataDir;
         return _outcome = new SandboxOutcome(exit, violation, logged, stats,
-            _cgroup is null ? null : new ReportCgroup(_cgroup.Version, _cgroup.Path), dataDir, network);
+            _cgroup is null ? null : new ReportCgroup(_cgroup.Version, _cgroup.Path,
+                _cgroup.Version == 2 && Identity.EffectiveUid != 0 ? true : null), dataDir, network);
     }
 
     /// <summary>When the command (not yet reaped, so its pid is still its own) died of SIGSYS, the audit record

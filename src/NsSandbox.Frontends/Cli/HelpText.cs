@@ -29,7 +29,8 @@ public static class HelpText
         s.AppendLine();
         s.AppendLine("Exit status: the command's own; 128+N when it was killed by signal N;");
         s.AppendLine($"  {ExitCodes.Timeout} time limit reached, {ExitCodes.Usage} usage or configuration error (nothing ran),");
-        s.AppendLine($"  {ExitCodes.Setup} the sandbox could not be set up or the command not executed, {ExitCodes.NotFound} command not found.");
+        s.AppendLine($"  {ExitCodes.Setup} the sandbox could not be set up or the command not executed, {ExitCodes.NotFound} command not found,");
+        s.AppendLine($"  {ExitCodes.Unavailable} what the run asks cannot be had by this launcher or host (limits without a usable cgroup, a network mode that needs root).");
         return s.ToString();
     }
 }

@@ -20,6 +20,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "eventfd", SetLastError = true)]
     internal static partial int EventFd(uint initialValue, int flags);
 
+    [LibraryImport(Lib, EntryPoint = "access", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Access(string path, int mode);
+
     [LibraryImport(Lib, EntryPoint = "chown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Chown(string path, uint uid, uint gid);
 

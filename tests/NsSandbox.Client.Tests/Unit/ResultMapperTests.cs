@@ -45,6 +45,7 @@ public sealed class ResultMapperTests
     [Theory]
     [InlineData(125, SandboxOutcome.UsageError, "--cgroup_cpu_ms_per_sec: too much")]
     [InlineData(126, SandboxOutcome.SetupError, "--cgroup_cpu_ms_per_sec: too much")]
+    [InlineData(123, SandboxOutcome.SetupError, "--cgroup_cpu_ms_per_sec: too much")]
     [InlineData(137, SandboxOutcome.LauncherFailed, "nssandbox ended with status 137 and wrote no report")]
     public void WithoutAReportTheStatusDecides(int status, SandboxOutcome outcome, string message)
     {

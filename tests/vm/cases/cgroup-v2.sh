@@ -224,4 +224,62 @@ $OCI delete --force c4 >/dev/null 2>&1
 if [ -z "$(find $CG -type d -name 'nssandbox-oci*')" ] && [ -z "$(ls /run/oci-test 2>/dev/null)" ]; then vm_pass oci-leaf-gone "no cgroup, no state"
 else vm_fail oci-leaf-gone "left: $(find $CG -type d -name 'nssandbox-oci*') $(ls /run/oci-test 2>/dev/null)"; fi
 
+# 11. Unprivileged (docs/rootless.md): a subtree delegated to nobody as systemd's user@.service delegates one
+#    (the directory and its cgroup.procs, cgroup.subtree_control and cgroup.threads chowned). nobody's shell in
+#    it runs sandboxes whose memory, pids and cpu limits bite, with no set-up by root beyond the delegation.
+U=$CG/user-65534
+mkdir $U
+chown 65534:65534 $U $U/cgroup.procs $U/cgroup.subtree_control $U/cgroup.threads
+RL=/tmp/rootless
+mkdir -p $RL && chown 65534:65534 $RL
+# as_nobody CGROUP SCRIPT: SCRIPT as nobody, in CGROUP (moved there by root, before su drops to nobody)
+as_nobody() { sh -c "echo \$\$ > $1/cgroup.procs && exec su -s /bin/sh nobody -c '$2'"; }
+NSS="nssandbox --state_dir $RL/state --report $RL/r.json"
+R=$RL/r.json
+rm -f $R
+out=$(as_nobody $U "$NSS -v --cgroup_mem_max 64M -- /bin/dd if=/dev/zero of=/dev/null bs=200M count=1 2>&1 >/dev/null")
+rc=$?
+case "$rc $(field reason) $(field delegated) $out" in
+  "137 oom true "*"delegated to uid 65534, $U"*) vm_pass rootless-mem-oom "exit $rc, reason oom, cgroup $(field path)" ;;
+  *) vm_fail rootless-mem-oom "exit $rc: $out $(cat $R)" ;;
+esac
+# The first run moved the launcher's shell into $U/init (cgroup v2 allows no processes beside child cgroups
+# that use controllers); later shells start there, and the launcher uses the cgroup above.
+rm -f $R
+as_nobody $U/init "$NSS --cgroup_pids_max 16 --time_limit 4 -- /bin/sh -c \"bomb() { bomb | bomb; }; bomb\"" >/dev/null 2>&1
+rc=$?
+if { [ $rc -lt 126 ] || [ $rc -eq 137 ]; } && [ "$(field pids_limit_hit)" = true ] && [ "$(field delegated)" = true ]; then
+  vm_pass rootless-pids-fork-bomb "exit $rc, reason $(field reason), pids_limit_hit true"
+else
+  vm_fail rootless-pids-fork-bomb "exit $rc: $(cat $R)"
+fi
+rm -f $R
+as_nobody $U/init "$NSS --cgroup_cpu_ms_per_sec 200 --time_limit 3 -- /bin/sh -c \"while :; do :; done\"" >/dev/null 2>&1
+usage=$(field cpu_usage_usec)
+if [ -n "$usage" ] && [ "$usage" -ge 200000 ] && [ "$usage" -le 1200000 ] && [ "$(field delegated)" = true ]; then
+  vm_pass rootless-cpu-throttled "cpu_usage_usec $usage over 3 s (unthrottled would be about 3000000)"
+else
+  vm_fail rootless-cpu-throttled "cpu_usage_usec '$usage': $(cat $R)"
+fi
+left="$(leaves) $(ls $RL/state/runs 2>/dev/null)"
+if [ "$left" = " " ] && [ "$(stat -c %U $U/init)" = nobody ]; then
+  vm_pass rootless-leaf-gone "no nssandbox-* cgroup or run directory left; the launcher's shell moved itself into $U/init"
+else
+  vm_fail rootless-leaf-gone "left: $left; $(ls -ld $U/init 2>&1)"
+fi
+# Not delegated: one line that says what is missing and how to get it, exit 123, nothing made.
+mkdir $CG/not-delegated
+out=$(as_nobody $CG/not-delegated "$NSS --cgroup_pids_max 16 -- /bin/true" 2>&1)
+rc=$?
+case "$rc $out" in
+  "123 nssandbox: cgroup: no usable cgroup for the limits asked (pids): cgroup v2 at $CG/not-delegated is not writable by uid 65534"*"systemd-run --user --scope -p Delegate=yes"*)
+    if [ -z "$(find $CG/not-delegated -mindepth 1 -type d)" ]; then
+      vm_pass rootless-refused "$out"
+    else vm_fail rootless-refused "a cgroup was made: $(ls $CG/not-delegated)"; fi ;;
+  *) vm_fail rootless-refused "exit $rc: $out" ;;
+esac
+echo $$ > $CG/cgroup.procs
+rmdir $CG/not-delegated $U/init $U
+R=/tmp/report.json
+
 vm_done
