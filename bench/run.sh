@@ -94,10 +94,12 @@ if timeout 30 $firejail >/dev/null 2>&1; then launchers+=("firejail=$firejail")
 else echo "bench: firejail does not run here; left out" >&2; fi
 launchers+=("bare=$bare")
 {
-    for l in "${launchers[@]}"; do printf '%s\t%s\n' "${l%%=*}" "${l#*=}"; done | sed "s#$work#\$WORK#g"
+    # Named as run from the repository: no machine's paths in the report.
+    for l in "${launchers[@]}"; do printf '%s\t%s\n' "${l%%=*}" "${l#*=}"; done | sed "s#$work#\$WORK#g; s#$repo/##g"
 } >"$out/commands.tsv"
 
 # --- launch latency ------------------------------------------------------------------------------------------
+cat /proc/loadavg >"$out/loadavg_start"
 echo "bench: latency, $runs runs of ${#launchers[@]} launchers interleaved"
 "$work/launchbench" latency "$runs" "${launchers[@]}" >"$out/latency.tsv"
 
@@ -110,21 +112,35 @@ for n in 1 2 8; do
     done
 done
 
-# --- cost while running: the supervisor's resident memory, the binary's size ------------------------------
-rss_of() { # NAME CMD...: peak and current resident KiB of the launcher process 2 s into a 4 s run
+# --- cost while running: the supervisor's memory, the binary's size -----------------------------------------
+# 2 s into a 4 s run of /bin/sleep: the launcher's processes (the launcher and its descendants but the sleep
+# itself), their resident and peak resident KiB, and their private memory: Private_Dirty of smaps_rollup, the
+# pages that process alone has written (heap, stacks, written data); the binary's and libraries' clean pages
+# are left out, as they are shared with every other launch.
+launcher_pids() { # PID: PID and its descendants, the sleep left out
+    local p=$1 c
+    [ "$(cat "/proc/$p/comm" 2>/dev/null)" = sleep ] || echo "$p"
+    for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do launcher_pids "$c"; done
+}
+memory_of() { # NAME CMD...: NAME, processes, resident KiB, peak resident KiB, private KiB (sums)
     local name=$1; shift
     "$@" >/dev/null 2>&1 &
-    local pid=$! hwm rss
+    local pid=$! n=0 rss=0 hwm=0 priv=0 p
     sleep 2
-    hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
-    rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
+    for p in $(launcher_pids "$pid"); do
+        n=$((n + 1))
+        rss=$((rss + $(awk '/^VmRSS/ {print $2}' "/proc/$p/status")))
+        hwm=$((hwm + $(awk '/^VmHWM/ {print $2}' "/proc/$p/status")))
+        priv=$((priv + $(awk '/^Private_Dirty/ {print $2}' "/proc/$p/smaps_rollup")))
+    done
     wait "$pid"
-    printf '%s\t%s\t%s\n' "$name" "$rss" "$hwm"
+    printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$n" "$rss" "$hwm" "$priv"
 }
-{
-    rss_of nssandbox $nss -q --state_dir "$work/state" -- /bin/sleep 4
-    rss_of bwrap $bwrap_base /bin/sleep 4 3<"$bwrap_filter"
-} >"$out/rss.tsv"
+: >"$out/rss.tsv"
+for round in 1 2 3; do
+    memory_of nssandbox $nss -q --state_dir "$work/state" -- /bin/sleep 4 >>"$out/rss.tsv"
+    memory_of bwrap $bwrap_base /bin/sleep 4 3<"$bwrap_filter" >>"$out/rss.tsv"
+done
 stat -c '%s' "$nss" >"$out/binary_size"
 
 # --- syscall overhead under the filter -------------------------------------------------------------------

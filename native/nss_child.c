@@ -52,8 +52,14 @@ static int place_descriptors(const struct nss_child_start *start)
 
 void nss_child_main(const struct nss_child_start *start)
 {
-    int fd = place_descriptors(start);
     long rc;
+    // The cgroup first, before anything of the run is done (and before place_descriptors may dup over a
+    // tasks descriptor).
+    for (int i = 0; i < start->cgroup_tasks_count; i++) {
+        rc = nss_sys3(SYS_write, start->cgroup_tasks_fds[i], (long)"0", 1);
+        if (rc < 0) report_and_exit(start->sync_fd, NSS_STEP_CGROUP, rc);
+    }
+    int fd = place_descriptors(start);
     if (start->die_with_parent) {
         rc = nss_sys2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
         if (rc < 0) report_and_exit(fd, NSS_STEP_PDEATHSIG, rc);

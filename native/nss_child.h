@@ -2,6 +2,8 @@
 #pragma once
 #include <stdint.h>
 
+#include "nss_shim.h"
+
 // What the child starts from, kept where the parent's later work cannot overwrite it (the child's region).
 struct nss_child_start {
     int sync_fd;
@@ -9,6 +11,8 @@ struct nss_child_start {
     int die_with_parent;
     uint32_t program_length;
     void *program;
+    int cgroup_tasks_count;
+    int cgroup_tasks_fds[NSS_CGROUP_TASKS_MAX];
 };
 
 // Places the child's descriptors, then runs the program; never returns.

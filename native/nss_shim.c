@@ -91,11 +91,15 @@ int nss_spawn(const struct nss_spawn_req *req, struct nss_child *child)
         args.cgroup = (uint64_t)req->cgroup_fd;
         size = sizeof args;
     }
+    if (req->cgroup_tasks_count < 0 || req->cgroup_tasks_count > NSS_CGROUP_TASKS_MAX) return -EINVAL;
     struct nss_child_start local = {req->sync_fd,
                                 {req->stdio_fds[0], req->stdio_fds[1], req->stdio_fds[2]},
                                 req->die_with_parent != 0,
                                 req->program_length,
-                                (void *)req->program};
+                                (void *)req->program,
+                                req->cgroup_tasks_count,
+                                {0}};
+    memcpy(local.cgroup_tasks_fds, req->cgroup_tasks_fds, sizeof local.cgroup_tasks_fds);
     const struct nss_child_start *start = &local;
 #if NSS_CLONE_VM
     // [guard][stack][start][program]: the program is the child's to relocate in place.

@@ -20,7 +20,10 @@ enum nss_step {
     NSS_STEP_STDIN = 4,   // stdio_fds[i] onto i: NSS_STEP_STDIN + i
     NSS_STEP_STDOUT = 5,
     NSS_STEP_STDERR = 6,
+    NSS_STEP_CGROUP = 7, // writing "0" to a cgroup v1 tasks file (joining it)
 };
+// cgroup v1 hierarchies a child can join itself at its start (struct nss_spawn_req's cgroup_tasks_fds).
+#define NSS_CGROUP_TASKS_MAX 8
 
 struct nss_spawn_req {
     uint64_t clone_flags;    // CLONE_NEW* flags; CLONE_PIDFD is added
@@ -30,7 +33,12 @@ struct nss_spawn_req {
     uint32_t program_length;
     int32_t stdio_fds[3];    // -1 keeps the parent's 0, 1, 2; else dup'd onto it (one socket may serve all three)
     int32_t die_with_parent; // nonzero: SIGKILL when the parent dies, and no exec once the sync socket is closed
-    int32_t reserved;
+    // cgroup v1: the parent's descriptors of the run's `tasks` files; the child writes "0" to each first thing.
+    // A thread moving itself through `tasks` takes no cgroup_threadgroup_rwsem (a percpu rwsem whose write
+    // side waits for RCU grace periods, milliseconds), which the parent's write of a pid to cgroup.procs does.
+    // The kernel checks the opener's credentials, so the child needs no privilege of its own for it.
+    int32_t cgroup_tasks_count;
+    int32_t cgroup_tasks_fds[NSS_CGROUP_TASKS_MAX];
 };
 
 // The child of nss_spawn, and the memory it runs in until its execve or exit (see nss_child_release).

@@ -3,10 +3,16 @@
 //
 //   launchbench latency RUNS NAME=CMD [NAME=CMD...]      one line "NAME<TAB>wall ns<TAB>cpu ns<TAB>faults" per
 //                                                        run (cpu and minor page faults: of the launcher and
-//                                                        every process it reaped), launchers interleaved (A B C A B C ...) so
-//                                                        that drift affects each alike
+//                                                        every process it started, see below), launchers
+//                                                        interleaved (A B C A B C ...) so that drift affects
+//                                                        each alike
 //   launchbench throughput SECONDS N NAME=CMD            N workers start CMD back to back for SECONDS;
 //                                                        prints "NAME<TAB>N<TAB>starts<TAB>seconds"
+//
+// The harness is a child subreaper (PR_SET_CHILD_SUBREAPER): a process the launcher leaves running when it
+// exits (bubblewrap's pid 1 writes the target's status and exits after its parent did) is reparented to the
+// harness, which reaps it before the next launch. The wall time ends at the launcher's exit (what a caller
+// waits for); the CPU time and page faults are those of every process the launch made, reaped or orphaned.
 //
 // CMD is split on spaces (the benchmark's command lines need no quoting); a word FD<FILE opens FILE on
 // descriptor FD of the launcher instead (bwrap --seccomp FD reads its filter from one). The launchers' stdout and stderr go to
@@ -20,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -73,10 +80,15 @@ static void parse(char *spec, struct launcher *l)
     }
 }
 
-// Runs one launch; returns its duration in ns (and in *cpu_ns the user+system time of the launcher and all
-// it reaped, in *faults their minor page faults), or exits when the launcher failed.
+static int64_t ns_of(struct timeval t) { return t.tv_sec * 1000000000LL + t.tv_usec * 1000LL; }
+
+// Runs one launch; returns its duration in ns (and in *cpu_ns the user+system time of the launcher and every
+// process it left behind, in *faults their minor page faults), or exits when the launcher failed. The caller
+// is a subreaper with no other children, so RUSAGE_CHILDREN grows by exactly this launch's processes.
 static int64_t run_once(const struct launcher *l, int64_t *cpu_ns, long *faults)
 {
+    struct rusage before, after;
+    getrusage(RUSAGE_CHILDREN, &before);
     int64_t start = now_ns();
     pid_t pid = fork();
     if (pid < 0) {
@@ -96,17 +108,20 @@ static int64_t run_once(const struct launcher *l, int64_t *cpu_ns, long *faults)
         _exit(127);
     }
     int status;
-    struct rusage ru;
-    while (wait4(pid, &status, 0, &ru) < 0) {
+    while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) {
             perror("launchbench: waitpid");
             exit(1);
         }
     }
     int64_t took = now_ns() - start;
+    // Orphans of the launch (reparented here): wait for them, so their CPU is counted and none overlaps the
+    // next launch.
+    while (wait(NULL) > 0 || errno == EINTR) {}
+    getrusage(RUSAGE_CHILDREN, &after);
     if (cpu_ns)
-        *cpu_ns = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000LL + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000LL;
-    if (faults) *faults = ru.ru_minflt;
+        *cpu_ns = ns_of(after.ru_utime) + ns_of(after.ru_stime) - ns_of(before.ru_utime) - ns_of(before.ru_stime);
+    if (faults) *faults = after.ru_minflt - before.ru_minflt;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         fprintf(stderr, "launchbench: %s failed (status 0x%x); run it by hand to see why\n", l->name, status);
         exit(1);
@@ -141,6 +156,7 @@ static int throughput(double seconds, int workers, struct launcher *l)
     for (int w = 0; w < workers; w++) {
         pid_t pid = fork();
         if (pid == 0) {
+            prctl(PR_SET_CHILD_SUBREAPER, 1);
             while (now_ns() < end) {
                 run_once(l, NULL, NULL);
                 counts[w]++;
@@ -164,6 +180,10 @@ static int throughput(double seconds, int workers, struct launcher *l)
 int main(int argc, char **argv)
 {
     struct launcher ls[MAX_LAUNCHERS];
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
+        perror("launchbench: PR_SET_CHILD_SUBREAPER");
+        return 1;
+    }
     if (argc >= 4 && strcmp(argv[1], "latency") == 0 && argc - 3 <= MAX_LAUNCHERS) {
         for (int i = 3; i < argc; i++) parse(argv[i], &ls[i - 3]);
         return latency(atoi(argv[2]), argc - 3, ls);

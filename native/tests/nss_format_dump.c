@@ -86,6 +86,8 @@ int main(void)
     VALUE(NSS_STEP_STDIN);
     VALUE(NSS_STEP_STDOUT);
     VALUE(NSS_STEP_STDERR);
+    VALUE(NSS_STEP_CGROUP);
+    VALUE(NSS_CGROUP_TASKS_MAX);
 
     SIZE(nss_prog);
     OFFSET(nss_prog, magic);
@@ -116,7 +118,8 @@ int main(void)
     OFFSET(nss_spawn_req, stdio_fds[1]);
     OFFSET(nss_spawn_req, stdio_fds[2]);
     OFFSET(nss_spawn_req, die_with_parent);
-    OFFSET(nss_spawn_req, reserved);
+    OFFSET(nss_spawn_req, cgroup_tasks_count);
+    OFFSET(nss_spawn_req, cgroup_tasks_fds);
     SIZE(nss_child);
     OFFSET(nss_child, pid);
     OFFSET(nss_child, pidfd);

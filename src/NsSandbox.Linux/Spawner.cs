@@ -41,6 +41,12 @@ public static unsafe class Spawner
                 StderrFd = request.StderrFd,
                 DieWithParent = request.DieWithParent ? 1 : 0,
             };
+            if (request.CgroupTasksFds is { } tasks)
+            {
+                if (tasks.Count > Shim.CgroupTasksMax) throw new ArgumentException($"more than {Shim.CgroupTasksMax} cgroup v1 hierarchies to join");
+                req.CgroupTasksCount = tasks.Count;
+                for (int i = 0; i < tasks.Count; i++) req.CgroupTasksFds[i] = tasks[i];
+            }
             Shim.ChildHandle handle;
             int rc = Shim.Spawn(&req, &handle);
             if (rc < 0) throw new KernelException("clone", NamespaceNames(request.Namespaces), -rc);

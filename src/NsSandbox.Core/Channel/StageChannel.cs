@@ -11,7 +11,7 @@ public sealed class StageChannel(SeqPacketSocket socket, Stage2Program program) 
 {
     /// <summary>enum nss_step in native/nss_shim.h, by value.</summary>
     private static readonly string[] ShimSteps =
-        ["", "prctl(PR_SET_PDEATHSIG)", "close_range", "dup sync channel", "dup stdin", "dup stdout", "dup stderr"];
+        ["", "prctl(PR_SET_PDEATHSIG)", "close_range", "dup sync channel", "dup stdin", "dup stdout", "dup stderr", "join the cgroup (v1 tasks)"];
 
     public SeqPacketSocket Socket { get; } = socket;
 

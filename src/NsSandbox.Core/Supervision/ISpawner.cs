@@ -1,5 +1,6 @@
 using NsSandbox.Core.Plan;
 using NsSandbox.Linux;
+using NsSandbox.Linux.Cgroups;
 
 namespace NsSandbox.Core.Supervision;
 
@@ -8,8 +9,9 @@ namespace NsSandbox.Core.Supervision;
 public interface ISpawner
 {
     /// <summary>Clones stage 2 with its program; <paramref name="childEnd"/> is the child's end of the channel,
-    /// <paramref name="stdio"/> its descriptors 0, 1 and 2.</summary>
-    ISandboxProcess Spawn(Stage2Plan stage2, SeqPacketSocket childEnd, int cgroupFd, ReadOnlySpan<byte> program, StdioFds stdio);
+    /// <paramref name="stdio"/> its descriptors 0, 1 and 2. The child starts in <paramref name="cgroup"/> (v2)
+    /// or joins it itself before anything else (v1).</summary>
+    ISandboxProcess Spawn(Stage2Plan stage2, SeqPacketSocket childEnd, IRunCgroup? cgroup, ReadOnlySpan<byte> program, StdioFds stdio);
 
     /// <summary>Makes the caller the subreaper of what it spawns (<see cref="Orphans"/>); nothing for a fake.</summary>
     void AdoptOrphans() { }

@@ -1,5 +1,6 @@
 using NsSandbox.Core.Plan;
 using NsSandbox.Linux;
+using NsSandbox.Linux.Cgroups;
 
 namespace NsSandbox.Core.Supervision;
 
@@ -8,8 +9,9 @@ public sealed class LinuxSpawner : ISpawner
 {
     public static LinuxSpawner Instance { get; } = new();
 
-    public ISandboxProcess Spawn(Stage2Plan stage2, SeqPacketSocket childEnd, int cgroupFd, ReadOnlySpan<byte> program, StdioFds stdio) =>
-        new Process(Spawner.Spawn(new SpawnRequest(stage2.Namespaces, childEnd.Fd, cgroupFd, stage2.DieWithParent, stdio.In, stdio.Out, stdio.Err), program));
+    public ISandboxProcess Spawn(Stage2Plan stage2, SeqPacketSocket childEnd, IRunCgroup? cgroup, ReadOnlySpan<byte> program, StdioFds stdio) =>
+        new Process(Spawner.Spawn(new SpawnRequest(stage2.Namespaces, childEnd.Fd, cgroup?.CloneIntoFd ?? -1, stage2.DieWithParent, stdio.In, stdio.Out, stdio.Err,
+            cgroup?.TasksFds), program));
 
     public void AdoptOrphans() => Orphans.Adopt();
 

@@ -95,12 +95,15 @@ public sealed class OnceSupervisor(Plan.RunPlan plan, ISpawner spawner, TextWrit
         LaunchTrace.Mark("channel closed (exec)");
         events.Remove(launch.ChannelFd);
         events.Add(launch.ExitFd, ExitToken);
+        bool lasting = false;
         while (true)
         {
             int left = RemainingMs(wall);
             if (left == 0) return (null, true);
             if (events.Wait(ready, left < 0 ? TickMs : Math.Min(left, TickMs)) > 0) break;
             launch.Tick();
+            if (!lasting) LaunchMemory.GiveBack();
+            lasting = true;
         }
         LaunchTrace.Mark("target exited");
         return (null, false);

@@ -93,7 +93,7 @@ public sealed class SandboxLaunch : IDisposable
         _channel = new StageChannel(parentEnd, _program);
         using (childEnd)
         {
-            var child = _spawner.Spawn(_plan.Stage2, childEnd, _cgroup?.CloneIntoFd ?? -1, _program.Bytes, _stdio);
+            var child = _spawner.Spawn(_plan.Stage2, childEnd, _cgroup, _program.Bytes, _stdio);
             lock (_gate) _child = child;
         }
         LaunchTrace.Mark("clone");
@@ -102,12 +102,11 @@ public sealed class SandboxLaunch : IDisposable
         if (pending != 0) Signal(pending);
     }
 
-    /// <summary>The parent's part while stage 2 waits: the cgroup (v1: before the go-ahead, so the target never
-    /// runs outside it), the id maps, the network.</summary>
+    /// <summary>The parent's part while stage 2 waits: the id maps, the network. The child is in its cgroup
+    /// already: born there (v2) or joined by itself as its first step (v1).</summary>
     public void Configure()
     {
         var child = _child ?? throw new InvalidOperationException("the sandbox has not been spawned");
-        _cgroup?.Attach(child.Pid);
         if (_plan.Users is { } users) child.WriteIdMaps(users);
         LaunchTrace.Mark("id maps");
         _network = NetworkSetup.Start(_plan.Net, child.Pid, _plan.Paths.RunDir!, _log.Verbose);

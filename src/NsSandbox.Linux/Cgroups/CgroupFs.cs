@@ -72,6 +72,15 @@ public static unsafe class CgroupFs
         return fd;
     }
 
+    /// <summary>A control file opened for writing (close-on-exec), for a process that writes it later.</summary>
+    public static int OpenForWriting(string path)
+    {
+        int fd = Libc.Open(path, OWronly | OCloexec, 0);
+        KernelException.ThrowIfFailed(fd, "open", path);
+        return fd;
+    }
+
+    /// <summary>Closes what <see cref="OpenDirectory"/> or <see cref="OpenForWriting"/> opened.</summary>
     public static void CloseDirectory(int fd) => Libc.Close(fd);
 
     public static void KillAll(IEnumerable<int> pids)

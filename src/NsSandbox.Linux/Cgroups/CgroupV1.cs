@@ -4,6 +4,7 @@ namespace NsSandbox.Linux.Cgroups;
 public sealed class CgroupV1 : IRunCgroup
 {
     private readonly Dictionary<string, string> _leaves;
+    private int[]? _tasksFds;
 
     public int Version => 1;
     public string Path => _leaves.GetValueOrDefault("memory") ?? _leaves.Values.First();
@@ -52,6 +53,26 @@ public sealed class CgroupV1 : IRunCgroup
         }
     }
 
+    /// <summary>Opened on first use, closed on dispose: each leaf's `tasks` file, written "0" by the child.</summary>
+    public IReadOnlyList<int> TasksFds
+    {
+        get
+        {
+            if (_tasksFds is not null) return _tasksFds;
+            var fds = new List<int>(_leaves.Count);
+            try
+            {
+                foreach (string leaf in _leaves.Values) fds.Add(CgroupFs.OpenForWriting(System.IO.Path.Combine(leaf, "tasks")));
+            }
+            catch
+            {
+                foreach (int fd in fds) CgroupFs.CloseDirectory(fd);
+                throw;
+            }
+            return _tasksFds = fds.ToArray();
+        }
+    }
+
     public void Attach(int pid)
     {
         foreach (string leaf in _leaves.Values) CgroupFs.Write(System.IO.Path.Combine(leaf, "cgroup.procs"), pid.ToString());
@@ -71,6 +92,8 @@ public sealed class CgroupV1 : IRunCgroup
 
     public void Dispose()
     {
+        foreach (int fd in _tasksFds ?? []) CgroupFs.CloseDirectory(fd);
+        _tasksFds = null;
         foreach (string leaf in _leaves.Values) CgroupLeaf.Remove(leaf);
     }
 }

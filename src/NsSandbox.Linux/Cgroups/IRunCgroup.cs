@@ -9,7 +9,11 @@ public interface IRunCgroup : IDisposable
     string Path { get; }
     /// <summary>A descriptor for clone3's CLONE_INTO_CGROUP (v2), or -1 when the child is attached afterwards.</summary>
     int CloneIntoFd { get; }
-    /// <summary>Moves a process in (v1). For v2 the child is born inside and this does nothing.</summary>
+    /// <summary>Descriptors of the leaves' v1 `tasks` files, for a child that joins itself at its start
+    /// (<see cref="SpawnRequest.CgroupTasksFds"/>); empty for v2.</summary>
+    IReadOnlyList<int> TasksFds => [];
+    /// <summary>Moves a process in (v1; the OCI runtime's children). For v2 the child is born inside and this
+    /// does nothing.</summary>
     void Attach(int pid);
     CgroupStats ReadStats();
 }

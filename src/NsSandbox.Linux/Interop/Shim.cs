@@ -18,8 +18,12 @@ internal static unsafe partial class Shim
         public uint ProgramLength;
         public int StdinFd, StdoutFd, StderrFd; // stdio_fds[3]
         public int DieWithParent;
-        public int Reserved;
+        public int CgroupTasksCount;
+        public fixed int CgroupTasksFds[CgroupTasksMax];
     }
+
+    /// <summary>NSS_CGROUP_TASKS_MAX.</summary>
+    internal const int CgroupTasksMax = 8;
 
     /// <summary>struct nss_child: the child and the memory it runs in until its execve or exit.</summary>
     [StructLayout(LayoutKind.Sequential)]

@@ -120,13 +120,15 @@ public sealed class FormatAgreementTests
     {
         var c = C();
         Assert.Equal(Marshal.SizeOf<Shim.SpawnRequest>(), Value(c, "sizeof(nss_spawn_req)"));
+        Assert.Equal(Shim.CgroupTasksMax, Value(c, "NSS_CGROUP_TASKS_MAX"));
         (string C, string Cs)[] request =
         [
             ("clone_flags", nameof(Shim.SpawnRequest.CloneFlags)), ("sync_fd", nameof(Shim.SpawnRequest.SyncFd)),
             ("cgroup_fd", nameof(Shim.SpawnRequest.CgroupFd)), ("program", nameof(Shim.SpawnRequest.Program)),
             ("program_length", nameof(Shim.SpawnRequest.ProgramLength)), ("stdio_fds[0]", nameof(Shim.SpawnRequest.StdinFd)),
             ("stdio_fds[1]", nameof(Shim.SpawnRequest.StdoutFd)), ("stdio_fds[2]", nameof(Shim.SpawnRequest.StderrFd)),
-            ("die_with_parent", nameof(Shim.SpawnRequest.DieWithParent)), ("reserved", nameof(Shim.SpawnRequest.Reserved)),
+            ("die_with_parent", nameof(Shim.SpawnRequest.DieWithParent)),
+            ("cgroup_tasks_count", nameof(Shim.SpawnRequest.CgroupTasksCount)), ("cgroup_tasks_fds", nameof(Shim.SpawnRequest.CgroupTasksFds)),
         ];
         foreach (var (cName, csName) in request)
             Assert.True(Value(c, $"offsetof(nss_spawn_req,{cName})") == Marshal.OffsetOf<Shim.SpawnRequest>(csName), $"nss_spawn_req.{cName} vs {csName}");

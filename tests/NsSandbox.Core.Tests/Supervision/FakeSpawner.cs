@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using NsSandbox.Core.Plan;
 using NsSandbox.Core.Supervision;
 using NsSandbox.Linux;
+using NsSandbox.Linux.Cgroups;
 using NsSandbox.Linux.Stage2Code;
 
 namespace NsSandbox.Core.Tests.Supervision;
@@ -33,7 +34,7 @@ public sealed class FakeSpawner(FakeStage2 behaviour, int exitCode = 0) : ISpawn
     /// <summary>The descriptors the last spawn was asked to give the sandbox as its stdio.</summary>
     public StdioFds Stdio { get; private set; }
 
-    public ISandboxProcess Spawn(Stage2Plan stage2, SeqPacketSocket childEnd, int cgroupFd, ReadOnlySpan<byte> program, StdioFds stdio)
+    public ISandboxProcess Spawn(Stage2Plan stage2, SeqPacketSocket childEnd, IRunCgroup? cgroup, ReadOnlySpan<byte> program, StdioFds stdio)
     {
         lock (Calls) Calls.Add("spawn");
         Stdio = stdio;
