@@ -22,8 +22,10 @@ public static class ContainerBuilder
     {
         // Nothing done below may reach the host's mounts.
         k.Mount(null, "/", null, (MountFlags)(MsRec | MsPrivate), null);
-        k.Mount(plan.RootFs, plan.RootFs, null, (MountFlags)(MsBind | MsRec), null);
-        foreach (var m in plan.Mounts) MountOne(k, m, cgroupSources);
+        if (plan.IdMappedRoot) k.AttachTree(k.ReceiveTree(plan.RootFs), plan.RootFs);
+        else k.Mount(plan.RootFs, plan.RootFs, null, (MountFlags)(MsBind | MsRec), null);
+        bool userNs = plan.NewNamespaces.HasFlag(Namespaces.User);
+        foreach (var m in plan.Mounts) MountOne(k, userNs ? OwnedByContainerRoot(m) : m, cgroupSources);
         foreach (var d in plan.Devices)
         {
             if (plan.NewNamespaces.HasFlag(Namespaces.User))
@@ -137,6 +139,18 @@ public static class ContainerBuilder
                 break;
         }
         if (m.Options.Propagation != 0) k.Mount(null, m.Target, null, m.Options.Propagation, null);
+    }
+
+    // Stage 2 mounts as the host's root (its ids are switched last, so that it can reach the bind sources and the
+    // rootfs under the engine's private directories): a tmpfs it makes in a user namespace would belong to an id the
+    // container does not have, unless its root is named the owner.
+    private static ContainerMount OwnedByContainerRoot(ContainerMount m)
+    {
+        if (m.FsType != "tmpfs") return m;
+        var data = (m.Options.Data ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).ToList();
+        if (!data.Any(o => o.StartsWith("uid=", StringComparison.Ordinal))) data.Add("uid=0");
+        if (!data.Any(o => o.StartsWith("gid=", StringComparison.Ordinal))) data.Add("gid=0");
+        return m with { Options = m.Options with { Data = string.Join(',', data) } };
     }
 
     // Mount points are made in the rootfs (the container's own tree, as runc does); the path was resolved

@@ -61,8 +61,14 @@ public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string>
                 child = SpawnInto(cgroup, [.. plan.Joins.Select(j => (j.Kind, j.Path))], plan.NewNamespaces, childEnd, program, StdioFds.Inherit);
             if (cgroup.Version == 1) cgroup.Attach(child.Pid);
             debug?.Invoke($"create {id}: pid {child.Pid}, cgroup v{cgroup.Version} {string.Join(" ", cgroup.Dirs.Values)}");
+            int rootTree = -1;
             if (plan.Users is { } users)
+            {
                 UserNamespace.WriteMaps(child.Pid, users.UidMapText, users.GidMapText, users.AllowSetgroups);
+                if (plan.IdMappedRoot)
+                    rootTree = IdMappedRoot.Make(plan.RootFs, $"/proc/{child.Pid}/ns/user",
+                        UserMapping.OutsideOf(users.Uids, 0) ?? 0, UserMapping.OutsideOf(users.Gids, 0) ?? 0);
+            }
             if (plan.Process.OomScoreAdj is { } adj)
                 File.WriteAllText($"/proc/{child.Pid}/oom_score_adj", adj.ToString(CultureInfo.InvariantCulture));
             var state = new ContainerState
@@ -72,6 +78,17 @@ public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string>
                 CgroupVersion = cgroup.Version, CgroupDirs = new(cgroup.Dirs), Annotations = new(plan.Annotations),
             };
             channel.SendGo();
+            if (rootTree >= 0)
+            {
+                try
+                {
+                    channel.Socket.Send(BitConverter.GetBytes(ProgramFormat.MsgTree), rootTree);
+                }
+                finally
+                {
+                    ChildProcess.Close(rootTree);
+                }
+            }
             terminal = AwaitReady(channel, plan, state);
             Save(state);
             if (terminal >= 0)
