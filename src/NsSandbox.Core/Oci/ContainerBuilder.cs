@@ -66,7 +66,7 @@ public static class ContainerBuilder
             }
         }
         DevSymlinks(k, plan, at);
-        foreach (var (path, value) in plan.Sysctls) k.WriteFile(path, value);
+        if (!userNs) foreach (var (path, value) in plan.Sysctls) k.WriteFile(path, value); // else the runtime writes them
         if (plan.Hostname is { } host) k.SetHostname(host);
         if (plan.Domainname is { } domain) k.WriteFile("/proc/sys/kernel/domainname", domain);
         if (plan.Hooks.Prestart is { Count: > 0 } || plan.Hooks.CreateRuntime is { Count: > 0 } || plan.Hooks.CreateContainer is { Count: > 0 }) k.Pause();

@@ -65,6 +65,7 @@ public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string>
             if (plan.Users is { } users)
             {
                 UserNamespace.WriteMaps(child.Pid, users.UidMapText, users.GidMapText, users.AllowSetgroups);
+                WriteSysctls(child.Pid, plan.Sysctls);
                 if (plan.IdMappedRoot)
                     rootTree = IdMappedRoot.Make(plan.RootFs, $"/proc/{child.Pid}/ns/user",
                         UserMapping.OutsideOf(users.Uids, 0) ?? 0, UserMapping.OutsideOf(users.Gids, 0) ?? 0);
@@ -120,6 +121,24 @@ public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string>
             // exits now, and its memory stays the child's.
             if (child is not null) ChildProcess.Close(child.PidFd);
             if (terminal >= 0) ChildProcess.Close(terminal);
+        }
+    }
+
+    /// <summary>The sysctls of a container with a user namespace, written by the runtime on a thread that entered
+    /// the container's namespaces: its root may not write them in a namespace the host's user namespace owns
+    /// (Docker's network namespace), and ids in a value (net.ipv4.ping_group_range "0 2147483647") mean the host's,
+    /// as they do for a container without a user namespace.</summary>
+    private static void WriteSysctls(int pid, IReadOnlyList<KeyValuePair<string, string>> sysctls)
+    {
+        foreach (var (path, value) in sysctls)
+        {
+            var (kind, name) = path.StartsWith("/proc/sys/net/", StringComparison.Ordinal) ? (Namespaces.Net, "net")
+                : path is "/proc/sys/kernel/hostname" or "/proc/sys/kernel/domainname" ? (Namespaces.Uts, "uts") : (Namespaces.Ipc, "ipc");
+            NamespaceEntry.Within([(kind, $"/proc/{pid}/ns/{name}")], () =>
+            {
+                File.WriteAllText(path, value);
+                return 0;
+            });
         }
     }
 
