@@ -58,16 +58,17 @@ public sealed partial class OciRuntimeTests
         var bundle = new OciBundle(_nss, "/bin/sh", "-c", "tr -s ' ' < /proc/self/uid_map; tr -s ' ' < /proc/self/gid_map; id -u; id -g");
         bundle.Linux["namespaces"]!.AsArray().Add((JsonNode)new JsonObject { ["type"] = "user" });
         bundle.Linux["uidMappings"] = new JsonArray(
-            new JsonObject { ["containerID"] = 0, ["hostID"] = 300000, ["size"] = 1 },
+            new JsonObject { ["containerID"] = 0, ["hostID"] = 300000, ["size"] = 10 },
             new JsonObject { ["containerID"] = 1000, ["hostID"] = 301000, ["size"] = 10 });
         bundle.Linux["gidMappings"] = new JsonArray(
-            new JsonObject { ["containerID"] = 0, ["hostID"] = 300000, ["size"] = 1 },
+            new JsonObject { ["containerID"] = 0, ["hostID"] = 300000, ["size"] = 10 },
             new JsonObject { ["containerID"] = 1000, ["hostID"] = 301000, ["size"] = 10 });
+        // gid 5 too: config.json's devpts is mounted with gid=5, which must exist in the namespace.
         bundle.Process["user"] = new JsonObject { ["uid"] = 1005, ["gid"] = 1005 };
         bundle.Save();
         var (code, output, err) = Oci("run", "--bundle", bundle.Dir, NewId());
         Assert.True(code == 0, $"exit {code}: {err}");
-        Assert.Equal(" 0 300000 1\n 1000 301000 10\n 0 300000 1\n 1000 301000 10\n1005\n1005\n", output);
+        Assert.Equal(" 0 300000 10\n 1000 301000 10\n 0 300000 10\n 1000 301000 10\n1005\n1005\n", output);
 
         bundle.Process["user"] = new JsonObject { ["uid"] = 2000, ["gid"] = 0 };
         bundle.Save();
