@@ -49,3 +49,7 @@ int nss_spawn(const struct nss_spawn_req *req, struct nss_child *child);
 void nss_child_release(struct nss_child *child);
 // CLOCK_MONOTONIC in ns when this process's first constructor ran (before the .NET runtime started).
 int64_t nss_start_time_ns(void);
+
+// Loads a BPF_PROG_TYPE_CGROUP_DEVICE program of COUNT instructions and attaches it to the cgroup open at
+// CGROUP_FD (BPF_F_ALLOW_MULTI). 0, or -errno; LOG gets the verifier's messages when given. See nss_bpf.c.
+int nss_bpf_attach_device_program(int cgroup_fd, const void *insns, uint32_t count, char *log, uint32_t log_size);

@@ -45,7 +45,7 @@ public sealed class CgroupV2VmTests(CgroupV2Vm vm) : IClassFixture<CgroupV2Vm>
     [
         "mem-oom", "mem-oom-leaf-gone", "mem-peak", "pids-fork-bomb", "pids-leaf-gone", "cpu-throttled", "cpu-leaf-gone",
         "delegate-moves-and-enables", "delegate-second-run-quiet", "delegate-leaf-gone", "parent-flag", "parent-leaf-gone",
-        "stale-cleanup", "oci-pause", "oci-resume", "oci-update", "oci-update-cpuset", "oci-events", "oci-kill-paused", "oci-leaf-gone",
+        "stale-cleanup", "oci-pause", "oci-resume", "oci-update", "oci-update-cpuset", "oci-events", "oci-kill-paused", "oci-devices", "oci-leaf-gone",
     ];
 
     [Theory]

@@ -4,8 +4,9 @@ using NsSandbox.Linux.Cgroups;
 
 namespace NsSandbox.Core.Oci;
 
-/// <summary>A container's cgroup at its cgroupsPath: one directory on cgroup v2 when it has the controllers,
-/// else one per v1 hierarchy (memory, pids, cpu, cpuacct, devices, freezer, cpuset). It outlives the runtime process
+/// <summary>A container's cgroup at its cgroupsPath: one directory on cgroup v2 when it has the controllers (device
+/// rules there are a BPF program, DeviceAllowList), else one per v1 hierarchy (memory, pids, cpu, cpuacct, devices,
+/// freezer, cpuset). It outlives the runtime process
 /// that made it (the container runs on after `create` returns), so it is found again by path (<see cref="Open"/>).
 /// Pause and resume: ContainerCgroup.Freezer.cs; `update`: ContainerCgroup.Update.cs.</summary>
 public sealed partial record ContainerCgroup(int Version, IReadOnlyDictionary<string, string> Dirs)
@@ -30,8 +31,8 @@ public sealed partial record ContainerCgroup(int Version, IReadOnlyDictionary<st
         var layout = CgroupLayout.Read();
         if (layout.V2Mount is { } v2 && CgroupV2Parent.Unusable(v2, V2Controllers) is null)
         {
-            if (r.DeviceRules.Count > 0)
-                throw new SpecException("config.json", "linux.resources.devices: device rules on cgroup v2 need a BPF device program, not supported yet");
+            // Read before anything is made: a bad rule leaves nothing behind.
+            byte[]? devices = r.DeviceRules.Count > 0 ? DeviceAllowList.From(r.DeviceRules).Program() : null;
             string[] controllers = V2Controllers;
             if (r.Cpus is not null || r.Mems is not null)
             {
@@ -41,12 +42,22 @@ public sealed partial record ContainerCgroup(int Version, IReadOnlyDictionary<st
             string dir = Path.Combine(v2, path.TrimStart('/'));
             EnableDown(v2, dir, controllers, say);
             var cg = new ContainerCgroup(2, new Dictionary<string, string> { [""] = dir });
-            cg.Apply(r);
+            try
+            {
+                cg.Apply(r);
+                if (devices is not null) DeviceFilter.Attach(dir, devices);
+            }
+            catch
+            {
+                cg.Discard();
+                throw;
+            }
             return cg;
         }
         var dirs = new Dictionary<string, string>();
         foreach (string c in V1Controllers)
             if (layout.V1Mounts.TryGetValue(c, out string? mount)) dirs[c] = Path.Combine(mount, path.TrimStart('/'));
+        if (r.DeviceRules.Count > 0) DeviceAllowList.From(r.DeviceRules); // the same reading, and errors, as on v2
         if (!dirs.ContainsKey("devices") && r.DeviceRules.Count > 0)
             throw new SpecException("config.json", "linux.resources.devices: no devices cgroup hierarchy is mounted");
         var v1 = new ContainerCgroup(1, dirs);
@@ -58,7 +69,7 @@ public sealed partial record ContainerCgroup(int Version, IReadOnlyDictionary<st
         }
         catch
         {
-            v1.Remove();
+            v1.Discard();
             throw;
         }
         return v1;
@@ -99,6 +110,13 @@ public sealed partial record ContainerCgroup(int Version, IReadOnlyDictionary<st
     {
         ThawForRemoval();
         foreach (string dir in Dirs.Values) CgroupLeaf.Remove(dir);
+    }
+
+    /// <summary><see cref="Remove"/>, and the default parent with it when no other container is in it.</summary>
+    public void Discard()
+    {
+        Remove();
+        RemoveDefaultParent(Dirs);
     }
 
     public static void RemoveDefaultParent(IReadOnlyDictionary<string, string> dirs)

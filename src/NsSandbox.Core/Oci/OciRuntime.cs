@@ -114,7 +114,7 @@ public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string>
                     ChildProcess.Reap(child.Pid);
                     child.Release();
                 }
-                cgroup?.Remove();
+                cgroup?.Discard();
                 RemoveDirectory(dir);
             }
             // The created container keeps running on what the clone lent it until its exec; this process
@@ -274,8 +274,7 @@ public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string>
             if (status == "paused") Cgroup(state).Thaw();
             Processes.WaitGone(state.Pid, state.PidStartTime, TimeSpan.FromSeconds(10));
         }
-        Cgroup(state).Remove();
-        ContainerCgroup.RemoveDefaultParent(state.CgroupDirs);
+        Cgroup(state).Discard();
         var spec = TryReadSpec(state.Bundle);
         RemoveDirectory(dir);
         try

@@ -39,6 +39,9 @@ internal static unsafe partial class Shim
     [LibraryImport(Lib, EntryPoint = "nss_child_release")]
     internal static partial void ReleaseChild(ChildHandle* child);
 
+    [LibraryImport(Lib, EntryPoint = "nss_bpf_attach_device_program")]
+    internal static partial int AttachDeviceProgram(int cgroupFd, byte* instructions, uint count, byte* log, uint logSize);
+
     [LibraryImport(Lib, EntryPoint = "nss_start_time_ns")]
     internal static partial long StartTimeNs();
 }

@@ -177,6 +177,28 @@ else
   else vm_fail oci-kill-paused "$out"; fi
 fi
 $OCI delete --force c1 >/dev/null 2>&1
+
+# 9. Device rules on cgroup v2 are a BPF program on the container's cgroup: deny all, /dev/kmsg read-only (its
+#    reader needs CAP_SYSLOG; mknod of any c device allowed, as Docker does); the default devices (/dev/null) stay allowed; c 1:12, made in the container but not
+#    allowed, gives EPERM (allowed, it would give ENXIO: no driver has that minor). /dev is a tmpfs, as Docker's
+#    (the guest's /tmp, where the bundle is, is nodev).
+D=/tmp/oci-devices
+mkdir -p $D/rootfs/bin $D/rootfs/proc $D/rootfs/dev $D/rootfs/tmp $D/rootfs/out $D/out
+sed -e 's|/tmp/oci-bundle/out|/tmp/oci-devices/out|' \
+    -e 's|"args": \[.*\] },|"args": [ "/bin/sh", "/out/probe.sh" ], "capabilities": { "bounding": [ "CAP_SYSLOG" ], "effective": [ "CAP_SYSLOG" ], "permitted": [ "CAP_SYSLOG" ] } },|' \
+    -e 's|{ "destination": "/proc", "type": "proc", "source": "proc" },|& { "destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": [ "nosuid", "mode=755" ] },|' \
+    -e 's|"resources": {|"devices": [ { "path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11 }, { "path": "/dev/denied", "type": "c", "major": 1, "minor": 12 } ], "resources": { "devices": [ { "allow": false, "access": "rwm" }, { "allow": true, "type": "c", "access": "m" }, { "allow": true, "type": "c", "major": 1, "minor": 11, "access": "r" } ],|' \
+    $B/config.json > $D/config.json
+cat > $D/out/probe.sh <<'PROBE'
+try() { if (eval "exec 3$2$1") 2>/out/err; then echo "$1$2 ok"; else echo "$1$2 $(sed 's/.*: //' /out/err)"; fi; }
+try /dev/null '<'; try /dev/null '>'; try /dev/kmsg '<'; try /dev/kmsg '>'; try /dev/denied '<'
+PROBE
+out=$($OCI run --bundle $D c2 </dev/null 2>$D/run.err | tr '\n' ';')
+want='/dev/null< ok;/dev/null> ok;/dev/kmsg< ok;/dev/kmsg> Operation not permitted;/dev/denied< Operation not permitted;'
+if [ "$out" = "$want" ]; then vm_pass oci-devices "$out"
+else vm_fail oci-devices "expected '$want', have '$out', stderr $(cat $D/run.err) (config: $(tr -d '\n ' < $D/config.json | cut -c1-600))"; fi
+$OCI delete --force c2 >/dev/null 2>&1
+
 if [ -z "$(find $CG -type d -name 'nssandbox-oci*')" ] && [ -z "$(ls /run/oci-test 2>/dev/null)" ]; then vm_pass oci-leaf-gone "no cgroup, no state"
 else vm_fail oci-leaf-gone "left: $(find $CG -type d -name 'nssandbox-oci*') $(ls /run/oci-test 2>/dev/null)"; fi
 
