@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# nssandbox as an OCI runtime next to runc and crun (docs/benchmarks.md, "The OCI runtime"):
+# nssandbox as an OCI runtime, plain and --hardened, next to runc and crun (docs/benchmarks.md, "The OCI runtime"):
 #
 #   sudo bench/oci.sh        build, measure, rewrite the OCI results in docs/benchmarks.md
 #
-# Two figures, each with the three runtimes interleaved (A B C A B C ...; bench/src/launchbench.c):
+# Two figures, each with the runtimes interleaved (A B C A B C ...; bench/src/launchbench.c):
 #   docker run --rm IMAGE true     through a private dockerd (tests/oci/engine.sh: its own data root, exec root,
 #                                  socket and network namespace; never the system's engine), --network none
 #   RUNTIME run --bundle B ID      the runtime alone on a bundle of the same image running /bin/true
@@ -61,8 +61,8 @@ if ! "$runtime" features | python3 -c 'import json, sys; sys.exit(0 if json.load
   seccomp=unconfined security=" --security-opt seccomp=unconfined"
 fi
 docker=$(command -v docker)
-names=(nssandbox runc crun)
-declare -A binary=([nssandbox]=$runtime [runc]=$(command -v runc) [crun]=$(command -v crun))
+names=(nssandbox nssandbox-hardened runc crun)
+declare -A binary=([nssandbox]=$runtime [nssandbox-hardened]="$runtime --hardened" [runc]=$(command -v runc) [crun]=$(command -v crun))
 # A runtime that cannot run here is left out with its reason (crun 1.8 refuses a hybrid cgroup layout whose v2
 # hierarchy has controllers, for one); nssandbox and runc must run.
 : >"$out/left-out.tsv"

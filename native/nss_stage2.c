@@ -362,6 +362,41 @@ static long open_pty(const struct run *r, const char *ptmx)
     return rc < 0 ? rc : 0;
 }
 
+// A mount tree the parent made where stage 2 cannot (an id-mapped rootfs needs the user namespace this process
+// is in, and an overlay over id-mapped layers the parent's credentials): one NSS_MSG_TREE word and one descriptor.
+static long recv_tree(struct run *r, uint32_t slot)
+{
+    if (r->sync_fd < 0 || slot >= NSS_PROG_SLOTS) return -EINVAL;
+    int32_t words[2] = {0, 0};
+    struct iovec iov = {words, sizeof words};
+    union {
+        struct cmsghdr header;
+        char space[CMSG_SPACE(sizeof(int))];
+    } control;
+    memset(&control, 0, sizeof control);
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.space;
+    msg.msg_controllen = sizeof control.space;
+    long n;
+    do n = nss_sys3(SYS_recvmsg, r->sync_fd, (long)&msg, MSG_CMSG_CLOEXEC);
+    while (n == -EINTR);
+    if (n == 0 || n == -ECONNRESET) nss_exit(NSS_SETUP_EXIT);
+    if (n < 0) return n;
+    int fd = -1;
+    if (msg.msg_controllen >= CMSG_LEN(sizeof(int)) && control.header.cmsg_level == SOL_SOCKET
+        && control.header.cmsg_type == SCM_RIGHTS && control.header.cmsg_len == CMSG_LEN(sizeof(int)))
+        memcpy(&fd, CMSG_DATA(&control.header), sizeof fd);
+    if (n != sizeof words[0] || words[0] != NSS_MSG_TREE || fd < 0 || (msg.msg_flags & MSG_CTRUNC)) {
+        if (fd >= 0) nss_sys1(SYS_close, fd);
+        return -EPROTO;
+    }
+    r->slots[slot] = fd;
+    return 0;
+}
+
 static long exec(struct run *r, const struct nss_op *op, uint32_t index)
 {
     char *const *candidates = strings(r, op->a);
@@ -546,6 +581,8 @@ static long run_op(struct run *r, const struct nss_op *op, uint32_t index)
         while (candidates[count]) count++;
         return nss_find_executable((const char *const *)candidates, count);
     }
+    case NSS_OP_RECV_TREE:
+        return recv_tree(r, op->c);
     case NSS_OP_RMDIR:
         return remove_dir(a);
     default:

@@ -22,6 +22,7 @@
 #define NSS_EXEC_FROM_SLOT (1ull << 33)
 #define NSS_EXEC_SLOT(e) ((uint32_t)(((e) >> 40) & 0xffff))
 #define NSS_MSG_PTY 0x21595450           // NSS_OP_OPEN_PTY: the pty's master rides along (SCM_RIGHTS)
+#define NSS_MSG_TREE 0x45455254          // parent to stage 2 at NSS_OP_RECV_TREE: a detached mount tree (SCM_RIGHTS)
 // Pseudo op indices of the two stamps stage 2 takes outside any op.
 #define NSS_STAMP_STARTED 0xffffffffu
 #define NSS_STAMP_GO 0xfffffffeu
@@ -72,6 +73,7 @@ enum nss_opcode {
     NSS_OP_DISABLE_TSC,      // prctl(PR_SET_TSC, PR_TSC_SIGSEGV)
     NSS_OP_NULL_FDS,         // a=path (/dev/null) b=mask of descriptors 0-2 to put it on
     NSS_OP_RMDIR,            // a=path: removes an empty directory (the skeleton's staging place for shadows)
+    NSS_OP_RECV_TREE,        // c=slot: receives a mount tree the parent made (NSS_MSG_TREE with SCM_RIGHTS), e.g. an id-mapped rootfs
     NSS_OP_LIMIT             // one past the last opcode; new ones go above, existing numbers never change
 };
 

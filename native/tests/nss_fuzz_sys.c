@@ -128,6 +128,10 @@ long nss_fake_sys(long n, long a, long b, long c, long d, long e, long f)
         return recv_reply(a, b, c);
     case SYS_sendto:
         return sent(a, b, c);
+    case SYS_recvmsg: // NSS_OP_RECV_TREE: no tree comes from the fake parent
+        if (a != fake.sync_fd) fuzz_fail("recvmsg on fd %ld, not the sync socket", a);
+        read_bytes((const void *)b, sizeof(struct msghdr));
+        return fail ? fail : -EPROTO;
     case SYS_ppoll: {
         struct pollfd *p = (struct pollfd *)a;
         read_bytes(p, sizeof *p);

@@ -5,6 +5,8 @@ namespace NsSandbox.Linux;
 /// the process that created it has gone.</summary>
 public interface IContainerKernel : IKernel
 {
+    /// <summary>A detached mount tree the parent sends (an id-mapped rootfs), as a handle like <see cref="IKernel.CloneTree"/>'s.</summary>
+    int ReceiveTree(string what);
     /// <summary>Opens a file the program keeps (its handle is a slot, like a detached tree's).</summary>
     int Open(string path, int flags);
     /// <summary>Tells the parent the container is set up, then waits until a start message is read from the fifo.</summary>

@@ -9,7 +9,7 @@ namespace NsSandbox.Linux;
 public static unsafe class Pty
 {
     private const nuint TiocSwinsz = 0x5414;
-    private const int AfUnix = 1, SockStream = 1, SockCloexec = 0x80000, SolSocket = 1, ScmRights = 1, MsgNoSignal = 0x4000;
+    private const int AfUnix = 1, SockStream = 1, SockCloexec = 0x80000;
 
     public static void SetSize(int master, uint rows, uint columns)
     {
@@ -29,19 +29,7 @@ public static unsafe class Pty
             *(ushort*)address = AfUnix;
             int n = Encoding.UTF8.GetBytes(socketPath, new Span<byte>(address + 2, 107));
             if (Libc.Connect(fd, address, (uint)(2 + n + 1)) != 0) throw new KernelException("connect", socketPath, Marshal.GetLastPInvokeError());
-            byte[] name = "/dev/ptmx"u8.ToArray();
-            byte* control = stackalloc byte[24];
-            new Span<byte>(control, 24).Clear();
-            *(ulong*)control = 20;                 // CMSG_LEN(sizeof(int))
-            *(int*)(control + 8) = SolSocket;
-            *(int*)(control + 12) = ScmRights;
-            *(int*)(control + 16) = master;
-            fixed (byte* payload = name)
-            {
-                var iov = new IoVec { Base = payload, Length = (nuint)name.Length };
-                var message = new MsgHdr { Iov = &iov, IovLength = 1, Control = control, ControlLength = 24 };
-                if (Libc.Sendmsg(fd, &message, MsgNoSignal) < 0) throw new KernelException("sendmsg", socketPath, Marshal.GetLastPInvokeError());
-            }
+            DescriptorMessage.Send(fd, "/dev/ptmx"u8, master, socketPath);
         }
         finally
         {

@@ -40,6 +40,9 @@ public sealed unsafe class SeqPacketSocket : IDisposable
     }
 
     /// <summary>The next message, or null at end of file.</summary>
+    /// <summary>One message with a descriptor riding along (SCM_RIGHTS); the caller keeps its own copy.</summary>
+    public void Send(ReadOnlySpan<byte> message, int descriptor) => DescriptorMessage.Send(Fd, message, descriptor, "the child's channel");
+
     public byte[]? Receive()
     {
         // Peeking with MSG_TRUNC gives the next message's length without taking it, so the buffer fits the

@@ -5,7 +5,8 @@
 #   its own network namespace (unshare --net): the host's iptables, docker0 and routes are never seen, so a user
 #     bridge carries traffic even where the system engine set the host's FORWARD policy to DROP (br_netfilter)
 #   --iptables=false --ip6tables=false --bridge=none, and containers' cgroups under /OCI_CGROUP_PARENT
-#   runtimes in daemon.json: nssandbox (ARTIFACTS/nssandbox-oci), crun when installed; runc stays the default.
+#   runtimes in daemon.json: nssandbox (ARTIFACTS/nssandbox-oci), nssandbox-hardened (the same with --hardened),
+#     crun when installed; runc stays the default.
 #     daemon.json rather than --add-runtime: dockerd 20.10 drops flag runtimes when SIGHUP reloads the file
 #     (the register case reloads it).
 # OCI_ENGINE_HIDE_UNIFIED=1 (bench/oci.sh on a hybrid cgroup host) runs the engine in a mount namespace of its own
@@ -78,8 +79,8 @@ engine_up() {
 engine_write_config() { # FILE RUNTIME_BINARY
   local crun=""
   command -v crun >/dev/null && crun=", \"crun\": {\"path\": \"$(command -v crun)\"}"
-  printf '{\n  "deprecated-key-path": "%s",\n  "runtimes": {"nssandbox": {"path": "%s"}%s}\n}\n' \
-    "$(dirname "$1")/key.json" "$2" "$crun" >"$1"
+  printf '{\n  "deprecated-key-path": "%s",\n  "runtimes": {"nssandbox": {"path": "%s"}, %s%s}\n}\n' \
+    "$(dirname "$1")/key.json" "$2" "\"nssandbox-hardened\": {\"path\": \"$2\", \"runtimeArgs\": [\"--hardened\"]}" "$crun" >"$1"
 }
 
 # Stops the engine (SIGTERM: dockerd stops its containers, then its containerd; SIGKILL after 60 s) and waits for

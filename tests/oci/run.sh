@@ -57,7 +57,7 @@ echo "engine and image ready in $((SECONDS - t0)) s; $("$runtime" --version 2>/d
 clean_leftovers
 
 # --- the cases, one file per concern, each followed by its leak check ---------------------------------------------
-for file in lifecycle limits network identity terminal exec seccomp ctr register scale; do
+for file in lifecycle limits network identity userns terminal exec seccomp ctr register scale; do
   [[ "$file" =~ ${NSSANDBOX_OCI_CASES:-.} ]] || continue
   t0=$SECONDS
   echo "--- $file"

@@ -22,30 +22,57 @@ public static class ContainerBuilder
     {
         // Nothing done below may reach the host's mounts.
         k.Mount(null, "/", null, (MountFlags)(MsRec | MsPrivate), null);
-        k.Mount(plan.RootFs, plan.RootFs, null, (MountFlags)(MsBind | MsRec), null);
-        foreach (var m in plan.Mounts) MountOne(k, m, cgroupSources);
+        var at = (string path) => path;
+        var trees = new int?[plan.Mounts.Count];
+        int fifoSlot = -1;
+        bool userNs = plan.NewNamespaces.HasFlag(Namespaces.User);
+        if (userNs)
+        {
+            // In a user namespace, what is made from here on (mount points, tmpfs, devpts, nodes' files) must
+            // belong to container root, so stage 2 becomes it (mapped ids, as runc does) before it makes anything;
+            // the host's paths it needs (bind sources, the fifo, the rootfs under the engine's 0710 directories)
+            // are opened first, and the rest is reached from inside the rootfs by relative paths. A rootfs the
+            // runtime id-mapped into the namespace (--hardened) goes over the engine's first.
+            if (plan.IdMappedRoot) k.AttachTree(k.ReceiveTree(plan.RootFs), plan.RootFs);
+            else k.Mount(plan.RootFs, plan.RootFs, null, (MountFlags)(MsBind | MsRec), null);
+            for (int i = 0; i < plan.Mounts.Count; i++)
+                if (plan.Mounts[i].Kind == ContainerMountKind.Bind) trees[i] = CloneBind(k, plan.Mounts[i]);
+            fifoSlot = k.Open(fifo, ORdWr);
+            k.ChangeDirectory(plan.RootFs);
+            k.SetIds(0, 0);
+            at = path => InRoot(plan.RootFs, path);
+        }
+        else
+        {
+            k.Mount(plan.RootFs, plan.RootFs, null, (MountFlags)(MsBind | MsRec), null);
+        }
+        for (int i = 0; i < plan.Mounts.Count; i++)
+        {
+            var m = plan.Mounts[i];
+            MountOne(k, userNs ? OwnedByContainerRoot(m) : m, at(m.Target), trees[i], cgroupSources);
+        }
         foreach (var d in plan.Devices)
         {
-            if (plan.NewNamespaces.HasFlag(Namespaces.User))
+            if (userNs)
             {
                 // mknod means nothing in a user namespace: the host's node is bound instead.
-                k.EnsureFile(d.Target, 384);
+                k.EnsureFile(at(d.Target), 384);
                 int tree = k.CloneTree(d.HostPath, recursive: false);
-                k.AttachTree(tree, d.Target);
+                k.AttachTree(tree, at(d.Target));
             }
             else
             {
                 k.MakeNode(d.Target, d.Mode, d.Device);
             }
         }
-        DevSymlinks(k, plan);
-        foreach (var (path, value) in plan.Sysctls) k.WriteFile(path, value);
+        DevSymlinks(k, plan, at);
+        if (!userNs) foreach (var (path, value) in plan.Sysctls) k.WriteFile(path, value); // else the runtime writes them
         if (plan.Hostname is { } host) k.SetHostname(host);
         if (plan.Domainname is { } domain) k.WriteFile("/proc/sys/kernel/domainname", domain);
         if (plan.Hooks.Prestart is { Count: > 0 } || plan.Hooks.CreateRuntime is { Count: > 0 } || plan.Hooks.CreateContainer is { Count: > 0 }) k.Pause();
-        int fifoSlot = k.Open(fifo, ORdWr);
+        if (fifoSlot < 0) fifoSlot = k.Open(fifo, ORdWr);
 
-        k.ChangeDirectory(plan.RootFs);
+        k.ChangeDirectory(at(plan.RootFs));
         k.PivotRoot(".", ".");
         k.Unmount(".", detach: true);
         k.ChangeDirectory("/");
@@ -107,16 +134,27 @@ public static class ContainerBuilder
         else k.ExecKeepingPrivileges(p.ExecCandidates, p.Argv, p.Env);
     }
 
-    private static void MountOne(IContainerKernel k, ContainerMount m, IReadOnlyList<CgroupMountSource> cgroupSources)
+    private static int CloneBind(IContainerKernel k, ContainerMount m)
     {
+        int tree = k.CloneTree(m.Source!, m.Options.Recursive);
+        // Read-only means every mount below too (runc's "ro" bind leaves submounts writable).
+        if (m.Options.Attributes != 0) k.SetTreeAttributes(tree, m.Options.Attributes, recursive: true);
+        return tree;
+    }
+
+    // A host path inside the rootfs as stage 2 reaches it from the rootfs it has made its working directory.
+    private static string InRoot(string rootfs, string path) =>
+        path == rootfs ? "." : path.StartsWith(rootfs + "/", StringComparison.Ordinal) ? "." + path[rootfs.Length..]
+            : throw new InvalidOperationException($"{path} is not inside the rootfs {rootfs}");
+
+    private static void MountOne(IContainerKernel k, ContainerMount m, string target, int? cloned, IReadOnlyList<CgroupMountSource> cgroupSources)
+    {
+        m = m with { Target = target };
         MakeMountPoint(k, m.Target, m.MakeFile);
         switch (m.Kind)
         {
             case ContainerMountKind.Bind:
-                int tree = k.CloneTree(m.Source!, m.Options.Recursive);
-                // Read-only means every mount below too (runc's "ro" bind leaves submounts writable).
-                if (m.Options.Attributes != 0) k.SetTreeAttributes(tree, m.Options.Attributes, recursive: true);
-                k.AttachTree(tree, m.Target);
+                k.AttachTree(cloned ?? CloneBind(k, m), m.Target);
                 break;
             case ContainerMountKind.Filesystem:
                 k.Mount(m.Source, m.Target, m.FsType, m.Options.Flags, m.Options.Data);
@@ -127,11 +165,11 @@ public static class ContainerBuilder
                 k.Mount("tmpfs", m.Target, "tmpfs", MountFlags.NoSuid | MountFlags.NoDev | MountFlags.NoExec, "mode=755");
                 foreach (var source in cgroupSources)
                 {
-                    string target = m.Target + "/" + source.Name;
-                    k.EnsureDirectory(target, 493);
+                    string dir = m.Target + "/" + source.Name;
+                    k.EnsureDirectory(dir, 493);
                     int t = k.CloneTree(source.HostPath, recursive: false);
                     k.SetTreeAttributes(t, m.Options.Attributes | MountAttributes.NoSuid | MountAttributes.NoDev | MountAttributes.NoExec, recursive: true);
-                    k.AttachTree(t, target);
+                    k.AttachTree(t, dir);
                 }
                 if (m.Options.ReadOnly) k.SetMountAttributes(m.Target, MountAttributes.ReadOnly, recursive: false);
                 break;
@@ -139,13 +177,25 @@ public static class ContainerBuilder
         if (m.Options.Propagation != 0) k.Mount(null, m.Target, null, m.Options.Propagation, null);
     }
 
+    // A tmpfs belongs to its maker's fsuid, which the kernel takes when the mount is made: named explicitly, it is
+    // container root's whatever stage 2's ids are at that point.
+    private static ContainerMount OwnedByContainerRoot(ContainerMount m)
+    {
+        if (m.FsType != "tmpfs") return m;
+        var data = (m.Options.Data ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).ToList();
+        if (!data.Any(o => o.StartsWith("uid=", StringComparison.Ordinal))) data.Add("uid=0");
+        if (!data.Any(o => o.StartsWith("gid=", StringComparison.Ordinal))) data.Add("gid=0");
+        return m with { Options = m.Options with { Data = string.Join(',', data) } };
+    }
+
     // Mount points are made in the rootfs (the container's own tree, as runc does); the path was resolved
     // inside the rootfs when planned, so no link leads out of it.
     private static void MakeMountPoint(IContainerKernel k, string target, bool file)
     {
         var parts = target.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        string path = "";
-        for (int i = 0; i < parts.Length - 1; i++)
+        bool relative = target.StartsWith("./", StringComparison.Ordinal); // parts[0] is "." then
+        string path = relative ? "." : "";
+        for (int i = relative ? 1 : 0; i < parts.Length - 1; i++)
         {
             path += "/" + parts[i];
             k.EnsureDirectory(path, 493);
@@ -154,9 +204,9 @@ public static class ContainerBuilder
         else k.EnsureDirectory(target, 493);
     }
 
-    private static void DevSymlinks(IContainerKernel k, ContainerPlan plan)
+    private static void DevSymlinks(IContainerKernel k, ContainerPlan plan, Func<string, string> at)
     {
-        string dev = plan.RootFs + "/dev";
+        string dev = at(plan.RootFs + "/dev");
         foreach (var (link, to) in new[] { ("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2") })
             k.MakeSymlink(to, dev + "/" + link);
         if (plan.Mounts.Any(m => m.Destination == "/dev/pts")) k.MakeSymlink("pts/ptmx", dev + "/ptmx");

@@ -19,6 +19,9 @@ public sealed record ContainerPlan
     /// <summary>Namespaces joined by path (a network namespace Docker made): the clone happens inside them.</summary>
     public required IReadOnlyList<NamespaceJoin> Joins { get; init; }
     public UserMapping? Users { get; init; }
+    /// <summary>The rootfs is id-mapped into the user namespace (--hardened's own one): the runtime makes the tree
+    /// and stage 2 receives it.</summary>
+    public bool IdMappedRoot { get; init; }
     public required IReadOnlyList<ContainerMount> Mounts { get; init; }
     public required IReadOnlyList<ContainerDevice> Devices { get; init; }
     /// <summary>maskedPaths and readonlyPaths, as paths inside the container (applied after pivot_root).</summary>

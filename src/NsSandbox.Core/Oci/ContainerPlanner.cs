@@ -23,7 +23,20 @@ public static class ContainerPlanner
         var (created, joins) = Namespaces(spec.Linux?.Namespaces ?? []);
         if (!created.HasFlag(Ns.Mount)) throw new SpecException(Origin, "linux.namespaces: a mount namespace is required");
         var users = UserMappingOf(spec, created, options);
-        if (users is not null) created |= Ns.User;
+        // --hardened: a config without a user namespace of its own gets ours, and its rootfs (the image, owned
+        // by the host's root) is id-mapped into it.
+        bool idMapRoot = false;
+        if (users is null && options.Hardened)
+        {
+            HardenedUsers.CheckHost(host.ReadLines);
+            users = HardenedUsers.Mapping;
+            idMapRoot = true;
+        }
+        if (users is not null)
+        {
+            created |= Ns.User;
+            CheckMapped(process, users);
+        }
         // They start as exec does, which cannot enter a user namespace yet.
         if (created.HasFlag(Ns.User) && (spec.Hooks?.CreateContainer is { Count: > 0 } || spec.Hooks?.StartContainer is { Count: > 0 }))
             throw new SpecException(Origin, "hooks.createContainer, hooks.startContainer: not supported yet in a container with its own user namespace");
@@ -40,7 +53,8 @@ public static class ContainerPlanner
             NewNamespaces = created,
             Joins = joins,
             Users = users,
-            Mounts = [.. (spec.Mounts ?? []).Select((m, i) => Mount(m, i, rootfs, host))],
+            IdMappedRoot = idMapRoot,
+            Mounts = [.. (spec.Mounts ?? []).Select((m, i) => InUserNamespace(Mount(m, i, rootfs, host), created))],
             Devices = Devices(spec.Linux?.Devices ?? [], rootfs, host),
             Masked = [.. (spec.Linux?.MaskedPaths ?? []).Select(path => Masked(path, rootfs, host)).OfType<MaskedPath>()],
             ReadOnlyPaths = [.. (spec.Linux?.ReadonlyPaths ?? []).Where(path => Masked(path, rootfs, host) is not null)],
@@ -141,11 +155,36 @@ public static class ContainerPlanner
             if (uids.Count > 0 || gids.Count > 0) throw new SpecException(Origin, "linux.uidMappings: given without a user namespace");
             return null;
         }
-        if (uids.Count != 1 || gids.Count != 1)
-            throw new SpecException(Origin, "linux.uidMappings, gidMappings: exactly one range each is supported yet");
-        var u = uids[0];
-        var g = gids[0];
-        return new UserMapping([new IdMap(u.ContainerId, u.HostId, u.Size)], [new IdMap(g.ContainerId, g.HostId, g.Size)], AllowSetgroups: true);
+        // The kernel takes up to 340 lines in each map file (and refuses overlapping ones when they are written).
+        if (uids.Count is 0 or > MaxRanges || gids.Count is 0 or > MaxRanges)
+            throw new SpecException(Origin, $"linux.uidMappings, gidMappings: 1 to {MaxRanges} ranges each (the kernel's limit)");
+        return new UserMapping([.. uids.Select(Map)], [.. gids.Select(Map)], AllowSetgroups: true);
+    }
+
+    private const int MaxRanges = 340;
+
+    private static IdMap Map(OciIdMapping m) => m.Size == 0
+        ? throw new SpecException(Origin, "linux.uidMappings, gidMappings: a range of size 0")
+        : new IdMap(m.ContainerId, m.HostId, m.Size);
+
+    // The process's ids must exist in the user namespace: setresuid to an unmapped id fails late and obscurely.
+    private static void CheckMapped(ContainerProcess p, UserMapping users)
+    {
+        if (UserMapping.OutsideOf(users.Uids, p.Uid) is null) throw new SpecException(Origin, $"process.user.uid: {p.Uid} is not mapped in the container's user namespace");
+        foreach (uint gid in p.AdditionalGids.Prepend(p.Gid))
+            if (UserMapping.OutsideOf(users.Gids, gid) is null) throw new SpecException(Origin, $"process.user: gid {gid} is not mapped in the container's user namespace");
+    }
+
+    // A fresh sysfs needs the network namespace to belong to the user namespace: with a joined one (Docker's) the
+    // host's /sys is bound instead, read-only and recursive, as runc does.
+    private static ContainerMount InUserNamespace(ContainerMount m, Ns created)
+    {
+        if (!created.HasFlag(Ns.User) || created.HasFlag(Ns.Net) || m.FsType != "sysfs") return m;
+        var options = m.Options with
+        {
+            Flags = m.Options.Flags | (MountFlags)(1 | 2 | 4 | 8), Data = null, Bind = true, Recursive = true,
+        };
+        return m with { Kind = ContainerMountKind.Bind, Source = "/sys", FsType = null, Options = options };
     }
 
     private static ContainerMount Mount(OciMount m, int index, string rootfs, IHostView host)

@@ -27,10 +27,12 @@ public sealed partial class OciRuntime
         if (process.Terminal && consoleSocket is null) throw new OciException("exec: a terminal needs --console-socket");
         if (!process.Terminal && consoleSocket is not null) throw new OciException("exec: --console-socket given for a process without a terminal");
         var spec = OciConfigReader.Read(state.Bundle);
-        if (HasOwnUserNamespace(spec)) throw new OciException("exec into a container with its own user namespace is not supported yet");
         var seccomp = OciSeccomp.Compile(state.Bundle, spec.Linux?.Seccomp, options);
 
         var writer = new ProgramWriter(timing: false, describe: false, 32);
+        // A container with a user namespace (config.json's or --hardened's): the child joins it first, so that it
+        // is the container's root, not the host's, in the mount namespace it joins next.
+        if (HasOwnUserNamespace(state)) writer.JoinNamespace(NamespacePath(state, "user"), Namespaces.User);
         writer.JoinNamespace(NamespacePath(state, "mnt"), Namespaces.Mount);
         ContainerBuilder.BuildProcess(process, groupsAllowed: true, seccomp, writer);
         ContainerBuilder.Exec(process, seccomp, writer);
@@ -116,7 +118,13 @@ public sealed partial class OciRuntime
 
     private static string NamespacePath(ContainerState state, string name) => $"/proc/{state.Pid}/ns/{name}";
 
-    private static bool HasOwnUserNamespace(OciSpec spec) => NamespaceKinds(spec).Contains("user");
+    /// <summary>Whether the container's process is in another user namespace than the runtime's (as the kernel
+    /// says, whether config.json asked for it or --hardened added it).</summary>
+    private static bool HasOwnUserNamespace(ContainerState state)
+    {
+        string theirs = new FileInfo(NamespacePath(state, "user")).LinkTarget ?? throw new OciException($"container {state.Id}: its user namespace cannot be read");
+        return theirs != new FileInfo("/proc/self/ns/user").LinkTarget;
+    }
 
     /// <summary>The namespace types config.json names (made or joined by path): the ones an exec enters.</summary>
     private static HashSet<string> NamespaceKinds(OciSpec spec) => (spec.Linux?.Namespaces ?? []).Select(n => n.Type).ToHashSet();

@@ -61,8 +61,15 @@ public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string>
                 child = SpawnInto(cgroup, [.. plan.Joins.Select(j => (j.Kind, j.Path))], plan.NewNamespaces, childEnd, program, StdioFds.Inherit);
             if (cgroup.Version == 1) cgroup.Attach(child.Pid);
             debug?.Invoke($"create {id}: pid {child.Pid}, cgroup v{cgroup.Version} {string.Join(" ", cgroup.Dirs.Values)}");
+            int rootTree = -1;
             if (plan.Users is { } users)
+            {
                 UserNamespace.WriteMaps(child.Pid, users.UidMapText, users.GidMapText, users.AllowSetgroups);
+                WriteSysctls(child.Pid, plan.Sysctls);
+                if (plan.IdMappedRoot)
+                    rootTree = IdMappedRoot.Make(plan.RootFs, $"/proc/{child.Pid}/ns/user",
+                        UserMapping.OutsideOf(users.Uids, 0) ?? 0, UserMapping.OutsideOf(users.Gids, 0) ?? 0);
+            }
             if (plan.Process.OomScoreAdj is { } adj)
                 File.WriteAllText($"/proc/{child.Pid}/oom_score_adj", adj.ToString(CultureInfo.InvariantCulture));
             var state = new ContainerState
@@ -72,6 +79,17 @@ public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string>
                 CgroupVersion = cgroup.Version, CgroupDirs = new(cgroup.Dirs), Annotations = new(plan.Annotations),
             };
             channel.SendGo();
+            if (rootTree >= 0)
+            {
+                try
+                {
+                    channel.Socket.Send(BitConverter.GetBytes(ProgramFormat.MsgTree), rootTree);
+                }
+                finally
+                {
+                    ChildProcess.Close(rootTree);
+                }
+            }
             terminal = AwaitReady(channel, plan, state);
             Save(state);
             if (terminal >= 0)
@@ -103,6 +121,24 @@ public sealed partial class OciRuntime(OciRuntimeOptions options, Action<string>
             // exits now, and its memory stays the child's.
             if (child is not null) ChildProcess.Close(child.PidFd);
             if (terminal >= 0) ChildProcess.Close(terminal);
+        }
+    }
+
+    /// <summary>The sysctls of a container with a user namespace, written by the runtime on a thread that entered
+    /// the container's namespaces: its root may not write them in a namespace the host's user namespace owns
+    /// (Docker's network namespace), and ids in a value (net.ipv4.ping_group_range "0 2147483647") mean the host's,
+    /// as they do for a container without a user namespace.</summary>
+    private static void WriteSysctls(int pid, IReadOnlyList<KeyValuePair<string, string>> sysctls)
+    {
+        foreach (var (path, value) in sysctls)
+        {
+            var (kind, name) = path.StartsWith("/proc/sys/net/", StringComparison.Ordinal) ? (Namespaces.Net, "net")
+                : path is "/proc/sys/kernel/hostname" or "/proc/sys/kernel/domainname" ? (Namespaces.Uts, "uts") : (Namespaces.Ipc, "ipc");
+            NamespaceEntry.Within([(kind, $"/proc/{pid}/ns/{name}")], () =>
+            {
+                File.WriteAllText(path, value);
+                return 0;
+            });
         }
     }
 

@@ -10,6 +10,7 @@ public sealed record OciRuntimeOptions
     /// <summary>--log-format json: the log file's lines are {"level","msg","time"} objects, as the shim parses them.</summary>
     public bool LogJson { get; init; }
     public bool Debug { get; init; }
-    /// <summary>--hardened: a config without seccomp gets our default policy (see docs/oci.md).</summary>
+    /// <summary>--hardened: a config without seccomp gets our default policy, one without a user namespace gets
+    /// ours (<see cref="HardenedUsers"/>), and no_new_privs is always set (see docs/oci.md).</summary>
     public bool Hardened { get; init; }
 }

@@ -49,6 +49,7 @@ public enum Opcode : uint
     DisableTsc,
     NullFds,
     RemoveDirectory,
+    ReceiveTree,
 }
 
 /// <summary>The layout and message constants of native/nss_stage2.h and nss_shim.h.</summary>
@@ -66,6 +67,8 @@ public static class ProgramFormat
     public const int MsgReady = 0x59444552, MsgPaused = 0x53554150;
     /// <summary>Stage 2 made a terminal: the message carries its master (SCM_RIGHTS).</summary>
     public const int MsgPty = 0x21595450;
+    /// <summary>Parent to stage 2 at a receive-tree operation: a detached mount tree rides along (SCM_RIGHTS).</summary>
+    public const int MsgTree = 0x45455254;
     /// <summary>The exec operation's e bit above the seccomp flags: no no_new_privs (NSS_EXEC_KEEP_PRIVS).</summary>
     public const ulong ExecKeepPrivileges = 1ul << 32;
     /// <summary>The exec operation's e bit: execveat the slot at bits 40-55 (NSS_EXEC_FROM_SLOT).</summary>

@@ -128,6 +128,15 @@ public sealed class ProgramWriter(bool timing, bool describe = false, int expect
 
     public void AwaitStart() => Add(Opcode.AwaitStart, "await start", null);
 
+    public int ReceiveTree(string what)
+    {
+        int slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : _nextSlot++;
+        if (slot >= ProgramFormat.Slots) throw new KernelException("receive tree", what, Errno.TooManyFiles);
+        _slotSources[slot] = what;
+        Add(Opcode.ReceiveTree, "receive tree", what, default, default, (uint)slot);
+        return slot;
+    }
+
     public int Open(string path, int flags)
     {
         int slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : _nextSlot++;

@@ -52,6 +52,7 @@ public sealed class FormatAgreementTests
         ["NSS_OP_PERSONALITY"] = Opcode.SetPersonality,
         ["NSS_OP_SETPRIORITY"] = Opcode.SetPriority, ["NSS_OP_SETAFFINITY"] = Opcode.SetAffinity,
         ["NSS_OP_DISABLE_TSC"] = Opcode.DisableTsc, ["NSS_OP_NULL_FDS"] = Opcode.NullFds, ["NSS_OP_RMDIR"] = Opcode.RemoveDirectory,
+        ["NSS_OP_RECV_TREE"] = Opcode.ReceiveTree,
     };
 
     [Fact]
@@ -83,6 +84,7 @@ public sealed class FormatAgreementTests
         Assert.Equal(ProgramFormat.MsgReady, Value(c, "NSS_MSG_READY"));
         Assert.Equal(ProgramFormat.MsgPaused, Value(c, "NSS_MSG_PAUSED"));
         Assert.Equal(ProgramFormat.MsgPty, Value(c, "NSS_MSG_PTY"));
+        Assert.Equal(ProgramFormat.MsgTree, Value(c, "NSS_MSG_TREE"));
         Assert.Equal((long)ProgramFormat.ExecKeepPrivileges, Value(c, "NSS_EXEC_KEEP_PRIVS"));
         Assert.Equal((long)ProgramFormat.ExecFromSlot, Value(c, "NSS_EXEC_FROM_SLOT"));
         Assert.Equal((1L, 40), (Value(c, "NSS_EXEC_SLOT_OF_BIT_40"), ProgramFormat.ExecSlotShift)); // the slot at bits 40-55

@@ -28,6 +28,7 @@ public static class ProgramReader
         [Opcode.Pause] = "nnnnn", [Opcode.FindExec] = "lnnnn", [Opcode.SetControllingTerminal] = "nnnnn", [Opcode.OpenPty] = "snnnn", [Opcode.Seccomp] = "nnnfn", [Opcode.SetNamespace] = "snnnn",
         [Opcode.SetPersonality] = "nnnnn", [Opcode.SetPriority] = "nnnnn",
         [Opcode.SetAffinity] = "nnnfn", [Opcode.DisableTsc] = "nnnnn", [Opcode.NullFds] = "snnnn", [Opcode.RemoveDirectory] = "snnnn",
+        [Opcode.ReceiveTree] = "nnnnn",
     };
 
     public static List<Op> Read(ReadOnlySpan<byte> program)
