@@ -27,6 +27,24 @@ public sealed partial class OciRuntimeTests
     }
 
     [Fact]
+    public void UsernsRemapTakesTheNamedUsersRangesFromSubuidAndSubgid()
+    {
+        Require.Root();
+        // /etc/subuid and /etc/subgid of the test, bound over the host's in a mount namespace of the runtime's own.
+        string sub = Path.Combine(_nss.TempDir, "subids");
+        File.WriteAllText(sub, "other:100000:65536\nnss-remap-test:500000:65536\n");
+        var bundle = new OciBundle(_nss, "/bin/sh", "-c", "id -u; tr -s ' ' < /proc/self/uid_map; tr -s ' ' < /proc/self/gid_map");
+        bundle.Save();
+        string outFile = Path.Combine(_nss.TempDir, "remap-out"), errFile = Path.Combine(_nss.TempDir, "remap-err");
+        var r = _nss.RunRaw(["oci", "--root", _root, "--userns-remap", "nss-remap-test", "run", "--bundle", bundle.Dir, NewId()],
+            bashPrefix: $"exec >'{outFile}' 2>'{errFile}'; exec unshare --mount --propagation private /bin/sh -c " +
+                $"'mount --bind {sub} /etc/subuid && mount --bind {sub} /etc/subgid && exec \"$0\" \"$@\"' \"$0\" \"$@\";");
+        string err = File.ReadAllText(errFile);
+        Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}: {err}");
+        Assert.Equal("0\n 0 500000 65536\n 0 500000 65536\n", File.ReadAllText(outFile));
+    }
+
+    [Fact]
     public void ExecJoinsTheHardenedContainersUserNamespace()
     {
         Require.Root();

@@ -28,8 +28,12 @@ public static class ContainerPlanner
         bool idMapRoot = false;
         if (users is null && options.Hardened)
         {
-            HardenedUsers.CheckHost(host.ReadLines);
-            users = HardenedUsers.Mapping;
+            if (options.UsernsRemap is { } name) users = HardenedUsers.Remap(name, host.ReadLines);
+            else
+            {
+                HardenedUsers.CheckHost(host.ReadLines);
+                users = HardenedUsers.Mapping;
+            }
             idMapRoot = true;
         }
         if (users is not null)

@@ -14,6 +14,35 @@ public static class HardenedUsers
 
     public static UserMapping Mapping => new([new IdMap(0, First, Count)], [new IdMap(0, First, Count)], AllowSetgroups: true);
 
+    /// <summary>--userns-remap NAME: NAME's ranges (by name or uid, in file order) of /etc/subuid and /etc/subgid,
+    /// container ids counting up from 0 across them, as Docker's userns-remap maps them.</summary>
+    public static UserMapping Remap(string name, Func<string, IEnumerable<string>?> readLines)
+    {
+        List<IdMap> Ranges(string file)
+        {
+            var maps = new List<IdMap>();
+            uint inside = 0;
+            int n = 0;
+            foreach (string line in readLines(file) ?? [])
+            {
+                n++;
+                var f = line.Split(':');
+                if (f.Length != 3 || f[0] != name) continue;
+                if (!uint.TryParse(f[1], NumberStyles.None, CultureInfo.InvariantCulture, out uint start)
+                    || !uint.TryParse(f[2], NumberStyles.None, CultureInfo.InvariantCulture, out uint count) || count == 0
+                    || (ulong)inside + count > uint.MaxValue || (ulong)start + count > uint.MaxValue)
+                    throw new OciException($"--userns-remap: {file}:{n}: '{line}' is not NAME:START:COUNT");
+                if (start == 0) throw new OciException($"--userns-remap: {file}:{n}: {name}'s range starts at host id 0 (root)");
+                maps.Add(new IdMap(inside, start, count));
+                inside += count;
+            }
+            if (maps.Count == 0) throw new OciException($"--userns-remap: {name} has no range in {file}");
+            if (maps.Count > 340) throw new OciException($"--userns-remap: {name} has {maps.Count} ranges in {file}; the kernel takes 340");
+            return maps;
+        }
+        return new UserMapping(Ranges("/etc/subuid"), Ranges("/etc/subgid"), AllowSetgroups: true);
+    }
+
     public static void CheckHost(Func<string, IEnumerable<string>?> readLines)
     {
         foreach (string file in new[] { "/etc/subuid", "/etc/subgid" })

@@ -13,4 +13,7 @@ public sealed record OciRuntimeOptions
     /// <summary>--hardened: a config without seccomp gets our default policy, one without a user namespace gets
     /// ours (<see cref="HardenedUsers"/>), and no_new_privs is always set (see docs/oci.md).</summary>
     public bool Hardened { get; init; }
+    /// <summary>--userns-remap NAME: --hardened, with the user namespace taken from NAME's ranges in /etc/subuid and
+    /// /etc/subgid instead of the shared fixed range (<see cref="HardenedUsers.Remap"/>).</summary>
+    public string? UsernsRemap { get; init; }
 }

@@ -12,7 +12,7 @@ public static class OciCommand
     public const string LinkName = "nssandbox-oci";
 
     private const string Usage =
-        "usage: nssandbox oci [--root DIR] [--log FILE] [--log-format text|json] [--debug] [--hardened] COMMAND [OPTIONS] ID\n" +
+        "usage: nssandbox oci [--root DIR] [--log FILE] [--log-format text|json] [--debug] [--hardened | --userns-remap NAME] COMMAND [OPTIONS] ID\n" +
         "commands: create, start, state, kill, delete, run, exec, list, ps, pause, resume, update, events, spec, features (docs/oci.md)";
 
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
@@ -37,6 +37,7 @@ public static class OciCommand
                         break;
                     case "--debug": options = options with { Debug = true }; break;
                     case "--hardened": options = options with { Hardened = true }; break;
+                    case "--userns-remap": options = options with { Hardened = true, UsernsRemap = Value() }; break;
                     case "--systemd-cgroup": throw new OciUsage("--systemd-cgroup: systemd cgroup management is not supported yet (use cgroupfs paths)");
                     case "--rootless":
                         if (Value() is not ("false" or "auto")) throw new OciUsage("--rootless: rootless containers are not supported yet");
