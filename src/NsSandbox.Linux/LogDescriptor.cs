@@ -19,6 +19,18 @@ public static class LogDescriptor
 
     /// <summary>Writes a line straight to <paramref name="fd"/>, best effort: for last words when the process may
     /// have no descriptor or memory left to set up a Console stream.</summary>
+    /// <summary>Writes bytes as they are (a u8 literal: nothing to allocate when no memory is left), best effort.</summary>
+    public static unsafe void Write(int fd, ReadOnlySpan<byte> bytes)
+    {
+        fixed (byte* p = bytes)
+            for (nuint done = 0; done < (nuint)bytes.Length;)
+            {
+                nint n = Libc.Write(fd, p + done, (nuint)bytes.Length - done);
+                if (n <= 0) return;
+                done += (nuint)n;
+            }
+    }
+
     public static unsafe void WriteLine(int fd, string line)
     {
         byte[] bytes = System.Text.Encoding.UTF8.GetBytes(line + "\n");

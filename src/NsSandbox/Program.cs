@@ -33,7 +33,14 @@ public static class Program
         {
             // The host ran out of something (descriptors, memory) or refused a read outside a launch, which reports
             // its own: one line, not a crash. A launch in progress has cleaned up by the time this runs.
-            SayLastWords(OneLine("nssandbox: " + why));
+            try
+            {
+                SayLastWords(OneLine("nssandbox: " + why));
+            }
+            catch (OutOfMemoryException)
+            {
+                LogDescriptor.Write(2, "nssandbox: out of memory\n"u8); // even the line could not be made
+            }
             return ExitCodes.Setup;
         }
     }
