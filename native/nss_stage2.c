@@ -555,6 +555,8 @@ static long run_op(struct run *r, const struct nss_op *op, uint32_t index)
         return rc < 0 ? rc : await_message(r->sync_fd, NSS_MSG_GO);
     }
     case NSS_OP_SETNS: {
+        if (op->c) // a namespace opened into slot c-1 earlier (before a user namespace's join took the right to open it)
+            return op->c <= NSS_PROG_SLOTS ? nss_sys2(SYS_setns, slot_fd(r, op->c - 1), op->b) : -EINVAL;
         long fd = nss_sys4(SYS_openat, AT_FDCWD, (long)a, O_RDONLY | O_CLOEXEC, 0);
         if (fd < 0) return fd;
         long rc = nss_sys2(SYS_setns, fd, op->b);

@@ -64,7 +64,7 @@ enum nss_opcode {
     NSS_OP_PAUSE,            // sends NSS_MSG_PAUSED, then waits for NSS_MSG_GO (the parent runs hooks meanwhile)
     NSS_OP_FIND_EXEC,        // a=candidates: fails as the exec would if none is an executable file (checked early)
     NSS_OP_SETCTTY,          // a=fd: makes the terminal on fd the session's controlling terminal (after setsid)
-    NSS_OP_SETNS,            // a=path b=namespace type: joins the namespace (an exec into a running container)
+    NSS_OP_SETNS,            // a=path b=namespace type c=0, or slot+1 of the namespace opened before: joins it (exec, hooks)
     NSS_OP_SECCOMP,          // d=filter e=seccomp flags: loads it now, without no_new_privs (needs CAP_SYS_ADMIN)
     NSS_OP_OPEN_PTY,         // a=ptmx path: a new pty of the sandbox's /dev/ptmx: its slave onto 0, 1, 2, its master sent (NSS_MSG_PTY)
     NSS_OP_PERSONALITY,      // a=persona: personality(2)

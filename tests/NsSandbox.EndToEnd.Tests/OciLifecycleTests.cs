@@ -318,6 +318,39 @@ public sealed partial class OciRuntimeTests
     }
 
     [Fact]
+    public void HooksRunInTheContainersOwnUserNamespace()
+    {
+        Require.Root();
+        JsonObject Hook(string script) => new() { ["path"] = "/bin/sh", ["args"] = new JsonArray("sh", "-c", script) };
+        var (id, pid, outDir) = StartContainer(b =>
+        {
+            Directory.CreateDirectory(Path.Combine(b.RootFs, "out")); // container root may not write the host root's rootfs
+            b.Linux["namespaces"]!.AsArray().Add((JsonNode)new JsonObject { ["type"] = "user" });
+            b.Linux["uidMappings"] = new JsonArray(new JsonObject { ["containerID"] = 0, ["hostID"] = 310000, ["size"] = 65536 });
+            b.Linux["gidMappings"] = new JsonArray(new JsonObject { ["containerID"] = 0, ["hostID"] = 310000, ["size"] = 65536 });
+            b.Config["hooks"] = new JsonObject
+            {
+                // Before pivot_root, in the rootfs: the /out bind is out/ there.
+                ["createContainer"] = new JsonArray(Hook("{ readlink /proc/self/ns/user; id -u; } > out/create")),
+                ["startContainer"] = new JsonArray(Hook("{ readlink /proc/self/ns/user; id -u; } > /out/start")),
+            };
+        }, "/bin/sh", "-c", "test -f /out/start && echo after > /out/command.log; exec sleep 600");
+        try
+        {
+            string userNs = new FileInfo($"/proc/{pid}/ns/user").LinkTarget!;
+            Assert.NotEqual(new FileInfo("/proc/self/ns/user").LinkTarget, userNs);
+            Assert.Equal([userNs, "0"], File.ReadAllLines(Path.Combine(outDir, "create")));
+            Assert.Equal((310000u, 310000u), FileOwner(Path.Combine(outDir, "create"))); // container root, as the host sees it
+            WaitFor(() => File.Exists(Path.Combine(outDir, "command.log")), "the command after the startContainer hook");
+            Assert.Equal([userNs, "0"], File.ReadAllLines(Path.Combine(outDir, "start")));
+        }
+        finally
+        {
+            Finish(id, pid);
+        }
+    }
+
+    [Fact]
     public void AFailingStartContainerHookStopsTheContainerBeforeItsCommand()
     {
         Require.Root();
@@ -364,14 +397,17 @@ public sealed partial class OciRuntimeTests
         Assert.False(Directory.Exists(Path.Combine(_root, id)));
         Assert.Empty(CgroupDirsOf(id));
 
-        // In a container with its own user namespace they are refused by name (they start as exec does).
+        // The same in a container with its own user namespace, where the hook starts in it.
         bundle.Linux["namespaces"]!.AsArray().Add((JsonNode)new JsonObject { ["type"] = "user" });
         bundle.Linux["uidMappings"] = new JsonArray(new JsonObject { ["containerID"] = 0, ["hostID"] = 100000, ["size"] = 65536 });
         bundle.Linux["gidMappings"] = new JsonArray(new JsonObject { ["containerID"] = 0, ["hostID"] = 100000, ["size"] = 65536 });
         bundle.Save();
-        var refused = Oci("create", "--bundle", bundle.Dir, NewId());
-        Assert.NotEqual(0, refused.Code);
-        Assert.Contains("hooks.createContainer, hooks.startContainer: not supported yet in a container with its own user namespace", refused.Err);
+        id = NewId();
+        var failed = Oci("create", "--bundle", bundle.Dir, id);
+        Assert.NotEqual(0, failed.Code);
+        Assert.Contains("createContainer hook /no/such/hook", failed.Err);
+        Assert.False(Directory.Exists(Path.Combine(_root, id)));
+        Assert.Empty(CgroupDirsOf(id));
     }
 
     [Fact]

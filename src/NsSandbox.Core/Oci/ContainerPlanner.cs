@@ -41,9 +41,6 @@ public static class ContainerPlanner
             created |= Ns.User;
             CheckMapped(process, users);
         }
-        // They start as exec does, which cannot enter a user namespace yet.
-        if (created.HasFlag(Ns.User) && (spec.Hooks?.CreateContainer is { Count: > 0 } || spec.Hooks?.StartContainer is { Count: > 0 }))
-            throw new SpecException(Origin, "hooks.createContainer, hooks.startContainer: not supported yet in a container with its own user namespace");
         if (spec.Hostname is { Length: > 0 } && !created.HasFlag(Ns.Uts))
             throw new SpecException(Origin, "hostname: needs a new uts namespace");
 

@@ -30,10 +30,7 @@ public sealed partial class OciRuntime
         var seccomp = OciSeccomp.Compile(state.Bundle, spec.Linux?.Seccomp, options);
 
         var writer = new ProgramWriter(timing: false, describe: false, 32);
-        // A container with a user namespace (config.json's or --hardened's): the child joins it first, so that it
-        // is the container's root, not the host's, in the mount namespace it joins next.
-        if (HasOwnUserNamespace(state)) writer.JoinNamespace(NamespacePath(state, "user"), Namespaces.User);
-        writer.JoinNamespace(NamespacePath(state, "mnt"), Namespaces.Mount);
+        JoinUserAndMount(state, writer); // a container's user namespace too, config.json's or --hardened's
         ContainerBuilder.BuildProcess(process, groupsAllowed: true, seccomp, writer);
         ContainerBuilder.Exec(process, seccomp, writer);
         foreach (string warning in process.Warnings) say("warning: " + warning);
@@ -117,6 +114,24 @@ public sealed partial class OciRuntime
     }
 
     private static string NamespacePath(ContainerState state, string name) => $"/proc/{state.Pid}/ns/{name}";
+
+    /// <summary>The first joins of a process started in the container (exec, hooks): its user namespace, if it has
+    /// one of its own, so that it is the container's root and not the host's in the mount namespace it joins next.</summary>
+    private static void JoinUserAndMount(ContainerState state, ProgramWriter writer)
+    {
+        string mnt = NamespacePath(state, "mnt");
+        if (!HasOwnUserNamespace(state))
+        {
+            writer.JoinNamespace(mnt, Namespaces.Mount);
+            return;
+        }
+        // Opened first: a container still setting up (createContainer) is not dumpable, and its container root
+        // may not open its /proc entries.
+        int slot = writer.Open(mnt, 0);
+        writer.JoinNamespace(NamespacePath(state, "user"), Namespaces.User);
+        writer.JoinNamespace(slot, mnt, Namespaces.Mount);
+        writer.CloseDescriptor(slot);
+    }
 
     /// <summary>Whether the container's process is in another user namespace than the runtime's (as the kernel
     /// says, whether config.json asked for it or --hardened added it).</summary>

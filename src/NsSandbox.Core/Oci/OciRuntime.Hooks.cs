@@ -12,7 +12,8 @@ namespace NsSandbox.Core.Oci;
 /// pivot_root, as root with the runtime's capabilities, in the rootfs directory (runc's working directory
 /// then); the path resolves in the runtime's mount namespace, which the container's still is a copy of.
 /// startContainer: during start, before the command execs, with the container process's ids, capabilities,
-/// limits, working directory and seccomp filter; the path resolves in the container's root.</summary>
+/// limits, working directory and seccomp filter; the path resolves in the container's root. In a container with a
+/// user namespace both run in it, as `exec` does (createContainer as its root, with all its capabilities there).</summary>
 public sealed partial class OciRuntime
 {
     private const int HookOutputLimit = 4096;
@@ -31,8 +32,9 @@ public sealed partial class OciRuntime
         foreach (var hook in hooks)
         {
             var writer = new ProgramWriter(timing: false, describe: false, 8);
-            writer.JoinNamespace(NamespacePath(state, "mnt"), Namespaces.Mount);
-            writer.ChangeDirectory(plan.RootFs);
+            JoinUserAndMount(state, writer);
+            writer.ChangeDirectory(plan.RootFs); // still the host's root here, which the bundle's directories let in
+            if (HasOwnUserNamespace(state)) writer.SetIds(0, 0); // the namespace's root, as runc's init is by then
             writer.ExecKeepingPrivileges([hook.Path], Argv(hook), hook.Env ?? []);
             RunInContainer("createContainer", hook, state, kinds, writer.Finish(), stateJson);
         }
@@ -52,7 +54,7 @@ public sealed partial class OciRuntime
                 OomScoreAdj = null, Warnings = [],
             };
             var writer = new ProgramWriter(timing: false, describe: false, 32);
-            writer.JoinNamespace(NamespacePath(state, "mnt"), Namespaces.Mount);
+            JoinUserAndMount(state, writer);
             ContainerBuilder.BuildProcess(hookProcess, groupsAllowed: true, seccomp, writer);
             ContainerBuilder.Exec(hookProcess, seccomp, writer);
             RunInContainer("startContainer", hook, state, NamespaceKinds(spec), writer.Finish(), stateJson);

@@ -182,6 +182,10 @@ public sealed class ProgramWriter(bool timing, bool describe = false, int expect
 
     public void JoinNamespace(string path, Namespaces kind) => Add(Opcode.SetNamespace, "setns", path, path, (uint)(ulong)kind);
 
+    /// <summary>Joins the namespace opened into <paramref name="slot"/> (<see cref="Open"/>), at <paramref name="path"/>.</summary>
+    public void JoinNamespace(int slot, string path, Namespaces kind) =>
+        Add(Opcode.SetNamespace, "setns", path, path, (uint)(ulong)kind, (uint)slot + 1);
+
     public void LoadSeccomp(byte[] filter, uint flags) =>
         Add(Opcode.Seccomp, "seccomp", null, default, default, default, new Operand(0, Filter: filter), (ulong)flags);
 
